@@ -1,0 +1,69 @@
+"""Channel agents: app stores, social networks, search, partner platforms, offline stores.
+
+A channel brings needs to lenders as applications. It has a reach (its share of the
+traffic of its kind), a cost per application, a base conversion rate, a tilt in the risk
+of the consumers it attracts, and it may share behavioural data with the lender.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from simfin.agents.population import Population
+from simfin.config import ChannelConfig
+
+
+class Channel(mesa.Agent):
+    """One acquisition channel.
+
+    Args:
+        model: The market model.
+        config: The channel's parameters.
+        index: Position of the channel in the config (its code in the outputs).
+    """
+
+    def __init__(self, model: mesa.Model, config: ChannelConfig, index: int) -> None:
+        super().__init__(model)
+        self.config = config
+        self.index = index
+
+
+def choose_channels(channels: list[Channel], consumers: np.ndarray, online: np.ndarray,
+                    population: Population, rng: np.random.Generator) -> np.ndarray:
+    """Channel index for each need, or -1 when no channel of its kind (online/offline) exists.
+
+    A consumer's weight for a channel is ``reach * exp(2 * risk_tilt * (0.85 - willingness))``,
+    times ``fraud_multiplier`` for fraudsters: risky channels draw risky traffic.
+    """
+    n, k = len(consumers), len(channels)
+    if n == 0:
+        return np.zeros(0, dtype=np.int8)
+    weights = np.empty((n, k), dtype=np.float64)
+    gap = 0.85 - population.willingness[consumers].astype(np.float64)
+    fraud = population.is_fraud[consumers]
+    for j, ch in enumerate(channels):
+        c = ch.config
+        w = c.reach * np.exp(2.0 * c.risk_tilt * gap)
+        w = np.where(fraud, w * c.fraud_multiplier, w)
+        weights[:, j] = np.where(online == c.online, w, 0.0)
+    total = weights.sum(axis=1)
+    cum = np.cumsum(weights, axis=1) / np.where(total > 0, total, 1.0)[:, None]
+    pick = (rng.random(n)[:, None] > cum).sum(axis=1)
+    return np.where(total > 0, np.minimum(pick, k - 1), -1).astype(np.int8)
+
+
+def choose_lenders(brand_weights: np.ndarray, offers: np.ndarray, products: np.ndarray,
+                   rng: np.random.Generator) -> np.ndarray:
+    """Lender index for each need among lenders offering its product, or -1 if none does.
+
+    Args:
+        brand_weights: (n_lenders,) relative attractiveness.
+        offers: (n_lenders, n_products) whether each lender offers each product kind.
+        products: Product kind of each need.
+    """
+    weights = (brand_weights[:, None] * offers).T[products]  # (n, n_lenders)
+    total = weights.sum(axis=1)
+    cum = np.cumsum(weights, axis=1) / np.where(total > 0, total, 1.0)[:, None]
+    pick = (rng.random(len(products))[:, None] > cum).sum(axis=1)
+    return np.where(total > 0, np.minimum(pick, len(brand_weights) - 1), -1).astype(np.int16)

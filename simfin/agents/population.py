@@ -1,0 +1,137 @@
+"""The columnar population: one row per consumer, one numpy array per attribute.
+
+Every per-day consumer behaviour is vectorised over these columns; the ``Consumer`` Mesa
+agent (see :mod:`simfin.agents.consumer`) is a view on one row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simfin.config import COHORTS, PopulationConfig
+
+# Age ranges of the cohorts in the simulated year (2026), inclusive.
+COHORT_AGES = {"pre80": (46, 70), "post80": (36, 45), "post90": (26, 35), "post00": (18, 25)}
+# Mean digital affinity by cohort: the seed text's "born digital" 80后/90后/00后.
+COHORT_AFFINITY = {"pre80": 0.35, "post80": 0.6, "post90": 0.75, "post00": 0.85}
+# Fraud rings share devices; this many synthetic identities per device.
+FRAUD_RING_SIZE = 15
+
+
+class Population:
+    """Consumer state in columns.
+
+    Attributes are numpy arrays of length ``n``. Static traits (age, cohort, income,
+    willingness) are drawn at creation; dynamic state (income shocks, active loans, debt
+    service, satisfaction) is updated by the model's vectorised steps.
+    """
+
+    STATIC = ("age_years", "cohort", "region", "base_income_cents", "digital_affinity",
+              "willingness", "is_fraud", "synthetic_id", "has_bureau_file",
+              "bureau_history_months", "bureau_delinquencies", "external_loans",
+              "income_overstatement", "device_id")
+    DYNAMIC = ("shock_until_day", "debt_service_cents", "satisfaction",
+               "interactions")
+
+    def __init__(self, config: PopulationConfig, rng: np.random.Generator) -> None:
+        n = config.n_consumers
+        self.n = n
+        self.config = config
+        cohort_p = np.array([getattr(config.cohorts, c) for c in COHORTS])
+        self.cohort = rng.choice(len(COHORTS), size=n, p=cohort_p / cohort_p.sum()).astype(
+            np.uint8)
+        low = np.array([COHORT_AGES[c][0] for c in COHORTS])[self.cohort]
+        high = np.array([COHORT_AGES[c][1] for c in COHORTS])[self.cohort]
+        self.age_years = (low + rng.random(n) * (high - low + 1)).astype(np.uint8)
+        region_p = np.array([config.regions.tier1, config.regions.tier2, config.regions.tier3])
+        self.region = rng.choice(3, size=n, p=region_p / region_p.sum()).astype(np.uint8)
+
+        income_mult = np.array([config.tier1_income_multiplier, 1.0,
+                                1.0 / config.tier1_income_multiplier])[self.region]
+        # Income peaks in mid-career: younger cohorts earn less.
+        age_mult = np.array([1.0, 1.15, 1.0, 0.7])[self.cohort]
+        log_income = np.log(config.income_median_cents) + config.income_sigma * rng.standard_normal(n)
+        self.base_income_cents = (np.exp(log_income) * income_mult * age_mult).astype(np.int64)
+
+        affinity_mean = np.array([COHORT_AFFINITY[c] for c in COHORTS])[self.cohort]
+        self.digital_affinity = rng.beta(6 * affinity_mean, 6 * (1 - affinity_mean)).astype(
+            np.float32)
+        m, k = config.willingness_mean, config.willingness_concentration
+        self.willingness = rng.beta(m * k, (1 - m) * k, size=n).astype(np.float32)
+
+        self.is_fraud = rng.random(n) < config.fraud_share
+        # Stolen identities carry their victims' clean files; synthetic ones are thin.
+        self.has_bureau_file = rng.random(n) >= config.thin_file_share * np.where(
+            self.cohort == COHORTS.index("post00"), 1.6, 1.0)
+        years_adult = np.maximum(self.age_years.astype(np.int16) - 18, 0)
+        self.bureau_history_months = np.where(
+            self.has_bureau_file, (rng.random(n) * years_adult * 12).astype(np.int16), 0
+        ).astype(np.int16)
+        # Past delinquencies reveal (noisily) the latent willingness to repay.
+        lam = 4.0 * (1.0 - self.willingness) * np.minimum(self.bureau_history_months / 60, 1.5)
+        delinquencies = rng.poisson(lam)
+        delinquencies[self.is_fraud] = 0
+        self.bureau_delinquencies = np.minimum(delinquencies, 50).astype(np.int8)
+        self.bureau_delinquencies[~self.has_bureau_file] = 0
+
+        # Loans at banks and card issuers outside the simulated market (reported to the bureau).
+        self.external_loans = np.minimum(rng.poisson(0.3 + 1.5 * (1.0 - self.willingness)),
+                                         20).astype(np.int8)
+        self.external_loans[~self.has_bureau_file] = 0
+        # Applicants round their income up; fraudsters invent one.
+        self.income_overstatement = (1.0 + np.abs(rng.normal(0.0, 0.1, n))).astype(np.float32)
+        # A share of fraudsters use synthetic identities (fail the ID registry); the rest use
+        # stolen real ones (pass it; only biometrics stop them).
+        self.synthetic_id = self.is_fraud & (rng.random(n) < 0.4)
+
+        self.device_id = np.arange(n, dtype=np.int32)
+        fraud_rows = np.flatnonzero(self.is_fraud)
+        self.device_id[fraud_rows] = n + np.arange(len(fraud_rows)) // FRAUD_RING_SIZE
+        # fraudsters state any adult age; some are under age (a rule should catch them)
+        self.age_years[fraud_rows] = rng.integers(16, 60, len(fraud_rows)).astype(np.uint8)
+        self.income_overstatement[fraud_rows] = rng.uniform(1.5, 4.0, len(fraud_rows))
+
+        self.fraud_rows = fraud_rows.astype(np.int32)
+        self.shock_until_day = np.full(n, -1, dtype=np.int32)
+        self.debt_service_cents = np.zeros(n, dtype=np.int64)
+        self.satisfaction = np.full(n, 0.7, dtype=np.float32)
+        self.interactions = np.zeros(n, dtype=np.int16)
+
+    def attach_lenders(self, n_lenders: int) -> None:
+        """Allocate per-lender columns: active loans and defaults at each lender."""
+        self.loans_at = np.zeros((self.n, n_lenders), dtype=np.int8)
+        self.defaults_at = np.zeros((self.n, n_lenders), dtype=np.int8)
+
+    # -- derived state -------------------------------------------------------------------
+
+    def income_cents(self, rows: np.ndarray, day: int) -> np.ndarray:
+        """Current monthly income of ``rows``: reduced while an income shock lasts."""
+        income = self.base_income_cents[rows]
+        shocked = self.shock_until_day[rows] > day
+        keep = self.config.shock_income_share
+        return np.where(shocked, (income * keep).astype(np.int64), income)
+
+    def disposable_cents(self, rows: np.ndarray, day: int) -> np.ndarray:
+        """Monthly income left after living costs and existing debt service."""
+        income = self.income_cents(rows, day)
+        return (income * (1.0 - self.config.living_cost_share)).astype(np.int64) - \
+            self.debt_service_cents[rows]
+
+    # -- daily dynamics ------------------------------------------------------------------
+
+    def step_shocks(self, day: int, rng: np.random.Generator) -> None:
+        """Start new income shocks. O(shocks), not O(n): draw how many, then who."""
+        cfg = self.config
+        k = rng.poisson(self.n * cfg.job_loss_rate / 365.0)
+        if k == 0:
+            return
+        rows = rng.integers(0, self.n, k)
+        duration = rng.exponential(cfg.shock_duration_days, k).astype(np.int32) + 1
+        self.shock_until_day[rows] = np.maximum(self.shock_until_day[rows], day + duration)
+
+    def nbytes(self) -> int:
+        """Bytes held by all columns."""
+        per_lender = sum(getattr(self, name).nbytes for name in ("loans_at", "defaults_at")
+                         if hasattr(self, name))
+        return per_lender + sum(getattr(self, name).nbytes
+                                for name in self.STATIC + self.DYNAMIC)

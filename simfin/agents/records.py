@@ -1,0 +1,105 @@
+"""What lenders can learn about consumers: the fields of an application, and the external
+data sources (bureau, ID registry, social security, consortium) built on the population.
+
+This is the one place where hidden consumer state becomes observable data; changing what a
+source reveals is changing this module.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simfin.agents.population import Population
+from simfin.config import MarketConfig
+from simfin.lending.batch import ApplicationBatch
+from simfin.lending.data_sources import DataSource
+from simfin.lending.fields import APPLICATION_FIELDS
+
+# Noise of the channel partners' behaviour score around the true willingness to repay.
+BEHAVIOUR_SCORE_NOISE = 0.15
+
+
+def build_sources(config: MarketConfig, population: Population, day_of=lambda: 0,
+                  rng: np.random.Generator | None = None) -> dict[str, DataSource]:
+    """The data sources of the market, by name. ``consortium`` only exists when the
+    regulator's policy turns it on.
+
+    Args:
+        config: The market config.
+        population: The consumers.
+        day_of: Returns the current day (records such as employment change over time).
+        rng: Draws which consumers each source covers (fixed for the run).
+    """
+    rng = rng if rng is not None else np.random.default_rng(0)
+    pop, data = population, config.data
+    n_lenders = len(config.lenders)
+    reporting = np.array([lender.reports_to_bureau for lender in config.lenders])
+    members = np.array([lender.consortium_member for lender in config.lenders])
+
+    def multi_lending(rows: np.ndarray) -> np.ndarray:
+        at_reporting = pop.loans_at[rows][:, reporting].sum(axis=1) if reporting.any() else 0
+        return pop.external_loans[rows] + at_reporting
+
+    def consortium_loans(rows: np.ndarray) -> np.ndarray:
+        return pop.loans_at[rows][:, members].sum(axis=1)
+
+    def employed(rows: np.ndarray) -> np.ndarray:
+        return (pop.shock_until_day[rows] <= day_of()).astype(np.float32)
+
+    sources = {
+        "bureau": DataSource(
+            "bureau", pop.has_bureau_file & (rng.random(pop.n) < data.bureau.coverage),
+            {"bureau_hit": lambda rows: np.ones(len(rows)),
+             "bureau_history_months": lambda rows: pop.bureau_history_months[rows],
+             "bureau_delinquencies": lambda rows: pop.bureau_delinquencies[rows],
+             "bureau_multi_lending": multi_lending},
+            data.bureau.cost_cents, data.bureau.latency_minutes,
+            miss_values={"bureau_hit": 0.0}),
+        "id_registry": DataSource(
+            "id_registry", rng.random(pop.n) < data.id_registry.coverage,
+            {"id_match": lambda rows: (~pop.synthetic_id[rows]).astype(np.float32)},
+            data.id_registry.cost_cents, data.id_registry.latency_minutes),
+        "social_security": DataSource(
+            "social_security", (rng.random(pop.n) < data.social_security.coverage)
+            & ~pop.synthetic_id,
+            {"verified_income_cents": lambda rows: pop.income_cents(rows, day_of()),
+             "employed": employed},
+            data.social_security.cost_cents, data.social_security.latency_minutes),
+    }
+    if config.policy.consortium and n_lenders > 1:
+        sources["consortium"] = DataSource(
+            "consortium", np.ones(pop.n, dtype=bool), {"consortium_loans": consortium_loans},
+            data.consortium.cost_cents, data.consortium.latency_minutes)
+    return sources
+
+
+def application_batch(population: Population, apps: dict[str, np.ndarray], lender: int,
+                      day: int, rng: np.random.Generator, channel_shares_data: np.ndarray
+                      ) -> ApplicationBatch:
+    """The batch a lender receives: what applicants state, what the session shows, and
+    NaN for every field a data source has to provide."""
+    pop = population
+    rows = apps["consumer"]
+    n = len(rows)
+    columns: dict[str, np.ndarray] = {k: v for k, v in apps.items()}
+    columns["age_years"] = pop.age_years[rows].astype(np.float32)
+    columns["stated_income_cents"] = (pop.income_cents(rows, day)
+                                      * pop.income_overstatement[rows]).astype(np.int64)
+    columns["online"] = apps["online"].astype(np.float32)
+    columns["digital_affinity"] = pop.digital_affinity[rows]
+    devices = pop.device_id[rows]
+    _, inverse, counts = np.unique(devices, return_inverse=True, return_counts=True)
+    columns["device_applications_24h"] = counts[inverse].astype(np.float32)
+    score = np.clip(pop.willingness[rows] + BEHAVIOUR_SCORE_NOISE * rng.standard_normal(n),
+                    0, 1).astype(np.float32)
+    # Fraud rings farm good behaviour scores on partner platforms.
+    score[pop.is_fraud[rows]] = np.float32(0.8)
+    columns["behaviour_score"] = np.where(channel_shares_data[apps["channel"]], score,
+                                          np.float32(np.nan))
+    columns["own_active_loans"] = pop.loans_at[rows, lender].astype(np.float32)
+    columns["own_past_defaults"] = pop.defaults_at[rows, lender].astype(np.float32)
+    columns["truth_is_fraud"] = pop.is_fraud[rows]
+    for name, (_, source) in APPLICATION_FIELDS.items():
+        if name not in columns:
+            columns[name] = np.full(n, np.nan, dtype=np.float32)
+    return ApplicationBatch(columns)

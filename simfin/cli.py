@@ -1,0 +1,102 @@
+"""The ``simfin`` command line.
+
+User mistakes (bad config, bad override, occupied output folder) print one line on stderr
+and exit with code 2; nothing is written. Internal errors exit with code 1.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from simfin.config import ConfigError
+from simfin.outputs.writer import OutputExistsError, check_out_dir, default_out_dir, write_run
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Simulate internet consumer-finance markets.")
+console = Console(stderr=True)
+USER_ERROR = 2
+
+
+def fail(message: str) -> None:
+    """Print one line on stderr and exit with the user-error code."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(USER_ERROR)
+
+
+@app.command("run")
+def run_command(
+    config: Annotated[Path, typer.Argument(help="Market config (YAML).")],
+    steps: Annotated[int | None, typer.Option(help="Days to simulate.", min=1)] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed.", min=0)] = None,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="Override a field: dotted.path=value (repeatable).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Output folder (default: a new folder under runs/).")] = None,
+    force: Annotated[bool, typer.Option(
+        help="Write into a non-empty --out folder (only simfin's own files are replaced).")
+    ] = False,
+) -> None:
+    """Run a market and write its tables, figures and report."""
+    from simfin.runner import resolve, run
+
+    try:
+        resolved = resolve(config, steps, seed, set_ or [])
+        target = out or default_out_dir(resolved.run.name, resolved.run.seed)
+        check_out_dir(target, force)
+    except (ConfigError, OutputExistsError) as exc:
+        fail(str(exc))
+        return
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(),
+               TextColumn("day {task.completed}/{task.total}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(resolved.run.name, total=resolved.run.steps)
+        result = run(resolved, progress=lambda done, total: bar.update(task, completed=done))
+    try:
+        write_run(result, target, force=force)
+    except OutputExistsError as exc:
+        fail(str(exc))
+    print_summary(result.summary)
+    typer.echo(f"outputs written to {target}")
+
+
+def print_summary(summary: dict) -> None:
+    """The summary table on stdout."""
+    from simfin.outputs.report import ROWS, _fmt
+
+    table = Table(title="simfin summary")
+    table.add_column("indicator")
+    names = list(summary["lenders"])
+    for name in [*names, "market"]:
+        table.add_column(name, justify="right")
+    for key, label, how in ROWS:
+        cells = [_fmt(summary["lenders"][n].get(key), how) for n in names]
+        table.add_row(label, *cells, _fmt(summary["market"].get(key), how))
+    Console().print(table)
+
+
+@app.command("config-doc")
+def config_doc_command() -> None:
+    """Print the Markdown reference of every config field (configs/README.md's table)."""
+    from simfin.config.reference import field_reference
+
+    typer.echo(field_reference())
+
+
+def main() -> None:
+    """Entry point that turns stray user errors into one line and exit code 2."""
+    try:
+        app()
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(USER_ERROR)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""A lender's strategy: products, risk control, pricing (deepened stage by stage)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import field_validator, model_validator
+
+from simfin.config.base import PROBABILITY, Section, param
+from simfin.config.market import ProductKind
+from simfin.lending.rules import compile_condition
+
+
+class ProductConfig(Section):
+    """One product of the lender's catalogue (seed characteristic 2)."""
+
+    kind: ProductKind = param("instalment", "Which needs the product finances.")
+    min_amount_cents: int = param(10_000, "Smallest loan.", "cents", gt=0)
+    max_amount_cents: int = param(5_000_000, "Largest loan; larger needs are offered this.",
+                                  "cents", gt=0)
+    min_term_days: int = param(7, "Shortest term offered.", "days", ge=1)
+    max_term_days: int = param(720, "Longest term offered; longer asks are cut to it.", "days",
+                               ge=1)
+    origination_fee_rate: float = param(0.0, "Fee charged at disbursement, as a share of "
+                                        "principal; counts in the all-in APR.", "share",
+                                        ge=0.0, le=0.5)
+    late_fee_cents: int = param(5_000, "Fee charged per missed instalment when it is paid.",
+                                "cents", ge=0)
+    friction_steps: int = param(5, "Screens an applicant must complete.", "steps", ge=1,
+                                le=100)
+    friction_minutes: float = param(5.0, "Minutes an application takes the applicant.",
+                                    "minutes", gt=0.0)
+
+    @model_validator(mode="after")
+    def _ranges(self) -> ProductConfig:
+        if self.max_amount_cents < self.min_amount_cents:
+            raise ValueError("max_amount_cents must be >= min_amount_cents")
+        if self.max_term_days < self.min_term_days:
+            raise ValueError("max_term_days must be >= min_term_days")
+        return self
+
+
+class RuleConfig(Section):
+    """One rule of the strategy table, evaluated on every application in order."""
+
+    name: str = param("underage", "Rule name.", min_length=1)
+    when: str = param("age_years < 18", "Condition over application fields (see the field "
+                      "list in configs/README.md): comparisons, arithmetic, and/or/not.",
+                      min_length=1)
+    action: Literal["reject", "refer", "flag"] = param("reject", "What a match does: 'reject' "
+                                                       "declines, 'refer' sends to manual "
+                                                       "review (declined here, costed), 'flag' "
+                                                       "only records the reason code.")
+    reason: str = param("R01", "Reason code recorded for matching applications.", min_length=1)
+
+    @field_validator("when")
+    @classmethod
+    def _parses(cls, text: str) -> str:
+        # Compiling here makes a bad rule a config error at load time, not mid-run.
+        compile_condition(text)
+        return text
+
+
+class ModelConfig(Section):
+    """The statistical risk model, trained on the lender's own booked loans."""
+
+    kind: str = param("none", "Registered scoring model: 'none' (rules only), 'logistic', "
+                      "'gbm', or a name registered with simfin.lending.register_scorer.")
+    retrain_every_days: int = param(30, "Days between retrainings.", "days", ge=1)
+    min_outcomes: int = param(300, "Observed outcomes needed before the model is used; until "
+                              "then the lender decides on rules only (cold start).", "loans",
+                              ge=10)
+    performance_window_days: int = param(90, "A loan's outcome (bad = ever 30+ days past "
+                                         "due) is used for training once the loan has been "
+                                         "on book this long.", "days", ge=31)
+
+
+DataSourceName = Literal["bureau", "id_registry", "social_security", "consortium"]
+
+
+class RiskConfig(Section):
+    """Risk control: rules and data models together (seed characteristic 4).
+
+    Order of the pipeline: product limits, rules on application fields, data queries,
+    rules on data fields, biometric verification, the model's score, pricing.
+    """
+
+    data_sources: list[DataSourceName] = param(
+        ["bureau", "id_registry"], "External data the lender queries for every application "
+        "that passes the first rules ('consortium' needs policy.consortium on).")
+    verification: Literal["none", "face", "voice", "iris"] = param(
+        "none", "Biometric identity check on every application still pending after the data "
+        "rules.")
+    review_cost_cents: int = param(2_000, "Cost of one manual review ('refer' rules).",
+                                   "cents", ge=0)
+
+    rules: list[RuleConfig] = param([], "Ordered rules; the first rejecting rule's reason is "
+                                    "recorded.")
+    model: ModelConfig = param(ModelConfig(), "The statistical model.")
+    approval_threshold: float = param(0.15, "Highest predicted default probability approved "
+                                      "once the model is in use.", "probability",
+                                      **PROBABILITY)
+
+
+class PricingConfig(Section):
+    """Risk-grade pricing."""
+
+    strategy: str = param("risk_based", "Registered pricing policy: 'risk_based' (APR from "
+                          "expected loss, cost of funds, operating cost and margin per grade) "
+                          "or 'flat'.")
+    flat_apr: float = param(0.30, "APR of the 'flat' policy, and of every loan before the "
+                            "model is in use.", "rate/year", ge=0.0, le=10.0)
+    grade_cutoffs: list[float] = param([0.02, 0.05, 0.10, 0.20], "Upper predicted default "
+                                       "probability of grades A, B, C, ...; the last grade "
+                                       "takes the rest.", "probability", min_length=1)
+    loss_given_default: float = param(0.8, "Expected share of principal lost on default.",
+                                      "share", **PROBABILITY)
+    operating_cost_rate: float = param(0.04, "Operating cost per unit of balance per year.",
+                                       "rate/year", ge=0.0, le=1.0)
+    margin_rate: float = param(0.05, "Target margin per unit of balance per year.",
+                               "rate/year", ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _increasing(self) -> PricingConfig:
+        cutoffs = self.grade_cutoffs
+        if any(not 0.0 < c <= 1.0 for c in cutoffs) or cutoffs != sorted(cutoffs):
+            raise ValueError("grade_cutoffs must be increasing probabilities in (0, 1]")
+        return self
+
+
+class LenderConfig(Section):
+    """One lender and its strategy; everything that differs between strategies lives here."""
+
+    name: str = param("lender", "Lender name, used in outputs.", min_length=1)
+    capital_cents: int = param(500_000_000, "Equity at day 0.", "cents", ge=0)
+    cost_of_funds_rate: float = param(0.06, "Yearly cost of funding the outstanding balance.",
+                                      "rate/year", ge=0.0, le=1.0)
+    brand_weight: float = param(1.0, "Relative weight with which applicants choose this "
+                                "lender among those offering the product.", "weight", ge=0.0)
+    reports_to_bureau: bool = param(False, "Whether the lender reports its loans to the "
+                                    "credit bureau (other lenders then see them as "
+                                    "bureau_multi_lending).")
+    consortium_member: bool = param(True, "Whether the lender shares its loans with, and "
+                                    "can query, the consortium when policy.consortium is on.")
+    products: list[ProductConfig] = param([ProductConfig(kind="instalment"),
+                                           ProductConfig(kind="cash")],
+                                          "Product catalogue.", min_length=1)
+    risk: RiskConfig = param(RiskConfig(), "Risk control.")
+    pricing: PricingConfig = param(PricingConfig(), "Pricing.")
+
+    @model_validator(mode="after")
+    def _one_product_per_kind(self) -> LenderConfig:
+        kinds = [p.kind for p in self.products]
+        if len(set(kinds)) != len(kinds):
+            raise ValueError(f"at most one product per kind, got {kinds}")
+        return self

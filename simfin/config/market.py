@@ -1,0 +1,62 @@
+"""Merchant scenarios (where financing needs arise) and channels (how they reach lenders)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import field_validator
+
+from simfin.config.base import PROBABILITY, Section, param
+
+ProductKind = Literal["instalment", "cash", "revolving"]
+
+
+class ScenarioConfig(Section):
+    """A merchant scenario: a place where consumers need financing (seed characteristic 1)."""
+
+    name: str = param("ecommerce", "Scenario name, used in outputs.", min_length=1)
+    product: ProductKind = param("instalment", "Product the need is financed with: "
+                                 "'instalment' (scenario loan paid to the merchant), 'cash' "
+                                 "(instant cash loan paid to the consumer), 'revolving' (a draw "
+                                 "on a credit line).")
+    need_rate: float = param(2.0, "Financing needs per consumer per year, before digital "
+                             "affinity scaling.", "needs/consumer/year", ge=0.0, le=365.0)
+    ticket_median_cents: int = param(300_000, "Median amount of one need.", "cents", gt=0)
+    ticket_sigma: float = param(0.7, "Sigma of the log-normal ticket size.", "log cents",
+                                ge=0.0, le=3.0)
+    term_days: list[int] = param([90, 180, 360], "Terms a need may ask for, drawn uniformly. "
+                                 "Terms of 60 days or more are repaid in 30-day instalments, "
+                                 "shorter ones as one bullet payment.", "days", min_length=1)
+    online_share: float = param(0.6, "Share of this scenario's needs that arise online on day "
+                                "0.", "share", **PROBABILITY)
+    online_drift: float = param(0.05, "Yearly increase of the online share (capped at 1): "
+                                "offline flows move online.", "share/year", ge=-1.0, le=1.0)
+
+    @field_validator("term_days")
+    @classmethod
+    def _positive_terms(cls, terms: list[int]) -> list[int]:
+        for term in terms:
+            if term < 1 or term > 3650:
+                raise ValueError(f"terms must be between 1 and 3650 days, got {term}")
+        return terms
+
+
+class ChannelConfig(Section):
+    """An acquisition channel (seed characteristic 3)."""
+
+    name: str = param("app_store", "Channel name, used in outputs.", min_length=1)
+    online: bool = param(True, "Online channels carry online needs, offline channels offline "
+                         "ones.")
+    reach: float = param(1.0, "Relative weight of this channel among channels of the same "
+                         "kind (online/offline).", "weight", ge=0.0)
+    cost_per_application_cents: int = param(2_000, "Acquisition cost the lender pays per "
+                                            "application the channel brings.", "cents", ge=0)
+    conversion_rate: float = param(0.5, "Share of needs that become an application, before "
+                                   "product friction.", "share", **PROBABILITY)
+    risk_tilt: float = param(0.0, "How strongly the channel draws consumers with low "
+                             "willingness to repay (0 = none, 1 = strong).", "", ge=-1.0,
+                             le=1.0)
+    fraud_multiplier: float = param(1.0, "Fraudsters' relative rate of applying through this "
+                                    "channel.", "ratio", ge=0.0)
+    shares_data: bool = param(False, "Whether the channel shares behavioural data (a "
+                              "behaviour score) with the lender for targeting and risk.")

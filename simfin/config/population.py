@@ -1,0 +1,72 @@
+"""Who lives in the market: income, age cohorts, regions, repayment traits, fraud."""
+
+from __future__ import annotations
+
+from pydantic import model_validator
+
+from simfin.config.base import PROBABILITY, Section, param
+
+COHORTS = ("pre80", "post80", "post90", "post00")
+REGIONS = ("tier1", "tier2", "tier3")
+
+
+class CohortShares(Section):
+    """Population shares of the birth cohorts the seed text names (80后, 90后, 00后)."""
+
+    pre80: float = param(0.25, "Born before 1980 (46+ years old in the simulated year).", "share",
+                         **PROBABILITY)
+    post80: float = param(0.25, "Born 1980-1989.", "share", **PROBABILITY)
+    post90: float = param(0.30, "Born 1990-1999.", "share", **PROBABILITY)
+    post00: float = param(0.20, "Born 2000 or later, at least 18.", "share", **PROBABILITY)
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> CohortShares:
+        total = self.pre80 + self.post80 + self.post90 + self.post00
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"shares must sum to 1, got {total:.4f}")
+        return self
+
+
+class RegionShares(Section):
+    """Population shares by city tier; used for group outcomes (financial inclusion)."""
+
+    tier1: float = param(0.2, "First-tier cities.", "share", **PROBABILITY)
+    tier2: float = param(0.4, "Second-tier cities.", "share", **PROBABILITY)
+    tier3: float = param(0.4, "Third-tier cities, towns and rural areas.", "share", **PROBABILITY)
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> RegionShares:
+        total = self.tier1 + self.tier2 + self.tier3
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"shares must sum to 1, got {total:.4f}")
+        return self
+
+
+class PopulationConfig(Section):
+    """The consumers: one row each in the columnar population."""
+
+    n_consumers: int = param(20_000, "Number of consumers in the market.", "consumers", ge=10,
+                             le=50_000_000)
+    income_median_cents: int = param(600_000, "Median monthly income.", "cents/month", gt=0)
+    income_sigma: float = param(0.6, "Sigma of the log-normal income distribution.", "log cents",
+                                ge=0.0, le=3.0)
+    tier1_income_multiplier: float = param(1.5, "Income multiplier in tier-1 cities; tier-3 "
+                                           "gets its inverse.", "ratio", gt=0.0)
+    living_cost_share: float = param(0.6, "Share of income spent on living costs, not "
+                                     "available for debt service.", "share", **PROBABILITY)
+    willingness_mean: float = param(0.85, "Mean latent willingness to repay (Beta "
+                                    "distributed).", "probability", gt=0.0, lt=1.0)
+    willingness_concentration: float = param(8.0, "Concentration (alpha+beta) of the Beta "
+                                             "distribution of willingness.", "", gt=0.0)
+    job_loss_rate: float = param(0.08, "Yearly probability of an income shock (job loss, "
+                                 "illness).", "rate/year", **PROBABILITY)
+    shock_duration_days: float = param(90.0, "Mean duration of an income shock.", "days", gt=0.0)
+    shock_income_share: float = param(0.3, "Share of income kept during a shock.", "share",
+                                      **PROBABILITY)
+    fraud_share: float = param(0.01, "Share of applicants that are identity fraudsters "
+                               "(stolen or synthetic identities; they never repay).", "share",
+                               **PROBABILITY)
+    thin_file_share: float = param(0.35, "Share of consumers with no credit-bureau record.",
+                                   "share", **PROBABILITY)
+    cohorts: CohortShares = param(CohortShares(), "Birth cohort shares.")
+    regions: RegionShares = param(RegionShares(), "City-tier shares.")

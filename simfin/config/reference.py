@@ -1,0 +1,51 @@
+"""Generate the field reference of ``configs/README.md`` from the schema itself, so that
+the documentation cannot drift from the code (a test compares the two)."""
+
+from __future__ import annotations
+
+import json
+import typing
+
+from pydantic import BaseModel
+
+from simfin.config.schema import MarketConfig
+
+
+def _section_type(annotation) -> type[BaseModel] | None:
+    for arg in (annotation, *typing.get_args(annotation)):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return None
+
+
+def _default_text(field) -> str:
+    if field.default_factory is not None:
+        value = field.default_factory()
+    else:
+        value = field.default
+    if isinstance(value, BaseModel):
+        return "(section)"
+    if isinstance(value, list) and value and isinstance(value[0], (BaseModel, dict)):
+        return f"({len(value)} items)"
+    return json.dumps(value)
+
+
+def _rows(model: type[BaseModel], prefix: str) -> list[str]:
+    rows = []
+    for name, field in model.model_fields.items():
+        path = f"{prefix}{name}"
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        unit = extra.get("unit", "")
+        description = (field.description or "").replace("|", "\\|")
+        rows.append(f"| `{path}` | {_default_text(field)} | {unit} | {description} |")
+        section = _section_type(field.annotation)
+        if section is not None:
+            is_list = typing.get_origin(field.annotation) is list
+            rows.extend(_rows(section, f"{path}.N." if is_list else f"{path}."))
+    return rows
+
+
+def field_reference() -> str:
+    """Markdown table of every field: dotted path, default, unit, description."""
+    header = ["| field | default | unit | description |", "|---|---|---|---|"]
+    return "\n".join(header + _rows(MarketConfig, ""))

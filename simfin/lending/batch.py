@@ -1,0 +1,85 @@
+"""The columnar batch a lender's pipeline works on: one row per application."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+import numpy as np
+
+# Decision codes in the ``decision`` column.
+PENDING, APPROVED, DECLINED, REFERRED, LOST = 0, 1, 2, 3, 4
+DECISION_NAMES = {PENDING: "pending", APPROVED: "approved", DECLINED: "declined",
+                  REFERRED: "referred", LOST: "lost"}
+NO_REASON = -1
+
+
+class ApplicationBatch:
+    """A day's applications to one lender, as named numpy columns of equal length.
+
+    Pipeline stages read columns (``batch["age_years"]``) and add or update columns
+    (``batch["pd"] = ...``); they never loop over rows. ``decision`` starts ``PENDING``;
+    a stage that declines sets ``DECLINED`` and the ``reason`` code. Later stages work only
+    on rows still pending (``batch.pending``).
+    """
+
+    def __init__(self, columns: Mapping[str, np.ndarray]) -> None:
+        self._columns: dict[str, np.ndarray] = {}
+        self.n = len(next(iter(columns.values()))) if columns else 0
+        for name, values in columns.items():
+            self[name] = values
+        if "decision" not in self._columns:
+            self["decision"] = np.full(self.n, PENDING, dtype=np.int8)
+        if "reason" not in self._columns:
+            self["reason"] = np.full(self.n, NO_REASON, dtype=np.int16)
+        if "flags" not in self._columns:
+            self["flags"] = np.zeros(self.n, dtype=np.int64)  # bit i: rule i flagged the row
+        if "decision_minutes" not in self._columns:
+            self["decision_minutes"] = np.zeros(self.n, dtype=np.float32)
+        self.costs_cents: dict[str, int] = {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        try:
+            return self._columns[name]
+        except KeyError:
+            raise KeyError(f"the batch has no column {name!r}; it has {sorted(self._columns)}"
+                           ) from None
+
+    def __setitem__(self, name: str, values: np.ndarray) -> None:
+        values = np.asarray(values)
+        if values.shape != (self.n,):
+            raise ValueError(f"column {name!r} must have shape ({self.n},), got {values.shape}")
+        self._columns[name] = values
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._columns
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    @property
+    def columns(self) -> dict[str, np.ndarray]:
+        """The columns by name (the dict itself: treat as read-only)."""
+        return self._columns
+
+    @property
+    def pending(self) -> np.ndarray:
+        """Boolean mask of rows not yet decided."""
+        return self._columns["decision"] == PENDING
+
+    def decline(self, mask: np.ndarray, reason: int, status: int = DECLINED) -> None:
+        """Decline the pending rows of ``mask`` with a reason code; decided rows keep theirs."""
+        hit = mask & self.pending
+        self._columns["decision"][hit] = status
+        self._columns["reason"][hit] = reason
+
+    def charge(self, item: str, cents: int) -> None:
+        """Record a cost the pipeline incurred for this batch (data queries, checks...)."""
+        self.costs_cents[item] = self.costs_cents.get(item, 0) + int(cents)
+
+    def take(self, rows: np.ndarray) -> ApplicationBatch:
+        """A new batch with the given rows (an index array or boolean mask)."""
+        sub = ApplicationBatch({k: v[rows] for k, v in self._columns.items()})
+        return sub

@@ -1,0 +1,119 @@
+"""The market's loans in columns: one row per loan, every lender's loans in one book.
+
+Loans repay in equal instalments (an annuity) every ``period_days``; a loan shorter than
+60 days is one bullet payment. A missed instalment makes the loan delinquent from that day
+(``overdue_since_day``); days past due (DPD) are ``day - overdue_since_day``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+ACTIVE, CLOSED, WRITTEN_OFF = 0, 1, 2
+INSTALMENT_PERIOD_DAYS = 30
+MIN_INSTALMENT_TERM_DAYS = 60
+
+_COLUMNS: dict[str, type] = {
+    "lender": np.int16, "consumer": np.int32, "product": np.int8, "scenario": np.int8,
+    "channel": np.int8, "grade": np.int8, "origination_day": np.int32,
+    "principal_cents": np.int64, "outstanding_cents": np.int64, "instalment_cents": np.int64,
+    "rate_per_period": np.float64, "apr": np.float32, "pd": np.float32,
+    "period_days": np.int16, "n_instalments": np.int16, "paid_instalments": np.int16,
+    "next_due_day": np.int32, "overdue_since_day": np.int32, "missed_instalments": np.int16,
+    "status": np.int8, "defaulted": np.bool_, "ever_30dpd": np.bool_, "cured": np.int16,
+    "is_fraud": np.bool_, "closed_day": np.int32, "challenger": np.bool_,
+}
+
+
+def schedule(principal_cents: np.ndarray, apr: np.ndarray, term_days: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Instalment schedule of new loans.
+
+    Returns:
+        ``(period_days, n_instalments, rate_per_period, instalment_cents)``.
+    """
+    term = np.asarray(term_days, dtype=np.int64)
+    bullet = term < MIN_INSTALMENT_TERM_DAYS
+    period = np.where(bullet, term, INSTALMENT_PERIOD_DAYS)
+    n = np.where(bullet, 1, np.maximum(term // INSTALMENT_PERIOD_DAYS, 1))
+    rate = np.asarray(apr, dtype=np.float64) * period / 365.0
+    principal = np.asarray(principal_cents, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        annuity = principal * rate / (1.0 - (1.0 + rate) ** (-n))
+    annuity = np.where(rate > 0, annuity, principal / n)
+    return (period.astype(np.int16), n.astype(np.int16), rate,
+            np.ceil(annuity).astype(np.int64))
+
+
+class LoanBook:
+    """Growable columnar storage of loans; rows are never reordered (row = loan id)."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self.n = 0
+        self._cols = {name: np.zeros(capacity, dtype=dtype) for name, dtype in _COLUMNS.items()}
+        self._active_cache: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        cols = self.__dict__.get("_cols")
+        if cols is not None and name in cols:
+            return cols[name][: self.n]
+        raise AttributeError(name)
+
+    def column(self, name: str) -> np.ndarray:
+        """A writable view of one column over the loans booked so far."""
+        return self._cols[name][: self.n]
+
+    def add(self, **columns: np.ndarray) -> np.ndarray:
+        """Book new loans; returns their row ids. Unnamed columns take their defaults."""
+        k = len(columns["principal_cents"])
+        if k == 0:
+            return np.zeros(0, dtype=np.int64)
+        self._reserve(self.n + k)
+        rows = np.arange(self.n, self.n + k)
+        for name, values in columns.items():
+            self._cols[name][rows] = values
+        self._cols["overdue_since_day"][rows] = columns.get("overdue_since_day", -1)
+        self._cols["closed_day"][rows] = -1
+        self.n += k
+        self._active_cache = None
+        return rows
+
+    def _reserve(self, size: int) -> None:
+        capacity = len(self._cols["principal_cents"])
+        if size <= capacity:
+            return
+        new_capacity = max(size, 2 * capacity)
+        for name, values in self._cols.items():
+            grown = np.zeros(new_capacity, dtype=values.dtype)
+            grown[:capacity] = values
+            self._cols[name] = grown
+
+    def active_rows(self) -> np.ndarray:
+        """Row ids of loans still on book (cached until a status changes)."""
+        if self._active_cache is None:
+            self._active_cache = np.flatnonzero(self.column("status") == ACTIVE)
+        return self._active_cache
+
+    def status_changed(self) -> None:
+        """Tell the book that some loans closed or were written off."""
+        self._active_cache = None
+
+    def outstanding_by_lender(self, n_lenders: int) -> np.ndarray:
+        """Outstanding principal per lender, from the loan rows (for reconciliation)."""
+        rows = self.active_rows()
+        return np.bincount(self.column("lender")[rows],
+                           weights=self.column("outstanding_cents")[rows],
+                           minlength=n_lenders).round().astype(np.int64)
+
+    def frame(self):
+        """Every loan booked so far as a pandas DataFrame (one row per loan)."""
+        import pandas as pd
+
+        return pd.DataFrame({name: self.column(name).copy() for name in _COLUMNS})
+
+    def nbytes(self) -> int:
+        """Bytes held by the book's storage (including spare capacity)."""
+        return sum(v.nbytes for v in self._cols.values())

@@ -1,0 +1,157 @@
+"""Servicing the book each day: instalments come due and are paid or missed, delinquent
+loans cure or roll on to default and write-off. Every cent moved is posted to the ledger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from simfin.lending.ledger import Ledger
+from simfin.lending.loan_book import ACTIVE, CLOSED, WRITTEN_OFF, LoanBook
+
+# loan rows -> probability that each borrower pays what is due today
+PayProbability = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass
+class ServicingDay:
+    """What happened to the book today, for recording and for the consumers' state."""
+
+    due: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    missed: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    cured: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    new_defaults: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    closed: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    written_off: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+
+class Servicer:
+    """Runs one day of the loan book's life.
+
+    Args:
+        book: The market's loan book.
+        ledger: The ledger every movement is posted to.
+        late_fee_cents: Late fee per missed instalment, indexed by [lender, product].
+        default_dpd: Days past due at which a loan defaults.
+        writeoff_dpd: Days past due at which its principal is written off.
+        recovery_rate: Share of written-off principal recovered.
+    """
+
+    def __init__(self, book: LoanBook, ledger: Ledger, late_fee_cents: np.ndarray,
+                 default_dpd: int, writeoff_dpd: int, recovery_rate: float) -> None:
+        self.book = book
+        self.ledger = ledger
+        self.late_fee_cents = late_fee_cents
+        self.default_dpd = default_dpd
+        self.writeoff_dpd = writeoff_dpd
+        self.recovery_rate = recovery_rate
+
+    def run(self, day: int, rng: np.random.Generator, pay_probability: PayProbability,
+            cure_probability: PayProbability) -> ServicingDay:
+        """Collect today's instalments, cure or age delinquent loans, default, write off."""
+        b = self.book
+        out = ServicingDay()
+        active = b.active_rows()
+        if len(active) == 0:
+            return out
+        overdue_since = b.column("overdue_since_day")
+        next_due = b.column("next_due_day")
+        due_mask = next_due[active] == day
+        current = overdue_since[active] < 0
+
+        # 1. Delinquent loans whose next instalment falls due now add one more missed one.
+        rolling = active[due_mask & ~current]
+        b.column("missed_instalments")[rolling] += 1
+        next_due[rolling] += b.column("period_days")[rolling]
+
+        # 2. Current loans with an instalment due today: pay or miss.
+        due = active[due_mask & current]
+        out.due = due
+        if len(due):
+            pays = rng.random(len(due)) < pay_probability(due)
+            self._pay_instalments(due[pays], day, late=False)
+            missed = due[~pays]
+            overdue_since[missed] = day
+            b.column("missed_instalments")[missed] = 1
+            next_due[due] += b.column("period_days")[due]
+            out.missed = missed
+
+        # 3. Delinquent loans (before today) may cure: pay every missed instalment plus fees.
+        delinquent = active[~current]
+        if len(delinquent):
+            cures = rng.random(len(delinquent)) < cure_probability(delinquent)
+            cured = delinquent[cures]
+            out.cured = cured
+            self._cure(cured, day)
+            still = delinquent[~cures]
+            dpd = day - overdue_since[still]
+            b.column("ever_30dpd")[still[dpd >= 30]] = True
+            defaulted = b.column("defaulted")
+            new_default = still[(dpd >= self.default_dpd) & ~defaulted[still]]
+            defaulted[new_default] = True
+            out.new_defaults = new_default
+            out.written_off = still[dpd >= self.writeoff_dpd]
+            self._write_off(out.written_off, day)
+
+        out.closed = self._close_paid(np.concatenate([due, out.cured]), day)
+        return out
+
+    def _pay_instalments(self, rows: np.ndarray, day: int, late: bool) -> None:
+        """Pay one instalment on each row: interest first, then principal."""
+        if len(rows) == 0:
+            return
+        b = self.book
+        outstanding = b.column("outstanding_cents")
+        interest = np.round(outstanding[rows] * b.column("rate_per_period")[rows]).astype(
+            np.int64)
+        last = b.column("paid_instalments")[rows] + 1 >= b.column("n_instalments")[rows]
+        principal = np.where(last, outstanding[rows],
+                             np.clip(b.column("instalment_cents")[rows] - interest, 0,
+                                     outstanding[rows]))
+        outstanding[rows] -= principal
+        b.column("paid_instalments")[rows] += 1
+        lenders = b.column("lender")[rows]
+        self.ledger.post_by_lender("principal_repaid", lenders, principal)
+        self.ledger.post_by_lender("interest_paid", lenders, interest)
+        if late:
+            fees = self.late_fee_cents[lenders, b.column("product")[rows]]
+            self.ledger.post_by_lender("fees_paid", lenders, fees)
+
+    def _cure(self, rows: np.ndarray, day: int) -> None:
+        b = self.book
+        missed = b.column("missed_instalments")
+        # Pay the missed instalments one round at a time: at most a handful of rounds.
+        paid, n = b.column("paid_instalments"), b.column("n_instalments")
+        for k in range(int(missed[rows].max()) if len(rows) else 0):
+            self._pay_instalments(rows[(missed[rows] > k) & (paid[rows] < n[rows])], day,
+                                  late=True)
+        missed[rows] = 0
+        b.column("overdue_since_day")[rows] = -1
+        b.column("cured")[rows] += 1
+
+    def _write_off(self, rows: np.ndarray, day: int) -> None:
+        if len(rows) == 0:
+            return
+        b = self.book
+        lenders = b.column("lender")[rows]
+        principal = b.column("outstanding_cents")[rows].copy()
+        self.ledger.post_by_lender("written_off", lenders, principal)
+        recovered = np.round(principal * self.recovery_rate).astype(np.int64)
+        self.ledger.post_by_lender("recoveries", lenders, recovered)
+        b.column("outstanding_cents")[rows] = 0
+        b.column("status")[rows] = WRITTEN_OFF
+        b.column("closed_day")[rows] = day
+        b.status_changed()
+
+    def _close_paid(self, rows: np.ndarray, day: int) -> np.ndarray:
+        b = self.book
+        done = rows[(b.column("outstanding_cents")[rows] == 0)
+                    & (b.column("status")[rows] == ACTIVE)]
+        b.column("status")[done] = CLOSED
+        b.column("closed_day")[done] = day
+        if len(done):
+            b.status_changed()
+        return done

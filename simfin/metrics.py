@@ -1,0 +1,106 @@
+"""Indicators computed from the recorded history, outside the model.
+
+Every definition here is written down in the README's "Indicators" section; a change here
+is a change there.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from simfin.lending.pricing import GRADE_LETTERS
+
+DAYS_PER_YEAR = 365.0
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return float(num) / float(den) if den else None
+
+
+def indicators(steps: pd.DataFrame, loans: pd.DataFrame, default_dpd: int,
+               horizon_days: int) -> dict[str, float | int | None]:
+    """Run-level indicators of one lender's (or the market's) rows.
+
+    Args:
+        steps: Rows of ``steps.parquet`` (one lender, or all lenders).
+        loans: Rows of the loan table for the same lenders.
+        default_dpd: Days past due that count as default.
+        horizon_days: Days simulated.
+    """
+    s = steps.sum(numeric_only=True)
+    daily_outstanding = steps.groupby("day")["outstanding"].sum()
+    avg_outstanding = float(daily_outstanding.mean()) if len(daily_outstanding) else 0.0
+    years = horizon_days / DAYS_PER_YEAR
+    decided = s["approvals"] + s["declined"] + s["referred"]
+    costs = (s["funding_cost"] + s["acquisition_cost"] + s["data_cost"]
+             + s["verification_cost"] + s["service_cost"] + s["collections_cost"]
+             + s["payment_fees"] + s["infrastructure_cost"] + s["review_cost"])
+    # A loan can only have reached default_dpd if its first instalment fell due at least
+    # default_dpd days before the end: only such seasoned loans enter the default rate.
+    seasoned = loans[loans["origination_day"] + loans["period_days"] + default_dpd
+                     <= horizon_days - 1]
+    new_customers = loans.drop_duplicates(["lender", "consumer"]).shape[0]
+    ttc = steps["time_to_cash_minutes"].dropna()
+    out = {
+        "applications": int(s["applications"]),
+        "approvals": int(s["approvals"]),
+        "approval_rate": _ratio(s["approvals"], decided),
+        "loans": int(s["loans"]),
+        "take_up_rate": _ratio(s["loans"], s["approvals"]),
+        "disbursed": int(s["disbursed"]),
+        "outstanding_end": int(steps[steps["day"] == steps["day"].max()]["outstanding"].sum())
+        if len(steps) else 0,
+        "average_outstanding": avg_outstanding,
+        "interest_income": int(s["interest_paid"]),
+        "fee_income": int(s["fees_paid"]),
+        "written_off": int(s["written_off"]),
+        "recoveries": int(s["recoveries"]),
+        "default_rate": _ratio(seasoned["defaulted"].sum(), len(seasoned)),
+        "seasoned_loans": int(len(seasoned)),
+        "loss_rate": _ratio((s["written_off"] - s["recoveries"]) / years, avg_outstanding),
+        "yield": _ratio((s["interest_paid"] + s["fees_paid"]) / years, avg_outstanding),
+        "cure_rate": _ratio(s["cures"], s["missed_payments"]),
+        "fraud_loss": int(s["fraud_loss"]),
+        "fraud_loans": int(s["fraud_loans"]),
+        "acquisition_cost": int(s["acquisition_cost"]),
+        "cac": _ratio(s["acquisition_cost"], new_customers),
+        "data_cost": int(s["data_cost"]),
+        "verification_cost": int(s["verification_cost"]),
+        "cost_of_funds": int(s["funding_cost"]),
+        "profit": int(s["interest_paid"] + s["fees_paid"] + s["recoveries"]
+                      - s["written_off"] - costs),
+        "time_to_cash_minutes": float(np.median(ttc)) if len(ttc) else None,
+    }
+    return out
+
+
+def by_group(loans: pd.DataFrame, key: str, names: list[str] | None = None
+             ) -> dict[str, dict[str, float | int]]:
+    """Loans, disbursed amount and default share by a loan attribute (grade, product...)."""
+    out: dict[str, dict[str, float | int]] = {}
+    for code, group in loans.groupby(key, observed=True):
+        label = names[int(code)] if names is not None and int(code) >= 0 else str(code)
+        out[label] = {"loans": int(len(group)),
+                      "disbursed": int(group["principal_cents"].sum()),
+                      "default_share": float(group["defaulted"].mean())}
+    return out
+
+
+def grade_label(code: int) -> str:
+    """Grade letter of a grade code; ``-`` for loans made before the model was in use."""
+    return "-" if code < 0 else GRADE_LETTERS[code]
+
+
+def summarize(steps: pd.DataFrame, loans: pd.DataFrame, lender_names: list[str],
+              default_dpd: int, horizon_days: int) -> dict:
+    """``summary.json``: indicators per lender and for the market."""
+    summary: dict = {"horizon_days": horizon_days, "lenders": {}}
+    for code, name in enumerate(lender_names):
+        s = steps[steps["lender"] == name]
+        lo = loans[loans["lender"] == code]
+        ind = indicators(s, lo, default_dpd, horizon_days)
+        ind["by_grade"] = {grade_label(int(g)): v for g, v in by_group(lo, "grade").items()}
+        summary["lenders"][name] = ind
+    summary["market"] = indicators(steps, loans, default_dpd, horizon_days)
+    return summary

@@ -1,0 +1,230 @@
+"""``MarketModel``: builds the market and tells the story of a day.
+
+One step is one day:
+
+1. merchant scenarios create financing needs (purchases, cash needs);
+2. channels bring them to lenders as applications (acquisition costs are paid);
+3. each lender decides its day's applications as one batch and books the loans it approves
+   and the applicant takes up (disbursement);
+4. the loan book comes due: borrowers pay or miss; delinquent loans cure, default or are
+   written off; the cost of funding the book is paid;
+5. the day's indicators are recorded.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from simfin.agents.channel import Channel, choose_channels, choose_lenders
+from simfin.agents.consumer import (
+    Consumer,
+    completion_probability,
+    cure_probability,
+    pay_probability,
+)
+from simfin.agents.lender import Lender
+from simfin.agents.population import Population
+from simfin.agents.records import application_batch, build_sources
+from simfin.agents.scenario import MerchantScenario
+from simfin.config import MarketConfig, load_config
+from simfin.lending.batch import APPROVED, ApplicationBatch
+from simfin.lending.ledger import Ledger
+from simfin.lending.loan_book import LoanBook, schedule
+from simfin.lending.product import PRODUCT_KINDS
+from simfin.lending.servicing import Servicer
+from simfin.recording import Recorder
+
+# Daily probability that a delinquent borrower who can pay gets round to paying.
+BASE_CURE_RATE = 0.05
+
+
+class MarketModel(mesa.Model):
+    """An internet consumer-finance market.
+
+    Args:
+        config: A ``MarketConfig``, a path to a YAML file, a dict, or None for the defaults.
+        rng: Seed or generator; defaults to ``config.run.seed``. Every random draw of the
+            run flows from it.
+
+    Attributes:
+        population: The consumers, in columns.
+        book: Every loan of every lender, in columns.
+        ledger: Every movement of money.
+        lenders, scenarios, channels: The agents, in config order.
+        recorder: The daily indicators (``recorder.steps_frame()``).
+        datacollector: Mesa ``DataCollector`` with market-level reporters.
+    """
+
+    def __init__(self, config: MarketConfig | str | dict | None = None, *,
+                 rng: int | np.random.Generator | None = None) -> None:
+        config = config if isinstance(config, MarketConfig) else load_config(config)
+        super().__init__(rng=config.run.seed if rng is None else rng)
+        self.config = config
+        self.day = 0
+        self.population = Population(config.population, self.rng)
+        self.population.attach_lenders(len(config.lenders))
+        self.scenarios = [MerchantScenario(self, s, i) for i, s in enumerate(config.scenarios)]
+        self.channels = [Channel(self, c, i) for i, c in enumerate(config.channels)]
+        self.sources = build_sources(config, self.population, lambda: self.day, self.rng)
+        self.lenders = [Lender(self, config, i, self.sources)
+                        for i in range(len(config.lenders))]
+        self.book = LoanBook()
+        self.ledger = Ledger(len(self.lenders), [lc.capital_cents for lc in config.lenders])
+        late_fees = np.zeros((len(self.lenders), len(PRODUCT_KINDS)), dtype=np.int64)
+        for i, lc in enumerate(config.lenders):
+            for p in lc.products:
+                late_fees[i, PRODUCT_KINDS.index(p.kind)] = p.late_fee_cents
+        self.servicer = Servicer(self.book, self.ledger, late_fees, config.run.default_dpd,
+                                 config.run.writeoff_dpd, config.run.recovery_rate)
+        self.recorder = Recorder(self)
+        self.datacollector = mesa.DataCollector(model_reporters={
+            "applications": lambda m: m.recorder.today("applications").sum(),
+            "approvals": lambda m: m.recorder.today("approvals").sum(),
+            "outstanding": lambda m: m.recorder.today("outstanding").sum(),
+            "new_defaults": lambda m: m.recorder.today("new_defaults").sum(),
+            "profit": lambda m: m.recorder.today("profit").sum(),
+        })
+        self._consumers: dict[int, Consumer] = {}
+        self._offers = np.array([lender.offers for lender in self.lenders])
+        self._brand = np.array([lc.brand_weight for lc in config.lenders])
+        self._shares_data = np.array([c.shares_data for c in config.channels])
+        self._cost_per_app = np.array([c.cost_per_application_cents for c in config.channels])
+        self._friction = np.zeros((len(self.lenders), len(PRODUCT_KINDS), 2))
+        for i, lc in enumerate(config.lenders):
+            for p in lc.products:
+                self._friction[i, PRODUCT_KINDS.index(p.kind)] = (p.friction_minutes,
+                                                                   p.friction_steps)
+
+    # -- the day -----------------------------------------------------------------------
+
+    def step(self) -> None:
+        """One day in the market."""
+        self.recorder.start_day()
+        self.population.step_shocks(self.day, self.rng)
+        needs = self.arise_needs()
+        applications = self.bring_applications(needs)
+        for lender in self.lenders:
+            lender.retrain(self.day, self.book)
+            self.decide_and_book(lender, applications)
+        self.service_loans()
+        self.pay_funding_costs()
+        self.recorder.end_day()
+        self.datacollector.collect(self)
+        self.day += 1
+
+    def arise_needs(self) -> dict[str, np.ndarray]:
+        """Every scenario's financing needs of the day, as one set of columns."""
+        parts = [s.generate_needs(self.population, self.day, self.rng) for s in self.scenarios]
+        return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+    def bring_applications(self, needs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Route needs through channels to lenders; keep those that complete the form."""
+        pop = self.population
+        channel = choose_channels(self.channels, needs["consumer"], needs["online"], pop,
+                                  self.rng)
+        lender = choose_lenders(self._brand, self._offers, needs["product"], self.rng)
+        routed = (channel >= 0) & (lender >= 0)
+        apps = {k: v[routed] for k, v in needs.items()}
+        apps["channel"], apps["lender"] = channel[routed], lender[routed]
+        f = self._friction[apps["lender"], apps["product"]]
+        conversion = np.array([c.conversion_rate for c in self.config.channels])
+        p = conversion[apps["channel"]] * completion_probability(
+            pop, apps["consumer"], apps["online"], f[:, 0], f[:, 1])
+        completed = self.rng.random(len(p)) < p
+        self.recorder.count_needs(needs, routed, apps, completed)
+        return {k: v[completed] for k, v in apps.items()}
+
+    def decide_and_book(self, lender: Lender, applications: dict[str, np.ndarray]) -> None:
+        """One lender decides its batch, pays for it, and books what is taken up."""
+        mine = applications["lender"] == lender.index
+        apps = {k: v[mine] for k, v in applications.items()}
+        batch = application_batch(self.population, apps, lender.index, self.day, self.rng,
+                                  self._shares_data)
+        acquisition = int(self._cost_per_app[batch["channel"]].sum())
+        self.ledger.post(lender.index, "acquisition_cost", acquisition)
+        batch = lender.decide(batch, self.day)
+        for item, cents in batch.costs_cents.items():
+            self.ledger.post(lender.index, item, cents)
+        approved = np.flatnonzero(batch["decision"] == APPROVED)
+        taken = approved[self.rng.random(len(approved)) < take_up_probability(
+            batch["all_in_apr"][approved])]
+        loan_rows = self.book_loans(lender, batch, taken)
+        lender.remember(batch, taken, loan_rows)
+        self.recorder.count_decisions(lender.index, batch, taken, loan_rows)
+
+    def book_loans(self, lender: Lender, batch: ApplicationBatch, rows: np.ndarray
+                   ) -> np.ndarray:
+        """Disburse and book the loans of ``rows``; returns their loan-book rows."""
+        principal = batch["amount_cents"][rows].astype(np.int64)
+        term = batch["term_days"][rows]
+        apr = batch["apr"][rows].astype(np.float64)
+        period, n_inst, rate, instalment = schedule(principal, apr, term)
+        consumers = batch["consumer"][rows]
+        loan_rows = self.book.add(
+            lender=np.full(len(rows), lender.index), consumer=consumers,
+            product=batch["product"][rows], scenario=batch["scenario"][rows],
+            channel=batch["channel"][rows], grade=batch["grade"][rows],
+            origination_day=np.full(len(rows), self.day), principal_cents=principal,
+            outstanding_cents=principal, instalment_cents=instalment, rate_per_period=rate,
+            apr=batch["all_in_apr"][rows], pd=batch["pd"][rows], period_days=period,
+            n_instalments=n_inst, next_due_day=self.day + period,
+            is_fraud=batch["truth_is_fraud"][rows])
+        self.ledger.post(lender.index, "disbursed", int(principal.sum()))
+        fees = np.round(principal * batch["fee_rate"][rows]).astype(np.int64)
+        self.ledger.post(lender.index, "fees_paid", int(fees.sum()))
+        pop = self.population
+        np.add.at(pop.loans_at, (consumers, lender.index), 1)
+        np.add.at(pop.debt_service_cents, consumers, monthly_service(instalment, period))
+        return loan_rows
+
+    def service_loans(self) -> None:
+        """Collect what is due; cure, default and write off; update the borrowers."""
+        book, pop, day = self.book, self.population, self.day
+        consumers = book.column("consumer")
+        due = book.column("instalment_cents")
+
+        def pays(rows: np.ndarray) -> np.ndarray:
+            return pay_probability(pop, consumers[rows], due[rows], day)
+
+        def cures(rows: np.ndarray) -> np.ndarray:
+            owed = due[rows] * book.column("missed_instalments")[rows]
+            return cure_probability(pop, consumers[rows], owed, day, BASE_CURE_RATE)
+
+        result = self.servicer.run(day, self.rng, pays, cures)
+        lenders = book.column("lender")
+        np.add.at(pop.defaults_at, (consumers[result.new_defaults],
+                                    lenders[result.new_defaults]), 1)
+        ended = np.concatenate([result.closed, result.written_off])
+        np.add.at(pop.loans_at, (consumers[ended], lenders[ended]), -1)
+        np.subtract.at(pop.debt_service_cents, consumers[ended],
+                       monthly_service(due[ended], book.column("period_days")[ended]))
+        self.recorder.count_servicing(result)
+
+    def pay_funding_costs(self) -> None:
+        """Each lender pays a day of interest on the balance it funds."""
+        outstanding = self.ledger.balance("loans")
+        for lender in self.lenders:
+            rate = lender.config.cost_of_funds_rate / 365.0
+            self.ledger.post(lender.index, "funding_cost",
+                             int(round(outstanding[lender.index] * rate)))
+
+    # -- looking at one consumer -------------------------------------------------------
+
+    def consumer(self, row: int) -> Consumer:
+        """The Mesa agent of the consumer in population row ``row`` (created on first use)."""
+        if not 0 <= row < self.population.n:
+            raise IndexError(f"consumer row {row} out of range 0..{self.population.n - 1}")
+        if row not in self._consumers:
+            self._consumers[row] = Consumer(self, self.population, row)
+        return self._consumers[row]
+
+
+def take_up_probability(all_in_apr: np.ndarray) -> np.ndarray:
+    """Probability that an approved applicant draws the loan: falls as the price rises."""
+    return np.clip(0.95 - 0.8 * np.maximum(all_in_apr - 0.15, 0.0), 0.3, 0.95)
+
+
+def monthly_service(instalment_cents: np.ndarray, period_days: np.ndarray) -> np.ndarray:
+    """A loan's debt service per 30 days, for the borrower's budget."""
+    return (instalment_cents * 30 // np.maximum(period_days, 1)).astype(np.int64)

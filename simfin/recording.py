@@ -1,0 +1,143 @@
+"""Recording the day's indicators per lender, from the ledger, the book and the batches.
+
+Counters are filled as the day goes; ``end_day`` adds the balances and appends one row per
+lender. Aggregation is over columns, never over agents, so recording a day costs
+microseconds whatever the population.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from simfin.lending.batch import APPROVED, DECLINED, LOST, REFERRED, ApplicationBatch
+from simfin.lending.ledger import KINDS, POSTINGS
+from simfin.lending.servicing import ServicingDay
+
+if TYPE_CHECKING:
+    from simfin.model import MarketModel
+
+COUNTS = ("needs", "applications", "approvals", "declined", "referred", "lost", "loans",
+          "due_payments", "missed_payments", "cures", "new_defaults", "loans_written_off",
+          "fraud_loans", "fraud_loss")
+BALANCES = ("outstanding", "dpd1_balance", "dpd30_balance", "dpd90_balance", "cash",
+            "equity", "active_loans")
+DERIVED = ("profit", "time_to_cash_minutes")
+STEP_COLUMNS = ("day", "lender") + COUNTS + KINDS + BALANCES + DERIVED
+
+
+class Recorder:
+    """Collects one row per (day, lender).
+
+    Attributes:
+        reasons: Per lender, a Counter of decisions by reason code over the run.
+    """
+
+    def __init__(self, model: MarketModel) -> None:
+        self.model = model
+        self.n_lenders = len(model.config.lenders)
+        self._rows: list[dict[str, np.ndarray]] = []
+        self._today: dict[str, np.ndarray] = {}
+        self._ttc: list[list[np.ndarray]] = []
+        self.reasons: list[Counter] = [Counter() for _ in range(self.n_lenders)]
+
+    def start_day(self) -> None:
+        """Zero the day's counters."""
+        self._today = {k: np.zeros(self.n_lenders, dtype=np.int64) for k in COUNTS}
+        self._ttc = [[] for _ in range(self.n_lenders)]
+
+    def today(self, column: str) -> np.ndarray:
+        """The last recorded day's values of a column, per lender."""
+        return self._rows[-1][column] if self._rows else np.zeros(self.n_lenders)
+
+    def count_needs(self, needs: dict, routed: np.ndarray, apps: dict,
+                    completed: np.ndarray) -> None:
+        """Needs per lender they were routed to (the top of the funnel)."""
+        self._today["needs"] += np.bincount(apps["lender"], minlength=self.n_lenders)
+
+    def count_decisions(self, lender: int, batch: ApplicationBatch, taken: np.ndarray,
+                        loan_rows: np.ndarray) -> None:
+        """The lender's decisions, bookings and their time to cash."""
+        t, decision = self._today, batch["decision"]
+        t["applications"][lender] += batch.n
+        t["approvals"][lender] += int((decision == APPROVED).sum())
+        t["declined"][lender] += int((decision == DECLINED).sum())
+        t["referred"][lender] += int((decision == REFERRED).sum())
+        t["lost"][lender] += int((decision == LOST).sum())
+        t["loans"][lender] += len(taken)
+        t["fraud_loans"][lender] += int(batch["truth_is_fraud"][taken].sum())
+        codes = self.model.lenders[lender].reason_codes
+        reasons, counts = np.unique(batch["reason"][batch["reason"] >= 0], return_counts=True)
+        for r, c in zip(reasons, counts, strict=True):
+            self.reasons[lender][codes[r]] += int(c)
+        if len(taken):
+            minutes = batch["decision_minutes"][taken]
+            if "disbursement_minutes" in batch:
+                minutes = minutes + batch["disbursement_minutes"][taken]
+            self._ttc[lender].append(minutes)
+
+    def count_servicing(self, result: ServicingDay) -> None:
+        """Payments, cures, defaults and write-offs per lender."""
+        lenders = self.model.book.column("lender")
+        t, n = self._today, self.n_lenders
+        t["due_payments"] += np.bincount(lenders[result.due], minlength=n)
+        t["missed_payments"] += np.bincount(lenders[result.missed], minlength=n)
+        t["cures"] += np.bincount(lenders[result.cured], minlength=n)
+        t["new_defaults"] += np.bincount(lenders[result.new_defaults], minlength=n)
+        t["loans_written_off"] += np.bincount(lenders[result.written_off], minlength=n)
+        fraud = result.written_off[self.model.book.column("is_fraud")[result.written_off]]
+        principal = self.model.book.column("principal_cents")
+        t["fraud_loss"] += np.bincount(lenders[fraud], weights=principal[fraud],
+                                       minlength=n).round().astype(np.int64)
+
+    def end_day(self) -> None:
+        """Close the ledger's day and append one row per lender."""
+        model = self.model
+        flows = model.ledger.close_day()
+        row: dict[str, np.ndarray] = {"day": np.full(self.n_lenders, model.day),
+                                      "lender": np.arange(self.n_lenders)}
+        row.update(self._today)
+        for j, kind in enumerate(KINDS):
+            row[kind] = flows[:, j]
+        row.update(self._balances())
+        sign = np.array([POSTINGS[k][2] for k in KINDS])
+        row["profit"] = flows @ sign
+        row["time_to_cash_minutes"] = np.array(
+            [np.median(np.concatenate(m)) if m else np.nan for m in self._ttc])
+        self._rows.append(row)
+
+    def _balances(self) -> dict[str, np.ndarray]:
+        model, n = self.model, self.n_lenders
+        book = model.book
+        active = book.active_rows()
+        lenders = book.column("lender")[active]
+        outstanding = book.column("outstanding_cents")[active]
+        since = book.column("overdue_since_day")[active]
+        dpd = np.where(since >= 0, model.day - since + 1, 0)
+
+        def balance(mask: np.ndarray) -> np.ndarray:
+            return np.bincount(lenders[mask], weights=outstanding[mask],
+                               minlength=n).round().astype(np.int64)
+
+        return {
+            "outstanding": model.ledger.balance("loans"),
+            "dpd1_balance": balance(dpd >= 1),
+            "dpd30_balance": balance(dpd >= 30),
+            "dpd90_balance": balance(dpd >= 90),
+            "cash": model.ledger.balance("cash"),
+            "equity": model.ledger.balance("equity"),
+            "active_loans": np.bincount(lenders, minlength=n),
+        }
+
+    def steps_frame(self) -> pd.DataFrame:
+        """All recorded rows as a DataFrame, one row per (day, lender), money in cents."""
+        if not self._rows:
+            return pd.DataFrame(columns=list(STEP_COLUMNS))
+        data = {k: np.concatenate([r[k] for r in self._rows]) for k in STEP_COLUMNS}
+        frame = pd.DataFrame(data)
+        names = [lender.name for lender in self.model.lenders]
+        frame["lender"] = pd.Categorical.from_codes(frame["lender"], categories=names)
+        return frame

@@ -1,0 +1,81 @@
+"""``simfin.run``: build a market, run it, and return its recorded history and summary."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from simfin.config import MarketConfig, load_config
+from simfin.metrics import summarize
+from simfin.model import MarketModel
+
+Progress = Callable[[int, int], None]  # (days done, days in all)
+
+
+@dataclass
+class RunResult:
+    """What a run produced.
+
+    Attributes:
+        config: The fully resolved config (seed and steps included).
+        steps: One row per (day, lender); see the README's indicator table.
+        loans: One row per loan booked.
+        summary: Run-level indicators per lender and for the market.
+        model: The model at the end of the run, for inspection.
+    """
+
+    config: MarketConfig
+    steps: pd.DataFrame
+    loans: pd.DataFrame
+    summary: dict
+    model: MarketModel
+
+
+def resolve(config: MarketConfig | str | Path | dict | None = None, steps: int | None = None,
+            seed: int | None = None, overrides: list[str] | dict[str, Any] | None = None
+            ) -> MarketConfig:
+    """The config a run will use: file or dict, then overrides, then steps and seed."""
+    extra: dict[str, Any] = {}
+    if steps is not None:
+        extra["run.steps"] = steps
+    if seed is not None:
+        extra["run.seed"] = seed
+    if isinstance(overrides, dict):
+        extra = {**overrides, **extra}
+        return load_config(config, extra)
+    base = load_config(config, overrides)
+    return load_config(base, extra) if extra else base
+
+
+def run(config: MarketConfig | str | Path | dict | None = None, steps: int | None = None,
+        seed: int | None = None, overrides: list[str] | dict[str, Any] | None = None,
+        progress: Progress | None = None) -> RunResult:
+    """Run a market.
+
+    Args:
+        config: A config object, a YAML path, a dict, or None for the default market.
+        steps: Days to run (overrides ``run.steps``).
+        seed: Seed (overrides ``run.seed``).
+        overrides: ``["dotted.path=value", ...]`` applied to the config.
+        progress: Called after every day with (days done, days in all).
+
+    Returns:
+        The run's steps, loans, summary and final model.
+    """
+    resolved = resolve(config, steps, seed, overrides)
+    model = MarketModel(resolved)
+    total = resolved.run.steps
+    for day in range(total):
+        model.step()
+        if progress is not None:
+            progress(day + 1, total)
+    steps_frame = model.recorder.steps_frame()
+    loans = model.book.frame()
+    names = [lender.name for lender in model.lenders]
+    summary = summarize(steps_frame, loans, names, resolved.run.default_dpd, total)
+    summary["reasons"] = {name: dict(model.recorder.reasons[i]) for i, name in enumerate(names)}
+    return RunResult(resolved, steps_frame, loans, summary, model)
