@@ -18,10 +18,14 @@ import numpy as np
 
 from simfin.agents.channel import Channel, choose_channels, choose_lenders
 from simfin.agents.consumer import (
+    MANUAL_PAYMENT_PENALTY,
     Consumer,
     completion_probability,
     cure_probability,
+    loyalty,
     pay_probability,
+    service_boost,
+    take_up_probability,
 )
 from simfin.agents.lender import Lender
 from simfin.agents.population import Population
@@ -75,8 +79,16 @@ class MarketModel(mesa.Model):
         for i, lc in enumerate(config.lenders):
             for p in lc.products:
                 late_fees[i, PRODUCT_KINDS.index(p.kind)] = p.late_fee_cents
-        self.servicer = Servicer(self.book, self.ledger, late_fees, config.run.default_dpd,
-                                 config.run.writeoff_dpd, config.run.recovery_rate)
+        rails = [getattr(config.payments, lc.payment.repayment_rail) for lc in config.lenders]
+        self.servicer = Servicer(
+            self.book, self.ledger, late_fees, config.run.default_dpd, config.run.writeoff_dpd,
+            config.run.recovery_rate, debit_failure_rate=[r.failure_rate for r in rails],
+            debit_fee_cents=[r.fee_cents for r in rails],
+            retry_days=[lc.payment.retry_days for lc in config.lenders])
+        self._manual_penalty = np.array([0.0 if lc.payment.auto_debit else
+                                         MANUAL_PAYMENT_PENALTY for lc in config.lenders])
+        self._cure_multiplier = np.array([lender.service.cure_multiplier
+                                          for lender in self.lenders])
         self.recorder = Recorder(self)
         self.datacollector = mesa.DataCollector(model_reporters={
             "applications": lambda m: m.recorder.today("applications").sum(),
@@ -108,6 +120,7 @@ class MarketModel(mesa.Model):
             lender.retrain(self.day, self.book)
             self.decide_and_book(lender, applications)
         self.service_loans()
+        self.serve_customers()
         self.pay_funding_costs()
         self.recorder.end_day()
         self.datacollector.collect(self)
@@ -123,7 +136,8 @@ class MarketModel(mesa.Model):
         pop = self.population
         channel = choose_channels(self.channels, needs["consumer"], needs["online"], pop,
                                   self.rng)
-        lender = choose_lenders(self._brand, self._offers, needs["product"], self.rng)
+        lender = choose_lenders(self._brand, self._offers, needs["product"], self.rng,
+                                loyalty(pop, needs["consumer"]))
         routed = (channel >= 0) & (lender >= 0)
         apps = {k: v[routed] for k, v in needs.items()}
         apps["channel"], apps["lender"] = channel[routed], lender[routed]
@@ -144,37 +158,39 @@ class MarketModel(mesa.Model):
         acquisition = int(self._cost_per_app[batch["channel"]].sum())
         self.ledger.post(lender.index, "acquisition_cost", acquisition)
         batch = lender.decide(batch, self.day)
-        for item, cents in batch.costs_cents.items():
-            self.ledger.post(lender.index, item, cents)
         approved = np.flatnonzero(batch["decision"] == APPROVED)
         taken = approved[self.rng.random(len(approved)) < take_up_probability(
             batch["all_in_apr"][approved])]
-        loan_rows = self.book_loans(lender, batch, taken)
-        lender.remember(batch, taken, loan_rows)
-        self.recorder.count_decisions(lender.index, batch, taken, loan_rows)
+        booked = lender.disburse(batch.take(taken))
+        for costs in (batch.costs_cents, booked.costs_cents):
+            for item, cents in costs.items():
+                self.ledger.post(lender.index, item, cents)
+        loan_rows = self.book_loans(lender, booked)
+        lender.remember(booked, loan_rows)
+        self.recorder.count_decisions(lender.index, batch, booked)
 
-    def book_loans(self, lender: Lender, batch: ApplicationBatch, rows: np.ndarray
-                   ) -> np.ndarray:
-        """Disburse and book the loans of ``rows``; returns their loan-book rows."""
-        principal = batch["amount_cents"][rows].astype(np.int64)
-        term = batch["term_days"][rows]
-        apr = batch["apr"][rows].astype(np.float64)
-        period, n_inst, rate, instalment = schedule(principal, apr, term)
-        consumers = batch["consumer"][rows]
-        loan_rows = self.book.add(
-            lender=np.full(len(rows), lender.index), consumer=consumers,
-            product=batch["product"][rows], scenario=batch["scenario"][rows],
-            channel=batch["channel"][rows], grade=batch["grade"][rows],
-            origination_day=np.full(len(rows), self.day), principal_cents=principal,
-            outstanding_cents=principal, instalment_cents=instalment, rate_per_period=rate,
-            apr=batch["all_in_apr"][rows], pd=batch["pd"][rows], period_days=period,
-            n_instalments=n_inst, next_due_day=self.day + period,
-            is_fraud=batch["truth_is_fraud"][rows])
-        self.ledger.post(lender.index, "disbursed", int(principal.sum()))
-        fees = np.round(principal * batch["fee_rate"][rows]).astype(np.int64)
-        self.ledger.post(lender.index, "fees_paid", int(fees.sum()))
+    def book_loans(self, lender: Lender, booked: ApplicationBatch) -> np.ndarray:
+        """Book the disbursed loans of a batch; returns their loan-book rows."""
+        principal = booked["amount_cents"].astype(np.int64)
+        period, n_inst, rate, instalment = schedule(principal, booked["apr"],
+                                                    booked["term_days"])
+        consumers = booked["consumer"]
         pop = self.population
+        loan_rows = self.book.add(
+            lender=np.full(booked.n, lender.index), consumer=consumers,
+            product=booked["product"], scenario=booked["scenario"],
+            channel=booked["channel"], grade=booked["grade"],
+            origination_day=np.full(booked.n, self.day), principal_cents=principal,
+            outstanding_cents=principal, instalment_cents=instalment, rate_per_period=rate,
+            apr=booked["all_in_apr"], pd=booked["pd"], period_days=period,
+            n_instalments=n_inst, next_due_day=self.day + period,
+            is_fraud=booked["truth_is_fraud"], challenger=booked["challenger"],
+            repeat=pop.borrowed_at[consumers, lender.index])
+        self.ledger.post(lender.index, "disbursed", int(principal.sum()))
+        fees = np.round(principal * booked["fee_rate"]).astype(np.int64)
+        self.ledger.post(lender.index, "fees_paid", int(fees.sum()))
         np.add.at(pop.loans_at, (consumers, lender.index), 1)
+        pop.borrowed_at[consumers, lender.index] = True
         np.add.at(pop.debt_service_cents, consumers, monthly_service(instalment, period))
         return loan_rows
 
@@ -184,15 +200,20 @@ class MarketModel(mesa.Model):
         consumers = book.column("consumer")
         due = book.column("instalment_cents")
 
+        lenders = book.column("lender")
+
+        def boost(rows: np.ndarray) -> np.ndarray:
+            return service_boost(pop, consumers[rows]) - self._manual_penalty[lenders[rows]]
+
         def pays(rows: np.ndarray) -> np.ndarray:
-            return pay_probability(pop, consumers[rows], due[rows], day)
+            return pay_probability(pop, consumers[rows], due[rows], day, boost(rows))
 
         def cures(rows: np.ndarray) -> np.ndarray:
             owed = due[rows] * book.column("missed_instalments")[rows]
-            return cure_probability(pop, consumers[rows], owed, day, BASE_CURE_RATE)
+            rate = BASE_CURE_RATE * self._cure_multiplier[lenders[rows]]
+            return cure_probability(pop, consumers[rows], owed, day, rate, boost(rows))
 
         result = self.servicer.run(day, self.rng, pays, cures)
-        lenders = book.column("lender")
         np.add.at(pop.defaults_at, (consumers[result.new_defaults],
                                     lenders[result.new_defaults]), 1)
         ended = np.concatenate([result.closed, result.written_off])
@@ -200,6 +221,22 @@ class MarketModel(mesa.Model):
         np.subtract.at(pop.debt_service_cents, consumers[ended],
                        monthly_service(due[ended], book.column("period_days")[ended]))
         self.recorder.count_servicing(result)
+
+    def serve_customers(self) -> None:
+        """Service contacts with active borrowers and collection calls on delinquent loans."""
+        book, pop = self.book, self.population
+        active = book.active_rows()
+        lenders = book.column("lender")[active]
+        consumers = book.column("consumer")[active]
+        delinquent = book.column("overdue_since_day")[active] >= 0
+        for lender in self.lenders:
+            mine = lenders == lender.index
+            borrowers = np.unique(consumers[mine])
+            cost = lender.service.serve(borrowers, pop.satisfaction, pop.interactions,
+                                        self.rng)
+            self.ledger.post(lender.index, "service_cost", cost)
+            calls = lender.service.collect(int((mine & delinquent).sum()), self.rng)
+            self.ledger.post(lender.index, "collections_cost", calls)
 
     def pay_funding_costs(self) -> None:
         """Each lender pays a day of interest on the balance it funds."""
@@ -218,11 +255,6 @@ class MarketModel(mesa.Model):
         if row not in self._consumers:
             self._consumers[row] = Consumer(self, self.population, row)
         return self._consumers[row]
-
-
-def take_up_probability(all_in_apr: np.ndarray) -> np.ndarray:
-    """Probability that an approved applicant draws the loan: falls as the price rises."""
-    return np.clip(0.95 - 0.8 * np.maximum(all_in_apr - 0.15, 0.0), 0.3, 0.95)
 
 
 def monthly_service(instalment_cents: np.ndarray, period_days: np.ndarray) -> np.ndarray:

@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from simfin.model import MarketModel
 
 COUNTS = ("needs", "applications", "approvals", "declined", "referred", "lost", "loans",
-          "due_payments", "missed_payments", "cures", "new_defaults", "loans_written_off",
-          "fraud_loans", "fraud_loss")
+          "due_payments", "missed_payments", "failed_debits", "retried_debits", "cures",
+          "new_defaults", "loans_written_off", "fraud_loans", "fraud_loss")
 BALANCES = ("outstanding", "dpd1_balance", "dpd30_balance", "dpd90_balance", "cash",
             "equity", "active_loans")
 DERIVED = ("profit", "time_to_cash_minutes")
@@ -58,8 +58,8 @@ class Recorder:
         """Needs per lender they were routed to (the top of the funnel)."""
         self._today["needs"] += np.bincount(apps["lender"], minlength=self.n_lenders)
 
-    def count_decisions(self, lender: int, batch: ApplicationBatch, taken: np.ndarray,
-                        loan_rows: np.ndarray) -> None:
+    def count_decisions(self, lender: int, batch: ApplicationBatch,
+                        booked: ApplicationBatch) -> None:
         """The lender's decisions, bookings and their time to cash."""
         t, decision = self._today, batch["decision"]
         t["applications"][lender] += batch.n
@@ -67,17 +67,15 @@ class Recorder:
         t["declined"][lender] += int((decision == DECLINED).sum())
         t["referred"][lender] += int((decision == REFERRED).sum())
         t["lost"][lender] += int((decision == LOST).sum())
-        t["loans"][lender] += len(taken)
-        t["fraud_loans"][lender] += int(batch["truth_is_fraud"][taken].sum())
+        t["loans"][lender] += booked.n
+        t["fraud_loans"][lender] += int(booked["truth_is_fraud"].sum())
         codes = self.model.lenders[lender].reason_codes
         reasons, counts = np.unique(batch["reason"][batch["reason"] >= 0], return_counts=True)
         for r, c in zip(reasons, counts, strict=True):
             self.reasons[lender][codes[r]] += int(c)
-        if len(taken):
-            minutes = batch["decision_minutes"][taken]
-            if "disbursement_minutes" in batch:
-                minutes = minutes + batch["disbursement_minutes"][taken]
-            self._ttc[lender].append(minutes)
+        if booked.n:
+            self._ttc[lender].append(booked["decision_minutes"]
+                                     + booked["disbursement_minutes"])
 
     def count_servicing(self, result: ServicingDay) -> None:
         """Payments, cures, defaults and write-offs per lender."""
@@ -86,6 +84,8 @@ class Recorder:
         t["due_payments"] += np.bincount(lenders[result.due], minlength=n)
         t["missed_payments"] += np.bincount(lenders[result.missed], minlength=n)
         t["cures"] += np.bincount(lenders[result.cured], minlength=n)
+        t["failed_debits"] += np.bincount(lenders[result.failed_debits], minlength=n)
+        t["retried_debits"] += np.bincount(lenders[result.retried], minlength=n)
         t["new_defaults"] += np.bincount(lenders[result.new_defaults], minlength=n)
         t["loans_written_off"] += np.bincount(lenders[result.written_off], minlength=n)
         fraud = result.written_off[self.model.book.column("is_fraud")[result.written_off]]

@@ -54,15 +54,20 @@ def choose_channels(channels: list[Channel], consumers: np.ndarray, online: np.n
 
 
 def choose_lenders(brand_weights: np.ndarray, offers: np.ndarray, products: np.ndarray,
-                   rng: np.random.Generator) -> np.ndarray:
+                   rng: np.random.Generator, loyalty: np.ndarray | None = None) -> np.ndarray:
     """Lender index for each need among lenders offering its product, or -1 if none does.
 
     Args:
         brand_weights: (n_lenders,) relative attractiveness.
         offers: (n_lenders, n_products) whether each lender offers each product kind.
         products: Product kind of each need.
+        rng: The model's random stream.
+        loyalty: Optional (n, n_lenders) factor: returning customers favour (or avoid)
+            lenders they have borrowed from, depending on how they were served.
     """
     weights = (brand_weights[:, None] * offers).T[products]  # (n, n_lenders)
+    if loyalty is not None:
+        weights = weights * loyalty
     total = weights.sum(axis=1)
     cum = np.cumsum(weights, axis=1) / np.where(total > 0, total, 1.0)[:, None]
     pick = (rng.random(len(products))[:, None] > cum).sum(axis=1)

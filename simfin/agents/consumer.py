@@ -15,6 +15,24 @@ from simfin.agents.population import Population
 # (pre80, post80, post90, post00): born-digital cohorts expect speed.
 PATIENCE_MINUTES = np.array([60.0, 40.0, 25.0, 15.0])
 STEP_DROP_OFF = 0.02  # share lost at each extra screen
+# Logit of paying rises with satisfaction (relative to a neutral 0.7): well-served
+# borrowers keep paying, badly served ones deprioritise the lender.
+SATISFACTION_WEIGHT = 2.0
+NEUTRAL_SATISFACTION = 0.7
+# Without auto-debit borrowers must remember to pay: the logit drops by this much.
+MANUAL_PAYMENT_PENALTY = 0.7
+
+
+def loyalty(population: Population, rows: np.ndarray) -> np.ndarray:
+    """(len(rows), n_lenders) factor on choosing each lender again: returning customers
+    favour a lender when satisfied and avoid it when not."""
+    factor = np.exp(4.0 * (population.satisfaction[rows] - 0.6))[:, None]
+    return np.where(population.borrowed_at[rows], factor, 1.0)
+
+
+def service_boost(population: Population, rows: np.ndarray) -> np.ndarray:
+    """Logit boost of repayment from satisfaction."""
+    return SATISFACTION_WEIGHT * (population.satisfaction[rows] - NEUTRAL_SATISFACTION)
 
 
 def completion_probability(population: Population, rows: np.ndarray, online: np.ndarray,
@@ -29,6 +47,11 @@ def completion_probability(population: Population, rows: np.ndarray, online: np.
     p = np.exp2(-friction_minutes / patience) * (1.0 - STEP_DROP_OFF) ** friction_steps
     affinity = population.digital_affinity[rows]
     return np.where(online, p * (0.4 + 0.6 * affinity), p)
+
+
+def take_up_probability(all_in_apr: np.ndarray) -> np.ndarray:
+    """Probability that an approved applicant draws the loan: falls as the price rises."""
+    return np.clip(0.95 - 0.8 * np.maximum(all_in_apr - 0.15, 0.0), 0.3, 0.95)
 
 
 def _repayment_logit(population: Population, rows: np.ndarray, due_cents: np.ndarray,

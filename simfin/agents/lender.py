@@ -1,8 +1,9 @@
-"""The ``Lender`` agent: runs its decision pipeline on the day's batch and books the loans.
+"""The ``Lender`` agent: runs its decision pipeline on the day's batch, disburses, serves.
 
-The pipeline is assembled from the lender's config: product limits, rules on application
-fields, data queries, rules on data fields, biometric verification, the statistical model,
-pricing. Everything a strategy changes is a stage parameter.
+The pipeline is assembled from the lender's config: platform capacity, product limits,
+rules on application fields, data queries, rules on data fields, biometric verification,
+the statistical model, pricing. A champion/challenger test runs a second risk strategy on a
+share of the traffic. Everything a strategy changes is a stage parameter.
 """
 
 from __future__ import annotations
@@ -10,17 +11,19 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from simfin.config import LenderConfig, MarketConfig
-from simfin.lending import scoring
+from simfin.config import LenderConfig, MarketConfig, RiskConfig
 from simfin.lending.batch import ApplicationBatch
 from simfin.lending.data_sources import DataSource, DataSourceStage
 from simfin.lending.fields import APPLICATION_FIELDS
+from simfin.lending.infrastructure import CAPACITY_REASON, CapacityStage
+from simfin.lending.payment import DisbursementStage, Rail
 from simfin.lending.pipeline import DecisionContext, Pipeline
 from simfin.lending.pricing import CAP_REASON, PricingStage
 from simfin.lending.product import AMOUNT_REASON, PRODUCT_KINDS, ProductStage
 from simfin.lending.registry import SCORERS
 from simfin.lending.rules import Rule, RuleEngine, compile_condition
 from simfin.lending.scoring import SCORE_REASON, ScoringStage, feature_matrix
+from simfin.lending.service import ServiceChannel, ServiceDesk
 from simfin.lending.verification import VERIFY_REASON, VerificationStage
 
 DATA_FIELDS = frozenset(f for f, (_, source) in APPLICATION_FIELDS.items()
@@ -28,13 +31,14 @@ DATA_FIELDS = frozenset(f for f, (_, source) in APPLICATION_FIELDS.items()
 
 
 class Lender(mesa.Agent):
-    """One lender: its strategy (config), its pipeline, and its learning state.
+    """One lender: its strategy (config), its pipeline(s), and its learning state.
 
     Args:
         model: The market model.
-        config: The market config (the lender reads its own entry and the policy).
+        config: The market config (the lender reads its own entry and the market's data,
+            payment, service and policy sections).
         index: The lender's position in ``config.lenders``.
-        sources: The data sources available to it, by name.
+        sources: The data sources of the market, by name.
     """
 
     def __init__(self, model: mesa.Model, config: MarketConfig, index: int,
@@ -45,7 +49,21 @@ class Lender(mesa.Agent):
         self.name = self.config.name
         self.stream = np.random.default_rng(model.rng.integers(2**63))
         self.reason_codes: list[str] = []
-        self.pipeline = self._build_pipeline(config, sources)
+        cfg = self.config
+        infra = cfg.infrastructure
+        self.platform = CapacityStage(infra.kind, infra.capacity_per_day,
+                                      infra.base_latency_minutes, infra.cost_per_decision_cents,
+                                      infra.elastic_premium, infra.fixed_cost_per_day_cents,
+                                      self._reason(CAPACITY_REASON))
+        self.service = self._build_service(config)
+        self.pipeline = self._build_pipeline(config, cfg.risk, sources)
+        self.challenger: Pipeline | None = None
+        if cfg.challenger is not None and cfg.challenger.share > 0:
+            self.challenger = self._build_pipeline(config, cfg.challenger.risk, sources)
+        rail = getattr(config.payments, cfg.payment.disbursement_rail)
+        self.disbursement = DisbursementStage(Rail(cfg.payment.disbursement_rail,
+                                                   rail.latency_minutes, rail.failure_rate,
+                                                   rail.fee_cents))
         self.offers = np.array([config.product(index, k) is not None for k in PRODUCT_KINDS])
         self._train_x: list[np.ndarray] = []
         self._train_rows: list[np.ndarray] = []
@@ -57,7 +75,18 @@ class Lender(mesa.Agent):
             self.reason_codes.append(code)
         return self.reason_codes.index(code)
 
-    def _build_pipeline(self, market: MarketConfig, sources: dict[str, DataSource]) -> Pipeline:
+    def _build_service(self, market: MarketConfig) -> ServiceDesk:
+        svc = self.config.service
+
+        def channel(name: str) -> ServiceChannel:
+            c = getattr(market.service_channels, name)
+            return ServiceChannel(name, c.cost_per_contact_cents, c.quality, c.collection_effect)
+
+        return ServiceDesk(svc.mode, [channel(n) for n in svc.channels], svc.contact_rate,
+                           channel(svc.collection_channel), svc.collection_intensity)
+
+    def _build_pipeline(self, market: MarketConfig, risk: RiskConfig,
+                        sources: dict[str, DataSource]) -> Pipeline:
         cfg = self.config
         limits = np.zeros((len(PRODUCT_KINDS), 5))
         for p in cfg.products:
@@ -67,30 +96,29 @@ class Lender(mesa.Agent):
         stages: list = [ProductStage(limits, self._reason(AMOUNT_REASON))]
 
         rules = [Rule(r.name, compile_condition(r.when), r.action, r.reason)
-                 for r in cfg.risk.rules]
+                 for r in risk.rules]
         for r in rules:
             self._reason(r.reason)
         # Knock-out rules on what the applicant states run before paying for data.
         early = [r for r in rules if not r.condition.fields & DATA_FIELDS]
         late = [r for r in rules if r.condition.fields & DATA_FIELDS]
-        review = cfg.risk.review_cost_cents
-        stages.append(RuleEngine(early, self.reason_codes, review))
-        queried = [sources[name] for name in cfg.risk.data_sources if name in sources]
-        stages.append(DataSourceStage(queried))
-        stages.append(RuleEngine(late, self.reason_codes, review))
+        stages.append(RuleEngine(early, self.reason_codes, risk.review_cost_cents))
+        names = list(risk.data_sources)
+        if self.service.unified:
+            names.append("service_profile")  # the unified platform's own customer profile
+        stages.append(DataSourceStage([sources[n] for n in names if n in sources]))
+        stages.append(RuleEngine(late, self.reason_codes, risk.review_cost_cents))
 
-        if cfg.risk.verification != "none":
-            bio = getattr(market.data, cfg.risk.verification)
+        if risk.verification != "none":
+            bio = getattr(market.data, risk.verification)
             stages.append(VerificationStage(
-                cfg.risk.verification, bio.false_accept_rate, bio.false_reject_rate,
+                risk.verification, bio.false_accept_rate, bio.false_reject_rate,
                 bio.latency_minutes, bio.cost_cents, self._reason(VERIFY_REASON)))
 
-        self.scoring: ScoringStage | None = None
-        if cfg.risk.model.kind != "none":
-            self.scoring = ScoringStage(SCORERS.create(cfg.risk.model.kind),
-                                        cfg.risk.approval_threshold,
-                                        cfg.risk.model.min_outcomes, self._reason(SCORE_REASON))
-            stages.append(self.scoring)
+        if risk.model.kind != "none":
+            stages.append(ScoringStage(SCORERS.create(risk.model.kind),
+                                       risk.approval_threshold, risk.model.min_outcomes,
+                                       self._reason(SCORE_REASON)))
 
         pricing = cfg.pricing
         stages.append(PricingStage(
@@ -100,24 +128,47 @@ class Lender(mesa.Agent):
             market.policy.apr_cap, self._reason(CAP_REASON)))
         return Pipeline(stages)
 
+    @property
+    def scorers(self) -> list[ScoringStage]:
+        """The scoring stages of the champion and (if any) the challenger."""
+        pipelines = [self.pipeline] + ([self.challenger] if self.challenger else [])
+        return [s for p in pipelines if (s := p.stage(ScoringStage)) is not None]
+
     # -- the day -----------------------------------------------------------------------
 
     def decide(self, batch: ApplicationBatch, day: int) -> ApplicationBatch:
-        """Run the pipeline on the day's batch."""
-        if "pd" not in batch:
-            batch["pd"] = np.full(batch.n, np.nan, dtype=np.float32)
-        return self.pipeline.run(batch, DecisionContext(day=day, rng=self.stream))
+        """Admit the batch on the platform, then run the champion (and challenger)."""
+        ctx = DecisionContext(day=day, rng=self.stream)
+        batch["pd"] = np.full(batch.n, np.nan, dtype=np.float32)
+        batch = self.platform.run(batch, ctx)
+        if self.challenger is None:
+            batch["challenger"] = np.zeros(batch.n, dtype=bool)
+            return self.pipeline.run(batch, ctx)
+        to_challenger = self.stream.random(batch.n) < self.config.challenger.share
+        parts = []
+        for mask, pipeline in ((~to_challenger, self.pipeline), (to_challenger, self.challenger)):
+            part = batch.take(mask)
+            part["challenger"] = np.full(part.n, pipeline is self.challenger)
+            parts.append(pipeline.run(part, ctx))
+        merged = ApplicationBatch.concat(parts)
+        for item, cents in batch.costs_cents.items():
+            merged.charge(item, cents)
+        return merged
 
-    def remember(self, batch: ApplicationBatch, booked: np.ndarray, loan_rows: np.ndarray
-                 ) -> None:
+    def disburse(self, batch: ApplicationBatch) -> ApplicationBatch:
+        """Send the money of the loans in ``batch`` (those taken up) over the rail."""
+        return self.disbursement.run(batch, DecisionContext(day=0, rng=self.stream))
+
+    def remember(self, batch: ApplicationBatch, loan_rows: np.ndarray) -> None:
         """Keep the features of booked loans: the only training data the lender will have."""
-        if self.scoring is not None and len(loan_rows):
-            self._train_x.append(feature_matrix(batch)[booked])
+        if self.scorers and len(loan_rows):
+            self._train_x.append(feature_matrix(batch))
             self._train_rows.append(loan_rows)
 
     def retrain(self, day: int, book) -> None:
-        """Refit the model on loans whose outcome is now observed, on its schedule."""
-        if self.scoring is None or day == 0 or not self._train_rows:
+        """Refit the model(s) on loans whose outcome is now observed, on schedule."""
+        scorers = self.scorers
+        if not scorers or day == 0 or not self._train_rows:
             return
         if day % self.config.risk.model.retrain_every_days:
             return
@@ -128,9 +179,11 @@ class Lender(mesa.Agent):
         # Label only loans that have been on book for the whole window: labelling early
         # bads and early closures would teach the model that every loan is good.
         observed = day - book.column("origination_day")[rows] >= window
-        self.scoring.fit(x[observed], book.column("ever_30dpd")[rows][observed])
+        bad = book.column("ever_30dpd")[rows][observed]
+        for scorer in scorers:
+            scorer.fit(x[observed], bad)
 
     @property
     def model_in_use(self) -> bool:
-        """Whether the statistical model decides (False for rules-only or in cold start)."""
-        return self.scoring is not None and self.scoring.in_use
+        """Whether a statistical model decides (False for rules-only or in cold start)."""
+        return any(s.in_use for s in self.scorers)

@@ -101,6 +101,7 @@ class Population:
         """Allocate per-lender columns: active loans and defaults at each lender."""
         self.loans_at = np.zeros((self.n, n_lenders), dtype=np.int8)
         self.defaults_at = np.zeros((self.n, n_lenders), dtype=np.int8)
+        self.borrowed_at = np.zeros((self.n, n_lenders), dtype=bool)
 
     # -- derived state -------------------------------------------------------------------
 
@@ -131,7 +132,7 @@ class Population:
 
     def nbytes(self) -> int:
         """Bytes held by all columns."""
-        per_lender = sum(getattr(self, name).nbytes for name in ("loans_at", "defaults_at")
+        per_lender = sum(getattr(self, name).nbytes for name in ("loans_at", "defaults_at", "borrowed_at")
                          if hasattr(self, name))
         return per_lender + sum(getattr(self, name).nbytes
                                 for name in self.STATIC + self.DYNAMIC)

@@ -66,6 +66,12 @@ def build_sources(config: MarketConfig, population: Population, day_of=lambda: 0
              "employed": employed},
             data.social_security.cost_cents, data.social_security.latency_minutes),
     }
+    # A unified service platform's customer profile (only unified lenders query it).
+    sources["service_profile"] = DataSource(
+        "service_profile", np.ones(pop.n, dtype=bool),
+        {"service_profile_score": lambda rows: np.where(pop.interactions[rows] > 0,
+                                                        pop.satisfaction[rows], np.nan)},
+        0, 0.0)
     if config.policy.consortium and n_lenders > 1:
         sources["consortium"] = DataSource(
             "consortium", np.ones(pop.n, dtype=bool), {"consortium_loans": consortium_loans},

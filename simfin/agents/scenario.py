@@ -37,11 +37,23 @@ class MerchantScenario(mesa.Agent):
         c = self.config
         return float(np.clip(c.online_share + c.online_drift * day / 365.0, 0.0, 1.0))
 
+    def seasonality(self, day: int) -> float:
+        """Today's need rate relative to a normal weekday: weekends and festivals peak.
+
+        Day 0 is a Monday, 1 January; ``need_rate`` is the yearly average.
+        """
+        c = self.config
+        weekend = c.weekend_multiplier if day % 7 >= 5 else 1.0
+        festival = c.festival_multiplier if day % 365 in c.festival_days else 1.0
+        mean = (5 + 2 * c.weekend_multiplier) / 7 * (
+            1 + len(c.festival_days) * (c.festival_multiplier - 1) / 365)
+        return weekend * festival / mean
+
     def generate_needs(self, population: Population, day: int,
                        rng: np.random.Generator) -> dict[str, np.ndarray]:
         """Today's financing needs as columns: consumer, amount, term, online, ..."""
         c = self.config
-        rate = c.need_rate / 365.0
+        rate = c.need_rate / 365.0 * self.seasonality(day)
         # Digitally engaged consumers shop (and borrow) online more: propensity in [0.5, 1.5].
         k = rng.poisson(population.n * rate * 1.5)
         who = rng.integers(0, population.n, k)

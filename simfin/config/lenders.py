@@ -8,6 +8,7 @@ from pydantic import field_validator, model_validator
 
 from simfin.config.base import PROBABILITY, Section, param
 from simfin.config.market import ProductKind
+from simfin.config.operations import InfrastructureConfig, LenderPaymentConfig, ServiceConfig
 from simfin.lending.rules import compile_condition
 
 
@@ -30,6 +31,13 @@ class ProductConfig(Section):
                                 le=100)
     friction_minutes: float = param(5.0, "Minutes an application takes the applicant.",
                                     "minutes", gt=0.0)
+    limit_income_multiple: float = param(2.0, "Revolving: credit limit at approval, in "
+                                         "months of stated income.", "months", gt=0.0)
+    limit_review_days: int = param(90, "Revolving: days between limit reviews; a line "
+                                   "without delinquency since the last review is raised, a "
+                                   "delinquent one is frozen.", "days", ge=1)
+    limit_increase_rate: float = param(0.2, "Revolving: relative limit increase at a good "
+                                       "review.", "share", ge=0.0, le=5.0)
 
     @model_validator(mode="after")
     def _ranges(self) -> ProductConfig:
@@ -128,6 +136,15 @@ class PricingConfig(Section):
         return self
 
 
+class ChallengerConfig(Section):
+    """A challenger strategy tested on a share of the lender's traffic."""
+
+    share: float = param(0.2, "Share of applications routed to the challenger.", "share",
+                         **PROBABILITY)
+    risk: RiskConfig = param(RiskConfig(model=ModelConfig(kind="gbm")), "The challenger's "
+                             "risk control (rules, data, verification, model, threshold).")
+
+
 class LenderConfig(Section):
     """One lender and its strategy; everything that differs between strategies lives here."""
 
@@ -146,7 +163,14 @@ class LenderConfig(Section):
                                            ProductConfig(kind="cash")],
                                           "Product catalogue.", min_length=1)
     risk: RiskConfig = param(RiskConfig(), "Risk control.")
+    challenger: ChallengerConfig | None = param(None, "Champion/challenger test: null for "
+                                                "none.")
     pricing: PricingConfig = param(PricingConfig(), "Pricing.")
+    payment: LenderPaymentConfig = param(LenderPaymentConfig(), "Payment rails and "
+                                         "auto-debit.")
+    service: ServiceConfig = param(ServiceConfig(), "Service and collections.")
+    infrastructure: InfrastructureConfig = param(InfrastructureConfig(), "Decision "
+                                                 "platform.")
 
     @model_validator(mode="after")
     def _one_product_per_kind(self) -> LenderConfig:

@@ -32,6 +32,22 @@ class ScenarioConfig(Section):
     online_drift: float = param(0.05, "Yearly increase of the online share (capped at 1): "
                                 "offline flows move online.", "share/year", ge=-1.0, le=1.0)
 
+    weekend_multiplier: float = param(1.2, "Needs on weekends relative to weekdays.",
+                                      "ratio", ge=0.0)
+    festival_days: list[int] = param([], "Days of the year (0 = 1 January) of shopping "
+                                     "festivals, e.g. 167 for 618 and 314 for Double 11.",
+                                     "day of year")
+    festival_multiplier: float = param(5.0, "Needs on a festival day relative to a normal "
+                                       "day.", "ratio", ge=0.0)
+
+    @field_validator("festival_days")
+    @classmethod
+    def _days_of_year(cls, days: list[int]) -> list[int]:
+        for day in days:
+            if not 0 <= day < 365:
+                raise ValueError(f"days of the year must be in 0..364, got {day}")
+        return days
+
     @field_validator("term_days")
     @classmethod
     def _positive_terms(cls, terms: list[int]) -> list[int]:

@@ -8,6 +8,7 @@ from simfin.config.base import Section, param
 from simfin.config.data import DataConfig
 from simfin.config.lenders import LenderConfig, ProductConfig, RiskConfig
 from simfin.config.market import ChannelConfig, ScenarioConfig
+from simfin.config.operations import PaymentsConfig, ServiceChannelsConfig
 from simfin.config.policy import PolicyConfig, RunConfig
 from simfin.config.population import PopulationConfig
 
@@ -57,6 +58,9 @@ class MarketConfig(Section):
                                         max_length=100)
     policy: PolicyConfig = param(PolicyConfig(), "Regulator policy.")
     data: DataConfig = param(DataConfig(), "External data sources and biometric checks.")
+    payments: PaymentsConfig = param(PaymentsConfig(), "Payment rails.")
+    service_channels: ServiceChannelsConfig = param(ServiceChannelsConfig(),
+                                                    "Service channels.")
 
     @model_validator(mode="after")
     def _consistent(self) -> MarketConfig:

@@ -79,6 +79,16 @@ class ApplicationBatch:
         """Record a cost the pipeline incurred for this batch (data queries, checks...)."""
         self.costs_cents[item] = self.costs_cents.get(item, 0) + int(cents)
 
+    @classmethod
+    def concat(cls, batches: list[ApplicationBatch]) -> ApplicationBatch:
+        """Stack batches row-wise (columns all batches have); costs are added up."""
+        names = [k for k in batches[0].columns if all(k in b for b in batches[1:])]
+        merged = cls({k: np.concatenate([b[k] for b in batches]) for k in names})
+        for b in batches:
+            for item, cents in b.costs_cents.items():
+                merged.charge(item, cents)
+        return merged
+
     def take(self, rows: np.ndarray) -> ApplicationBatch:
         """A new batch with the given rows (an index array or boolean mask)."""
         sub = ApplicationBatch({k: v[rows] for k, v in self._columns.items()})

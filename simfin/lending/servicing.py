@@ -26,6 +26,8 @@ class ServicingDay:
     new_defaults: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     closed: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     written_off: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    retried: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    failed_debits: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
 
 class Servicer:
@@ -38,16 +40,25 @@ class Servicer:
         default_dpd: Days past due at which a loan defaults.
         writeoff_dpd: Days past due at which its principal is written off.
         recovery_rate: Share of written-off principal recovered.
+        debit_failure_rate: Per lender: failure rate of its repayment rail.
+        debit_fee_cents: Per lender: fee per collection attempt on its repayment rail.
+        retry_days: Per lender: days a failed debit is retried before the instalment is
+            missed.
     """
 
     def __init__(self, book: LoanBook, ledger: Ledger, late_fee_cents: np.ndarray,
-                 default_dpd: int, writeoff_dpd: int, recovery_rate: float) -> None:
+                 default_dpd: int, writeoff_dpd: int, recovery_rate: float,
+                 debit_failure_rate: np.ndarray, debit_fee_cents: np.ndarray,
+                 retry_days: np.ndarray) -> None:
         self.book = book
         self.ledger = ledger
         self.late_fee_cents = late_fee_cents
         self.default_dpd = default_dpd
         self.writeoff_dpd = writeoff_dpd
         self.recovery_rate = recovery_rate
+        self.debit_failure_rate = np.asarray(debit_failure_rate, dtype=np.float64)
+        self.debit_fee_cents = np.asarray(debit_fee_cents, dtype=np.int64)
+        self.retry_days = np.asarray(retry_days, dtype=np.int16)
 
     def run(self, day: int, rng: np.random.Generator, pay_probability: PayProbability,
             cure_probability: PayProbability) -> ServicingDay:
@@ -67,22 +78,41 @@ class Servicer:
         b.column("missed_instalments")[rolling] += 1
         next_due[rolling] += b.column("period_days")[rolling]
 
-        # 2. Current loans with an instalment due today: pay or miss.
+        # 2. Current loans with an instalment due (or a debit to retry) today: the borrower
+        #    pays or not, and the rail delivers or fails (then it is retried tomorrow).
         due = active[due_mask & current]
         out.due = due
         if len(due):
-            pays = rng.random(len(due)) < pay_probability(due)
-            self._pay_instalments(due[pays], day, late=False)
-            missed = due[~pays]
-            overdue_since[missed] = day
+            lenders = b.column("lender")[due]
+            retries = b.column("retries")
+            willing = rng.random(len(due)) < pay_probability(due)
+            delivered = self._debit(due[willing], rng)
+            ok = np.zeros(len(due), dtype=bool)
+            ok[np.flatnonzero(willing)[delivered]] = True
+            can_retry = retries[due] < self.retry_days[lenders]
+            retry = willing & ~ok & can_retry
+            done = ~retry
+            paid, missed = due[ok], due[done & ~ok]
+            out.retried = due[retry]
+            out.failed_debits = due[willing & ~ok]
+            self._pay_instalments(paid, day, late=False)
+            # The schedule keeps its dates: a retried debit does not move the next due day.
+            settled = due[done]
+            original_due = day - retries[settled].astype(np.int32)
+            overdue_since[missed] = original_due[~ok[done]]
             b.column("missed_instalments")[missed] = 1
-            next_due[due] += b.column("period_days")[due]
+            next_due[settled] = original_due + b.column("period_days")[settled]
+            retries[settled] = 0
+            next_due[out.retried] = day + 1
+            retries[out.retried] += 1
             out.missed = missed
 
         # 3. Delinquent loans (before today) may cure: pay every missed instalment plus fees.
         delinquent = active[~current]
         if len(delinquent):
-            cures = rng.random(len(delinquent)) < cure_probability(delinquent)
+            willing = np.flatnonzero(rng.random(len(delinquent)) < cure_probability(delinquent))
+            cures = np.zeros(len(delinquent), dtype=bool)
+            cures[willing[self._debit(delinquent[willing], rng)]] = True
             cured = delinquent[cures]
             out.cured = cured
             self._cure(cured, day)
@@ -98,6 +128,12 @@ class Servicer:
 
         out.closed = self._close_paid(np.concatenate([due, out.cured]), day)
         return out
+
+    def _debit(self, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Attempt a collection on each row's repayment rail: pay the fee, return success."""
+        lenders = self.book.column("lender")[rows]
+        self.ledger.post_by_lender("payment_fees", lenders, self.debit_fee_cents[lenders])
+        return rng.random(len(rows)) >= self.debit_failure_rate[lenders]
 
     def _pay_instalments(self, rows: np.ndarray, day: int, late: bool) -> None:
         """Pay one instalment on each row: interest first, then principal."""
