@@ -71,7 +71,47 @@ def indicators(steps: pd.DataFrame, loans: pd.DataFrame, default_dpd: int,
         "profit": int(s["interest_paid"] + s["fees_paid"] + s["recoveries"]
                       - s["written_off"] - costs),
         "time_to_cash_minutes": float(np.median(ttc)) if len(ttc) else None,
+        "lost_applications": int(s["lost"]),
+        "capacity_used_peak": float(steps["capacity_used"].max()) if len(steps) else None,
+        "failed_debits": int(s["failed_debits"]),
+        "repayment_rate": _ratio(s["due_payments"] - s["missed_payments"],
+                                 s["due_payments"]),
+        "payment_fees": int(s["payment_fees"]),
+        "service_cost": int(s["service_cost"]),
+        "collections_cost": int(s["collections_cost"]),
+        "infrastructure_cost": int(s["infrastructure_cost"]),
+        "satisfaction": float(steps["satisfaction"].mean()) if steps["satisfaction"].notna(
+        ).any() else None,
+        "repeat_borrower_share": float(loans["repeat"].mean()) if len(loans) else None,
+        "retention": retention(loans),
     }
+    return out
+
+
+def retention(loans: pd.DataFrame) -> float | None:
+    """Share of borrowers who, after repaying a loan in full, borrowed again from the same
+    lender before the run ended."""
+    closed = loans[loans["status"] == 1]
+    if closed.empty:
+        return None
+    first_close = closed.groupby(["lender", "consumer"])["closed_day"].min().rename("first")
+    later = loans.join(first_close, on=["lender", "consumer"], how="inner")
+    returned = later[later["origination_day"] > later["first"]]
+    return float(returned[["lender", "consumer"]].drop_duplicates().shape[0]
+                 / len(first_close))
+
+
+def split_by_strategy(loans: pd.DataFrame, default_dpd: int, horizon_days: int
+                      ) -> dict[str, dict[str, float | int | None]]:
+    """Champion vs challenger: loans, default rate (seasoned) and default share."""
+    out = {}
+    for label, flag in (("champion", False), ("challenger", True)):
+        lo = loans[loans["challenger"] == flag]
+        seasoned = lo[lo["origination_day"] + lo["period_days"] + default_dpd
+                      <= horizon_days - 1]
+        out[label] = {"loans": int(len(lo)), "disbursed": int(lo["principal_cents"].sum()),
+                      "default_rate": _ratio(seasoned["defaulted"].sum(), len(seasoned)),
+                      "default_share": float(lo["defaulted"].mean()) if len(lo) else None}
     return out
 
 
@@ -101,6 +141,8 @@ def summarize(steps: pd.DataFrame, loans: pd.DataFrame, lender_names: list[str],
         lo = loans[loans["lender"] == code]
         ind = indicators(s, lo, default_dpd, horizon_days)
         ind["by_grade"] = {grade_label(int(g)): v for g, v in by_group(lo, "grade").items()}
+        if lo["challenger"].any():
+            ind["champion_challenger"] = split_by_strategy(lo, default_dpd, horizon_days)
         summary["lenders"][name] = ind
     summary["market"] = indicators(steps, loans, default_dpd, horizon_days)
     return summary

@@ -35,7 +35,7 @@ from simfin.config import MarketConfig, load_config
 from simfin.lending.batch import APPROVED, ApplicationBatch
 from simfin.lending.ledger import Ledger
 from simfin.lending.loan_book import LoanBook, schedule
-from simfin.lending.product import PRODUCT_KINDS
+from simfin.lending.product import PRODUCT_KINDS, REVOLVING
 from simfin.lending.servicing import Servicer
 from simfin.recording import Recorder
 
@@ -120,6 +120,7 @@ class MarketModel(mesa.Model):
             lender.retrain(self.day, self.book)
             self.decide_and_book(lender, applications)
         self.service_loans()
+        self.review_credit_lines()
         self.serve_customers()
         self.pay_funding_costs()
         self.recorder.end_day()
@@ -153,9 +154,12 @@ class MarketModel(mesa.Model):
         """One lender decides its batch, pays for it, and books what is taken up."""
         mine = applications["lender"] == lender.index
         apps = {k: v[mine] for k, v in applications.items()}
+        used = self.book.outstanding_of(apps["consumer"], lender.index, REVOLVING)
         batch = application_batch(self.population, apps, lender.index, self.day, self.rng,
-                                  self._shares_data)
-        acquisition = int(self._cost_per_app[batch["channel"]].sum())
+                                  self._shares_data, used)
+        # Channels are paid for new customers; returning ones come back through the app.
+        new = ~self.population.borrowed_at[batch["consumer"], lender.index]
+        acquisition = int(self._cost_per_app[batch["channel"][new]].sum())
         self.ledger.post(lender.index, "acquisition_cost", acquisition)
         batch = lender.decide(batch, self.day)
         approved = np.flatnonzero(batch["decision"] == APPROVED)
@@ -191,6 +195,8 @@ class MarketModel(mesa.Model):
         self.ledger.post(lender.index, "fees_paid", int(fees.sum()))
         np.add.at(pop.loans_at, (consumers, lender.index), 1)
         pop.borrowed_at[consumers, lender.index] = True
+        line = booked["product"] == REVOLVING
+        pop.line_limit_cents[consumers[line], lender.index] = booked["line_limit_cents"][line]
         np.add.at(pop.debt_service_cents, consumers, monthly_service(instalment, period))
         return loan_rows
 
@@ -214,6 +220,7 @@ class MarketModel(mesa.Model):
             return cure_probability(pop, consumers[rows], owed, day, rate, boost(rows))
 
         result = self.servicer.run(day, self.rng, pays, cures)
+        pop.missed_since_review[consumers[result.missed], lenders[result.missed]] = True
         np.add.at(pop.defaults_at, (consumers[result.new_defaults],
                                     lenders[result.new_defaults]), 1)
         ended = np.concatenate([result.closed, result.written_off])
@@ -221,6 +228,24 @@ class MarketModel(mesa.Model):
         np.subtract.at(pop.debt_service_cents, consumers[ended],
                        monthly_service(due[ended], book.column("period_days")[ended]))
         self.recorder.count_servicing(result)
+
+    def review_credit_lines(self) -> None:
+        """On each lender's review days: raise clean revolving lines, freeze delinquent ones."""
+        pop = self.population
+        for lender in self.lenders:
+            product = self.config.product(lender.index, "revolving")
+            if product is None or self.day == 0 or self.day % product.limit_review_days:
+                continue
+            i = lender.index
+            lines = np.flatnonzero(pop.line_limit_cents[:, i] > 0)
+            missed = pop.missed_since_review[lines, i]
+            limits = pop.line_limit_cents[lines, i]
+            raised = np.minimum(np.round(limits * (1 + product.limit_increase_rate)),
+                                product.max_amount_cents).astype(np.int64)
+            used = self.book.outstanding_of(lines, i, REVOLVING)
+            # A frozen line keeps what is drawn and allows no new draws.
+            pop.line_limit_cents[lines, i] = np.where(missed, np.maximum(used, 1), raised)
+            pop.missed_since_review[lines, i] = False
 
     def serve_customers(self) -> None:
         """Service contacts with active borrowers and collection calls on delinquent loans."""

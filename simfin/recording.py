@@ -24,7 +24,7 @@ COUNTS = ("needs", "applications", "approvals", "declined", "referred", "lost", 
           "due_payments", "missed_payments", "failed_debits", "retried_debits", "cures",
           "new_defaults", "loans_written_off", "fraud_loans", "fraud_loss")
 BALANCES = ("outstanding", "dpd1_balance", "dpd30_balance", "dpd90_balance", "cash",
-            "equity", "active_loans")
+            "equity", "active_loans", "satisfaction", "capacity_used")
 DERIVED = ("profit", "time_to_cash_minutes")
 STEP_COLUMNS = ("day", "lender") + COUNTS + KINDS + BALANCES + DERIVED
 
@@ -43,6 +43,9 @@ class Recorder:
         self._today: dict[str, np.ndarray] = {}
         self._ttc: list[list[np.ndarray]] = []
         self.reasons: list[Counter] = [Counter() for _ in range(self.n_lenders)]
+        self.grade_approvals: list[Counter] = [Counter() for _ in range(self.n_lenders)]
+        self._capacity = np.array([lc.infrastructure.capacity_per_day
+                                   for lc in model.config.lenders], dtype=np.float64)
 
     def start_day(self) -> None:
         """Zero the day's counters."""
@@ -73,6 +76,9 @@ class Recorder:
         reasons, counts = np.unique(batch["reason"][batch["reason"] >= 0], return_counts=True)
         for r, c in zip(reasons, counts, strict=True):
             self.reasons[lender][codes[r]] += int(c)
+        grades, counts = np.unique(batch["grade"][decision == APPROVED], return_counts=True)
+        for g, c in zip(grades, counts, strict=True):
+            self.grade_approvals[lender][int(g)] += int(c)
         if booked.n:
             self._ttc[lender].append(booked["decision_minutes"]
                                      + booked["disbursement_minutes"])
@@ -122,7 +128,14 @@ class Recorder:
             return np.bincount(lenders[mask], weights=outstanding[mask],
                                minlength=n).round().astype(np.int64)
 
+        satisfaction = model.population.satisfaction[book.column("consumer")[active]]
+        mean_satisfaction = np.bincount(lenders, weights=satisfaction, minlength=n) / \
+            np.maximum(np.bincount(lenders, minlength=n), 1)
         return {
+            "satisfaction": np.where(np.bincount(lenders, minlength=n) > 0,
+                                     mean_satisfaction, np.nan),
+            "capacity_used": (self._today["applications"] - self._today["lost"])
+            / self._capacity,
             "outstanding": model.ledger.balance("loans"),
             "dpd1_balance": balance(dpd >= 1),
             "dpd30_balance": balance(dpd >= 30),

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from simfin.config import MarketConfig, load_config
-from simfin.metrics import summarize
+from simfin.metrics import grade_label, summarize
 from simfin.model import MarketModel
 
 Progress = Callable[[int, int], None]  # (days done, days in all)
@@ -77,5 +77,10 @@ def run(config: MarketConfig | str | Path | dict | None = None, steps: int | Non
     loans = model.book.frame()
     names = [lender.name for lender in model.lenders]
     summary = summarize(steps_frame, loans, names, resolved.run.default_dpd, total)
-    summary["reasons"] = {name: dict(model.recorder.reasons[i]) for i, name in enumerate(names)}
+    recorder = model.recorder
+    for i, name in enumerate(names):
+        lender = summary["lenders"][name]
+        lender["declines_by_reason"] = dict(recorder.reasons[i])
+        lender["approvals_by_grade"] = {grade_label(g): c for g, c in
+                                        sorted(recorder.grade_approvals[i].items())}
     return RunResult(resolved, steps_frame, loans, summary, model)

@@ -88,11 +88,12 @@ class Lender(mesa.Agent):
     def _build_pipeline(self, market: MarketConfig, risk: RiskConfig,
                         sources: dict[str, DataSource]) -> Pipeline:
         cfg = self.config
-        limits = np.zeros((len(PRODUCT_KINDS), 5))
+        limits = np.zeros((len(PRODUCT_KINDS), 6))
         for p in cfg.products:
             limits[PRODUCT_KINDS.index(p.kind)] = (p.min_amount_cents, p.max_amount_cents,
                                                    p.min_term_days, p.max_term_days,
-                                                   p.origination_fee_rate)
+                                                   p.origination_fee_rate,
+                                                   p.limit_income_multiple)
         stages: list = [ProductStage(limits, self._reason(AMOUNT_REASON))]
 
         rules = [Rule(r.name, compile_condition(r.when), r.action, r.reason)

@@ -102,6 +102,10 @@ class Population:
         self.loans_at = np.zeros((self.n, n_lenders), dtype=np.int8)
         self.defaults_at = np.zeros((self.n, n_lenders), dtype=np.int8)
         self.borrowed_at = np.zeros((self.n, n_lenders), dtype=bool)
+        # Revolving lines: limit per lender, and whether the consumer missed a payment to
+        # that lender since the line's last review.
+        self.line_limit_cents = np.zeros((self.n, n_lenders), dtype=np.int64)
+        self.missed_since_review = np.zeros((self.n, n_lenders), dtype=bool)
 
     # -- derived state -------------------------------------------------------------------
 
@@ -132,7 +136,8 @@ class Population:
 
     def nbytes(self) -> int:
         """Bytes held by all columns."""
-        per_lender = sum(getattr(self, name).nbytes for name in ("loans_at", "defaults_at", "borrowed_at")
+        per_lender = sum(getattr(self, name).nbytes for name in ("loans_at", "defaults_at", "borrowed_at",
+                                                   "line_limit_cents", "missed_since_review")
                          if hasattr(self, name))
         return per_lender + sum(getattr(self, name).nbytes
                                 for name in self.STATIC + self.DYNAMIC)

@@ -80,8 +80,8 @@ def build_sources(config: MarketConfig, population: Population, day_of=lambda: 0
 
 
 def application_batch(population: Population, apps: dict[str, np.ndarray], lender: int,
-                      day: int, rng: np.random.Generator, channel_shares_data: np.ndarray
-                      ) -> ApplicationBatch:
+                      day: int, rng: np.random.Generator, channel_shares_data: np.ndarray,
+                      line_used_cents: np.ndarray) -> ApplicationBatch:
     """The batch a lender receives: what applicants state, what the session shows, and
     NaN for every field a data source has to provide."""
     pop = population
@@ -104,6 +104,8 @@ def application_batch(population: Population, apps: dict[str, np.ndarray], lende
                                           np.float32(np.nan))
     columns["own_active_loans"] = pop.loans_at[rows, lender].astype(np.float32)
     columns["own_past_defaults"] = pop.defaults_at[rows, lender].astype(np.float32)
+    columns["line_limit_cents"] = pop.line_limit_cents[rows, lender]
+    columns["line_used_cents"] = line_used_cents
     columns["truth_is_fraud"] = pop.is_fraud[rows]
     for name, (_, source) in APPLICATION_FIELDS.items():
         if name not in columns:

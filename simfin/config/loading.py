@@ -119,14 +119,12 @@ def _parse_overrides(overrides: list[str] | dict[str, Any] | None) -> dict[str, 
 
 
 def _set_path(data: dict, dotted: str, value: Any) -> dict:
-    """Set ``a.b.0.c`` in nested dicts/lists, filling defaults for sections not in the file."""
+    """Set ``a.b.0.c`` in nested dicts/lists, filling in schema defaults for sections the
+    file does not give (so ``lenders.1.risk...`` works on a file that lists no lenders)."""
     data = dict(data)
     keys = dotted.split(".")
-    # Materialise the defaults along the path, so that overriding a field of a default
-    # list item (lenders.1.risk...) works on a file that does not list lenders.
-    defaults = MarketConfig().model_dump(mode="python")
     node: Any = data
-    default_node: Any = defaults
+    section: Any = MarketConfig  # the pydantic class describing ``node``, when known
     for depth, key in enumerate(keys):
         last = depth == len(keys) - 1
         where = ".".join(keys[: depth + 1])
@@ -138,7 +136,6 @@ def _set_path(data: dict, dotted: str, value: Any) -> dict:
                 node[index] = value
                 return data
             node[index] = _copy_container(node[index])
-            default_node = None
             node = node[index]
             continue
         if not isinstance(node, dict):
@@ -146,15 +143,37 @@ def _set_path(data: dict, dotted: str, value: Any) -> dict:
         if last:
             node[key] = value
             return data
-        if key not in node:
-            fallback = default_node.get(key) if isinstance(default_node, dict) else None
-            if fallback is None:
-                raise ConfigError(f"{where}: unknown field")
-            node[key] = fallback
+        field = section.model_fields.get(key) if section is not None else None
+        if field is None:
+            raise ConfigError(f"{where}: unknown field")
+        if node.get(key) is None:
+            node[key] = _field_default(field)
         node[key] = _copy_container(node[key])
-        default_node = default_node.get(key) if isinstance(default_node, dict) else None
+        section = _item_class(field.annotation)
         node = node[key]
     return data
+
+
+def _field_default(field: Any) -> Any:
+    """A field's default as plain data; an empty section for optional sections."""
+    value = field.default_factory() if field.default_factory is not None else field.default
+    if value is None:
+        return {}
+    if isinstance(value, list):
+        return [v.model_dump(mode="python") if hasattr(v, "model_dump") else v for v in value]
+    return value.model_dump(mode="python") if hasattr(value, "model_dump") else value
+
+
+def _item_class(annotation: Any) -> Any:
+    """The config class inside ``X``, ``X | None`` or ``list[X]``, or None."""
+    import typing
+
+    from pydantic import BaseModel
+
+    for arg in (annotation, *typing.get_args(annotation)):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return None
 
 
 def _copy_container(value: Any) -> Any:

@@ -33,5 +33,8 @@ APPLICATION_FIELDS: dict[str, tuple[str, str]] = {
                               "platform's customer profile (0..1).", "service"),
     "own_active_loans": ("Active loans the applicant already has with this lender.", ""),
     "own_past_defaults": ("Loans of this applicant that defaulted with this lender.", ""),
+    "line_limit_cents": ("Credit limit of the applicant's revolving line with this lender "
+                         "(0 = no line yet).", ""),
+    "line_used_cents": ("Drawn and unpaid part of that line.", ""),
 }
 FIELD_NAMES = frozenset(APPLICATION_FIELDS)

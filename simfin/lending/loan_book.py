@@ -109,6 +109,19 @@ class LoanBook:
                            weights=self.column("outstanding_cents")[rows],
                            minlength=n_lenders).round().astype(np.int64)
 
+    def outstanding_of(self, consumers: np.ndarray, lender: int, product: int) -> np.ndarray:
+        """Outstanding principal of each consumer's active loans of one lender and product
+        (e.g. the used part of a credit line)."""
+        rows = self.active_rows()
+        mine = rows[(self.column("lender")[rows] == lender)
+                    & (self.column("product")[rows] == product)]
+        if len(mine) == 0 or len(consumers) == 0:
+            return np.zeros(len(consumers), dtype=np.int64)
+        owners, inverse = np.unique(self.column("consumer")[mine], return_inverse=True)
+        totals = np.bincount(inverse, weights=self.column("outstanding_cents")[mine])
+        pos = np.clip(np.searchsorted(owners, consumers), 0, len(owners) - 1)
+        return np.where(owners[pos] == consumers, totals[pos], 0).round().astype(np.int64)
+
     def frame(self):
         """Every loan booked so far as a pandas DataFrame (one row per loan)."""
         import pandas as pd

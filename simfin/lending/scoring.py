@@ -72,6 +72,7 @@ class ScoringStage:
     Attributes:
         estimator_: The fitted estimator, or None during cold start.
         n_trained_on_: Outcomes the current fit used.
+        columns_: Mask of the MODEL_FEATURES the fit uses (those ever observed).
     """
 
     def __init__(self, estimator: object, approval_threshold: float, min_outcomes: int,
@@ -92,13 +93,16 @@ class ScoringStage:
         """Train on observed outcomes; returns whether the model is now in use."""
         if len(bad) < self.min_outcomes or bad.all() or not bad.any():
             return self.in_use
-        self.estimator_ = clone(self.estimator).fit(x, bad.astype(np.int8))
+        # Features the lender never observed (data it does not buy) carry no information;
+        # dropping them keeps every estimator away from all-missing columns.
+        self.columns_ = ~np.isnan(x).all(axis=0)
+        self.estimator_ = clone(self.estimator).fit(x[:, self.columns_], bad.astype(np.int8))
         self.n_trained_on_ = len(bad)
         return True
 
     def predict_pd(self, x: np.ndarray) -> np.ndarray:
         """Predicted probability of going 30+ days past due."""
-        return self.estimator_.predict_proba(x)[:, 1].astype(np.float32)
+        return self.estimator_.predict_proba(x[:, self.columns_])[:, 1].astype(np.float32)
 
     def run(self, batch: ApplicationBatch, ctx: object = None) -> ApplicationBatch:
         """Score the pending rows; decline those above the threshold."""
