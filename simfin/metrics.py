@@ -90,7 +90,8 @@ def indicators(steps: pd.DataFrame, loans: pd.DataFrame, default_dpd: int,
 
 def retention(loans: pd.DataFrame) -> float | None:
     """Share of borrowers who, after repaying a loan in full, borrowed again from the same
-    lender before the run ended."""
+    lender before the run ended.
+    """
     closed = loans[loans["status"] == 1]
     if closed.empty:
         return None

@@ -25,7 +25,8 @@ MANUAL_PAYMENT_PENALTY = 0.7
 
 def loyalty(population: Population, rows: np.ndarray) -> np.ndarray:
     """(len(rows), n_lenders) factor on choosing each lender again: returning customers
-    favour a lender when satisfied and avoid it when not."""
+    favour a lender when satisfied and avoid it when not.
+    """
     factor = np.exp(4.0 * (population.satisfaction[rows] - 0.6))[:, None]
     return np.where(population.borrowed_at[rows], factor, 1.0)
 

@@ -30,6 +30,8 @@ class Population:
               "willingness", "is_fraud", "synthetic_id", "has_bureau_file",
               "bureau_history_months", "bureau_delinquencies", "external_loans",
               "income_overstatement", "device_id")
+    PER_LENDER = ("loans_at", "defaults_at", "borrowed_at", "line_limit_cents",
+                  "missed_since_review")
     DYNAMIC = ("shock_until_day", "debt_service_cents", "satisfaction",
                "interactions")
 
@@ -50,7 +52,8 @@ class Population:
                                 1.0 / config.tier1_income_multiplier])[self.region]
         # Income peaks in mid-career: younger cohorts earn less.
         age_mult = np.array([1.0, 1.15, 1.0, 0.7])[self.cohort]
-        log_income = np.log(config.income_median_cents) + config.income_sigma * rng.standard_normal(n)
+        log_income = (np.log(config.income_median_cents)
+                      + config.income_sigma * rng.standard_normal(n))
         self.base_income_cents = (np.exp(log_income) * income_mult * age_mult).astype(np.int64)
 
         affinity_mean = np.array([COHORT_AFFINITY[c] for c in COHORTS])[self.cohort]
@@ -136,8 +139,7 @@ class Population:
 
     def nbytes(self) -> int:
         """Bytes held by all columns."""
-        per_lender = sum(getattr(self, name).nbytes for name in ("loans_at", "defaults_at", "borrowed_at",
-                                                   "line_limit_cents", "missed_since_review")
+        per_lender = sum(getattr(self, name).nbytes for name in self.PER_LENDER
                          if hasattr(self, name))
         return per_lender + sum(getattr(self, name).nbytes
                                 for name in self.STATIC + self.DYNAMIC)

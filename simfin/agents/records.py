@@ -83,7 +83,8 @@ def application_batch(population: Population, apps: dict[str, np.ndarray], lende
                       day: int, rng: np.random.Generator, channel_shares_data: np.ndarray,
                       line_used_cents: np.ndarray) -> ApplicationBatch:
     """The batch a lender receives: what applicants state, what the session shows, and
-    NaN for every field a data source has to provide."""
+    NaN for every field a data source has to provide.
+    """
     pop = population
     rows = apps["consumer"]
     n = len(rows)
@@ -107,7 +108,7 @@ def application_batch(population: Population, apps: dict[str, np.ndarray], lende
     columns["line_limit_cents"] = pop.line_limit_cents[rows, lender]
     columns["line_used_cents"] = line_used_cents
     columns["truth_is_fraud"] = pop.is_fraud[rows]
-    for name, (_, source) in APPLICATION_FIELDS.items():
+    for name in APPLICATION_FIELDS:
         if name not in columns:
             columns[name] = np.full(n, np.nan, dtype=np.float32)
     return ApplicationBatch(columns)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,21 +28,11 @@ def param(default: Any, description: str, unit: str = "", **constraints: Any) ->
         **constraints: pydantic constraints such as ``ge``, ``le``, ``min_length``.
     """
     extra = {"unit": unit} if unit else {}
-    if isinstance(default, (list, dict)) or isinstance(default, BaseModel):
-        factory = (lambda d=default: d.model_copy(deep=True)) if isinstance(
-            default, BaseModel
-        ) else (lambda d=default: _deep_copy(d))
-        return Field(
-            default_factory=factory, description=description, json_schema_extra=extra,
-            **constraints,
-        )
+    if isinstance(default, (list, dict, BaseModel)):
+        # Mutable defaults: every config gets its own copy.
+        return Field(default_factory=lambda d=default: copy.deepcopy(d),
+                     description=description, json_schema_extra=extra, **constraints)
     return Field(default, description=description, json_schema_extra=extra, **constraints)
-
-
-def _deep_copy(value: Any) -> Any:
-    import copy
-
-    return copy.deepcopy(value)
 
 
 PROBABILITY = {"ge": 0.0, "le": 1.0}

@@ -1,5 +1,6 @@
 """The market's external data sources and biometric verification methods (their quality,
-price and speed); which of them a lender uses is part of its strategy."""
+price and speed); which of them a lender uses is part of its strategy.
+"""
 
 from __future__ import annotations
 

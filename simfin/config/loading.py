@@ -120,7 +120,8 @@ def _parse_overrides(overrides: list[str] | dict[str, Any] | None) -> dict[str, 
 
 def _set_path(data: dict, dotted: str, value: Any) -> dict:
     """Set ``a.b.0.c`` in nested dicts/lists, filling in schema defaults for sections the
-    file does not give (so ``lenders.1.risk...`` works on a file that lists no lenders)."""
+    file does not give (so ``lenders.1.risk...`` works on a file that lists no lenders).
+    """
     data = dict(data)
     keys = dotted.split(".")
     node: Any = data

@@ -1,5 +1,6 @@
 """Operations after the credit decision: payment rails, service and collections, the
-decision platform, and champion/challenger testing (seed characteristics 5, 6, 7)."""
+decision platform, and champion/challenger testing (seed characteristics 5, 6, 7).
+"""
 
 from __future__ import annotations
 

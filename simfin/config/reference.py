@@ -1,5 +1,6 @@
 """Generate the field reference of ``configs/README.md`` from the schema itself, so that
-the documentation cannot drift from the code (a test compares the two)."""
+the documentation cannot drift from the code (a test compares the two).
+"""
 
 from __future__ import annotations
 
@@ -19,10 +20,7 @@ def _section_type(annotation) -> type[BaseModel] | None:
 
 
 def _default_text(field) -> str:
-    if field.default_factory is not None:
-        value = field.default_factory()
-    else:
-        value = field.default
+    value = field.default_factory() if field.default_factory is not None else field.default
     if isinstance(value, BaseModel):
         return "(section)"
     if isinstance(value, list) and value and isinstance(value[0], (BaseModel, dict)):

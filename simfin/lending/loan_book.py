@@ -111,7 +111,8 @@ class LoanBook:
 
     def outstanding_of(self, consumers: np.ndarray, lender: int, product: int) -> np.ndarray:
         """Outstanding principal of each consumer's active loans of one lender and product
-        (e.g. the used part of a credit line)."""
+        (e.g. the used part of a credit line).
+        """
         rows = self.active_rows()
         mine = rows[(self.column("lender")[rows] == lender)
                     & (self.column("product")[rows] == product)]

@@ -21,7 +21,8 @@ def grade_names(n_cutoffs: int) -> list[str]:
 
 def average_life_years(term_days: np.ndarray) -> np.ndarray:
     """Average life of a unit of principal: half the term when amortising, all of it for a
-    bullet loan (short terms are bullets; see :mod:`simfin.lending.loan_book`)."""
+    bullet loan (short terms are bullets; see :mod:`simfin.lending.loan_book`).
+    """
     term = np.maximum(np.asarray(term_days, dtype=np.float64), 30.0) / 365.0
     return np.where(np.asarray(term_days) < 60, term, term / 2.0)
 

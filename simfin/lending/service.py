@@ -75,7 +75,8 @@ class ServiceDesk:
     def serve(self, borrowers: np.ndarray, satisfaction: np.ndarray, interactions: np.ndarray,
               rng: np.random.Generator) -> int:
         """Today's service contacts among ``borrowers`` (consumer ids); updates their
-        satisfaction and interaction counts in place; returns the cost in cents."""
+        satisfaction and interaction counts in place; returns the cost in cents.
+        """
         if len(borrowers) == 0 or self.contact_rate == 0:
             return 0
         k = rng.binomial(len(borrowers), min(self.contact_rate / 30.0, 1.0))
