@@ -84,6 +84,10 @@ def indicators(steps: pd.DataFrame, loans: pd.DataFrame, default_dpd: int,
         ).any() else None,
         "repeat_borrower_share": float(loans["repeat"].mean()) if len(loans) else None,
         "retention": retention(loans),
+        "online_share": _ratio(s["online_applications"], s["applications"]),
+        "short_term_share": float((loans["term_days"] <= SHORT_TERM_DAYS).mean())
+        if len(loans) else None,
+        **multi_lending(loans),
     }
     return out
 
@@ -147,3 +151,81 @@ def summarize(steps: pd.DataFrame, loans: pd.DataFrame, lender_names: list[str],
         summary["lenders"][name] = ind
     summary["market"] = indicators(steps, loans, default_dpd, horizon_days)
     return summary
+
+
+SHORT_TERM_DAYS = 90  # a loan of at most this term counts as short-term
+MULTI_LENDING_LOANS = 2  # a borrower with this many other loans at booking is multi-lending
+
+
+def _default_share(group: pd.DataFrame) -> float | None:
+    return float(group["defaulted"].mean()) if len(group) else None
+
+
+def scenario_mix(loans: pd.DataFrame, names: list[str]) -> dict[str, dict]:
+    """Loans by merchant scenario: count, share, median ticket, mean term, short-term
+    share, online share and default share.
+    """
+    out = {}
+    total = max(len(loans), 1)
+    for code, name in enumerate(names):
+        g = loans[loans["scenario"] == code]
+        out[name] = {
+            "loans": int(len(g)), "share": len(g) / total,
+            "median_ticket_cents": float(g["principal_cents"].median()) if len(g) else None,
+            "mean_term_days": float(g["term_days"].mean()) if len(g) else None,
+            "short_term_share": float((g["term_days"] <= SHORT_TERM_DAYS).mean())
+            if len(g) else None,
+            "online_share": float(g["online"].mean()) if len(g) else None,
+            "default_share": _default_share(g),
+        }
+    return out
+
+
+def channel_mix(loans: pd.DataFrame, applications: np.ndarray, acquisition_cents: np.ndarray,
+                names: list[str]) -> dict[str, dict]:
+    """By acquisition channel: applications, loans, acquisition cost, CAC (acquisition cost
+    per new customer), and the default share of the loans it brought.
+    """
+    out = {}
+    for code, name in enumerate(names):
+        g = loans[loans["channel"] == code]
+        new_customers = int((~g["repeat"]).sum())
+        out[name] = {
+            "applications": int(applications[code]), "loans": int(len(g)),
+            "acquisition_cost": int(acquisition_cents[code]),
+            "cac": _ratio(acquisition_cents[code], new_customers),
+            "default_share": _default_share(g),
+        }
+    return out
+
+
+def cohort_funnel(loans: pd.DataFrame, needs: np.ndarray, applications: np.ndarray,
+                  names: list[str]) -> dict[str, dict]:
+    """By birth cohort: needs routed, applications completed, conversion (applications /
+    needs), loans and their default share.
+    """
+    out = {}
+    for code, name in enumerate(names):
+        g = loans[loans["cohort"] == code]
+        out[name] = {"needs": int(needs[code]), "applications": int(applications[code]),
+                     "conversion": _ratio(applications[code], needs[code]),
+                     "loans": int(len(g)), "default_share": _default_share(g)}
+    return out
+
+
+def region_mix(loans: pd.DataFrame, names: list[str]) -> dict[str, dict]:
+    """Loans, disbursed amount and default share by city tier (financial inclusion)."""
+    return {name: {"loans": int((loans["region"] == code).sum()),
+                   "disbursed": int(loans.loc[loans["region"] == code, "principal_cents"].sum()),
+                   "default_share": _default_share(loans[loans["region"] == code])}
+            for code, name in enumerate(names)}
+
+
+def multi_lending(loans: pd.DataFrame) -> dict[str, float | int | None]:
+    """Loans to borrowers who already had ``MULTI_LENDING_LOANS`` or more other loans (in
+    this market or reported to the bureau) when they borrowed, and how many defaulted.
+    """
+    g = loans[loans["other_loans"] >= MULTI_LENDING_LOANS]
+    return {"multi_lending_loans": int(len(g)),
+            "multi_lending_defaults": int(g["defaulted"].sum()),
+            "multi_lending_default_share": _default_share(g)}

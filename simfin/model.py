@@ -147,7 +147,7 @@ class MarketModel(mesa.Model):
         p = conversion[apps["channel"]] * completion_probability(
             pop, apps["consumer"], apps["online"], f[:, 0], f[:, 1])
         completed = self.rng.random(len(p)) < p
-        self.recorder.count_needs(needs, routed, apps, completed)
+        self.recorder.count_needs(apps, completed)
         return {k: v[completed] for k, v in apps.items()}
 
     def decide_and_book(self, lender: Lender, applications: dict[str, np.ndarray]) -> None:
@@ -159,8 +159,9 @@ class MarketModel(mesa.Model):
                                   self._shares_data, used)
         # Channels are paid for new customers; returning ones come back through the app.
         new = ~self.population.borrowed_at[batch["consumer"], lender.index]
-        acquisition = int(self._cost_per_app[batch["channel"][new]].sum())
-        self.ledger.post(lender.index, "acquisition_cost", acquisition)
+        acquisition = np.where(new, self._cost_per_app[batch["channel"]], 0)
+        self.ledger.post(lender.index, "acquisition_cost", int(acquisition.sum()))
+        self.recorder.count_acquisition(lender.index, batch["channel"], acquisition)
         batch = lender.decide(batch, self.day)
         approved = np.flatnonzero(batch["decision"] == APPROVED)
         taken = approved[self.rng.random(len(approved)) < take_up_probability(
@@ -189,7 +190,12 @@ class MarketModel(mesa.Model):
             apr=booked["all_in_apr"], pd=booked["pd"], period_days=period,
             n_instalments=n_inst, next_due_day=self.day + period,
             is_fraud=booked["truth_is_fraud"], challenger=booked["challenger"],
-            repeat=pop.borrowed_at[consumers, lender.index])
+            repeat=pop.borrowed_at[consumers, lender.index], term_days=booked["term_days"],
+            other_loans=np.minimum(pop.loans_at[consumers].sum(axis=1)
+                                   - pop.loans_at[consumers, lender.index]
+                                   + pop.external_loans[consumers], 127),
+            cohort=pop.cohort[consumers], region=pop.region[consumers],
+            online=booked["online"] > 0)
         self.ledger.post(lender.index, "disbursed", int(principal.sum()))
         fees = np.round(principal * booked["fee_rate"]).astype(np.int64)
         self.ledger.post(lender.index, "fees_paid", int(fees.sum()))

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 COUNTS = ("needs", "applications", "approvals", "declined", "referred", "lost", "loans",
           "due_payments", "missed_payments", "failed_debits", "retried_debits", "cures",
-          "new_defaults", "loans_written_off", "fraud_loans", "fraud_loss")
+          "new_defaults", "loans_written_off", "fraud_loans", "fraud_loss",
+          "online_applications")
 BALANCES = ("outstanding", "dpd1_balance", "dpd30_balance", "dpd90_balance", "cash",
             "equity", "active_loans", "satisfaction", "capacity_used")
 DERIVED = ("profit", "time_to_cash_minutes")
@@ -44,6 +45,13 @@ class Recorder:
         self._ttc: list[list[np.ndarray]] = []
         self.reasons: list[Counter] = [Counter() for _ in range(self.n_lenders)]
         self.grade_approvals: list[Counter] = [Counter() for _ in range(self.n_lenders)]
+        # The funnel by cohort: needs routed to the lender, applications completed.
+        n_cohorts = 4
+        self.cohort_needs = np.zeros((self.n_lenders, n_cohorts), dtype=np.int64)
+        self.cohort_applications = np.zeros((self.n_lenders, n_cohorts), dtype=np.int64)
+        n_channels = len(model.config.channels)
+        self.channel_applications = np.zeros((self.n_lenders, n_channels), dtype=np.int64)
+        self.channel_acquisition_cents = np.zeros((self.n_lenders, n_channels), dtype=np.int64)
         self._capacity = np.array([lc.infrastructure.capacity_per_day
                                    for lc in model.config.lenders], dtype=np.float64)
 
@@ -56,16 +64,24 @@ class Recorder:
         """The last recorded day's values of a column, per lender."""
         return self._rows[-1][column] if self._rows else np.zeros(self.n_lenders)
 
-    def count_needs(self, needs: dict, routed: np.ndarray, apps: dict,
-                    completed: np.ndarray) -> None:
-        """Needs per lender they were routed to (the top of the funnel)."""
+    def count_needs(self, apps: dict, completed: np.ndarray) -> None:
+        """Needs routed to each lender, and which completed the application (the funnel)."""
         self._today["needs"] += np.bincount(apps["lender"], minlength=self.n_lenders)
+        cohort = self.model.population.cohort[apps["consumer"]]
+        np.add.at(self.cohort_needs, (apps["lender"], cohort), 1)
+        np.add.at(self.cohort_applications, (apps["lender"][completed], cohort[completed]), 1)
+
+    def count_acquisition(self, lender: int, channels: np.ndarray, cents: np.ndarray) -> None:
+        """Applications and acquisition cost of one lender's batch, by channel."""
+        np.add.at(self.channel_applications[lender], channels, 1)
+        np.add.at(self.channel_acquisition_cents[lender], channels, cents)
 
     def count_decisions(self, lender: int, batch: ApplicationBatch,
                         booked: ApplicationBatch) -> None:
         """The lender's decisions, bookings and their time to cash."""
         t, decision = self._today, batch["decision"]
         t["applications"][lender] += batch.n
+        t["online_applications"][lender] += int((batch["online"] > 0).sum())
         t["approvals"][lender] += int((decision == APPROVED).sum())
         t["declined"][lender] += int((decision == DECLINED).sum())
         t["referred"][lender] += int((decision == REFERRED).sum())

@@ -9,8 +9,15 @@ from typing import Any
 
 import pandas as pd
 
-from simfin.config import MarketConfig, load_config
-from simfin.metrics import grade_label, summarize
+from simfin.config import COHORTS, REGIONS, MarketConfig, load_config
+from simfin.metrics import (
+    channel_mix,
+    cohort_funnel,
+    grade_label,
+    region_mix,
+    scenario_mix,
+    summarize,
+)
 from simfin.model import MarketModel
 
 Progress = Callable[[int, int], None]  # (days done, days in all)
@@ -51,6 +58,34 @@ def resolve(config: MarketConfig | str | Path | dict | None = None, steps: int |
     return load_config(base, extra) if extra else base
 
 
+def add_breakdowns(summary: dict, model: MarketModel, loans: pd.DataFrame) -> None:
+    """Per lender and for the market: shares by scenario, channel, cohort and region;
+    declines by reason code; approvals by grade.
+    """
+    recorder, config = model.recorder, model.config
+    scenarios = [s.name for s in config.scenarios]
+    channels = [c.name for c in config.channels]
+    for i, lender in enumerate(model.lenders):
+        out = summary["lenders"][lender.name]
+        lo = loans[loans["lender"] == i]
+        out["declines_by_reason"] = dict(recorder.reasons[i])
+        out["approvals_by_grade"] = {grade_label(g): c for g, c in
+                                     sorted(recorder.grade_approvals[i].items())}
+        out["by_scenario"] = scenario_mix(lo, scenarios)
+        out["by_channel"] = channel_mix(lo, recorder.channel_applications[i],
+                                        recorder.channel_acquisition_cents[i], channels)
+        out["by_cohort"] = cohort_funnel(lo, recorder.cohort_needs[i],
+                                         recorder.cohort_applications[i], list(COHORTS))
+        out["by_region"] = region_mix(lo, list(REGIONS))
+    market = summary["market"]
+    market["by_scenario"] = scenario_mix(loans, scenarios)
+    market["by_channel"] = channel_mix(loans, recorder.channel_applications.sum(axis=0),
+                                       recorder.channel_acquisition_cents.sum(axis=0), channels)
+    market["by_cohort"] = cohort_funnel(loans, recorder.cohort_needs.sum(axis=0),
+                                        recorder.cohort_applications.sum(axis=0), list(COHORTS))
+    market["by_region"] = region_mix(loans, list(REGIONS))
+
+
 def run(config: MarketConfig | str | Path | dict | None = None, steps: int | None = None,
         seed: int | None = None, overrides: list[str] | dict[str, Any] | None = None,
         progress: Progress | None = None) -> RunResult:
@@ -77,10 +112,5 @@ def run(config: MarketConfig | str | Path | dict | None = None, steps: int | Non
     loans = model.book.frame()
     names = [lender.name for lender in model.lenders]
     summary = summarize(steps_frame, loans, names, resolved.run.default_dpd, total)
-    recorder = model.recorder
-    for i, name in enumerate(names):
-        lender = summary["lenders"][name]
-        lender["declines_by_reason"] = dict(recorder.reasons[i])
-        lender["approvals_by_grade"] = {grade_label(g): c for g, c in
-                                        sorted(recorder.grade_approvals[i].items())}
+    add_breakdowns(summary, model, loans)
     return RunResult(resolved, steps_frame, loans, summary, model)

@@ -22,7 +22,8 @@ _COLUMNS: dict[str, type] = {
     "next_due_day": np.int32, "overdue_since_day": np.int32, "missed_instalments": np.int16,
     "status": np.int8, "defaulted": np.bool_, "ever_30dpd": np.bool_, "cured": np.int16,
     "is_fraud": np.bool_, "closed_day": np.int32, "challenger": np.bool_,
-    "retries": np.int8, "repeat": np.bool_,
+    "retries": np.int8, "repeat": np.bool_, "term_days": np.int16, "other_loans": np.int8,
+    "cohort": np.int8, "region": np.int8, "online": np.bool_,
 }
 
 
