@@ -124,7 +124,7 @@ class Lender(mesa.Agent):
         pricing = cfg.pricing
         stages.append(PricingStage(
             pricing.strategy, pricing.grade_cutoffs, pricing.flat_apr,
-            pricing.loss_given_default,
+            pricing.loss_given_bad,
             cfg.cost_of_funds_rate + pricing.operating_cost_rate + pricing.margin_rate,
             market.policy.apr_cap, self._reason(CAP_REASON)))
         return Pipeline(stages)

@@ -10,7 +10,7 @@ from simfin.config import ScenarioConfig
 from simfin.lending.product import PRODUCT_KINDS
 
 # Fraudsters look for money, fast: they act on cash-like scenarios this much more often.
-FRAUD_NEED_MULTIPLIER = {"cash": 12.0, "revolving": 6.0, "instalment": 3.0}
+FRAUD_NEED_MULTIPLIER = {"cash": 4.0, "revolving": 3.0, "instalment": 1.5}
 
 
 class MerchantScenario(mesa.Agent):

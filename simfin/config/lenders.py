@@ -83,6 +83,14 @@ class ModelConfig(Section):
                                          "on book this long.", "days", ge=31)
 
 
+# Know-your-customer knock-outs every lender runs unless its config says otherwise.
+BASIC_RULES = [
+    RuleConfig(name="underage", when="age_years < 18", action="reject", reason="AGE"),
+    RuleConfig(name="device_burst", when="device_applications_24h > 2", action="reject",
+               reason="DEVICE"),
+    RuleConfig(name="identity_mismatch", when="id_match == 0", action="reject", reason="ID"),
+]
+
 DataSourceName = Literal["bureau", "id_registry", "social_security", "consortium"]
 
 
@@ -102,8 +110,9 @@ class RiskConfig(Section):
     review_cost_cents: int = param(2_000, "Cost of one manual review ('refer' rules).",
                                    "cents", ge=0)
 
-    rules: list[RuleConfig] = param([], "Ordered rules; the first rejecting rule's reason is "
-                                    "recorded.")
+    rules: list[RuleConfig] = param(BASIC_RULES, "Ordered rules; the first rejecting rule's "
+                                    "reason is recorded. Default: the KYC knock-outs "
+                                    "underage, device_burst, identity_mismatch.")
     model: ModelConfig = param(ModelConfig(), "The statistical model.")
     approval_threshold: float = param(0.15, "Highest predicted default probability approved "
                                       "once the model is in use.", "probability",
@@ -121,7 +130,9 @@ class PricingConfig(Section):
     grade_cutoffs: list[float] = param([0.02, 0.05, 0.10, 0.20], "Upper predicted default "
                                        "probability of grades A, B, C, ...; the last grade "
                                        "takes the rest.", "probability", min_length=1)
-    loss_given_default: float = param(0.8, "Expected share of principal lost on default.",
+    loss_given_bad: float = param(0.35, "Expected share of principal lost on a loan that goes "
+                                  "30+ days past due (the event the model predicts; many "
+                                  "such loans cure).",
                                       "share", **PROBABILITY)
     operating_cost_rate: float = param(0.04, "Operating cost per unit of balance per year.",
                                        "rate/year", ge=0.0, le=1.0)

@@ -6,7 +6,7 @@ from pydantic import model_validator
 
 from simfin.config.base import Section, param
 from simfin.config.data import DataConfig
-from simfin.config.lenders import LenderConfig, ProductConfig, RiskConfig
+from simfin.config.lenders import BASIC_RULES, LenderConfig, ProductConfig, RiskConfig
 from simfin.config.market import ChannelConfig, ScenarioConfig
 from simfin.config.operations import PaymentsConfig, ServiceChannelsConfig
 from simfin.config.policy import PolicyConfig, RunConfig
@@ -28,11 +28,7 @@ DEFAULT_CHANNELS = [
                   fraud_multiplier=0.3),
 ]
 DEFAULT_RULES = [
-    {"name": "underage", "when": "age_years < 18", "action": "reject", "reason": "AGE"},
-    {"name": "device_burst", "when": "device_applications_24h > 2", "action": "reject",
-     "reason": "DEVICE"},
-    {"name": "identity_mismatch", "when": "id_match == 0", "action": "reject",
-     "reason": "ID"},
+    *(r.model_dump() for r in BASIC_RULES),
     {"name": "bureau_delinquent", "when": "bureau_delinquencies >= 3", "action": "reject",
      "reason": "BUREAU_DLQ"},
     {"name": "multi_lending", "when": "bureau_multi_lending >= 4", "action": "reject",

@@ -29,19 +29,20 @@ def average_life_years(term_days: np.ndarray) -> np.ndarray:
 
 @register_pricing("risk_based")
 def risk_based_apr(pd_: np.ndarray, term_days: np.ndarray, *, flat_apr: float,
-                   loss_given_default: float, cost_rate: float) -> np.ndarray:
+                   loss_given_bad: float, cost_rate: float) -> np.ndarray:
     """APR = expected loss per year of balance + cost of funds + operating cost + margin.
 
-    The grade's PD is a probability over the loan's life; spread over its average life it
-    becomes a yearly loss rate. Unscored rows (NaN PD, cold start) get ``flat_apr``.
+    The grade's PD (of going 30+ days past due) is a probability over the loan's life;
+    times the loss on such a loan and spread over its average life it becomes a yearly
+    loss rate. Unscored rows (NaN PD, cold start) get ``flat_apr``.
     """
-    loss_rate = pd_ * loss_given_default / average_life_years(term_days)
+    loss_rate = pd_ * loss_given_bad / average_life_years(term_days)
     return np.where(np.isnan(pd_), flat_apr, cost_rate + loss_rate)
 
 
 @register_pricing("flat")
 def flat_apr_policy(pd_: np.ndarray, term_days: np.ndarray, *, flat_apr: float,
-                    loss_given_default: float, cost_rate: float) -> np.ndarray:
+                    loss_given_bad: float, cost_rate: float) -> np.ndarray:
     """One APR for everyone, whatever the risk."""
     return np.full(len(pd_), flat_apr)
 
@@ -57,20 +58,20 @@ class PricingStage:
     Args:
         strategy: Registered pricing policy name.
         grade_cutoffs: Upper PD of each grade but the last.
-        flat_apr, loss_given_default: See ``PricingConfig``.
+        flat_apr, loss_given_bad: See ``PricingConfig``.
         cost_rate: Cost of funds + operating cost + margin, per year.
         apr_cap: The regulator's cap on the all-in APR, or None.
         cap_reason: Index of ``APR_CAP`` in the lender's reason codes.
     """
 
     def __init__(self, strategy: str, grade_cutoffs: list[float], flat_apr: float,
-                 loss_given_default: float, cost_rate: float, apr_cap: float | None,
+                 loss_given_bad: float, cost_rate: float, apr_cap: float | None,
                  cap_reason: int) -> None:
         self.policy = PRICING.get(strategy)
         # Grade by PD; the grade's APR uses its upper cutoff (the last grade its row's PD).
         self.grade_cutoffs = np.asarray(grade_cutoffs, dtype=np.float32)
         self.flat_apr = flat_apr
-        self.loss_given_default = loss_given_default
+        self.loss_given_bad = loss_given_bad
         self.cost_rate = cost_rate
         self.apr_cap = apr_cap
         self.cap_reason = cap_reason
@@ -86,7 +87,7 @@ class PricingStage:
         last = grade == len(self.grade_cutoffs)
         priced_pd[last] = pd_[last]
         apr = self.policy(priced_pd, batch["term_days"], flat_apr=self.flat_apr,
-                          loss_given_default=self.loss_given_default, cost_rate=self.cost_rate)
+                          loss_given_bad=self.loss_given_bad, cost_rate=self.cost_rate)
         total = all_in_apr(apr, batch["fee_rate"], batch["term_days"])
         batch["grade"] = grade
         batch["apr"] = apr.astype(np.float32)
