@@ -16,6 +16,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from simfin.lending.batch import ApplicationBatch
 from simfin.lending.registry import register_scorer
@@ -63,6 +64,9 @@ def feature_matrix(batch: ApplicationBatch) -> np.ndarray:
 class ScoringStage:
     """Pipeline stage: predicted default probability, and decline above the threshold.
 
+    Estimators run on one thread: simfin parallelises across runs (replicates, sweeps),
+    and OpenMP threads competing with other runs for the same cores slow everything down.
+
     Args:
         estimator: An unfitted classifier with ``fit`` and ``predict_proba``.
         approval_threshold: Highest predicted default probability approved.
@@ -96,13 +100,17 @@ class ScoringStage:
         # Features the lender never observed (data it does not buy) carry no information;
         # dropping them keeps every estimator away from all-missing columns.
         self.columns_ = ~np.isnan(x).all(axis=0)
-        self.estimator_ = clone(self.estimator).fit(x[:, self.columns_], bad.astype(np.int8))
+        with threadpool_limits(limits=1):
+            self.estimator_ = clone(self.estimator).fit(x[:, self.columns_],
+                                                        bad.astype(np.int8))
         self.n_trained_on_ = len(bad)
         return True
 
     def predict_pd(self, x: np.ndarray) -> np.ndarray:
         """Predicted probability of going 30+ days past due."""
-        return self.estimator_.predict_proba(x[:, self.columns_])[:, 1].astype(np.float32)
+        with threadpool_limits(limits=1):
+            proba = self.estimator_.predict_proba(x[:, self.columns_])
+        return proba[:, 1].astype(np.float32)
 
     def run(self, batch: ApplicationBatch, ctx: object = None) -> ApplicationBatch:
         """Score the pending rows; decline those above the threshold."""
