@@ -1,0 +1,158 @@
+"""The columnar population: one row per consumer, traits drawn from the config."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simfin.agents.population import COHORT_AGES, FRAUD_RING_SIZE, Population
+from simfin.config import COHORTS, PopulationConfig
+
+N = 20_000
+
+
+def make(seed: int = 0, **fields) -> Population:
+    return Population(PopulationConfig(n_consumers=fields.pop("n_consumers", N), **fields),
+                      np.random.default_rng(seed))
+
+
+@pytest.fixture(scope="module")
+def pop() -> Population:
+    p = make(fraud_share=0.02)
+    p.attach_lenders(3)
+    return p
+
+
+def test_every_column_has_one_row_per_consumer(pop: Population):
+    assert pop.n == N
+    for name in Population.STATIC + Population.DYNAMIC:
+        column = getattr(pop, name)
+        assert isinstance(column, np.ndarray), name
+        assert column.shape == (N,), name
+    assert pop.loans_at.shape == (N, 3)
+    assert pop.defaults_at.shape == (N, 3)
+    assert not pop.loans_at.any() and not pop.defaults_at.any()
+
+
+def test_same_seed_same_population_other_seed_differs():
+    a, b, c = make(1, n_consumers=2_000), make(1, n_consumers=2_000), make(2, n_consumers=2_000)
+    for name in Population.STATIC + Population.DYNAMIC:
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+    assert not np.array_equal(a.base_income_cents, c.base_income_cents)
+    assert not np.array_equal(a.willingness, c.willingness)
+
+
+def test_cohort_shares_follow_the_config():
+    p = make(cohorts={"pre80": 0.1, "post80": 0.2, "post90": 0.3, "post00": 0.4})
+    shares = np.bincount(p.cohort, minlength=4) / p.n
+    assert shares == pytest.approx([0.1, 0.2, 0.3, 0.4], abs=0.02)
+
+
+def test_region_shares_follow_the_config():
+    p = make(regions={"tier1": 0.5, "tier2": 0.3, "tier3": 0.2})
+    shares = np.bincount(p.region, minlength=3) / p.n
+    assert shares == pytest.approx([0.5, 0.3, 0.2], abs=0.02)
+
+
+def test_ages_lie_in_the_cohorts_range(pop: Population):
+    genuine = ~pop.is_fraud
+    for code, cohort in enumerate(COHORTS):
+        low, high = COHORT_AGES[cohort]
+        ages = pop.age_years[genuine & (pop.cohort == code)]
+        assert len(ages) > 0
+        assert ages.min() >= low and ages.max() <= high, cohort
+    assert pop.age_years[genuine].min() >= 18
+
+
+def test_income_median_and_city_tiers():
+    p = make(income_median_cents=600_000, tier1_income_multiplier=2.0)
+    assert (p.base_income_cents > 0).all()
+    tier1 = np.median(p.base_income_cents[p.region == 0])
+    tier2 = np.median(p.base_income_cents[p.region == 1])
+    tier3 = np.median(p.base_income_cents[p.region == 2])
+    assert tier1 > tier2 > tier3
+    assert 300_000 < tier2 < 900_000
+
+
+def test_higher_income_median_raises_incomes():
+    low, high = make(3, income_median_cents=300_000), make(3, income_median_cents=900_000)
+    assert np.median(high.base_income_cents) > 2.5 * np.median(low.base_income_cents)
+
+
+def test_willingness_is_a_probability_with_the_configured_mean():
+    p = make(willingness_mean=0.7)
+    assert ((p.willingness > 0) & (p.willingness < 1)).all()
+    assert p.willingness.mean() == pytest.approx(0.7, abs=0.01)
+
+
+def test_fraud_share_and_synthetic_identities():
+    p = make(fraud_share=0.05)
+    assert p.is_fraud.mean() == pytest.approx(0.05, abs=0.007)
+    assert not (p.synthetic_id & ~p.is_fraud).any()  # only fraudsters are synthetic
+    assert 0 < p.synthetic_id.sum() < p.is_fraud.sum()
+    assert np.array_equal(np.sort(p.fraud_rows), np.flatnonzero(p.is_fraud))
+    assert (p.income_overstatement[p.is_fraud] >= 1.5).all()
+    assert (p.bureau_delinquencies[p.is_fraud] == 0).all()
+
+
+def test_no_fraud_when_the_share_is_zero():
+    p = make(fraud_share=0.0, n_consumers=5_000)
+    assert not p.is_fraud.any() and len(p.fraud_rows) == 0
+    assert len(np.unique(p.device_id)) == p.n
+
+
+def test_fraud_rings_share_devices():
+    p = make(fraud_share=0.05)
+    fraud_devices = p.device_id[p.is_fraud]
+    genuine_devices = p.device_id[~p.is_fraud]
+    assert len(np.unique(genuine_devices)) == len(genuine_devices)
+    assert not np.isin(fraud_devices, genuine_devices).any()
+    _, ring_sizes = np.unique(fraud_devices, return_counts=True)
+    assert ring_sizes.max() == FRAUD_RING_SIZE
+
+
+def test_thin_files_have_no_bureau_history():
+    p = make(thin_file_share=0.4)
+    thin = ~p.has_bureau_file
+    assert thin.mean() == pytest.approx(0.4 * (1 + 0.6 * p.config.cohorts.post00), abs=0.03)
+    assert (p.bureau_history_months[thin] == 0).all()
+    assert (p.bureau_delinquencies[thin] == 0).all()
+    assert (p.external_loans[thin] == 0).all()
+
+
+def test_income_shock_cuts_income_while_it_lasts():
+    p = make(n_consumers=100, shock_income_share=0.25, living_cost_share=0.5)
+    rows = np.array([3, 4])
+    p.shock_until_day[3] = 10
+    income = p.income_cents(rows, day=5)
+    assert income[0] == int(p.base_income_cents[3] * 0.25)
+    assert income[1] == p.base_income_cents[4]
+    assert p.income_cents(rows, day=10)[0] == p.base_income_cents[3]  # over on day 10
+    p.debt_service_cents[4] = 1_000
+    disposable = p.disposable_cents(rows, day=5)
+    assert disposable[1] == int(p.base_income_cents[4] * 0.5) - 1_000
+
+
+def test_step_shocks_starts_shocks_at_the_configured_rate():
+    p = make(n_consumers=10_000, job_loss_rate=0.365, shock_duration_days=30.0)
+    rng = np.random.default_rng(0)
+    for day in range(10):
+        p.step_shocks(day, rng)
+    shocked = (p.shock_until_day > 9).sum()
+    # about 10,000 * 0.001 per day * 10 days = 100 shocks, some still running
+    assert 50 < shocked < 150
+    assert p.shock_until_day.max() > 10
+
+
+def test_no_shocks_when_the_rate_is_zero():
+    p = make(n_consumers=1_000, job_loss_rate=0.0)
+    rng = np.random.default_rng(0)
+    for day in range(30):
+        p.step_shocks(day, rng)
+    assert (p.shock_until_day == -1).all()
+
+
+def test_nbytes_counts_every_column(pop: Population):
+    assert pop.nbytes() >= sum(getattr(pop, n).nbytes
+                               for n in Population.STATIC + Population.DYNAMIC)
+    assert pop.nbytes() > make(n_consumers=1_000).nbytes()

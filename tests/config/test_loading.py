@@ -1,0 +1,152 @@
+"""Loading configs: defaults, files, dotted overrides, and one-line errors for bad input."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from simfin import ConfigError, MarketConfig, load_config
+from simfin.config import dump_config, validate
+
+
+def test_defaults_validate_and_describe_a_market():
+    cfg = load_config(None)
+    assert isinstance(cfg, MarketConfig)
+    assert cfg == MarketConfig()
+    assert len(cfg.lenders) >= 1 and len(cfg.scenarios) >= 1 and len(cfg.channels) >= 1
+    assert len({lender.name for lender in cfg.lenders}) == len(cfg.lenders)
+    shares = cfg.population.cohorts
+    assert shares.pre80 + shares.post80 + shares.post90 + shares.post00 == pytest.approx(1.0)
+
+
+def test_empty_file_is_the_default_market(tmp_path: Path):
+    path = tmp_path / "empty.yaml"
+    path.write_text("", encoding="utf-8")
+    assert load_config(path) == MarketConfig()
+
+
+def test_override_by_list_index_on_a_file_without_lenders(tmp_path: Path):
+    path = tmp_path / "market.yaml"
+    path.write_text("run:\n  steps: 12\npopulation:\n  n_consumers: 1234\n", encoding="utf-8")
+    cfg = load_config(path, ["lenders.1.risk.approval_threshold=0.4"])
+    default = MarketConfig()
+    assert cfg.lenders[1].risk.approval_threshold == 0.4
+    # the rest of the default lender list is kept, and the file still applies
+    assert [lender.name for lender in cfg.lenders] == [lender.name for lender in default.lenders]
+    assert cfg.lenders[0].risk.approval_threshold == default.lenders[0].risk.approval_threshold
+    assert cfg.lenders[1].risk.rules == default.lenders[1].risk.rules
+    assert cfg.run.steps == 12
+    assert cfg.population.n_consumers == 1234
+
+
+def test_override_values_are_parsed_as_yaml_scalars():
+    cfg = load_config(None, ["policy.apr_cap=null", "policy.consortium=true",
+                             "run.steps=10", "run.name=trial"])
+    assert cfg.policy.apr_cap is None
+    assert cfg.policy.consortium is True
+    assert cfg.run.steps == 10
+    assert cfg.run.name == "trial"
+
+
+def test_dict_overrides_and_dict_source():
+    cfg = load_config({"run": {"steps": 5}}, {"lenders.0.name": "alpha", "run.seed": 3})
+    assert cfg.run.steps == 5 and cfg.run.seed == 3
+    assert cfg.lenders[0].name == "alpha"
+
+
+def test_overrides_do_not_mutate_the_callers_dict():
+    source = {"run": {"steps": 5}, "population": {"n_consumers": 100}}
+    before = copy.deepcopy(source)
+    load_config(source, {"run.steps": 9, "population.n_consumers": 200})
+    assert source == before
+
+
+def test_override_of_a_missing_list_item_is_an_error():
+    with pytest.raises(ConfigError, match=r"^lenders\.7: no item 7"):
+        load_config(None, ["lenders.7.risk.approval_threshold=0.4"])
+
+
+@pytest.mark.parametrize("item", ["no_equals_sign", "=3"])
+def test_malformed_override_is_an_error(item: str):
+    with pytest.raises(ConfigError, match="expected dotted.path=value"):
+        load_config(None, [item])
+
+
+def test_approval_threshold_above_one_message():
+    with pytest.raises(ConfigError) as info:
+        load_config(None, ["lenders.1.risk.approval_threshold=1.7"])
+    assert str(info.value).startswith("lenders.1.risk.approval_threshold: must be <= 1")
+    assert "1.7" in str(info.value)
+
+
+def test_every_bad_input_is_a_one_line_config_error(bad_input):
+    with pytest.raises(ConfigError) as info:
+        load_config(bad_input.path, bad_input.overrides)
+    bad_input.check_message(str(info.value))
+    assert info.value.__cause__ is None or isinstance(info.value.__cause__, ConfigError)
+
+
+def test_yaml_python_tag_is_refused_not_executed(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    marker = tmp_path / "PWNED"
+    path = tmp_path / "evil.yaml"
+    path.write_text(f'run: !!python/object/apply:os.system ["touch {marker}"]\n',
+                    encoding="utf-8")
+    with pytest.raises(ConfigError, match="evil.yaml"):
+        load_config(path)
+    assert not marker.exists()
+
+
+def test_folder_instead_of_file_is_an_error(tmp_path: Path):
+    with pytest.raises(ConfigError, match="folder"):
+        load_config(tmp_path)
+
+
+def test_top_level_list_is_an_error(tmp_path: Path):
+    path = tmp_path / "list.yaml"
+    path.write_text("- 1\n- 2\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="mapping"):
+        load_config(path)
+
+
+def test_several_errors_report_the_first_and_count_the_rest():
+    with pytest.raises(ConfigError) as info:
+        validate({"population": {"n_consumers": -1, "fraud_share": 3}})
+    message = str(info.value)
+    assert message.startswith("population.")
+    assert "1 more error" in message
+    assert "\n" not in message
+
+
+def test_validate_assignment_checks_overrides_in_code_too():
+    cfg = load_config(None)
+    with pytest.raises(ValueError):
+        cfg.population.fraud_share = 2.0
+
+
+def test_writeoff_before_default_is_an_error():
+    with pytest.raises(ConfigError, match="writeoff_dpd"):
+        load_config(None, {"run.default_dpd": 90, "run.writeoff_dpd": 30})
+
+
+def test_rule_conditions_are_compiled_at_load_time():
+    good = {"name": "young_big", "when": "age_years < 25 and amount_to_income > 3",
+            "action": "refer", "reason": "YB"}
+    cfg = load_config({"lenders": [{"name": "a", "risk": {"rules": [good]}}]})
+    assert cfg.lenders[0].risk.rules[0].when == good["when"]
+    with pytest.raises(ConfigError, match=r"^lenders\.0\.risk\.rules\.0\.action"):
+        load_config({"lenders": [{"name": "a", "risk": {"rules": [
+            {**good, "action": "approve"}]}}]})
+
+
+def test_dump_config_round_trips(tmp_path: Path):
+    cfg = load_config(None, ["lenders.1.risk.approval_threshold=0.4", "policy.apr_cap=null",
+                             "run.seed=11"])
+    text = dump_config(cfg)
+    assert yaml.safe_load(text)["run"]["seed"] == 11
+    path = tmp_path / "dumped.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert load_config(path) == cfg

@@ -1,0 +1,158 @@
+"""Shared fixtures: small markets that build and run in well under a second."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+import simfin
+from simfin.config import dump_config
+
+# A small market: a few thousand consumers, a couple of months.
+SMALL = {"population.n_consumers": 3_000, "run.steps": 90, "run.seed": 7}
+# Fast credit events, so that defaults and write-offs happen within a short run.
+FAST_EVENTS = {"run.default_dpd": 15, "run.writeoff_dpd": 30}
+# The scored lender leaves cold start early.
+EARLY_MODEL = {
+    "lenders.1.risk.model.min_outcomes": 10,
+    "lenders.1.risk.model.performance_window_days": 31,
+    "lenders.1.risk.model.retrain_every_days": 7,
+}
+
+
+def small_config(**overrides):
+    """The default market at a small size; keyword ``a__b=1`` stands for ``a.b=1``."""
+    extra = {k.replace("__", "."): v for k, v in overrides.items()}
+    return simfin.load_config(None, {**SMALL, **extra})
+
+
+@pytest.fixture(scope="session")
+def make_config():
+    """:func:`small_config`, for tests."""
+    return small_config
+
+
+@pytest.fixture(scope="session")
+def small_cfg():
+    """A validated small config (treat as read-only)."""
+    return small_config()
+
+
+@pytest.fixture(scope="session")
+def small_run():
+    """One run of a small market with defaults, write-offs and a model in use.
+
+    Shared by many tests: never mutate it.
+    """
+    cfg = simfin.load_config(None, {**SMALL, **FAST_EVENTS, **EARLY_MODEL,
+                                     "population.fraud_share": 0.05, "run.steps": 120})
+    return simfin.run(cfg)
+
+
+@pytest.fixture
+def small_yaml(tmp_path: Path) -> Path:
+    """A small config file for the CLI: 2,000 consumers, 30 days."""
+    cfg = simfin.load_config(None, {"population.n_consumers": 2_000, "run.steps": 30,
+                                    "run.name": "tiny"})
+    path = tmp_path / "tiny.yaml"
+    path.write_text(dump_config(cfg), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def simfin_exe() -> list[str]:
+    """The ``simfin`` console script of this environment."""
+    exe = Path(sys.executable).with_name("simfin")
+    if exe.exists():
+        return [str(exe)]
+    return [sys.executable, "-m", "simfin.cli"]
+
+
+# -- bad inputs, shared by the loading and the CLI tests ------------------------------------
+
+RULES_LENDER = "lenders:\n  - name: only\n    risk:\n      rules:\n        - {rule}\n"
+BAD_INPUTS = {
+    # id: (file text or None for a valid file or "MISSING", overrides, field, reason)
+    "wrong_type": (None, ["population.n_consumers=abc"], "population.n_consumers",
+                   "valid integer"),
+    "wrong_type_in_file": ("population:\n  n_consumers: many\n", [],
+                           "population.n_consumers", "valid integer"),
+    "unknown_field_in_file": ("population:\n  n_consumer: 100\n", [],
+                              "population.n_consumer", "unknown field"),
+    "unknown_field_override": (None, ["policy.apr_capp=0.3"], "policy.apr_capp",
+                               "unknown field"),
+    "negative_amount": (None, ["population.income_median_cents=-5"],
+                        "population.income_median_cents", "must be > 0"),
+    "probability_above_1": (None, ["lenders.1.risk.approval_threshold=1.7"],
+                            "lenders.1.risk.approval_threshold", "must be <= 1"),
+    "probability_below_0": (None, ["population.fraud_share=-0.1"],
+                            "population.fraud_share", "must be >= 0"),
+    "unparsable_yaml": ("run: [1, 2\n  steps: 3\n", [], "bad.yaml", "not valid YAML"),
+    "missing_file": ("MISSING", [], "missing.yaml", "not found"),
+    "yaml_python_tag": ('run: !!python/object/apply:os.system ["touch PWNED"]\n', [],
+                        "bad.yaml", "not valid YAML"),
+    "override_python_tag": (None, ['run.name=!!python/object/apply:os.system ["touch PWNED"]'],
+                            "run.name", "cannot parse"),
+    "rule_unknown_field": (RULES_LENDER.format(rule='{name: x, when: "credit_score > 3"}'), [],
+                           "lenders.0.risk.rules.0.when", "unknown field 'credit_score'"),
+    "rule_unknown_key": (RULES_LENDER.format(rule='{name: x, when: "age_years < 18", '
+                                             'severity: 2}'), [],
+                         "lenders.0.risk.rules.0.severity", "unknown field"),
+    "rule_does_not_parse": (RULES_LENDER.format(rule='{name: x, when: "age_years >"}'), [],
+                            "lenders.0.risk.rules.0.when", "cannot parse"),
+    "rule_calls_import": (RULES_LENDER.format(
+        rule="{name: x, when: \"__import__('os').system('touch PWNED') > 0\"}"), [],
+        "lenders.0.risk.rules.0.when", "not allowed"),
+    "duplicate_lender_names": ("lenders:\n  - {name: twin}\n  - {name: twin}\n", [],
+                               "lenders", "unique"),
+    "cohorts_not_summing_to_1": (None, ["population.cohorts.pre80=0.5"],
+                                 "population.cohorts", "sum to 1"),
+}
+
+# Checks across the whole config name the section after "config:".
+FIELD_NOT_FIRST = {"duplicate_lender_names"}
+
+
+class BadInput:
+    """One materialised bad input: a config path, overrides, and what the error must say."""
+
+    def __init__(self, case_id: str, folder: Path) -> None:
+        text, overrides, field, reason = BAD_INPUTS[case_id]
+        self.id = case_id
+        self.folder = folder
+        if text is None:
+            self.path = folder / "good.yaml"
+            self.path.write_text("population:\n  n_consumers: 2000\nrun:\n  steps: 5\n",
+                                 encoding="utf-8")
+        elif text == "MISSING":
+            self.path = folder / "missing.yaml"
+        else:
+            self.path = folder / "bad.yaml"
+            self.path.write_text(text, encoding="utf-8")
+        self.overrides = list(overrides)
+        self.field = field
+        self.reason = reason
+
+    def check_message(self, message: str) -> None:
+        """The message is one line that starts with the field and gives the reason."""
+        assert "\n" not in message.strip(), message
+        assert self.field in message, message
+        if self.id in FIELD_NOT_FIRST:
+            pass  # a whole-config check: the section is named in the reason
+        elif self.field.endswith(".yaml"):
+            assert message.startswith(str(self.path) + ":"), message
+        else:
+            assert message.startswith(self.field + ":"), message
+        assert self.reason in message, message
+        # nothing a bad input asked for was executed
+        assert not (self.folder / "PWNED").exists()
+        assert not Path("PWNED").exists()
+
+
+@pytest.fixture(params=sorted(BAD_INPUTS))
+def bad_input(request, tmp_path: Path, monkeypatch) -> BadInput:
+    """Every bad input of :data:`BAD_INPUTS`, in a fresh folder that is also the cwd."""
+    monkeypatch.chdir(tmp_path)
+    return BadInput(request.param, tmp_path)

@@ -1,0 +1,122 @@
+"""Pricing: grades from PD, APR per grade, all-in APR with fees, the regulator's cap."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simfin.lending.batch import DECLINED, PENDING, ApplicationBatch
+from simfin.lending.pricing import (
+    UNGRADED,
+    PricingStage,
+    all_in_apr,
+    average_life_years,
+    grade_names,
+)
+from simfin.lending.registry import PRICING
+
+CUTOFFS = [0.02, 0.05, 0.10, 0.20]
+COST_RATE = 0.15
+CAP_REASON = 7
+
+
+def price(pd_, term=None, fee=None, strategy="risk_based", apr_cap=None, flat_apr=0.3,
+          lgd=0.8) -> ApplicationBatch:
+    pd_ = np.asarray(pd_, dtype=np.float32)
+    n = len(pd_)
+    batch = ApplicationBatch({
+        "pd": pd_,
+        "term_days": np.asarray(term if term is not None else [180] * n, dtype=np.int32),
+        "fee_rate": np.asarray(fee if fee is not None else [0.0] * n, dtype=np.float32),
+    })
+    stage = PricingStage(strategy, CUTOFFS, flat_apr, lgd, COST_RATE, apr_cap, CAP_REASON)
+    return stage.run(batch)
+
+
+def test_grade_names():
+    assert grade_names(4) == ["A", "B", "C", "D", "E"]
+    assert grade_names(1) == ["A", "B"]
+
+
+def test_average_life_bullet_vs_amortising():
+    life = average_life_years(np.array([14, 30, 59, 60, 180, 360]))
+    assert life[0] == pytest.approx(30 / 365)   # at least a month
+    assert life[1] == pytest.approx(30 / 365)
+    assert life[2] == pytest.approx(59 / 365)   # bullet: the whole term
+    assert life[3] == pytest.approx(30 / 365)   # amortising: half the term
+    assert life[4] == pytest.approx(90 / 365)
+    assert life[5] == pytest.approx(180 / 365)
+
+
+def test_grades_follow_the_cutoffs_inclusive_upper_bound():
+    batch = price([0.001, 0.02, 0.0201, 0.05, 0.07, 0.10, 0.15, 0.20, 0.5, np.nan])
+    assert batch["grade"].tolist() == [0, 0, 1, 1, 2, 2, 3, 3, 4, UNGRADED]
+
+
+def test_everyone_in_a_grade_pays_the_grades_apr():
+    batch = price([0.001, 0.015, 0.019, 0.03, 0.049])
+    apr = batch["apr"]
+    assert apr[0] == apr[1] == apr[2]
+    assert apr[3] == apr[4]
+    assert apr[3] > apr[0]
+
+
+def test_apr_rises_with_grade_and_covers_costs():
+    batch = price([0.01, 0.04, 0.08, 0.15, 0.4])
+    apr = batch["apr"]
+    assert (np.diff(apr) > 0).all()
+    assert (apr > COST_RATE).all()
+    # grade A priced at its upper cutoff: cost + PD * LGD / average life
+    assert apr[0] == pytest.approx(COST_RATE + 0.02 * 0.8 / (90 / 365), rel=1e-5)
+    # the last grade is priced at the row's own PD
+    assert apr[4] == pytest.approx(COST_RATE + 0.4 * 0.8 / (90 / 365), rel=1e-5)
+
+
+def test_unscored_rows_get_the_flat_apr():
+    batch = price([np.nan, np.nan], flat_apr=0.27)
+    assert batch["apr"].tolist() == pytest.approx([0.27, 0.27])
+    assert batch["grade"].tolist() == [UNGRADED, UNGRADED]
+
+
+def test_flat_policy_ignores_risk():
+    batch = price([0.001, 0.3, np.nan], strategy="flat", flat_apr=0.24)
+    assert batch["apr"].tolist() == pytest.approx([0.24] * 3)
+
+
+def test_loss_given_bad_scales_the_risk_premium():
+    low = price([0.3], term=[30], lgd=0.2)["apr"][0]
+    high = price([0.3], term=[30], lgd=0.4)["apr"][0]
+    assert high - COST_RATE == pytest.approx(2 * (low - COST_RATE), rel=1e-5)
+    assert low == pytest.approx(COST_RATE + 0.3 * 0.2 / (30 / 365), rel=1e-5)
+
+
+def test_all_in_apr_adds_the_fee_over_the_average_life():
+    total = all_in_apr(np.array([0.2, 0.2]), np.array([0.0, 0.02]), np.array([180, 180]))
+    assert total[0] == pytest.approx(0.2)
+    assert total[1] == pytest.approx(0.2 + 0.02 / (90 / 365))
+    batch = price([np.nan], fee=[0.03], term=[30], flat_apr=0.2)
+    assert batch["all_in_apr"][0] == pytest.approx(0.2 + 0.03 / (30 / 365), rel=1e-6)
+
+
+def test_cap_declines_what_cannot_be_priced_under_it():
+    batch = price([0.01, 0.15, 0.4, np.nan], apr_cap=0.5, flat_apr=0.3)
+    over = batch["all_in_apr"] > 0.5
+    assert over.tolist() == [False, True, True, False]
+    assert batch["decision"].tolist() == [PENDING, DECLINED, DECLINED, PENDING]
+    assert batch["reason"].tolist() == [-1, CAP_REASON, CAP_REASON, -1]
+
+
+def test_fees_count_against_the_cap():
+    batch = price([np.nan, np.nan], fee=[0.0, 0.05], term=[180, 180], flat_apr=0.3,
+                  apr_cap=0.36)
+    assert batch["decision"].tolist() == [PENDING, DECLINED]
+
+
+def test_no_cap_declines_nothing():
+    batch = price([0.9, 0.99], apr_cap=None)
+    assert (batch["decision"] == PENDING).all()
+
+
+def test_unknown_pricing_policy_names_the_choices():
+    with pytest.raises(ValueError, match="flat"):
+        PRICING.get("does_not_exist")

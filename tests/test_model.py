@@ -1,0 +1,270 @@
+"""MarketModel: determinism, conservation of money, strategy effects, Mesa integration."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import simfin
+from simfin import MarketModel
+from simfin.agents.lender import Lender
+from simfin.lending.ledger import KINDS
+
+EARLY_MODEL = {
+    "lenders.1.risk.model.min_outcomes": 10,
+    "lenders.1.risk.model.performance_window_days": 31,
+    "lenders.1.risk.model.retrain_every_days": 7,
+}
+
+
+# -- determinism ---------------------------------------------------------------------------
+
+def test_same_config_and_seed_give_identical_results(make_config):
+    cfg = make_config(run__steps=60, population__fraud_share=0.05)
+    a, b = simfin.run(cfg), simfin.run(cfg)
+    pd.testing.assert_frame_equal(a.steps, b.steps)
+    pd.testing.assert_frame_equal(a.loans, b.loans)
+    assert a.summary == b.summary
+
+
+def test_another_seed_gives_different_results(make_config):
+    cfg = make_config(run__steps=60)
+    a, b = simfin.run(cfg, seed=1), simfin.run(cfg, seed=2)
+    assert a.steps.shape == b.steps.shape
+    assert not a.steps.equals(b.steps)
+    assert a.steps["applications"].tolist() != b.steps["applications"].tolist()
+
+
+def test_rng_argument_overrides_the_config_seed(make_config):
+    cfg = make_config(run__steps=20)
+    by_arg = MarketModel(cfg, rng=5)
+    by_cfg = MarketModel(simfin.load_config(cfg, {"run.seed": 5}))
+    for model in (by_arg, by_cfg):
+        for _ in range(20):
+            model.step()
+    pd.testing.assert_frame_equal(by_arg.recorder.steps_frame(), by_cfg.recorder.steps_frame())
+
+
+# -- money is conserved --------------------------------------------------------------------
+
+def check_accounts(model: MarketModel) -> None:
+    """The identities every recorded row must satisfy, per lender."""
+    steps = model.recorder.steps_frame()
+    capital = {lc.name: lc.capital_cents for lc in model.config.lenders}
+    assert len(steps) == model.day * len(model.lenders)
+    for name, rows in steps.groupby("lender", observed=True):
+        rows = rows.sort_values("day")
+        assert rows["day"].tolist() == list(range(model.day))
+        outstanding = rows["outstanding"].to_numpy()
+        previous = np.concatenate([[0], outstanding[:-1]])
+        flow = (rows["disbursed"] - rows["principal_repaid"] - rows["written_off"]).to_numpy()
+        np.testing.assert_array_equal(outstanding, previous + flow, err_msg=str(name))
+        np.testing.assert_array_equal((rows["cash"] + rows["outstanding"]).to_numpy(),
+                                      rows["equity"].to_numpy(), err_msg=str(name))
+        np.testing.assert_array_equal(rows["profit"].cumsum().to_numpy(),
+                                      (rows["equity"] - capital[name]).to_numpy(),
+                                      err_msg=str(name))
+        assert (rows[list(KINDS)] >= 0).all().all()
+        assert (rows["outstanding"] >= 0).all()
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n_consumers=st.integers(500, 3_000),
+       apr_cap=st.none() | st.floats(0.15, 1.0),
+       approval_threshold=st.floats(0.02, 0.6),
+       fraud_share=st.floats(0.0, 0.2),
+       seed=st.integers(0, 2**31 - 1),
+       days=st.integers(60, 120),
+       default_dpd=st.integers(5, 40),
+       writeoff_extra=st.integers(0, 30),
+       recovery_rate=st.floats(0.0, 1.0))
+def test_books_balance_every_day(n_consumers, apr_cap, approval_threshold, fraud_share, seed,
+                                 days, default_dpd, writeoff_extra, recovery_rate):
+    cfg = simfin.load_config(None, {
+        **EARLY_MODEL,
+        "population.n_consumers": n_consumers, "policy.apr_cap": apr_cap,
+        "lenders.1.risk.approval_threshold": approval_threshold,
+        "population.fraud_share": fraud_share, "run.seed": seed, "run.steps": days,
+        "run.default_dpd": default_dpd, "run.writeoff_dpd": default_dpd + writeoff_extra,
+        "run.recovery_rate": recovery_rate,
+    })
+    model = MarketModel(cfg)
+    n = len(model.lenders)
+    for _ in range(days):
+        model.step()
+        # the ledger's loans account is the loan book's outstanding principal, by lender
+        np.testing.assert_array_equal(model.ledger.balance("loans"),
+                                      model.book.outstanding_by_lender(n))
+    check_accounts(model)
+    if apr_cap is not None:
+        assert (model.book.column("apr") <= apr_cap + 1e-6).all()
+
+
+def test_small_run_exercises_every_kind_of_credit_event(small_run):
+    """The fixture run behind the accounting checks has repayments, cures and losses."""
+    totals = small_run.steps.sum(numeric_only=True)
+    for column in ("disbursed", "principal_repaid", "interest_paid", "written_off",
+                   "recoveries", "new_defaults", "cures", "missed_payments", "fraud_loans"):
+        assert totals[column] > 0, column
+    check_accounts(small_run.model)
+
+
+def test_summary_profit_matches_the_ledger(small_run):
+    model = small_run.model
+    for lender in model.lenders:
+        equity = int(model.ledger.balance("equity")[lender.index])
+        profit = small_run.summary["lenders"][lender.name]["profit"]
+        assert profit == equity - lender.config.capital_cents
+
+
+# -- strategy direction --------------------------------------------------------------------
+
+DIRECTION_SEEDS = (0, 1, 2)
+DIRECTION_BASE = {
+    **EARLY_MODEL,
+    "population.n_consumers": 4_000, "run.steps": 200,
+    # no cap, so that the threshold (not the APR cap) decides who gets a loan
+    "policy.apr_cap": None,
+    # a default is 30+ days past due, so that loans booked by the model can default in time
+    "run.default_dpd": 30, "run.writeoff_dpd": 90,
+}
+
+
+def scored_totals(threshold: float) -> tuple[int, int, list[bool]]:
+    approvals = defaults = 0
+    in_use = []
+    for seed in DIRECTION_SEEDS:
+        result = simfin.run(None, overrides={**DIRECTION_BASE, "run.seed": seed,
+                                             "lenders.1.risk.approval_threshold": threshold})
+        mine = result.steps[result.steps["lender"] == "scored"]
+        approvals += int(mine["approvals"].sum())
+        defaults += int(mine["new_defaults"].sum())
+        in_use.append(result.model.lenders[1].model_in_use
+                      and result.summary["lenders"]["scored"]["declines_by_reason"].get(
+                          "SCORE", 0) > 0)
+    return approvals, defaults, in_use
+
+
+def test_looser_approval_threshold_approves_more_and_defaults_more():
+    strict_approvals, strict_defaults, strict_in_use = scored_totals(0.05)
+    loose_approvals, loose_defaults, loose_in_use = scored_totals(0.3)
+    assert all(strict_in_use) and all(loose_in_use)
+    assert loose_approvals > 1.2 * strict_approvals
+    assert loose_defaults > strict_defaults
+
+
+def test_stricter_rules_approve_less(make_config):
+    base = make_config(run__steps=60)
+    rules = [r.model_dump() for r in base.lenders[0].risk.rules]
+    strict_rules = rules + [{"name": "any_delinquency", "when": "bureau_delinquencies >= 1",
+                             "action": "reject", "reason": "ANY_DLQ"}]
+    approvals = {"base": 0, "strict": 0}
+    for seed in (0, 1):
+        for label, rule_set in (("base", rules), ("strict", strict_rules)):
+            result = simfin.run(base, seed=seed,
+                                overrides={"lenders.0.risk.rules": rule_set})
+            approvals[label] += result.summary["lenders"]["rules_only"]["approvals"]
+            if label == "strict":
+                declines = result.summary["lenders"]["rules_only"]["declines_by_reason"]
+                assert declines.get("ANY_DLQ", 0) > 0
+    assert approvals["strict"] < approvals["base"]
+
+
+# -- the model as a Mesa model -------------------------------------------------------------
+
+def test_datacollector_has_one_row_per_step(make_config):
+    model = MarketModel(make_config(run__steps=25))
+    for _ in range(25):
+        model.step()
+    assert isinstance(model.datacollector, mesa.DataCollector)
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert len(frame) == 25
+    daily = model.recorder.steps_frame().groupby("day")[
+        ["applications", "approvals", "outstanding", "new_defaults", "profit"]].sum()
+    for column in daily.columns:
+        if column in frame.columns:
+            assert frame[column].tolist() == daily[column].tolist(), column
+    assert {"applications", "approvals", "outstanding"} <= set(frame.columns)
+
+
+def test_lenders_are_mesa_agents_in_config_order(small_cfg):
+    model = MarketModel(small_cfg)
+    assert isinstance(model, mesa.Model)
+    assert [lender.name for lender in model.lenders] == [lc.name for lc in small_cfg.lenders]
+    assert set(model.agents_by_type[Lender]) == set(model.lenders)
+    assert all(lender.model is model for lender in model.lenders)
+
+
+def test_model_accepts_a_dict_or_a_path(tmp_path, small_cfg):
+    from simfin.config import dump_config
+
+    path = tmp_path / "m.yaml"
+    path.write_text(dump_config(small_cfg), encoding="utf-8")
+    from_path = MarketModel(str(path))
+    from_dict = MarketModel(small_cfg.model_dump(mode="json"))
+    assert from_path.config == small_cfg == from_dict.config
+    for model in (from_path, from_dict):
+        for _ in range(5):
+            model.step()
+    pd.testing.assert_frame_equal(from_path.recorder.steps_frame(),
+                                  from_dict.recorder.steps_frame())
+
+
+def test_cold_start_prices_every_loan_flat(make_config):
+    # the scored lender never gets enough outcomes in 40 days: rules only, flat price
+    result = simfin.run(make_config(run__steps=40))
+    scored = result.loans[result.loans["lender"] == 1]
+    assert len(scored) > 0
+    assert not result.model.lenders[1].model_in_use
+    assert (scored["grade"] == -1).all()
+    assert np.isnan(scored["pd"]).all()
+    assert "SCORE" not in result.summary["lenders"]["scored"]["declines_by_reason"]
+
+
+def test_model_in_use_grades_and_scores_loans(small_run):
+    scored = small_run.loans[small_run.loans["lender"] == 1]
+    assert small_run.model.lenders[1].model_in_use
+    graded = scored[scored["grade"] >= 0]
+    assert len(graded) > 0
+    assert ((graded["pd"] >= 0) & (graded["pd"] <= 1)).all()
+    # the rules-only lender never grades
+    assert (small_run.loans.loc[small_run.loans["lender"] == 0, "grade"] == -1).all()
+
+
+def test_loans_respect_cap_and_product_limits(small_run):
+    cfg = small_run.config
+    loans = small_run.loans
+    assert (loans["apr"] <= cfg.policy.apr_cap + 1e-6).all()
+    for i in range(len(cfg.lenders)):
+        for code, kind in enumerate(("instalment", "cash", "revolving")):
+            product = cfg.product(i, kind)
+            mine = loans[(loans["lender"] == i) & (loans["product"] == code)]
+            if product is None:
+                assert mine.empty
+                continue
+            assert (mine["principal_cents"] >= product.min_amount_cents).all()
+            assert (mine["principal_cents"] <= product.max_amount_cents).all()
+
+
+def test_booked_loans_match_the_recorded_counts(small_run):
+    steps, loans = small_run.steps, small_run.loans
+    for i, lc in enumerate(small_run.config.lenders):
+        mine = steps[steps["lender"] == lc.name]
+        booked = loans[loans["lender"] == i]
+        assert mine["loans"].sum() == len(booked)
+        assert mine["disbursed"].sum() == booked["principal_cents"].sum()
+        assert mine["new_defaults"].sum() == booked["defaulted"].sum()
+        assert mine["approvals"].sum() >= mine["loans"].sum()
+
+
+@pytest.mark.parametrize("day", [0, 1])
+def test_step_advances_one_day(small_cfg, day):
+    model = MarketModel(small_cfg)
+    for _ in range(day + 1):
+        model.step()
+    assert model.day == day + 1
+    assert model.recorder.steps_frame()["day"].max() == day
