@@ -69,6 +69,16 @@ class RuleConfig(Section):
         return text
 
 
+def _registered(registry_name: str, name: str) -> str:
+    # Importing the stages registers the built-in strategies.
+    from simfin.lending import pricing, registry, scoring  # noqa: F401
+
+    reg = getattr(registry, registry_name)
+    if name not in reg:
+        raise ValueError(f"unknown {reg.kind} {name!r}; registered: {', '.join(reg.names())}")
+    return name
+
+
 class ModelConfig(Section):
     """The statistical risk model, trained on the lender's own booked loans."""
 
@@ -78,6 +88,11 @@ class ModelConfig(Section):
     min_outcomes: int = param(300, "Observed outcomes needed before the model is used; until "
                               "then the lender decides on rules only (cold start).", "loans",
                               ge=10)
+    @field_validator("kind")
+    @classmethod
+    def _known_scorer(cls, kind: str) -> str:
+        return kind if kind == "none" else _registered("SCORERS", kind)
+
     performance_window_days: int = param(90, "A loan's outcome (bad = ever 30+ days past "
                                          "due) is used for training once the loan has been "
                                          "on book this long.", "days", ge=31)
@@ -138,6 +153,11 @@ class PricingConfig(Section):
                                        "rate/year", ge=0.0, le=1.0)
     margin_rate: float = param(0.05, "Target margin per unit of balance per year.",
                                "rate/year", ge=0.0, le=1.0)
+
+    @field_validator("strategy")
+    @classmethod
+    def _known_policy(cls, strategy: str) -> str:
+        return _registered("PRICING", strategy)
 
     @model_validator(mode="after")
     def _increasing(self) -> PricingConfig:

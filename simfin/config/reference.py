@@ -47,3 +47,13 @@ def field_reference() -> str:
     """Markdown table of every field: dotted path, default, unit, description."""
     header = ["| field | default | unit | description |", "|---|---|---|---|"]
     return "\n".join(header + _rows(MarketConfig, ""))
+
+
+def rule_field_table() -> str:
+    """Markdown table of the application fields rules and models can read."""
+    from simfin.lending.fields import APPLICATION_FIELDS
+
+    rows = ["| field | source | meaning |", "|---|---|---|"]
+    for name, (meaning, source) in APPLICATION_FIELDS.items():
+        rows.append(f"| `{name}` | {source or 'applicant / session'} | {meaning} |")
+    return "\n".join(rows)
