@@ -76,7 +76,7 @@ class ScoringStage:
     Attributes:
         estimator_: The fitted estimator, or None during cold start.
         n_trained_on_: Outcomes the current fit used.
-        columns_: Mask of the MODEL_FEATURES the fit uses (those ever observed).
+        unobserved_: Mask of the MODEL_FEATURES never observed in training (zero-filled).
     """
 
     def __init__(self, estimator: object, approval_threshold: float, min_outcomes: int,
@@ -98,19 +98,26 @@ class ScoringStage:
         if len(bad) < self.min_outcomes or bad.all() or not bad.any():
             return self.in_use
         # Features the lender never observed (data it does not buy) carry no information;
-        # dropping them keeps every estimator away from all-missing columns.
-        self.columns_ = ~np.isnan(x).all(axis=0)
+        # they are zero-filled, keeping every estimator away from all-missing columns while
+        # column j stays MODEL_FEATURES[j] for estimators that look features up by name.
+        self.unobserved_ = np.isnan(x).all(axis=0)
         with threadpool_limits(limits=1):
-            self.estimator_ = clone(self.estimator).fit(x[:, self.columns_],
-                                                        bad.astype(np.int8))
+            self.estimator_ = clone(self.estimator).fit(self._fill(x), bad.astype(np.int8))
         self.n_trained_on_ = len(bad)
         return True
 
     def predict_pd(self, x: np.ndarray) -> np.ndarray:
         """Predicted probability of going 30+ days past due."""
         with threadpool_limits(limits=1):
-            proba = self.estimator_.predict_proba(x[:, self.columns_])
+            proba = self.estimator_.predict_proba(self._fill(x))
         return proba[:, 1].astype(np.float32)
+
+    def _fill(self, x: np.ndarray) -> np.ndarray:
+        if not self.unobserved_.any():
+            return x
+        x = x.copy()
+        x[:, self.unobserved_] = 0.0
+        return x
 
     def run(self, batch: ApplicationBatch, ctx: object = None) -> ApplicationBatch:
         """Score the pending rows; decline those above the threshold."""
