@@ -221,6 +221,16 @@ def region_mix(loans: pd.DataFrame, names: list[str]) -> dict[str, dict]:
             for code, name in enumerate(names)}
 
 
+def flagged(loans: pd.DataFrame, flag_reasons: list[str]) -> dict[str, dict]:
+    """Loans approved with a ``flag`` rule's reason code, and their default share."""
+    out = {}
+    for bit, reason in enumerate(flag_reasons):
+        g = loans[(loans["flags"].to_numpy() >> bit) & 1 == 1]
+        if len(g):
+            out[reason] = {"loans": int(len(g)), "default_share": _default_share(g)}
+    return out
+
+
 def multi_lending(loans: pd.DataFrame) -> dict[str, float | int | None]:
     """Loans to borrowers who already had ``MULTI_LENDING_LOANS`` or more other loans (in
     this market or reported to the bureau) when they borrowed, and how many defaulted.

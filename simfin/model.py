@@ -195,7 +195,7 @@ class MarketModel(mesa.Model):
                                    - pop.loans_at[consumers, lender.index]
                                    + pop.external_loans[consumers], 127),
             cohort=pop.cohort[consumers], region=pop.region[consumers],
-            online=booked["online"] > 0)
+            online=booked["online"] > 0, flags=booked["flags"])
         self.ledger.post(lender.index, "disbursed", int(principal.sum()))
         fees = np.round(principal * booked["fee_rate"]).astype(np.int64)
         self.ledger.post(lender.index, "fees_paid", int(fees.sum()))

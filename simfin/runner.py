@@ -13,6 +13,7 @@ from simfin.config import COHORTS, REGIONS, MarketConfig, load_config
 from simfin.metrics import (
     channel_mix,
     cohort_funnel,
+    flagged,
     grade_label,
     region_mix,
     scenario_mix,
@@ -77,6 +78,7 @@ def add_breakdowns(summary: dict, model: MarketModel, loans: pd.DataFrame) -> No
         out["by_cohort"] = cohort_funnel(lo, recorder.cohort_needs[i],
                                          recorder.cohort_applications[i], list(COHORTS))
         out["by_region"] = region_mix(lo, list(REGIONS))
+        out["defaults_by_flag"] = flagged(lo, lender.flag_reasons)
     market = summary["market"]
     market["by_scenario"] = scenario_mix(loans, scenarios)
     market["by_channel"] = channel_mix(loans, recorder.channel_applications.sum(axis=0),

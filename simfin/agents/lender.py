@@ -101,14 +101,18 @@ class Lender(mesa.Agent):
         for r in rules:
             self._reason(r.reason)
         # Knock-out rules on what the applicant states run before paying for data.
-        early = [r for r in rules if not r.condition.fields & DATA_FIELDS]
-        late = [r for r in rules if r.condition.fields & DATA_FIELDS]
-        stages.append(RuleEngine(early, self.reason_codes, risk.review_cost_cents))
+        uses_data = [bool(r.condition.fields & DATA_FIELDS) for r in rules]
+        early = [i for i, late in enumerate(uses_data) if not late]
+        late = [i for i, late in enumerate(uses_data) if late]
+        self.flag_reasons = [r.reason for r in rules]  # bit i of ``flags`` is rule i
+        stages.append(RuleEngine([rules[i] for i in early], self.reason_codes,
+                                 risk.review_cost_cents, bits=early))
         names = list(risk.data_sources)
         if self.service.unified:
             names.append("service_profile")  # the unified platform's own customer profile
         stages.append(DataSourceStage([sources[n] for n in names if n in sources]))
-        stages.append(RuleEngine(late, self.reason_codes, risk.review_cost_cents))
+        stages.append(RuleEngine([rules[i] for i in late], self.reason_codes,
+                                 risk.review_cost_cents, bits=late))
 
         if risk.verification != "none":
             bio = getattr(market.data, risk.verification)

@@ -23,7 +23,7 @@ _COLUMNS: dict[str, type] = {
     "status": np.int8, "defaulted": np.bool_, "ever_30dpd": np.bool_, "cured": np.int16,
     "is_fraud": np.bool_, "closed_day": np.int32, "challenger": np.bool_,
     "retries": np.int8, "repeat": np.bool_, "term_days": np.int16, "other_loans": np.int8,
-    "cohort": np.int8, "region": np.int8, "online": np.bool_,
+    "cohort": np.int8, "region": np.int8, "online": np.bool_, "flags": np.int64,
 }
 
 

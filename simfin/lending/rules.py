@@ -118,25 +118,29 @@ class RuleEngine:
 
     A ``reject`` rule declines and records its reason code; ``refer`` sends the row to manual
     review (declined in this model, at the review cost); ``flag`` only sets the rule's bit in
-    ``flags``. A row keeps the reason of the first rule that decided it.
+    ``flags`` (bit ``bits[i]`` for rule ``i``; by default its position). A row keeps the
+    reason of the first rule that decided it.
 
     Args:
         rules: The ordered rules.
         reason_codes: The lender's reason-code table; the batch's ``reason`` column holds
             indexes into it.
         review_cost_cents: Cost of one manual review.
+        bits: Flag bit of each rule (at most 63), so that engines running different parts
+            of one strategy table share one bit numbering.
     """
 
     def __init__(self, rules: Sequence[Rule], reason_codes: list[str],
-                 review_cost_cents: int = 0) -> None:
+                 review_cost_cents: int = 0, bits: Sequence[int] | None = None) -> None:
         self.rules = list(rules)
         self.reason_codes = reason_codes
         self.review_cost_cents = review_cost_cents
+        self.bits = list(range(len(self.rules))) if bits is None else list(bits)
         self._reason_index = [reason_codes.index(r.reason) for r in self.rules]
 
     def run(self, batch: ApplicationBatch, ctx: object = None) -> ApplicationBatch:
         """Apply the rules to the batch; returns the same batch."""
-        for bit, (rule, reason) in enumerate(zip(self.rules, self._reason_index, strict=True)):
+        for rule, reason, bit in zip(self.rules, self._reason_index, self.bits, strict=True):
             pending = batch.pending
             if not pending.any():
                 break
