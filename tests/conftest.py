@@ -156,3 +156,9 @@ def bad_input(request, tmp_path: Path, monkeypatch) -> BadInput:
     """Every bad input of :data:`BAD_INPUTS`, in a fresh folder that is also the cwd."""
     monkeypatch.chdir(tmp_path)
     return BadInput(request.param, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def bad_input_case():
+    """Build a :class:`BadInput` by id in a folder: ``bad_input_case(case_id, folder)``."""
+    return BadInput
