@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
 from simfin.config import dump_config
-from simfin.outputs.figures import FIGURES, write_figures
+from simfin.outputs.figures import write_figures
 from simfin.outputs.report import render_report
 from simfin.runner import RunResult
 
+# What a run writes (besides figures/*.png); tests and users can rely on these names.
 OUTPUT_FILES = ("steps.parquet", "loans.parquet", "summary.json", "config.yaml", "report.md")
 OUTPUT_DIRS = ("figures",)
 
@@ -50,8 +53,13 @@ def _json_default(value):
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
-def write_run(result: RunResult, out: Path, force: bool = False) -> Path:
-    """Write steps, loans, summary, config, figures and report into ``out``."""
+@contextmanager
+def staged(out: Path, force: bool = False) -> Iterator[Path]:
+    """Write into a hidden staging folder; on success move each file into ``out``.
+
+    Only the files written in the staging folder replace files in ``out``; anything else a
+    user keeps there is left alone. On an error nothing in ``out`` changes.
+    """
     check_out_dir(out, force)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.parent / f".{out.name}.staging"
@@ -59,28 +67,31 @@ def write_run(result: RunResult, out: Path, force: bool = False) -> Path:
         shutil.rmtree(staging)
     staging.mkdir()
     try:
+        yield staging
+        for path in sorted(p for p in staging.rglob("*") if p.is_file()):
+            target = out / path.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            path.replace(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_json(path: Path, data: dict) -> None:
+    """JSON with numpy scalars as plain numbers."""
+    path.write_text(json.dumps(data, indent=2, default=_json_default), encoding="utf-8")
+
+
+def write_run(result: RunResult, out: Path, force: bool = False) -> Path:
+    """Write steps, loans, summary, config, figures and report into ``out``."""
+    with staged(out, force) as staging:
         steps = result.steps.copy()
         steps["lender"] = steps["lender"].astype(str)
         steps.to_parquet(staging / "steps.parquet", index=False)
         result.loans.to_parquet(staging / "loans.parquet", index=False)
-        (staging / "summary.json").write_text(
-            json.dumps(result.summary, indent=2, default=_json_default), encoding="utf-8")
+        write_json(staging / "summary.json", result.summary)
         (staging / "config.yaml").write_text(dump_config(result.config), encoding="utf-8")
         figures = write_figures(result.steps, staging / "figures")
         rel = [f"figures/{p.name}" for p in figures]
         (staging / "report.md").write_text(render_report(result.config, result.summary, rel),
                                            encoding="utf-8")
-        out.mkdir(parents=True, exist_ok=True)
-        for name in OUTPUT_FILES:
-            (staging / name).replace(out / name)
-        for name in OUTPUT_DIRS:
-            target = out / name
-            if target.exists():
-                for fig in FIGURES:
-                    (target / fig).unlink(missing_ok=True)
-            target.mkdir(exist_ok=True)
-            for item in (staging / name).iterdir():
-                item.replace(target / item.name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return out
