@@ -72,6 +72,30 @@ def check_accounts(model: MarketModel) -> None:
         assert (rows["outstanding"] >= 0).all()
 
 
+def operations_config(base: dict) -> dict:
+    """The market with every money-moving mechanism switched on: a revolving line, a
+    champion/challenger test, a failing bank-debit rail with retries and no auto-debit, a
+    fixed platform that loses applications, unified service, the consortium, fees."""
+    cfg = simfin.load_config(None, base)
+    lenders = [lender.model_dump() for lender in cfg.lenders]
+    lenders[0]["products"].append({"kind": "revolving", "limit_review_days": 20})
+    lenders[0]["products"][0]["origination_fee_rate"] = 0.01
+    lenders[0]["infrastructure"] = {"kind": "fixed", "capacity_per_day": 5}
+    lenders[0]["service"] = {"mode": "unified"}
+    lenders[1]["challenger"] = {"share": 0.3, "risk": {"model": {
+        "kind": "gbm", "min_outcomes": 10, "performance_window_days": 31}}}
+    lenders[1]["payment"] = {"repayment_rail": "bank_transfer", "retry_days": 2,
+                             "auto_debit": False}
+    scenarios = [s.model_dump() for s in cfg.scenarios] + [
+        {"name": "credit_line", "product": "revolving", "need_rate": 3.0,
+         "ticket_median_cents": 50_000, "term_days": [30, 90]}]
+    data = cfg.model_dump(mode="python")
+    data.update(lenders=lenders, scenarios=scenarios)
+    data["payments"]["bank_transfer"]["failure_rate"] = 0.3
+    data["policy"]["consortium"] = True
+    return data
+
+
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(n_consumers=st.integers(500, 3_000),
        apr_cap=st.none() | st.floats(0.15, 1.0),
@@ -81,17 +105,21 @@ def check_accounts(model: MarketModel) -> None:
        days=st.integers(60, 120),
        default_dpd=st.integers(5, 40),
        writeoff_extra=st.integers(0, 30),
-       recovery_rate=st.floats(0.0, 1.0))
+       recovery_rate=st.floats(0.0, 1.0),
+       operations=st.booleans())
 def test_books_balance_every_day(n_consumers, apr_cap, approval_threshold, fraud_share, seed,
-                                 days, default_dpd, writeoff_extra, recovery_rate):
-    cfg = simfin.load_config(None, {
+                                 days, default_dpd, writeoff_extra, recovery_rate,
+                                 operations):
+    base = {
         **EARLY_MODEL,
         "population.n_consumers": n_consumers, "policy.apr_cap": apr_cap,
         "lenders.1.risk.approval_threshold": approval_threshold,
         "population.fraud_share": fraud_share, "run.seed": seed, "run.steps": days,
         "run.default_dpd": default_dpd, "run.writeoff_dpd": default_dpd + writeoff_extra,
         "run.recovery_rate": recovery_rate,
-    })
+    }
+    cfg = simfin.load_config(operations_config(base) if operations else None,
+                             None if operations else base)
     model = MarketModel(cfg)
     n = len(model.lenders)
     for _ in range(days):
@@ -102,6 +130,20 @@ def test_books_balance_every_day(n_consumers, apr_cap, approval_threshold, fraud
     check_accounts(model)
     if apr_cap is not None:
         assert (model.book.column("apr") <= apr_cap + 1e-6).all()
+
+
+def test_operations_config_exercises_its_mechanisms():
+    """The rich market of the accounting property really uses what it switches on."""
+    cfg = simfin.load_config(operations_config({**EARLY_MODEL, "population.n_consumers": 3_000,
+                                                "run.steps": 90, "run.seed": 1}))
+    result = simfin.run(cfg)
+    totals = result.steps.groupby("lender", observed=True).sum(numeric_only=True)
+    assert totals.loc["rules_only", "lost"] > 0
+    assert totals.loc["scored", "retried_debits"] > 0
+    assert totals.loc["scored", "payment_fees"] > 0
+    assert (result.loans["product"] == 2).sum() > 0  # revolving draws
+    assert result.loans["challenger"].sum() > 0
+    check_accounts(result.model)
 
 
 def test_small_run_exercises_every_kind_of_credit_event(small_run):

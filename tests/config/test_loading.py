@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from simfin import ConfigError, MarketConfig, load_config
 from simfin.config import dump_config, validate
@@ -150,3 +152,27 @@ def test_dump_config_round_trips(tmp_path: Path):
     path = tmp_path / "dumped.yaml"
     path.write_text(text, encoding="utf-8")
     assert load_config(path) == cfg
+
+
+KEYS = ["run", "population", "lenders", "scenarios", "channels", "policy", "data", "risk",
+        "rules", "when", "name", "steps", "seed", "cohorts", "pre80", "products", "kind",
+        "term_days", "pricing", "grade_cutoffs", "challenger", "share", "model", "payments",
+        "service", "apr_cap", "0", "1", "9", "x", "-1", "", "__class__", "model_fields"]
+VALUES = st.sampled_from([
+    "1", "-1", "0.5", "null", "true", "[]", "{}", "[1, 2]", "{a: 1}", "'age_years < 18'",
+    "abc", "1e400", ".nan", "!!python/object/apply:os.system [ls]", "[0.5, 0.1]",
+    "{name: x, when: 'age_years > 1'}", "*a", "~", "[1, 2",
+]) | st.text(max_size=8)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(path=st.lists(st.sampled_from(KEYS), min_size=1, max_size=5).map(".".join),
+       value=VALUES)
+def test_any_override_is_valid_or_a_one_line_config_error(path: str, value: str):
+    try:
+        cfg = load_config(None, [f"{path}={value}"])
+    except ConfigError as exc:
+        assert "\n" not in str(exc)
+        assert str(exc)
+    else:
+        assert isinstance(cfg, MarketConfig)
