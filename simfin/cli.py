@@ -81,6 +81,42 @@ def print_summary(summary: dict) -> None:
     Console().print(table)
 
 
+@app.command("experiment")
+def experiment_command(
+    file: Annotated[Path, typer.Argument(help="Experiment definition (YAML).")],
+    executor: Annotated[str, typer.Option(help="Where runs execute: local or processes.")
+                        ] = "local",
+    workers: Annotated[int, typer.Option(help="Worker processes (processes executor).",
+                                         min=1)] = 2,
+    out: Annotated[Path | None, typer.Option(
+        help="Output folder (default: a new folder under runs/).")] = None,
+    force: Annotated[bool, typer.Option(help="Write into a non-empty --out folder.")] = False,
+) -> None:
+    """Run every scenario of an experiment with every seed and compare them."""
+    from simfin.experiments import EXECUTORS, load_experiment, run_experiment
+    from simfin.experiments.runner import comparison_markdown
+    from simfin.outputs.experiments import write_experiment
+
+    try:
+        experiment, config_path = load_experiment(file)
+        EXECUTORS.get(executor)
+        target = out or default_out_dir(experiment.name, experiment.seeds[0])
+        check_out_dir(target, force)
+    except (ConfigError, OutputExistsError, ValueError) as exc:
+        fail(str(exc))
+        return
+    total = len(experiment.scenarios) * len(experiment.seeds)
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(),
+               TextColumn("run {task.completed}/{task.total}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(experiment.name, total=total)
+        results = run_experiment(experiment, config_path, executor, workers,
+                                 progress=lambda done, _: bar.update(task, completed=done))
+    write_experiment(results, experiment, target, force=force)
+    typer.echo(comparison_markdown(results, experiment.outcomes))
+    typer.echo(f"outputs written to {target}")
+
+
 @app.command("config-doc")
 def config_doc_command() -> None:
     """Print the Markdown reference of every config field (configs/README.md's table)."""
