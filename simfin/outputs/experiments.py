@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import yaml
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import yaml  # noqa: E402
-
-from simfin.experiments.design import ExperimentConfig  # noqa: E402
-from simfin.experiments.runner import compare, comparison_markdown  # noqa: E402
-from simfin.outputs.writer import staged  # noqa: E402
+from simfin.experiments.design import ExperimentConfig
+from simfin.experiments.runner import compare, comparison_markdown
+from simfin.outputs.writer import staged
 
 
 def plot_outcome(results: pd.DataFrame, outcome: str, ax=None):
@@ -46,11 +44,10 @@ def write_experiment(results: pd.DataFrame, experiment: ExperimentConfig, out: P
         (staging / "figures").mkdir()
         figures = []
         for outcome in experiment.outcomes:
-            fig, ax = plt.subplots(figsize=(8, 4.5))
-            plot_outcome(results, outcome, ax)
+            fig = Figure(figsize=(8, 4.5))
+            plot_outcome(results, outcome, fig.add_subplot())
             fig.tight_layout()
             fig.savefig(staging / "figures" / f"{outcome}.png", dpi=100)
-            plt.close(fig)
             figures.append(f"figures/{outcome}.png")
         lines = [f"# simfin experiment: {experiment.name}", "",
                  f"Config `{experiment.config}`, seeds {experiment.seeds}; money in cents.", "",

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only: no display needed, none available in CI
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
 
 YUAN = 100.0  # cents per yuan
 
@@ -85,11 +83,12 @@ def write_figures(steps: pd.DataFrame, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for filename, plot in FIGURES.items():
-        fig, ax = plt.subplots(figsize=(8, 4.5))
-        plot(steps, ax)
+        # A bare Figure (not pyplot) draws to a file without touching the user's backend
+        # or pyplot's list of open figures.
+        fig = Figure(figsize=(8, 4.5))
+        plot(steps, fig.add_subplot())
         fig.tight_layout()
         path = folder / filename
         fig.savefig(path, dpi=100)
-        plt.close(fig)
         paths.append(path)
     return paths
