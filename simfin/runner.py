@@ -79,6 +79,7 @@ def add_breakdowns(summary: dict, model: MarketModel, loans: pd.DataFrame) -> No
                                          recorder.cohort_applications[i], list(COHORTS))
         out["by_region"] = region_mix(lo, list(REGIONS))
         out["defaults_by_flag"] = flagged(lo, lender.flag_reasons)
+        out["model_since_day"] = lender.model_since_day
     market = summary["market"]
     market["by_scenario"] = scenario_mix(loans, scenarios)
     market["by_channel"] = channel_mix(loans, recorder.channel_applications.sum(axis=0),

@@ -67,6 +67,7 @@ class Lender(mesa.Agent):
         self.offers = np.array([config.product(index, k) is not None for k in PRODUCT_KINDS])
         self._train_x: list[np.ndarray] = []
         self._train_rows: list[np.ndarray] = []
+        self.model_since_day: int | None = None  # first day a statistical model decided
 
     # -- assembly ----------------------------------------------------------------------
 
@@ -187,6 +188,8 @@ class Lender(mesa.Agent):
         bad = book.column("ever_30dpd")[rows][observed]
         for scorer in scorers:
             scorer.fit(x[observed], bad)
+        if self.model_since_day is None and self.model_in_use:
+            self.model_since_day = day
 
     @property
     def model_in_use(self) -> bool:

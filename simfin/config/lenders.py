@@ -145,7 +145,7 @@ class PricingConfig(Section):
     grade_cutoffs: list[float] = param([0.02, 0.05, 0.10, 0.20], "Upper predicted default "
                                        "probability of grades A, B, C, ...; the last grade "
                                        "takes the rest.", "probability", min_length=1)
-    loss_given_bad: float = param(0.35, "Expected share of principal lost on a loan that goes "
+    loss_given_bad: float = param(0.25, "Expected share of principal lost on a loan that goes "
                                   "30+ days past due (the event the model predicts; many "
                                   "such loans cure).",
                                       "share", **PROBABILITY)
