@@ -68,9 +68,10 @@ class Proc:
         return self._done
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", autouse=True)
 def cli(tmp_path_factory, simfin_exe, bad_input_case):
-    """Start every subprocess of this module at once; tests wait for the ones they need."""
+    """Start every subprocess of this module at once, before the in-process tests run; the
+    console-script tests at the end of the module wait for the ones they need."""
     root = tmp_path_factory.mktemp("cli")
     procs: dict[str, tuple[Proc, object]] = {}
 
@@ -91,47 +92,6 @@ def cli(tmp_path_factory, simfin_exe, bad_input_case):
         if proc.popen.poll() is None:
             proc.popen.kill()
             proc.popen.wait()
-
-
-@pytest.mark.parametrize("case", SUBPROCESS_CASES)
-def test_console_script_bad_input_exits_2_with_one_line(cli, case: str):
-    proc, bad = cli[case]
-    code, _, err = proc.wait()
-    assert code == 2, err
-    bad.check_message(assert_one_line_error(err))
-    assert not (bad.folder / "out").exists()
-
-
-def test_console_script_good_run_writes_everything(cli):
-    proc, out = cli["good"]
-    code, stdout, err = proc.wait()
-    assert code == 0, err
-    assert "Traceback" not in err
-    assert_outputs(out)
-    assert f"outputs written to {out}" in stdout
-    steps = pd.read_parquet(out / "steps.parquet")
-    assert sorted(steps["day"].unique()) == list(range(30))
-    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert summary["horizon_days"] == 30
-    assert "market" in summary
-    # only the output folder and the inputs next to it: no staging folders left
-    assert not list(out.parent.glob(".*staging*"))
-
-
-def test_console_script_reproduces_a_run_from_its_config(cli, simfin_exe, tmp_path):
-    proc, first = cli["good"]
-    assert proc.wait()[0] == 0
-    second = tmp_path / "again"
-    again = Proc([*simfin_exe, "run", str(first / "config.yaml"), "--out", str(second)],
-                 tmp_path)
-    code, _, err = again.wait()
-    assert code == 0, err
-    pd.testing.assert_frame_equal(pd.read_parquet(first / "steps.parquet"),
-                                  pd.read_parquet(second / "steps.parquet"))
-    pd.testing.assert_frame_equal(pd.read_parquet(first / "loans.parquet"),
-                                  pd.read_parquet(second / "loans.parquet"))
-    assert (json.loads((first / "summary.json").read_text(encoding="utf-8"))
-            == json.loads((second / "summary.json").read_text(encoding="utf-8")))
 
 
 # -- in-process, through the same entry point ----------------------------------------------
@@ -246,3 +206,46 @@ def test_config_doc_lists_every_section(monkeypatch, capsys):
     for path in ("`population.n_consumers`", "`lenders`", "`lenders.N.risk.approval_threshold`",
                  "`policy.apr_cap`", "`run.seed`"):
         assert path in stdout, path
+
+
+# -- the real console script (started by the autouse fixture above) ---------------------
+
+@pytest.mark.parametrize("case", SUBPROCESS_CASES)
+def test_console_script_bad_input_exits_2_with_one_line(cli, case: str):
+    proc, bad = cli[case]
+    code, _, err = proc.wait()
+    assert code == 2, err
+    bad.check_message(assert_one_line_error(err))
+    assert not (bad.folder / "out").exists()
+
+
+def test_console_script_good_run_writes_everything(cli):
+    proc, out = cli["good"]
+    code, stdout, err = proc.wait()
+    assert code == 0, err
+    assert "Traceback" not in err
+    assert_outputs(out)
+    assert f"outputs written to {out}" in stdout
+    steps = pd.read_parquet(out / "steps.parquet")
+    assert sorted(steps["day"].unique()) == list(range(30))
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["horizon_days"] == 30
+    assert "market" in summary
+    # only the output folder and the inputs next to it: no staging folders left
+    assert not list(out.parent.glob(".*staging*"))
+
+
+def test_console_script_reproduces_a_run_from_its_config(cli, simfin_exe, tmp_path):
+    proc, first = cli["good"]
+    assert proc.wait()[0] == 0
+    second = tmp_path / "again"
+    again = Proc([*simfin_exe, "run", str(first / "config.yaml"), "--out", str(second)],
+                 tmp_path)
+    code, _, err = again.wait()
+    assert code == 0, err
+    pd.testing.assert_frame_equal(pd.read_parquet(first / "steps.parquet"),
+                                  pd.read_parquet(second / "steps.parquet"))
+    pd.testing.assert_frame_equal(pd.read_parquet(first / "loans.parquet"),
+                                  pd.read_parquet(second / "loans.parquet"))
+    assert (json.loads((first / "summary.json").read_text(encoding="utf-8"))
+            == json.loads((second / "summary.json").read_text(encoding="utf-8")))
