@@ -257,16 +257,17 @@ class MarketModel(mesa.Model):
         """Service contacts with active borrowers and collection calls on delinquent loans."""
         book, pop = self.book, self.population
         active = book.active_rows()
-        lenders = book.column("lender")[active]
-        consumers = book.column("consumer")[active]
-        delinquent = book.column("overdue_since_day")[active] >= 0
+        delinquent = active[book.column("overdue_since_day")[active] >= 0]
+        n_delinquent = np.bincount(book.column("lender")[delinquent],
+                                   minlength=len(self.lenders))
         for lender in self.lenders:
-            mine = lenders == lender.index
-            borrowers = np.unique(consumers[mine])
+            # Consumers with an active loan at the lender, in id order: the active-loan
+            # counter, not a sort of the book.
+            borrowers = np.flatnonzero(pop.loans_at[:, lender.index] > 0)
             cost = lender.service.serve(borrowers, pop.satisfaction, pop.interactions,
                                         self.rng)
             self.ledger.post(lender.index, "service_cost", cost)
-            calls = lender.service.collect(int((mine & delinquent).sum()), self.rng)
+            calls = lender.service.collect(int(n_delinquent[lender.index]), self.rng)
             self.ledger.post(lender.index, "collections_cost", calls)
 
     def pay_funding_costs(self) -> None:
