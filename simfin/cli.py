@@ -33,8 +33,9 @@ def fail(message: str) -> None:
 @app.command("run")
 def run_command(
     config: Annotated[Path, typer.Argument(help="Market config (YAML).")],
-    steps: Annotated[int | None, typer.Option(help="Days to simulate.", min=1)] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed.", min=0)] = None,
+    # Ranges are checked by the config schema, so that they fail like any bad override.
+    steps: Annotated[int | None, typer.Option(help="Days to simulate.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
     set_: Annotated[list[str] | None, typer.Option(
         "--set", help="Override a field: dotted.path=value (repeatable).")] = None,
     out: Annotated[Path | None, typer.Option(
@@ -126,12 +127,25 @@ def config_doc_command() -> None:
 
 
 def main() -> None:
-    """Entry point that turns stray user errors into one line and exit code 2."""
+    """Entry point: user errors (bad options, bad config) become one line and exit code 2."""
     try:
-        app()
+        code = app(standalone_mode=False)
     except ConfigError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(USER_ERROR)
+    except Exception as exc:
+        # Click's usage errors (unknown option, bad value, missing argument) carry exit
+        # code 2 and format_message(); typer may vendor click, so match them by shape.
+        if getattr(exc, "exit_code", None) != USER_ERROR or not hasattr(exc, "format_message"):
+            raise
+        ctx = getattr(exc, "ctx", None)
+        command = f"simfin {ctx.info_name}" if ctx is not None and ctx.parent else "simfin"
+        typer.echo(f"error: {exc.format_message()} (see: {command} --help)", err=True)
+        sys.exit(USER_ERROR)
+    except KeyboardInterrupt:
+        typer.echo("error: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -68,6 +68,8 @@ def describe_validation_error(exc: ValidationError) -> str:
         op = {"less_than_equal": "<=", "less_than": "<", "greater_than_equal": ">=",
               "greater_than": ">"}[kind]
         limit = next(iter(ctx.values()))
+        if isinstance(limit, float) and limit.is_integer():
+            limit = int(limit)  # "must be <= 1", not "<= 1.0"
         reason = f"must be {op} {limit}, got {got!r}"
     elif kind == "value_error":
         reason = str(ctx.get("error", err["msg"]))

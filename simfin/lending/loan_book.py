@@ -40,8 +40,10 @@ def schedule(principal_cents: np.ndarray, apr: np.ndarray, term_days: np.ndarray
     n = np.where(bullet, 1, np.maximum(term // INSTALMENT_PERIOD_DAYS, 1))
     rate = np.asarray(apr, dtype=np.float64) * period / 365.0
     principal = np.asarray(principal_cents, dtype=np.float64)
+    # 1 - (1 + r)^-n written with expm1/log1p: exact for tiny rates, where the plain
+    # formula rounds to 1 - 1 = 0 and divides by zero.
     with np.errstate(divide="ignore", invalid="ignore"):
-        annuity = principal * rate / (1.0 - (1.0 + rate) ** (-n))
+        annuity = principal * rate / -np.expm1(-n * np.log1p(rate))
     annuity = np.where(rate > 0, annuity, principal / n)
     return (period.astype(np.int16), n.astype(np.int16), rate,
             np.ceil(annuity).astype(np.int64))

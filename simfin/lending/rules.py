@@ -96,11 +96,17 @@ def _eval(node: ast.expr, cols: Mapping[str, np.ndarray]):
         out = None
         for op, right_node in zip(node.ops, node.comparators, strict=True):
             right = _eval(right_node, cols)
-            part = _COMPARE[type(op)](left, right)
+            # Missing data compares false, whatever the operator (NaN != x is True in numpy).
+            part = _COMPARE[type(op)](left, right) & _known(left) & _known(right)
             out = part if out is None else np.logical_and(out, part)
             left = right
         return out
     raise RuleSyntaxError(f"cannot evaluate {ast.dump(node)}")  # unreachable after compile
+
+
+def _known(value) -> np.ndarray | bool:
+    """False where a value is missing (NaN)."""
+    return ~np.isnan(value) if np.asarray(value).dtype.kind == "f" else True
 
 
 @dataclass(frozen=True)

@@ -49,11 +49,6 @@ def test_annuity_schedule_repays_the_principal(principal: int, apr: float, term:
     assert last_payment <= instalment + n
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: simfin/lending/loan_book.py schedule(): for "
-                   "0 < rate < ~1e-16, (1 + rate) ** -n rounds to 1.0, the annuity divides by "
-                   "zero and the instalment becomes INT64_MIN; a config with "
-                   "pricing.strategy=flat, pricing.flat_apr=1e-17 (valid: ge=0) books such "
-                   "loans")
 def test_tiny_positive_apr_gives_a_sane_instalment():
     _, n, _, instalment = schedule(np.array([10_000]), np.array([1e-17]), np.array([90]))
     assert n[0] == 3

@@ -92,10 +92,6 @@ def test_comparisons_with_missing_data_are_false(text: str):
     assert evaluate(text, bureau_delinquencies=[NAN, NAN]) == [False, False]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: simfin/lending/rules.py documents that a "
-                   "comparison with a missing value is false, but `!=` uses operator.ne, "
-                   "and NaN != x is True: `id_match != 1` declines every applicant whose "
-                   "data was not queried")
 def test_not_equal_with_missing_data_is_false():
     assert evaluate("id_match != 1", id_match=[NAN, 1.0, 0.0]) == [False, False, True]
 
