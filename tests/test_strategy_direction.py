@@ -4,6 +4,8 @@ At the default 30 % flat APR, lending to almost nobody cannot pay for the acquis
 data spend, so loosening a very strict threshold raises approvals, defaults and profit.
 """
 
+from pathlib import Path
+
 import simfin
 
 SEEDS = (1, 2, 3)
@@ -26,8 +28,6 @@ def scored_totals(threshold: float) -> dict[str, int]:
 
 
 def test_loosening_a_strict_threshold_raises_approvals_defaults_and_profit(monkeypatch):
-    from pathlib import Path
-
     monkeypatch.chdir(Path(__file__).resolve().parents[1])
     strict, moderate = scored_totals(0.03), scored_totals(0.15)
     assert moderate["approvals"] > 1.5 * strict["approvals"]
