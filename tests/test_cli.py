@@ -199,10 +199,6 @@ def test_steps_seed_and_set_reach_the_run(small_yaml, tmp_path, monkeypatch, cap
     assert steps["day"].max() == 5
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: simfin/cli.py run_command declares --steps with "
-                   "min=1 and --seed with min=0 in typer, so `--steps 0` is a click usage error "
-                   "printed as a multi-line usage text and box on stderr, while the module "
-                   "promises one line for a bad override (`--set run.steps=0` gives one)")
 @pytest.mark.parametrize("option", [["--steps", "0"], ["--seed", "-1"]])
 def test_bad_steps_or_seed_option_is_one_line(option, small_yaml, tmp_path, monkeypatch,
                                                capsys):
