@@ -44,6 +44,24 @@ def test_override_by_list_index_on_a_file_without_lenders(tmp_path: Path):
     assert cfg.population.n_consumers == 1234
 
 
+def test_override_by_list_index_on_a_file_that_lists_lenders(tmp_path: Path):
+    path = tmp_path / "market.yaml"
+    path.write_text("lenders:\n"
+                    "  - {name: bank, capital_cents: 1000}\n"
+                    "  - name: fintech\n"
+                    "    capital_cents: 2000\n"
+                    "    risk: {approval_threshold: 0.1, model: {kind: logistic}}\n",
+                    encoding="utf-8")
+    cfg = load_config(path, ["lenders.1.risk.approval_threshold=0.4"])
+    assert [lender.name for lender in cfg.lenders] == ["bank", "fintech"]
+    assert cfg.lenders[1].risk.approval_threshold == 0.4
+    assert cfg.lenders[1].risk.model.kind == "logistic"   # the rest of the file is kept
+    assert cfg.lenders[1].capital_cents == 2000
+    assert cfg.lenders[0].capital_cents == 1000
+    with pytest.raises(ConfigError, match=r"^lenders\.2: no item 2"):
+        load_config(path, ["lenders.2.risk.approval_threshold=0.4"])
+
+
 def test_override_values_are_parsed_as_yaml_scalars():
     cfg = load_config(None, ["policy.apr_cap=null", "policy.consortium=true",
                              "run.steps=10", "run.name=trial"])
