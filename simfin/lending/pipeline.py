@@ -11,7 +11,7 @@ from typing import Protocol
 
 import numpy as np
 
-from simfin.lending.batch import APPROVED, ApplicationBatch
+from simfin.lending.batch import APPROVED, PENDING, ApplicationBatch
 
 
 @dataclass
@@ -24,7 +24,12 @@ class DecisionContext:
 
 
 class Stage(Protocol):
-    """The interface of a pipeline stage."""
+    """The interface of a pipeline stage.
+
+    A stage whose class sets ``row_wise = True`` promises that each row's outcome depends
+    only on that row (and that random draws are made in row order, one set per row): the
+    pipeline may then run it on consecutive slices of a large batch.
+    """
 
     def run(self, batch: ApplicationBatch, ctx: DecisionContext) -> ApplicationBatch:
         """Read columns, add columns, decline rows; return the batch."""
@@ -32,16 +37,37 @@ class Stage(Protocol):
 
 
 class Pipeline:
-    """Runs stages in order and approves what survives them."""
+    """Runs stages in order and approves what survives them.
+
+    A batch larger than ``chunk_rows`` whose stages are all row-wise runs slice by slice
+    (views, written back in place), so that temporaries stay in the CPU cache and memory
+    stays bounded; the decisions are the same as in one piece.
+    """
+
+    chunk_rows = 1 << 16
 
     def __init__(self, stages: list[Stage]) -> None:
         self.stages = stages
 
+    @property
+    def row_wise(self) -> bool:
+        """Whether every stage is row-wise (then the batch may be cut into slices)."""
+        return all(getattr(s, "row_wise", False) for s in self.stages)
+
     def run(self, batch: ApplicationBatch, ctx: DecisionContext) -> ApplicationBatch:
         """Decide every row of the batch."""
+        if batch.n > self.chunk_rows and self.row_wise:
+            for start in range(0, batch.n, self.chunk_rows):
+                part = batch.view(start, min(start + self.chunk_rows, batch.n))
+                batch.absorb(self._run(part, ctx), start)
+            return batch
+        return self._run(batch, ctx)
+
+    def _run(self, batch: ApplicationBatch, ctx: DecisionContext) -> ApplicationBatch:
         for stage in self.stages:
             batch = stage.run(batch, ctx)
-        batch["decision"][batch.pending] = APPROVED
+        decision = batch["decision"]
+        decision += (decision == PENDING) * decision.dtype.type(APPROVED - PENDING)
         return batch
 
     def stage(self, kind: type) -> Stage | None:

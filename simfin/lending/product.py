@@ -30,27 +30,40 @@ class ProductStage:
         amount_reason: Index of ``AMOUNT`` in the lender's reason codes.
     """
 
+    row_wise = True
+
     def __init__(self, limits: np.ndarray, amount_reason: int) -> None:
         self.limits = np.asarray(limits, dtype=np.float64)
         self.amount_reason = amount_reason
+        # One small table per limit, looked up by product kind (integers where exact).
+        whole = self.limits[:, :4].round().astype(np.int64)
+        self._min_amount, self._max_amount = whole[:, 0], whole[:, 1]
+        self._min_term = whole[:, 2].astype(np.int32)
+        self._max_term = whole[:, 3].astype(np.int32)
+        self._fee_rate = self.limits[:, 4].astype(np.float32)
 
     def run(self, batch: ApplicationBatch, ctx: object = None) -> ApplicationBatch:
         """Add ``fee_rate``; clip ``amount_cents`` and ``term_days``."""
-        lim = self.limits[batch["product"]]
-        cap = lim[:, 1].copy()
-        line = batch["product"] == REVOLVING
+        product = batch["product"]
+        cap = self._max_amount.take(product)
+        line = product == REVOLVING
         if line.any():
-            limit = batch["line_limit_cents"].astype(np.float64)
-            new_line = line & (limit <= 0)
-            limit[new_line] = np.minimum(lim[new_line, 5] * batch["stated_income_cents"][
+            lim = self.limits[product[line]]
+            limit = batch["line_limit_cents"][line].astype(np.float64)
+            new_line = limit <= 0
+            limit[new_line] = np.minimum(lim[new_line, 5] * batch["stated_income_cents"][line][
                 new_line], lim[new_line, 1]).round()
-            batch["line_limit_cents"] = np.where(line, limit, 0).astype(np.int64)
-            cap[line] = np.minimum(cap[line], limit[line] - batch["line_used_cents"][line])
+            limits = np.zeros(batch.n, dtype=np.int64)
+            limits[line] = limit
+            batch["line_limit_cents"] = limits
+            cap[line] = np.minimum(cap[line], limits[line] - batch["line_used_cents"][line])
         amount = np.minimum(batch["amount_cents"], cap)
-        batch.decline(amount < lim[:, 0], self.amount_reason)
-        batch["amount_cents"] = np.maximum(amount, 0).astype(np.int64)
-        batch["term_days"] = np.clip(batch["term_days"], lim[:, 2], lim[:, 3]).astype(np.int32)
-        batch["fee_rate"] = lim[:, 4].astype(np.float32)
-        batch["amount_to_income"] = (batch["amount_cents"] / np.maximum(
-            batch["stated_income_cents"], 1)).astype(np.float32)
+        batch.decline(amount < self._min_amount.take(product), self.amount_reason)
+        np.maximum(amount, 0, out=amount)
+        batch["amount_cents"] = amount
+        batch["term_days"] = np.clip(batch["term_days"], self._min_term.take(product),
+                                     self._max_term.take(product)).astype(np.int32)
+        batch["fee_rate"] = self._fee_rate.take(product)
+        batch["amount_to_income"] = (amount / np.maximum(batch["stated_income_cents"], 1)
+                                     ).astype(np.float32)
         return batch
