@@ -12,10 +12,13 @@ class Section(BaseModel):
     """Base of all config sections.
 
     Unknown keys are errors (a typo must never be silently ignored) and every
-    assignment is validated, so overrides go through the same checks as files.
+    assignment is validated, so overrides go through the same checks as files. Types are
+    strict: ``steps: true`` or ``seed: "7"`` is an error, not a 1 or a 7 (YAML already gives
+    numbers as numbers; an int is still accepted where a float is expected).
     """
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False,
+                              strict=True)
 
 
 def param(default: Any, description: str, unit: str = "", **constraints: Any) -> Any:

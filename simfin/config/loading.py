@@ -75,6 +75,8 @@ def describe_validation_error(exc: ValidationError) -> str:
         reason = str(ctx.get("error", err["msg"]))
     else:
         reason = f"{err['msg'].lower()}, got {got!r}" if got is not None else err["msg"].lower()
+    if where == "config" and reason.partition(":")[0] in MarketConfig.model_fields:
+        where, _, reason = reason.partition(": ")  # "lenders: names must be unique"
     n_more = len(exc.errors()) - 1
     suffix = f" (and {n_more} more error{'s' if n_more > 1 else ''})" if n_more else ""
     return f"{where}: {reason}{suffix}"

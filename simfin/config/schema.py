@@ -64,9 +64,9 @@ class MarketConfig(Section):
                             ("channels", [c.name for c in self.channels]),
                             ("lenders", [lender.name for lender in self.lenders])):
             if len(set(names)) != len(names):
-                raise ValueError(f"{kind} names must be unique, got {names}")
+                raise ValueError(f"{kind}: names must be unique, got {names}")
         if self.run.writeoff_dpd < self.run.default_dpd:
-            raise ValueError("run.writeoff_dpd must be >= run.default_dpd")
+            raise ValueError("run: writeoff_dpd must be >= default_dpd")
         return self
 
     def product(self, lender: int, kind: str) -> ProductConfig | None:

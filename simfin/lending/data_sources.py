@@ -57,6 +57,8 @@ class DataSourceStage:
     paid for, whether or not the source has a record.
     """
 
+    row_wise = True
+
     def __init__(self, sources: list[DataSource]) -> None:
         self.sources = sources
 

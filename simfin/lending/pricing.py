@@ -64,6 +64,8 @@ class PricingStage:
         cap_reason: Index of ``APR_CAP`` in the lender's reason codes.
     """
 
+    row_wise = True
+
     def __init__(self, strategy: str, grade_cutoffs: list[float], flat_apr: float,
                  loss_given_bad: float, cost_rate: float, apr_cap: float | None,
                  cap_reason: int) -> None:

@@ -136,6 +136,8 @@ class RuleEngine:
             of one strategy table share one bit numbering.
     """
 
+    row_wise = True
+
     def __init__(self, rules: Sequence[Rule], reason_codes: list[str],
                  review_cost_cents: int = 0, bits: Sequence[int] | None = None) -> None:
         self.rules = list(rules)

@@ -16,9 +16,10 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
-from simfin.lending.batch import ApplicationBatch
+from simfin.lending.batch import ApplicationBatch, nan_where
+from simfin.lending.linear import FoldedLinear, fold_linear
 from simfin.lending.registry import register_scorer
 
 # The model's inputs, in column order. Incomes enter as logs.
@@ -30,6 +31,9 @@ MODEL_FEATURES = (
     "service_profile_score", "own_active_loans", "own_past_defaults",
 )
 SCORE_REASON = "SCORE"
+_INCOMES = {"log_stated_income": "stated_income_cents",
+            "log_verified_income": "verified_income_cents"}
+_threads: list[ThreadpoolController] = []
 
 
 @register_scorer("logistic")
@@ -45,6 +49,32 @@ def make_gbm() -> object:
     """Histogram gradient boosting: handles missing values natively, fast to predict."""
     return HistGradientBoostingClassifier(max_iter=100, learning_rate=0.1, max_leaf_nodes=15,
                                           min_samples_leaf=40, random_state=0)
+
+
+def feature_columns(batch: ApplicationBatch, rows: np.ndarray | None = None
+                    ) -> list[np.ndarray]:
+    """The model inputs as one float32 array per feature, of ``rows`` (or of every row):
+    the same values as the columns of :func:`feature_matrix`.
+    """
+    cols = batch.columns
+
+    def values(name: str) -> np.ndarray:
+        column = cols[_INCOMES.get(name, name)]
+        column = column if rows is None else column[rows]
+        if name in _INCOMES:
+            column = np.log1p(column)
+        return np.asarray(column, dtype=np.float32)
+
+    return [values(name) for name in MODEL_FEATURES]
+
+
+def one_thread():
+    """Context that limits BLAS and OpenMP to one thread (the controller is built once:
+    ``threadpool_limits`` rescans the loaded libraries on every call).
+    """
+    if not _threads:
+        _threads.append(ThreadpoolController())
+    return _threads[0].limit(limits=1)
 
 
 def feature_matrix(batch: ApplicationBatch) -> np.ndarray:
@@ -73,11 +103,18 @@ class ScoringStage:
         min_outcomes: Observed outcomes needed before the model is used.
         reason_code: Index of ``SCORE`` in the lender's reason-code table.
 
+    A fitted logistic pipeline is folded into one weight vector
+    (:mod:`simfin.lending.linear`) and scored from the batch's columns, with no feature
+    matrix; other estimators go through ``predict_proba``.
+
     Attributes:
         estimator_: The fitted estimator, or None during cold start.
+        folded_: The folded linear scorer, or None (not linear, or not fitted).
         n_trained_on_: Outcomes the current fit used.
         unobserved_: Mask of the MODEL_FEATURES never observed in training (zero-filled).
     """
+
+    row_wise = True
 
     def __init__(self, estimator: object, approval_threshold: float, min_outcomes: int,
                  reason_code: int) -> None:
@@ -86,6 +123,7 @@ class ScoringStage:
         self.min_outcomes = min_outcomes
         self.reason_code = reason_code
         self.estimator_: object | None = None
+        self.folded_: FoldedLinear | None = None
         self.n_trained_on_ = 0
 
     @property
@@ -101,14 +139,20 @@ class ScoringStage:
         # they are zero-filled, keeping every estimator away from all-missing columns while
         # column j stays MODEL_FEATURES[j] for estimators that look features up by name.
         self.unobserved_ = np.isnan(x).all(axis=0)
-        with threadpool_limits(limits=1):
+        with one_thread():
             self.estimator_ = clone(self.estimator).fit(self._fill(x), bad.astype(np.int8))
+        self.folded_ = fold_linear(self.estimator_, x.shape[1])
+        if self.folded_ is not None:  # unobserved features are zero-filled: no term
+            self.folded_.weights[self.unobserved_] = 0.0
+            self.folded_.nan_terms[self.unobserved_] = 0.0
         self.n_trained_on_ = len(bad)
         return True
 
     def predict_pd(self, x: np.ndarray) -> np.ndarray:
-        """Predicted probability of going 30+ days past due."""
-        with threadpool_limits(limits=1):
+        """Predicted probability of going 30+ days past due (float32)."""
+        if self.folded_ is not None:
+            return self.folded_.predict_pd([x[:, j] for j in range(x.shape[1])])
+        with one_thread():
             proba = self.estimator_.predict_proba(self._fill(x))
         return proba[:, 1].astype(np.float32)
 
@@ -123,9 +167,17 @@ class ScoringStage:
         """Score the pending rows; decline those above the threshold."""
         pd_ = np.full(batch.n, np.nan, dtype=np.float32)
         if self.in_use:
-            rows = np.flatnonzero(batch.pending)
-            if len(rows):
-                pd_[rows] = self.predict_pd(feature_matrix(batch)[rows])
+            pending = batch.pending
+            if self.folded_ is not None and pending.sum() * 2 >= batch.n:
+                # Mostly pending: score every row from the columns, blank the decided ones.
+                pd_ = nan_where(~pending, self.folded_.predict_pd(feature_columns(batch)))
+            elif self.folded_ is not None:
+                rows = np.flatnonzero(pending)
+                pd_[rows] = self.folded_.predict_pd(feature_columns(batch, rows))
+            else:
+                rows = np.flatnonzero(pending)
+                if len(rows):
+                    pd_[rows] = self.predict_pd(feature_matrix(batch)[rows])
             batch.decline(pd_ > self.approval_threshold, self.reason_code)
         batch["pd"] = pd_
         return batch

@@ -28,6 +28,8 @@ class VerificationStage:
         reason_code: Index of ``VERIFY_FAIL`` in the lender's reason codes.
     """
 
+    row_wise = True
+
     def __init__(self, method: str, false_accept_rate: float, false_reject_rate: float,
                  latency_minutes: float, cost_cents: int, reason_code: int) -> None:
         self.method = method

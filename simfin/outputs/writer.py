@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -62,14 +63,22 @@ def staged(out: Path, force: bool = False) -> Iterator[Path]:
     """
     check_out_dir(out, force)
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.parent / f".{out.name}.staging"
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir()
+    # A fresh, uniquely named folder: never one a user (or another run) already has.
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
     try:
         yield staging
-        for path in sorted(p for p in staging.rglob("*") if p.is_file()):
-            target = out / path.relative_to(staging)
+        files = sorted(p for p in staging.rglob("*") if p.is_file())
+        moves = [(path, out / path.relative_to(staging)) for path in files]
+        # Check every destination before moving anything: all or nothing.
+        for _, target in moves:
+            for place in (target, *target.parents):
+                if place == out.parent:
+                    break
+                if place.exists() and not (place.is_dir() if place != target
+                                           else place.is_file()):
+                    raise OutputExistsError(f"{place}: is in the way of simfin's output "
+                                            f"{target.relative_to(out)}")
+        for path, target in moves:
             target.parent.mkdir(parents=True, exist_ok=True)
             path.replace(target)
     finally:
