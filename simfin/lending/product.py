@@ -11,6 +11,21 @@ AMOUNT_REASON = "AMOUNT"
 REVOLVING = PRODUCT_KINDS.index("revolving")
 
 
+def _share_line(consumers: np.ndarray, asked: np.ndarray, available: np.ndarray
+                ) -> np.ndarray:
+    """Draws by one consumer on one day share the line's unused limit, in batch order:
+    each gets what the earlier ones left (the same as serving them one by one).
+    """
+    order = np.argsort(consumers, kind="stable")
+    c, a = consumers[order], asked[order]
+    start = np.r_[True, c[1:] != c[:-1]]
+    total = np.cumsum(a)
+    before = total - a - np.maximum.accumulate(np.where(start, total - a, 0))
+    out = np.empty_like(asked)
+    out[order] = np.clip(available[order] - before, 0, a)
+    return out
+
+
 class ProductStage:
     """Pipeline stage: clip amounts and terms to the product's limits and attach its fee.
 
@@ -48,21 +63,25 @@ class ProductStage:
         cap = self._max_amount.take(product)
         line = product == REVOLVING
         if line.any():
-            lim = self.limits[product[line]]
-            limit = batch["line_limit_cents"][line].astype(np.float64)
-            new_line = limit <= 0
-            limit[new_line] = np.minimum(lim[new_line, 5] * batch["stated_income_cents"][line][
-                new_line], lim[new_line, 1]).round()
+            rows = np.flatnonzero(line)
+            limit = batch["line_limit_cents"][rows]
+            new = rows[limit <= 0]  # applicants without a line are offered one
+            offer = self.limits[REVOLVING]
+            limit[limit <= 0] = np.minimum(offer[5] * batch["stated_income_cents"][new],
+                                           offer[1]).round()
             limits = np.zeros(batch.n, dtype=np.int64)
-            limits[line] = limit
+            limits[rows] = limit
             batch["line_limit_cents"] = limits
-            cap[line] = np.minimum(cap[line], limits[line] - batch["line_used_cents"][line])
+            cap[rows] = np.minimum(cap[rows], limit - batch["line_used_cents"][rows])
         amount = np.minimum(batch["amount_cents"], cap)
+        if line.any():
+            amount[rows] = _share_line(batch["consumer"][rows], amount[rows], cap[rows])
         batch.decline(amount < self._min_amount.take(product), self.amount_reason)
         np.maximum(amount, 0, out=amount)
         batch["amount_cents"] = amount
-        batch["term_days"] = np.clip(batch["term_days"], self._min_term.take(product),
-                                     self._max_term.take(product)).astype(np.int32)
+        term = np.maximum(batch["term_days"], self._min_term.take(product))
+        batch["term_days"] = np.minimum(term, self._max_term.take(product), out=term).astype(
+            np.int32, copy=False)
         batch["fee_rate"] = self._fee_rate.take(product)
         batch["amount_to_income"] = (amount / np.maximum(batch["stated_income_cents"], 1)
                                      ).astype(np.float32)
