@@ -114,8 +114,8 @@ class Population:
 
     def income_cents(self, rows: np.ndarray, day: int) -> np.ndarray:
         """Current monthly income of ``rows``: reduced while an income shock lasts."""
-        income = self.base_income_cents[rows]
-        shocked = self.shock_until_day[rows] > day
+        income = self.base_income_cents.take(rows)
+        shocked = self.shock_until_day.take(rows) > day
         keep = self.config.shock_income_share
         return np.where(shocked, (income * keep).astype(np.int64), income)
 

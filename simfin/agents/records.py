@@ -11,7 +11,7 @@ import numpy as np
 
 from simfin.agents.population import Population
 from simfin.config import MarketConfig
-from simfin.lending.batch import ApplicationBatch
+from simfin.lending.batch import ApplicationBatch, nan_where
 from simfin.lending.data_sources import DataSource
 from simfin.lending.fields import APPLICATION_FIELDS
 
@@ -36,28 +36,34 @@ def build_sources(config: MarketConfig, population: Population, day_of=lambda: 0
     reporting = np.array([lender.reports_to_bureau for lender in config.lenders])
     members = np.array([lender.consortium_member for lender in config.lenders])
 
+    def loans_at(rows: np.ndarray, lenders: np.ndarray, start: np.ndarray | int = 0
+                 ) -> np.ndarray:
+        total = np.asarray(start, dtype=np.int16) + np.zeros(len(rows), dtype=np.int16)
+        for j in np.flatnonzero(lenders):
+            total += pop.loans_at[:, j].take(rows)
+        return total
+
     def multi_lending(rows: np.ndarray) -> np.ndarray:
-        at_reporting = pop.loans_at[rows][:, reporting].sum(axis=1) if reporting.any() else 0
-        return pop.external_loans[rows] + at_reporting
+        return loans_at(rows, reporting, pop.external_loans.take(rows))
 
     def consortium_loans(rows: np.ndarray) -> np.ndarray:
-        return pop.loans_at[rows][:, members].sum(axis=1)
+        return loans_at(rows, members)
 
     def employed(rows: np.ndarray) -> np.ndarray:
-        return (pop.shock_until_day[rows] <= day_of()).astype(np.float32)
+        return (pop.shock_until_day.take(rows) <= day_of()).astype(np.float32)
 
     sources = {
         "bureau": DataSource(
             "bureau", pop.has_bureau_file & (rng.random(pop.n) < data.bureau.coverage),
             {"bureau_hit": lambda rows: np.ones(len(rows)),
-             "bureau_history_months": lambda rows: pop.bureau_history_months[rows],
-             "bureau_delinquencies": lambda rows: pop.bureau_delinquencies[rows],
+             "bureau_history_months": lambda rows: pop.bureau_history_months.take(rows),
+             "bureau_delinquencies": lambda rows: pop.bureau_delinquencies.take(rows),
              "bureau_multi_lending": multi_lending},
             data.bureau.cost_cents, data.bureau.latency_minutes,
             miss_values={"bureau_hit": 0.0}),
         "id_registry": DataSource(
             "id_registry", rng.random(pop.n) < data.id_registry.coverage,
-            {"id_match": lambda rows: (~pop.synthetic_id[rows]).astype(np.float32)},
+            {"id_match": lambda rows: (~pop.synthetic_id.take(rows)).astype(np.float32)},
             data.id_registry.cost_cents, data.id_registry.latency_minutes),
         "social_security": DataSource(
             "social_security", (rng.random(pop.n) < data.social_security.coverage)
@@ -69,8 +75,8 @@ def build_sources(config: MarketConfig, population: Population, day_of=lambda: 0
     # A unified service platform's customer profile (only unified lenders query it).
     sources["service_profile"] = DataSource(
         "service_profile", np.ones(pop.n, dtype=bool),
-        {"service_profile_score": lambda rows: np.where(pop.interactions[rows] > 0,
-                                                        pop.satisfaction[rows], np.nan)},
+        {"service_profile_score": lambda rows: nan_where(pop.interactions.take(rows) <= 0,
+                                                         pop.satisfaction.take(rows))},
         0, 0.0)
     if config.policy.consortium and n_lenders > 1:
         sources["consortium"] = DataSource(

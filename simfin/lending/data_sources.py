@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from simfin.lending.batch import ApplicationBatch
+from simfin.lending.batch import ApplicationBatch, nan_where
 
 
 @dataclass
@@ -39,15 +39,30 @@ class DataSource:
     latency_minutes: float
     miss_values: Mapping[str, float] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self._everyone = bool(np.all(self.covered))
+
     def lookup(self, consumers: np.ndarray) -> dict[str, np.ndarray]:
         """Values of every field for the consumers, NaN where the source has no record."""
-        hit = self.covered[consumers]
+        hit = None if self._everyone else self.covered.take(consumers)
         out = {}
         for name, read in self.fields.items():
             values = np.asarray(read(consumers), dtype=np.float32)
-            miss = np.float32(self.miss_values.get(name, np.nan))
-            out[name] = np.where(hit, values, miss)
+            if hit is not None:
+                values = _mask_misses(values, hit, self.miss_values.get(name, np.nan))
+            out[name] = values
         return out
+
+
+def _mask_misses(values: np.ndarray, hit: np.ndarray, miss: float) -> np.ndarray:
+    """``np.where(hit, values, miss)`` without a branch per row (the same values)."""
+    if np.isnan(miss):
+        return nan_where(~hit, values)
+    if not np.isfinite(values).all():
+        return np.where(hit, values, np.float32(miss))
+    out = values * hit
+    out += ~hit * np.float32(miss)
+    return out
 
 
 class DataSourceStage:
@@ -64,16 +79,20 @@ class DataSourceStage:
 
     def run(self, batch: ApplicationBatch, ctx: object = None) -> ApplicationBatch:
         """Fill the sources' fields for the pending rows; charge ``data_cost``."""
-        rows = np.flatnonzero(batch.pending)
+        pending = batch.pending
+        rows = np.flatnonzero(pending)
         if len(rows) == 0 or not self.sources:
             return batch
-        consumers = batch["consumer"][rows]
+        everyone = len(rows) == batch.n
+        consumers = batch["consumer"] if everyone else batch["consumer"].take(rows)
         latency = 0.0
         for source in self.sources:
             for name, values in source.lookup(consumers).items():
-                column = batch[name]
-                column[rows] = values
+                if everyone:
+                    batch[name] = values
+                else:
+                    batch[name][rows] = values
             batch.charge("data_cost", len(rows) * source.cost_cents)
             latency = max(latency, source.latency_minutes)
-        batch["decision_minutes"][rows] += np.float32(latency)
+        batch["decision_minutes"] += pending * np.float32(latency)
         return batch

@@ -39,9 +39,10 @@ class Stage(Protocol):
 class Pipeline:
     """Runs stages in order and approves what survives them.
 
-    A batch larger than ``chunk_rows`` whose stages are all row-wise runs slice by slice
-    (views, written back in place), so that temporaries stay in the CPU cache and memory
-    stays bounded; the decisions are the same as in one piece.
+    On a batch larger than ``chunk_rows``, each run of consecutive row-wise stages goes
+    slice by slice (views, written back in place), so that temporaries stay in the CPU
+    cache and memory stays bounded; the decisions are the same as in one piece. Other
+    stages see the whole batch.
     """
 
     chunk_rows = 1 << 16
@@ -49,25 +50,38 @@ class Pipeline:
     def __init__(self, stages: list[Stage]) -> None:
         self.stages = stages
 
-    @property
-    def row_wise(self) -> bool:
-        """Whether every stage is row-wise (then the batch may be cut into slices)."""
-        return all(getattr(s, "row_wise", False) for s in self.stages)
-
     def run(self, batch: ApplicationBatch, ctx: DecisionContext) -> ApplicationBatch:
         """Decide every row of the batch."""
-        if batch.n > self.chunk_rows and self.row_wise:
-            for start in range(0, batch.n, self.chunk_rows):
-                part = batch.view(start, min(start + self.chunk_rows, batch.n))
-                batch.absorb(self._run(part, ctx), start)
-            return batch
-        return self._run(batch, ctx)
-
-    def _run(self, batch: ApplicationBatch, ctx: DecisionContext) -> ApplicationBatch:
-        for stage in self.stages:
-            batch = stage.run(batch, ctx)
+        if batch.n <= self.chunk_rows:
+            batch = self._run(self.stages, batch, ctx)
+        else:
+            for stages, row_wise in self._groups():
+                if not row_wise:
+                    batch = self._run(stages, batch, ctx)
+                    continue
+                for start in range(0, batch.n, self.chunk_rows):
+                    part = batch.view(start, min(start + self.chunk_rows, batch.n))
+                    batch.absorb(self._run(stages, part, ctx), start)
         decision = batch["decision"]
         decision += (decision == PENDING) * decision.dtype.type(APPROVED - PENDING)
+        return batch
+
+    def _groups(self) -> list[tuple[list[Stage], bool]]:
+        """Consecutive stages grouped by whether they are row-wise."""
+        groups: list[tuple[list[Stage], bool]] = []
+        for stage in self.stages:
+            row_wise = getattr(stage, "row_wise", False)
+            if groups and groups[-1][1] == row_wise:
+                groups[-1][0].append(stage)
+            else:
+                groups.append(([stage], row_wise))
+        return groups
+
+    @staticmethod
+    def _run(stages: list[Stage], batch: ApplicationBatch, ctx: DecisionContext
+             ) -> ApplicationBatch:
+        for stage in stages:
+            batch = stage.run(batch, ctx)
         return batch
 
     def stage(self, kind: type) -> Stage | None:

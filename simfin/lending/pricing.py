@@ -12,6 +12,8 @@ from simfin.lending.registry import PRICING, register_pricing
 UNGRADED = -1
 GRADE_LETTERS = "ABCDEFGHIJ"
 CAP_REASON = "APR_CAP"
+# Terms up to this many days are priced from a (grade, term) table.
+MAX_TABLE_TERM = 4096
 
 
 def grade_names(n_cutoffs: int) -> list[str]:
@@ -62,6 +64,9 @@ class PricingStage:
         cost_rate: Cost of funds + operating cost + margin, per year.
         apr_cap: The regulator's cap on the all-in APR, or None.
         cap_reason: Index of ``APR_CAP`` in the lender's reason codes.
+
+    A pricing policy is elementwise (each row's APR depends on its own priced PD and
+    term), so the stage evaluates it once per (grade, term) cell and looks rows up.
     """
 
     row_wise = True
@@ -77,23 +82,56 @@ class PricingStage:
         self.cost_rate = cost_rate
         self.apr_cap = apr_cap
         self.cap_reason = cap_reason
+        self._tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def run(self, batch: ApplicationBatch, ctx: object = None) -> ApplicationBatch:
         """Add ``grade``, ``apr`` and ``all_in_apr``; decline rows over the cap."""
-        pd_ = batch["pd"]
-        grade = np.searchsorted(self.grade_cutoffs, pd_, side="left").astype(np.int8)
-        grade[np.isnan(pd_)] = UNGRADED
-        # Price at the grade's upper cutoff: everyone in a grade pays the same APR.
-        upper = np.append(self.grade_cutoffs, np.nan)
-        priced_pd = np.where(grade >= 0, upper[np.maximum(grade, 0)], np.nan)
-        last = grade == len(self.grade_cutoffs)
-        priced_pd[last] = pd_[last]
-        apr = self.policy(priced_pd, batch["term_days"], flat_apr=self.flat_apr,
-                          loss_given_bad=self.loss_given_bad, cost_rate=self.cost_rate)
-        total = all_in_apr(apr, batch["fee_rate"], batch["term_days"])
+        pd_, term = batch["pd"], batch["term_days"]
+        grade = np.zeros(batch.n, dtype=np.int8)
+        for cutoff in self.grade_cutoffs:  # = searchsorted(cutoffs, pd, side="left")
+            grade += pd_ > cutoff
+        grade -= np.isnan(pd_).view(np.int8)  # unscored rows are UNGRADED (-1)
+        top = int(term.max()) + 1 if batch.n else 1
+        if batch.n and term.min() >= 0 and top <= MAX_TABLE_TERM:
+            apr, life = self._priced(grade, term, top)
+            last = np.flatnonzero(grade == len(self.grade_cutoffs))
+            if len(last):  # the last grade is priced at the row's own PD
+                apr[last] = self._apr(pd_[last].astype(np.float64), term[last])
+            total = apr + batch["fee_rate"] / life
+        else:
+            apr = self._apr(self._priced_pd(grade, pd_), term)
+            total = all_in_apr(apr, batch["fee_rate"], term)
         batch["grade"] = grade
         batch["apr"] = apr.astype(np.float32)
         batch["all_in_apr"] = total.astype(np.float32)
         if self.apr_cap is not None:
             batch.decline(total > self.apr_cap + 1e-9, self.cap_reason)
         return batch
+
+    def _apr(self, priced_pd: np.ndarray, term: np.ndarray) -> np.ndarray:
+        return self.policy(priced_pd, term, flat_apr=self.flat_apr,
+                           loss_given_bad=self.loss_given_bad, cost_rate=self.cost_rate)
+
+    def _priced_pd(self, grade: np.ndarray, pd_: np.ndarray) -> np.ndarray:
+        """The PD each row is priced at: its grade's upper cutoff (its own in the last)."""
+        upper = np.append(self.grade_cutoffs, np.nan)
+        priced_pd = np.where(grade >= 0, upper[np.maximum(grade, 0)], np.nan)
+        last = grade == len(self.grade_cutoffs)
+        priced_pd[last] = pd_[last]
+        return priced_pd
+
+    def _priced(self, grade: np.ndarray, term: np.ndarray, top: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """APR and average life of each row from tables by (grade, term): the policy is
+        evaluated once per table cell, not once per row.
+        """
+        if top not in self._tables:
+            grades = np.arange(-1, len(self.grade_cutoffs) + 1, dtype=np.int8)
+            cell_grade = np.repeat(grades, top)
+            cell_term = np.tile(np.arange(top, dtype=np.int32), len(grades))
+            apr = self._apr(self._priced_pd(cell_grade, np.full(len(cell_grade), np.nan)),
+                            cell_term)
+            self._tables[top] = (apr, average_life_years(np.arange(top)))
+        apr, life = self._tables[top]
+        cell = (grade.astype(np.int32) + 1) * top + term
+        return apr.take(cell), life.take(term)

@@ -45,7 +45,8 @@ class ProductStage:
         amount_reason: Index of ``AMOUNT`` in the lender's reason codes.
     """
 
-    row_wise = True
+    # Not row-wise: one consumer's draws on a line share its unused limit.
+    row_wise = False
 
     def __init__(self, limits: np.ndarray, amount_reason: int) -> None:
         self.limits = np.asarray(limits, dtype=np.float64)

@@ -154,7 +154,7 @@ class RuleEngine:
                 break
             hit = rule.condition.evaluate(batch.columns, batch.n) & pending
             if rule.action == "flag":
-                batch["flags"][hit] |= np.int64(1) << bit
+                batch["flags"][:] |= hit * (np.int64(1) << bit)
             elif rule.action == "refer":
                 batch.decline(hit, reason, status=REFERRED)
                 batch.charge("review_cost", int(hit.sum()) * self.review_cost_cents)

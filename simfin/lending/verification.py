@@ -41,15 +41,21 @@ class VerificationStage:
 
     def run(self, batch: ApplicationBatch, ctx) -> ApplicationBatch:
         """Verify the pending rows; decline the failures; charge ``verification_cost``."""
-        rows = np.flatnonzero(batch.pending)
+        pending = batch.pending
+        rows = np.flatnonzero(pending)
         if len(rows) == 0:
             return batch
-        impostor = batch["truth_is_fraud"][rows]
-        u = ctx.rng.random(len(rows))
-        passes = np.where(impostor, u < self.false_accept_rate, u >= self.false_reject_rate)
-        fail = np.zeros(batch.n, dtype=bool)
-        fail[rows[~passes]] = True
+        everyone = len(rows) == batch.n
+        impostor = batch["truth_is_fraud"] if everyone else batch["truth_is_fraud"][rows]
+        u = ctx.rng.random(len(rows))  # one draw per pending row, in row order
+        passes = (impostor & (u < self.false_accept_rate)) | (
+            ~impostor & (u >= self.false_reject_rate))
+        if everyone:
+            fail = ~passes
+        else:
+            fail = np.zeros(batch.n, dtype=bool)
+            fail[rows[~passes]] = True
         batch.decline(fail, self.reason_code)
-        batch["decision_minutes"][rows] += np.float32(self.latency_minutes)
+        batch["decision_minutes"] += pending * np.float32(self.latency_minutes)
         batch.charge("verification_cost", len(rows) * self.cost_cents)
         return batch
