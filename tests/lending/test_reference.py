@@ -1,0 +1,111 @@
+"""The batch pipeline makes exactly the decisions of the per-application reference."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import simfin
+from simfin.agents.records import application_batch
+from simfin.lending.batch import APPROVED, DECLINED, REFERRED, ApplicationBatch
+from simfin.lending.pipeline import DecisionContext
+from simfin.lending.reference import ReferenceLender
+from simfin.lending.scoring import feature_matrix
+from simfin.model import MarketModel
+
+N_CONSUMERS, N_APPS = 3_000, 4_000
+
+
+def full_lender_market(kind: str) -> MarketModel:
+    """A market whose third lender runs every stage: product limits (with revolving
+    lines), rules that reject, refer and flag, four data sources, face verification, a
+    statistical model, risk-based pricing and an APR cap.
+    """
+    base = simfin.load_config(None).model_dump(mode="python")
+    rules = base["lenders"][1]["risk"]["rules"] + [
+        {"name": "big_ask", "when": "amount_to_income > 3", "action": "refer",
+         "reason": "REVIEW"},
+        {"name": "thin", "when": "bureau_hit == 0 and age_years < 25", "action": "flag",
+         "reason": "THIN"},
+        {"name": "unemployed", "when": "employed == 0", "action": "reject",
+         "reason": "JOB"},
+    ]
+    base["lenders"].append({
+        "name": "full", "reports_to_bureau": True,
+        "products": [{"kind": "instalment"}, {"kind": "cash", "origination_fee_rate": 0.02},
+                     {"kind": "revolving", "max_amount_cents": 2_000_000}],
+        "risk": {"data_sources": ["bureau", "id_registry", "social_security", "consortium"],
+                 "verification": "face", "rules": rules,
+                 "model": {"kind": kind, "min_outcomes": 50}},
+        "service": {"mode": "unified"}})
+    base["population"].update(n_consumers=N_CONSUMERS, fraud_share=0.05)
+    base["policy"]["apr_cap"] = 0.36
+    return MarketModel(simfin.load_config(base))
+
+
+def applications(model: MarketModel, n: int, seed: int) -> ApplicationBatch:
+    """``n`` applications to the third lender, some consumers applying more than once."""
+    rng = np.random.default_rng(seed)
+    product = rng.integers(0, 3, n).astype(np.int8)
+    apps = {"consumer": rng.integers(0, model.population.n, n).astype(np.int32),
+            "amount_cents": np.exp(12 + rng.standard_normal(n)).astype(np.int64),
+            "term_days": rng.choice(np.array([7, 14, 30, 90, 180, 360, 900], dtype=np.int32),
+                                    n),
+            "online": rng.random(n) < 0.8, "scenario": (product % 2).astype(np.int8),
+            "product": product, "channel": rng.integers(0, 3, n).astype(np.int8),
+            "lender": np.full(n, 2, dtype=np.int16)}
+    used = rng.integers(0, 300_000, n) * (rng.random(n) < 0.3)
+    limit = rng.integers(0, 3, n) * 500_000
+    batch = application_batch(model.population, apps, 2, 0, rng, model._shares_data, used)
+    batch["line_limit_cents"] = np.where(product == 2, limit, 0)
+    return batch
+
+
+def trained(kind: str):
+    """The third lender with a model trained on a first batch (synthetic outcomes)."""
+    model = full_lender_market(kind)
+    pop = model.population
+    lender = model.lenders[2]
+    rng = np.random.default_rng(1)
+    # Some state behind the data sources: loans at the lenders, income shocks.
+    pop.loans_at[:] = rng.integers(0, 2, pop.loans_at.shape)
+    pop.shock_until_day[rng.random(pop.n) < 0.1] = 50
+    pop.interactions[rng.random(pop.n) < 0.5] = 3
+    first = lender.pipeline.run(applications(model, 3_000, seed=2),
+                                DecisionContext(day=0, rng=np.random.default_rng(3)))
+    bad = rng.random(first.n) < 0.6 * (1 - pop.willingness[first["consumer"]])
+    for scorer in lender.scorers:
+        assert scorer.fit(feature_matrix(first), bad)
+    return model, lender
+
+
+def rows_of(batch: ApplicationBatch) -> list[dict]:
+    return [{k: v[i] for k, v in batch.columns.items()} for i in range(batch.n)]
+
+
+@pytest.mark.parametrize("kind,chunk_rows", [("logistic", None), ("logistic", 500),
+                                             ("gbm", None)])
+def test_batch_pipeline_makes_the_reference_decisions(kind, chunk_rows, monkeypatch):
+    model, lender = trained(kind)
+    assert lender.model_in_use
+    if chunk_rows:
+        monkeypatch.setattr(lender.pipeline, "chunk_rows", chunk_rows)
+    n = N_APPS if kind == "logistic" else 1_500
+    batch = applications(model, n, seed=11)
+    expected = ReferenceLender(lender.pipeline, np.random.default_rng(5)).decide_all(
+        rows_of(batch))
+    got = lender.pipeline.run(batch, DecisionContext(day=5, rng=np.random.default_rng(5)))
+
+    decision = np.array([d.decision for d in expected])
+    np.testing.assert_array_equal(got["decision"], decision)
+    np.testing.assert_array_equal(got["reason"], [d.reason for d in expected])
+    np.testing.assert_array_equal(got["grade"], [d.grade for d in expected])
+    np.testing.assert_array_equal(got["pd"], np.array([d.pd for d in expected], np.float32))
+    np.testing.assert_array_equal(got["apr"], np.array([d.apr for d in expected], np.float32))
+    np.testing.assert_array_equal(got["all_in_apr"],
+                                  np.array([d.all_in_apr for d in expected], np.float32))
+    # The comparison covers every kind of outcome and every stage's reason.
+    assert {APPROVED, DECLINED, REFERRED} <= set(decision)
+    codes = lender.reason_codes
+    seen = {codes[d.reason] for d in expected if d.reason >= 0}
+    assert {"AMOUNT", "DEVICE", "SCORE", "VERIFY_FAIL", "REVIEW", "APR_CAP"} <= seen, seen
