@@ -1,0 +1,264 @@
+"""The measurements behind ``simfin bench`` and the pytest-benchmark suite
+(``tests/benchmarks/``): decision throughput, market step throughput, memory, creation
+and collection, each with the reference it is compared with.
+
+Every function builds what it measures from scratch, from a fixed seed, and returns
+seconds (or bytes); :mod:`simfin.bench` turns them into the table.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+
+import mesa
+import numpy as np
+
+from simfin.agents.consumer import Consumer
+from simfin.agents.records import application_batch
+from simfin.config import MarketConfig, load_config
+from simfin.lending.batch import ApplicationBatch
+from simfin.lending.pipeline import DecisionContext
+from simfin.lending.reference import ReferenceLender
+from simfin.lending.scoring import feature_matrix
+from simfin.model import MarketModel
+
+SEED = 2026
+DECIDING_LENDER = 2  # the benchmark market's third lender runs every pipeline stage
+
+
+def bench_config(n_consumers: int, days: int = 365, model: str = "logistic") -> MarketConfig:
+    """The benchmark market: the default (baseline) market of two lenders plus a third
+    that runs every stage: four data sources, face verification, a statistical model,
+    revolving lines, unified service, bureau reporting.
+    """
+    data = load_config(None).model_dump(mode="python")
+    data["lenders"].append({
+        "name": "full_stack", "reports_to_bureau": True,
+        "products": [{"kind": "instalment"}, {"kind": "cash"}, {"kind": "revolving"}],
+        "risk": {"data_sources": ["bureau", "id_registry", "social_security", "consortium"],
+                 "verification": "face", "rules": data["lenders"][1]["risk"]["rules"],
+                 "model": {"kind": model}},
+        "service": {"mode": "unified"}})
+    data["population"]["n_consumers"] = n_consumers
+    data["run"].update(steps=days, seed=SEED)
+    return load_config(data)
+
+
+def best_of(fn: Callable[[], object], rounds: int,
+            setup: Callable[[], tuple] | None = None) -> float:
+    """Fastest of ``rounds`` timed calls (seconds); ``setup`` is untimed."""
+    best = float("inf")
+    for _ in range(rounds):
+        args = setup() if setup else ()
+        start = time.perf_counter()
+        fn(*args)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+# -- decisions ---------------------------------------------------------------------------
+
+def decision_setup(n_rows: int, model: str = "logistic"):
+    """A lender with a trained model and a batch of ``n_rows`` applications, one per
+    consumer (a market of ``n_rows`` consumers), as a day's batch would arrive.
+
+    Returns:
+        ``(lender, batch)``; decide copies of the batch (the pipeline writes into it).
+    """
+    market = MarketModel(bench_config(max(n_rows, 1_000), model=model))
+    pop, lender = market.population, market.lenders[DECIDING_LENDER]
+    rng = np.random.default_rng(SEED)
+    # Some market state behind the data sources: loans at each lender, income shocks.
+    pop.loans_at[:] = (rng.random(pop.loans_at.shape) < 0.15)
+    pop.shock_until_day[rng.random(pop.n) < 0.03] = 400
+
+    def batch_of(consumers: np.ndarray) -> ApplicationBatch:
+        n = len(consumers)
+        product = rng.integers(0, 3, n).astype(np.int8)
+        apps = {"consumer": consumers.astype(np.int32),
+                "amount_cents": np.exp(np.log(200_000) + 0.8 * rng.standard_normal(n)
+                                       ).astype(np.int64),
+                "term_days": np.array([14, 30, 90, 180, 360], dtype=np.int32)[
+                    rng.integers(0, 5, n)],
+                "online": rng.random(n) < 0.8, "scenario": (product % 2).astype(np.int8),
+                "product": product, "channel": rng.integers(0, 3, n).astype(np.int8),
+                "lender": np.full(n, DECIDING_LENDER, dtype=np.int16)}
+        return application_batch(pop, apps, DECIDING_LENDER, 0, rng, market._shares_data,
+                                 np.zeros(n, dtype=np.int64))
+
+    # Train on a cold-start batch with outcomes that follow the hidden willingness to repay.
+    history = lender.pipeline.run(batch_of(rng.permutation(pop.n)[:min(pop.n, 100_000)]),
+                                  DecisionContext(day=0, rng=np.random.default_rng(1)))
+    bad = rng.random(history.n) < 0.7 * (1 - pop.willingness[history["consumer"]])
+    for scorer in lender.scorers:
+        scorer.fit(feature_matrix(history), bad)
+    return lender, batch_of(rng.permutation(pop.n)[:n_rows])
+
+
+def copy_batch(batch: ApplicationBatch) -> ApplicationBatch:
+    """A fresh copy of a batch."""
+    return ApplicationBatch({k: v.copy() for k, v in batch.columns.items()})
+
+
+def decide(lender, batch: ApplicationBatch) -> ApplicationBatch:
+    """The lender's pipeline on the batch (the benchmarked call)."""
+    return lender.pipeline.run(batch, DecisionContext(day=5, rng=np.random.default_rng(7)))
+
+
+def time_pipeline(lender, batch: ApplicationBatch, rounds: int) -> float:
+    """Seconds for the lender's pipeline to decide the batch (best of ``rounds``)."""
+    return best_of(lambda b: decide(lender, b), rounds, lambda: (copy_batch(batch),))
+
+
+def score_floor_inputs(batch: ApplicationBatch) -> tuple[np.ndarray, np.ndarray]:
+    """The feature matrix of the batch (float32, missing values 0) and a weight vector."""
+    x = np.nan_to_num(feature_matrix(batch))
+    return x, np.linspace(-1, 1, x.shape[1], dtype=np.float32)
+
+
+def time_score_floor(batch: ApplicationBatch, rounds: int) -> float:
+    """Seconds for the bare score ``X @ w`` on the batch's feature matrix."""
+    x, w = score_floor_inputs(batch)
+    return best_of(lambda: x @ w, rounds)
+
+
+def time_reference(lender, batch: ApplicationBatch, n_rows: int) -> float:
+    """Seconds per application for the per-application reference (on ``n_rows`` rows)."""
+    rows = [{k: v[i] for k, v in batch.columns.items()} for i in range(min(n_rows, batch.n))]
+    reference = ReferenceLender(lender.pipeline, np.random.default_rng(7))
+    start = time.perf_counter()
+    reference.decide_all(rows)
+    return (time.perf_counter() - start) / len(rows)
+
+
+# -- the market --------------------------------------------------------------------------
+
+def run_market(n_consumers: int, days: int) -> dict:
+    """Run the benchmark market; per-day seconds of the step and of its collection."""
+    start = time.perf_counter()
+    model = MarketModel(bench_config(n_consumers, days))
+    created = time.perf_counter() - start
+    collect: list[float] = []  # the day's recording: indicators and the DataCollector
+    end_day, datacollector_collect = model.recorder.end_day, model.datacollector.collect
+
+    def recorded() -> None:
+        t = time.perf_counter()
+        end_day()
+        collect.append(time.perf_counter() - t)
+
+    def collected(m: MarketModel) -> None:
+        t = time.perf_counter()
+        datacollector_collect(m)
+        collect[-1] += time.perf_counter() - t
+
+    model.recorder.end_day, model.datacollector.collect = recorded, collected
+    step = []
+    for _ in range(days):
+        t = time.perf_counter()
+        model.step()
+        step.append(time.perf_counter() - t)
+    return {"consumers": n_consumers, "days": days, "create": created, "step": step,
+            "collect": collect, "bytes": memory_bytes(model), "model": model}
+
+
+def memory_bytes(model: MarketModel) -> dict[str, int]:
+    """Bytes held by the market's state, by part."""
+    training = sum(a.nbytes for lender in model.lenders
+                   for a in lender._train_x + lender._train_rows)
+    sources = sum(s.covered.nbytes for s in model.sources.values())
+    view = len(model._consumers) * _agent_bytes()
+    return {"population": model.population.nbytes(), "loan book": model.book.nbytes(),
+            "data sources": sources, "training data": training, "Mesa view": view}
+
+
+def _agent_bytes() -> int:
+    """Bytes of one consumer's Mesa view (``model.consumer(row)``), measured once."""
+    if not _AGENT_BYTES:
+        model = MarketModel(bench_config(1_000, 1))
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        for row in range(1_000):
+            model.consumer(row)
+        _AGENT_BYTES.append((tracemalloc.get_traced_memory()[0] - before) // 1_000)
+        tracemalloc.stop()
+    return _AGENT_BYTES[0]
+
+
+_AGENT_BYTES: list[int] = []
+
+
+def market_in_child(n_consumers: int, days: int) -> dict:
+    """:func:`run_market` in a fresh Python process, with its peak RSS (bytes)."""
+    out = subprocess.run([sys.executable, "-m", "simfin.measurements", str(n_consumers),
+                          str(days)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def time_plain_market(n_consumers: int, days: int) -> dict:
+    """The plain-Mesa reference: creation and per-day seconds of ``shuffle_do("step")``."""
+    from simfin.agents.plain import PlainMarket
+
+    start = time.perf_counter()
+    plain = PlainMarket(bench_config(n_consumers, days), rng=SEED)
+    created = time.perf_counter() - start
+    step = []
+    for _ in range(days):
+        t = time.perf_counter()
+        plain.step()
+        step.append(time.perf_counter() - t)
+    return {"create": created, "step": step}
+
+
+def plain_agent_bytes(n_consumers: int = 5_000) -> int:
+    """Bytes per consumer agent of the plain-Mesa model (its Python attributes)."""
+    from simfin.agents.plain import PlainConsumer
+
+    model = mesa.Model(rng=SEED)
+    model.market = MarketModel(bench_config(n_consumers, 1))
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for row in range(n_consumers):
+        PlainConsumer(model, row)
+    used = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    return used // n_consumers
+
+
+def time_creation(n_consumers: int, rounds: int = 3) -> float:
+    """Seconds to create the population of ``n_consumers`` consumers (best of ``rounds``)."""
+    from simfin.agents.population import Population
+
+    config = bench_config(n_consumers, 1)
+    return best_of(lambda: Population(config.population, np.random.default_rng(SEED))
+                   .attach_lenders(len(config.lenders)), rounds)
+
+
+def time_agent_collection(n_consumers: int) -> float:
+    """Seconds for a Mesa ``DataCollector`` with agent reporters to collect one step over
+    ``n_consumers`` consumer agents (the reference for simfin's column aggregates).
+    """
+    model = MarketModel(bench_config(n_consumers, 1))
+    for row in range(n_consumers):
+        model.consumer(row)
+    collector = mesa.DataCollector(agenttype_reporters={Consumer: {
+        "satisfaction": "satisfaction", "debt_service": "debt_service_cents"}})
+    start = time.perf_counter()
+    collector.collect(model)
+    return time.perf_counter() - start
+
+
+def _child(n_consumers: int, days: int) -> None:
+    result = run_market(n_consumers, days)
+    result.pop("model")
+    result["maxrss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    _child(int(sys.argv[1]), int(sys.argv[2]))

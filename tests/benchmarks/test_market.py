@@ -1,0 +1,79 @@
+"""Market throughput, the plain-Mesa reference, memory, creation and collection."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simfin import measurements as ms
+
+
+def record(benchmark, **figures) -> None:
+    """Put figures (and their references) in the benchmark's JSON and on the console."""
+    benchmark.extra_info.update(figures)
+    print(" ".join(f"{k}={v:,.4g}" if isinstance(v, float) else f"{k}={v}"
+                   for k, v in figures.items()))
+
+
+@pytest.mark.benchmark(group="market step")
+@pytest.mark.parametrize("which", [-3, -2, -1])
+def test_market_step(benchmark, size, which):
+    if -which > len(size.market):
+        pytest.skip("only larger sizes run this many markets")
+    n = size.market[which]
+    run = benchmark.pedantic(ms.run_market, args=(n, size.market_days), rounds=1,
+                             iterations=1)
+    step = np.array(run["step"])
+    assert run["model"].book.n > 0
+    record(benchmark, consumers=n, consumer_days_per_s=n * len(step) / step.sum(),
+           mean_day_ms=step.mean() * 1e3, last30_day_ms=step[-30:].mean() * 1e3,
+           collect_ms=float(np.mean(run["collect"][-30:])) * 1e3)
+
+
+@pytest.mark.benchmark(group="market step")
+def test_plain_mesa_reference(benchmark, size):
+    n, days = size.plain
+    plain = benchmark.pedantic(ms.time_plain_market, args=(n, days), rounds=1, iterations=1)
+    ours = ms.run_market(n, days)
+    theirs_rate = n * days / sum(plain["step"])
+    ours_rate = n * days / sum(ours["step"])
+    record(benchmark, plain_consumer_days_per_s=theirs_rate,
+           simfin_consumer_days_per_s=ours_rate, speedup=ours_rate / theirs_rate)
+
+
+@pytest.mark.benchmark(group="memory")
+def test_year_memory_and_peak_rss(benchmark, size):
+    n = size.market[-1]
+    year = benchmark.pedantic(ms.market_in_child, args=(n, size.market_days), rounds=1,
+                              iterations=1)
+    per_consumer = sum(year["bytes"].values()) / n
+    assert per_consumer < 2_000
+    record(benchmark, consumers=n, days=size.market_days, bytes_per_consumer=per_consumer,
+           peak_rss_mb=year["maxrss"] / 2**20,
+           run_s=year["create"] + sum(year["step"]),
+           **{f"{k} B/consumer": v / n for k, v in year["bytes"].items()})
+
+
+@pytest.mark.benchmark(group="creation and collection")
+def test_create_consumers(benchmark, size):
+    benchmark.pedantic(ms.time_creation, args=(size.creation, 1), rounds=size.rounds,
+                       iterations=1)
+
+
+@pytest.mark.benchmark(group="creation and collection")
+def test_collect_a_day(benchmark, size):
+    n = size.market[-1]
+    model = ms.run_market(n, min(size.market_days, 120))["model"]
+
+    def collect():
+        model.recorder.end_day()
+        model.datacollector.collect(model)
+
+    benchmark.pedantic(collect, rounds=max(size.rounds, 3), iterations=1)
+
+
+@pytest.mark.benchmark(group="creation and collection")
+def test_mesa_agent_reporters_reference(benchmark, size):
+    n = size.agent_collection
+    seconds = benchmark.pedantic(ms.time_agent_collection, args=(n,), rounds=1, iterations=1)
+    record(benchmark, consumers=n, seconds_per_million=seconds / n * 1e6)
