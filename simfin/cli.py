@@ -118,6 +118,24 @@ def experiment_command(
     typer.echo(f"outputs written to {target}")
 
 
+@app.command("bench")
+def bench_command(
+    size: Annotated[str, typer.Option(help="tiny, small or large (1M consumers; minutes).")
+                    ] = "small",
+    plot: Annotated[Path | None, typer.Option(
+        help="Also write the log-log plot of run time against consumers (PNG).")] = None,
+) -> None:
+    """Measure decision and market throughput, memory, creation and collection; print
+    each figure next to its reference and the ratio (tests/benchmarks/README.md).
+    """
+    from simfin.bench import SIZES, run
+
+    if size not in SIZES:
+        fail(f"--size: must be one of {', '.join(SIZES)}, got {size!r}")
+    typer.echo(run(size, str(plot) if plot else None,
+                   progress=lambda message: console.print(f"[dim]{message}")))
+
+
 @app.command("config-doc")
 def config_doc_command() -> None:
     """Print the Markdown reference of every config field (configs/README.md's table)."""
