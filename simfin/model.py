@@ -154,7 +154,8 @@ class MarketModel(mesa.Model):
         """One lender decides its batch, pays for it, and books what is taken up."""
         mine = applications["lender"] == lender.index
         apps = {k: v[mine] for k, v in applications.items()}
-        used = self.book.outstanding_of(apps["consumer"], lender.index, REVOLVING)
+        used = (self.book.outstanding_of(apps["consumer"], lender.index, REVOLVING)
+                if lender.offers[REVOLVING] else np.zeros(len(apps["consumer"]), np.int64))
         batch = application_batch(self.population, apps, lender.index, self.day, self.rng,
                                   self._shares_data, used)
         # Channels are paid for new customers; returning ones come back through the app.
@@ -257,8 +258,8 @@ class MarketModel(mesa.Model):
         """Service contacts with active borrowers and collection calls on delinquent loans."""
         book, pop = self.book, self.population
         active = book.active_rows()
-        delinquent = active[book.column("overdue_since_day")[active] >= 0]
-        n_delinquent = np.bincount(book.column("lender")[delinquent],
+        delinquent = book.column("overdue_since_day").take(active) >= 0
+        n_delinquent = np.bincount(book.active("lender")[delinquent],
                                    minlength=len(self.lenders))
         for lender in self.lenders:
             # Consumers with an active loan at the lender, in id order: the active-loan

@@ -135,21 +135,24 @@ class Recorder:
         model, n = self.model, self.n_lenders
         book = model.book
         active = book.active_rows()
-        lenders = book.column("lender")[active]
-        outstanding = book.column("outstanding_cents")[active]
-        since = book.column("overdue_since_day")[active]
-        dpd = np.where(since >= 0, model.day - since + 1, 0)
+        lenders = book.active("lender")
+        # Only delinquent loans carry a DPD balance: aggregate over them (same row order).
+        since = book.column("overdue_since_day").take(active)
+        late = np.flatnonzero(since >= 0)
+        late_lenders = lenders.take(late)
+        late_balance = book.column("outstanding_cents").take(active.take(late))
+        dpd = model.day - since.take(late) + 1
 
         def balance(mask: np.ndarray) -> np.ndarray:
-            return np.bincount(lenders[mask], weights=outstanding[mask],
+            return np.bincount(late_lenders[mask], weights=late_balance[mask],
                                minlength=n).round().astype(np.int64)
 
-        satisfaction = model.population.satisfaction[book.column("consumer")[active]]
+        count = np.bincount(lenders, minlength=n)
+        satisfaction = model.population.satisfaction.take(book.active("consumer"))
         mean_satisfaction = np.bincount(lenders, weights=satisfaction, minlength=n) / \
-            np.maximum(np.bincount(lenders, minlength=n), 1)
+            np.maximum(count, 1)
         return {
-            "satisfaction": np.where(np.bincount(lenders, minlength=n) > 0,
-                                     mean_satisfaction, np.nan),
+            "satisfaction": np.where(count > 0, mean_satisfaction, np.nan),
             "capacity_used": (self._today["applications"] - self._today["lost"])
             / self._capacity,
             "outstanding": model.ledger.balance("loans"),
@@ -158,7 +161,7 @@ class Recorder:
             "dpd90_balance": balance(dpd >= 90),
             "cash": model.ledger.balance("cash"),
             "equity": model.ledger.balance("equity"),
-            "active_loans": np.bincount(lenders, minlength=n),
+            "active_loans": count,
         }
 
     def steps_frame(self) -> pd.DataFrame:

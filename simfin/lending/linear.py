@@ -82,7 +82,7 @@ def fold_linear(estimator: object, n_features: int) -> FoldedLinear | None:
     if (type(model) is not LogisticRegression or model.coef_.shape[0] != 1
             or list(model.classes_) != [0, 1]):
         return None
-    imputer = pre.pop(0) if pre and type(pre[0]) is SimpleImputer else None
+    imputer = pre.pop(0) if pre and isinstance(pre[0], SimpleImputer) else None
     scaler = pre.pop(0) if pre and type(pre[0]) is StandardScaler else None
     if pre:
         return None

@@ -27,6 +27,12 @@ _COLUMNS: dict[str, type] = {
 }
 
 
+# Columns set once, when the loan is booked.
+FIXED = frozenset(("lender", "consumer", "product", "scenario", "channel", "grade",
+                   "origination_day", "principal_cents", "instalment_cents", "period_days",
+                   "n_instalments", "is_fraud", "challenger", "term_days"))
+
+
 def schedule(principal_cents: np.ndarray, apr: np.ndarray, term_days: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Instalment schedule of new loans.
@@ -56,6 +62,7 @@ class LoanBook:
         self.n = 0
         self._cols = {name: np.zeros(capacity, dtype=dtype) for name, dtype in _COLUMNS.items()}
         self._active_cache: np.ndarray | None = None
+        self._active_columns: dict[str, np.ndarray] = {}
 
     def __len__(self) -> int:
         return self.n
@@ -99,7 +106,19 @@ class LoanBook:
         """Row ids of loans still on book (cached until a status changes)."""
         if self._active_cache is None:
             self._active_cache = np.flatnonzero(self.column("status") == ACTIVE)
+            self._active_columns = {}
         return self._active_cache
+
+    def active(self, name: str) -> np.ndarray:
+        """A column that never changes after booking (``lender``, ``consumer``, ...) over
+        :meth:`active_rows`; cached with them. Treat as read-only.
+        """
+        if name not in FIXED:
+            raise ValueError(f"{name!r} changes after booking; use column()[active_rows()]")
+        rows = self.active_rows()
+        if name not in self._active_columns:
+            self._active_columns[name] = self._cols[name].take(rows)
+        return self._active_columns[name]
 
     def status_changed(self) -> None:
         """Tell the book that some loans closed or were written off."""
@@ -108,7 +127,7 @@ class LoanBook:
     def outstanding_by_lender(self, n_lenders: int) -> np.ndarray:
         """Outstanding principal per lender, from the loan rows (for reconciliation)."""
         rows = self.active_rows()
-        return np.bincount(self.column("lender")[rows],
+        return np.bincount(self.active("lender"),
                            weights=self.column("outstanding_cents")[rows],
                            minlength=n_lenders).round().astype(np.int64)
 
@@ -116,15 +135,18 @@ class LoanBook:
         """Outstanding principal of each consumer's active loans of one lender and product
         (e.g. the used part of a credit line).
         """
-        rows = self.active_rows()
-        mine = rows[(self.column("lender")[rows] == lender)
-                    & (self.column("product")[rows] == product)]
-        if len(mine) == 0 or len(consumers) == 0:
+        if len(consumers) == 0:
+            return np.zeros(0, dtype=np.int64)
+        mine = self.active_rows()[(self.active("lender") == lender)
+                                  & (self.active("product") == product)]
+        if len(mine) == 0:
             return np.zeros(len(consumers), dtype=np.int64)
-        owners, inverse = np.unique(self.column("consumer")[mine], return_inverse=True)
-        totals = np.bincount(inverse, weights=self.column("outstanding_cents")[mine])
-        pos = np.clip(np.searchsorted(owners, consumers), 0, len(owners) - 1)
-        return np.where(owners[pos] == consumers, totals[pos], 0).round().astype(np.int64)
+        # Totals by consumer id (summed in row order, as a sort by owner would).
+        owners = self._cols["consumer"].take(mine)
+        size = max(int(owners.max()), int(consumers.max())) + 1
+        totals = np.bincount(owners, weights=self._cols["outstanding_cents"].take(mine),
+                             minlength=size)
+        return totals.take(consumers).round().astype(np.int64)
 
     def frame(self):
         """Every loan booked so far as a pandas DataFrame (one row per loan)."""

@@ -12,13 +12,13 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import ThreadpoolController
 
 from simfin.lending.batch import ApplicationBatch, nan_where
+from simfin.lending.imputation import MedianImputer
 from simfin.lending.linear import FoldedLinear, fold_linear
 from simfin.lending.registry import register_scorer
 
@@ -39,7 +39,7 @@ _threads: list[ThreadpoolController] = []
 @register_scorer("logistic")
 def make_logistic() -> object:
     """Logistic regression on standardised features; missing data imputed and flagged."""
-    return make_pipeline(SimpleImputer(strategy="median", add_indicator=True,
+    return make_pipeline(MedianImputer(strategy="median", add_indicator=True,
                                        keep_empty_features=True),
                          StandardScaler(), LogisticRegression(C=1.0, max_iter=1000))
 

@@ -1,0 +1,38 @@
+"""``MedianImputer``: scikit-learn's median ``SimpleImputer`` with a faster fit.
+
+``SimpleImputer(strategy="median")`` finds its medians with a masked full sort of every
+column (``np.ma.median``), which dominates the refit of simfin's logistic pipeline on a
+large book. This subclass finds the same medians (same values, bit for bit) by
+partitioning each column's observed values, then fits the parent on a three-row stand-in
+with those medians and the same missing columns, so every fitted attribute is the
+parent's own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.impute import SimpleImputer
+
+
+class MedianImputer(SimpleImputer):
+    """``SimpleImputer(strategy="median")`` for float arrays with NaN as missing; other
+    settings and inputs fall back to the parent unchanged.
+    """
+
+    def fit(self, X, y=None):  # noqa: N803 (scikit-learn's signature)
+        """Fit the medians (and the missing indicator) on ``X``."""
+        x = X if isinstance(X, np.ndarray) else None
+        if (self.strategy != "median" or x is None or x.ndim != 2 or x.dtype.kind != "f"
+                or not (isinstance(self.missing_values, float) and np.isnan(self.missing_values))
+                or len(x) < 3):
+            return super().fit(X, y)
+        medians = np.empty(x.shape[1], dtype=x.dtype)
+        missing = np.zeros(x.shape[1], dtype=bool)
+        for j in range(x.shape[1]):
+            column = x[:, j]
+            seen = ~np.isnan(column)
+            missing[j] = not seen.all()
+            medians[j] = np.median(column[seen]) if seen.any() else np.nan
+        # (m + m) / 2 == m: the parent's masked median of the stand-in is exactly m.
+        stand_in = np.vstack([medians, medians, np.where(missing, np.nan, medians)])
+        return super().fit(stand_in.astype(x.dtype), y)

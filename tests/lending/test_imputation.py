@@ -1,0 +1,31 @@
+"""MedianImputer fits exactly what scikit-learn's median SimpleImputer fits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.impute import SimpleImputer
+
+from simfin.lending.imputation import MedianImputer
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_same_medians_indicator_and_output(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(3, 3_000))
+    x = np.round(rng.standard_normal((n, 6)) * 100, int(rng.integers(0, 3))).astype(np.float32)
+    x[rng.random(x.shape) < 0.4] = np.nan
+    x[:, 2] = np.nan  # never observed
+    x[:, 4] = 7.0  # never missing
+    kwargs = {"strategy": "median", "add_indicator": True, "keep_empty_features": True}
+    ours, theirs = MedianImputer(**kwargs).fit(x), SimpleImputer(**kwargs).fit(x)
+    assert ours.statistics_.dtype == theirs.statistics_.dtype
+    np.testing.assert_array_equal(ours.statistics_, theirs.statistics_)
+    np.testing.assert_array_equal(ours.indicator_.features_, theirs.indicator_.features_)
+    np.testing.assert_array_equal(ours.transform(x), theirs.transform(x))
+
+
+def test_other_strategies_fall_back_to_the_parent():
+    x = np.array([[1.0, np.nan], [3.0, 4.0], [np.nan, 8.0]])
+    ours = MedianImputer(strategy="mean").fit(x)
+    np.testing.assert_array_equal(ours.statistics_, [2.0, 6.0])
