@@ -16,6 +16,10 @@ def _share_line(consumers: np.ndarray, asked: np.ndarray, available: np.ndarray
     """Draws by one consumer on one day share the line's unused limit, in batch order:
     each gets what the earlier ones left (the same as serving them one by one).
     """
+    seen = np.zeros(int(consumers.max()) + 1 if len(consumers) else 0, dtype=bool)
+    seen[consumers] = True
+    if np.count_nonzero(seen) == len(consumers):
+        return asked  # one draw per consumer: nothing to share (no sort needed)
     order = np.argsort(consumers, kind="stable")
     c, a = consumers[order], asked[order]
     start = np.r_[True, c[1:] != c[:-1]]
