@@ -6,7 +6,9 @@ decline rows; whatever is still pending after the last stage is approved.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Protocol
 
 import numpy as np
@@ -27,8 +29,9 @@ class Stage(Protocol):
     """The interface of a pipeline stage.
 
     A stage whose class sets ``row_wise = True`` promises that each row's outcome depends
-    only on that row (and that random draws are made in row order, one set per row): the
-    pipeline may then run it on consecutive slices of a large batch.
+    only on that row: the pipeline may then run it on consecutive slices of a large batch.
+    A row-wise stage that draws random numbers from ``ctx.rng`` also sets ``draws = True``
+    and draws in row order, so that slices taken in order see the same draws.
     """
 
     def run(self, batch: ApplicationBatch, ctx: DecisionContext) -> ApplicationBatch:
@@ -43,9 +46,15 @@ class Pipeline:
     slice by slice (views, written back in place), so that temporaries stay in the CPU
     cache and memory stays bounded; the decisions are the same as in one piece. Other
     stages see the whole batch.
+
+    With ``threads`` > 1 the slices of a run of row-wise stages that draw no random
+    numbers are decided on that many threads (numpy releases the GIL); stages that draw
+    (``draws = True``) keep going slice by slice in row order, so the decisions stay the
+    same. The default is one thread: simfin parallelises across runs.
     """
 
     chunk_rows = 1 << 16
+    threads = 1
 
     def __init__(self, stages: list[Stage]) -> None:
         self.stages = stages
@@ -55,26 +64,39 @@ class Pipeline:
         if batch.n <= self.chunk_rows:
             batch = self._run(self.stages, batch, ctx)
         else:
-            for stages, row_wise in self._groups():
-                if not row_wise:
-                    batch = self._run(stages, batch, ctx)
-                    continue
-                for start in range(0, batch.n, self.chunk_rows):
-                    part = batch.view(start, min(start + self.chunk_rows, batch.n))
-                    batch.absorb(self._run(stages, part, ctx), start)
+            pool = ThreadPoolExecutor(self.threads) if self.threads > 1 else None
+            try:
+                for stages, kind in self._groups():
+                    if kind == "whole":
+                        batch = self._run(stages, batch, ctx)
+                        continue
+                    starts = range(0, batch.n, self.chunk_rows)
+                    parts = (batch.view(start, min(start + self.chunk_rows, batch.n))
+                             for start in starts)
+                    run = partial(self._run, stages, ctx=ctx)
+                    done = (pool.map(run, parts) if pool and kind == "parallel"
+                            else map(run, parts))
+                    for start, part in zip(starts, done, strict=True):
+                        batch.absorb(part, start)
+            finally:
+                if pool:
+                    pool.shutdown()
         decision = batch["decision"]
         decision += (decision == PENDING) * decision.dtype.type(APPROVED - PENDING)
         return batch
 
-    def _groups(self) -> list[tuple[list[Stage], bool]]:
-        """Consecutive stages grouped by whether they are row-wise."""
-        groups: list[tuple[list[Stage], bool]] = []
+    def _groups(self) -> list[tuple[list[Stage], str]]:
+        """Consecutive stages grouped by how they may run: ``whole`` (not row-wise),
+        ``ordered`` (row-wise, draws random numbers) or ``parallel``.
+        """
+        groups: list[tuple[list[Stage], str]] = []
         for stage in self.stages:
-            row_wise = getattr(stage, "row_wise", False)
-            if groups and groups[-1][1] == row_wise:
+            kind = ("whole" if not getattr(stage, "row_wise", False) else
+                    "ordered" if getattr(stage, "draws", False) else "parallel")
+            if groups and groups[-1][1] == kind:
                 groups[-1][0].append(stage)
             else:
-                groups.append(([stage], row_wise))
+                groups.append(([stage], kind))
         return groups
 
     @staticmethod

@@ -65,7 +65,8 @@ class ProductStage:
     def run(self, batch: ApplicationBatch, ctx: object = None) -> ApplicationBatch:
         """Add ``fee_rate``; clip ``amount_cents`` and ``term_days``."""
         product = batch["product"]
-        cap = self._max_amount.take(product)
+        kind = product.astype(np.intp)  # take() converts small indices on every call
+        cap = self._max_amount.take(kind)
         line = product == REVOLVING
         if line.any():
             rows = np.flatnonzero(line)
@@ -81,13 +82,13 @@ class ProductStage:
         amount = np.minimum(batch["amount_cents"], cap)
         if line.any():
             amount[rows] = _share_line(batch["consumer"][rows], amount[rows], cap[rows])
-        batch.decline(amount < self._min_amount.take(product), self.amount_reason)
+        batch.decline(amount < self._min_amount.take(kind), self.amount_reason)
         np.maximum(amount, 0, out=amount)
         batch["amount_cents"] = amount
-        term = np.maximum(batch["term_days"], self._min_term.take(product))
-        batch["term_days"] = np.minimum(term, self._max_term.take(product), out=term).astype(
+        term = np.maximum(batch["term_days"], self._min_term.take(kind))
+        batch["term_days"] = np.minimum(term, self._max_term.take(kind), out=term).astype(
             np.int32, copy=False)
-        batch["fee_rate"] = self._fee_rate.take(product)
+        batch["fee_rate"] = self._fee_rate.take(kind)
         batch["amount_to_income"] = (amount / np.maximum(batch["stated_income_cents"], 1)
                                      ).astype(np.float32)
         return batch

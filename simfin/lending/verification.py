@@ -29,6 +29,7 @@ class VerificationStage:
     """
 
     row_wise = True
+    draws = True  # one uniform per pending row, in row order
 
     def __init__(self, method: str, false_accept_rate: float, false_reject_rate: float,
                  latency_minutes: float, cost_cents: int, reason_code: int) -> None:
