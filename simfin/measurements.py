@@ -111,9 +111,15 @@ def decide(lender, batch: ApplicationBatch) -> ApplicationBatch:
     return lender.pipeline.run(batch, DecisionContext(day=5, rng=np.random.default_rng(7)))
 
 
-def time_pipeline(lender, batch: ApplicationBatch, rounds: int) -> float:
-    """Seconds for the lender's pipeline to decide the batch (best of ``rounds``)."""
-    return best_of(lambda b: decide(lender, b), rounds, lambda: (copy_batch(batch),))
+def time_pipeline(lender, batch: ApplicationBatch, rounds: int, threads: int = 1) -> float:
+    """Seconds for the lender's pipeline to decide the batch (best of ``rounds``), with
+    its row-wise slices on ``threads`` threads.
+    """
+    lender.pipeline.threads = threads
+    try:
+        return best_of(lambda b: decide(lender, b), rounds, lambda: (copy_batch(batch),))
+    finally:
+        lender.pipeline.threads = 1
 
 
 def score_floor_inputs(batch: ApplicationBatch) -> tuple[np.ndarray, np.ndarray]:

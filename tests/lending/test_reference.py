@@ -83,13 +83,14 @@ def rows_of(batch: ApplicationBatch) -> list[dict]:
     return [{k: v[i] for k, v in batch.columns.items()} for i in range(batch.n)]
 
 
-@pytest.mark.parametrize("kind,chunk_rows", [("logistic", None), ("logistic", 500),
-                                             ("gbm", None)])
-def test_batch_pipeline_makes_the_reference_decisions(kind, chunk_rows, monkeypatch):
+@pytest.mark.parametrize("kind,chunk_rows,threads", [
+    ("logistic", None, 1), ("logistic", 500, 1), ("logistic", 500, 2), ("gbm", None, 1)])
+def test_batch_pipeline_makes_the_reference_decisions(kind, chunk_rows, threads, monkeypatch):
     model, lender = trained(kind)
     assert lender.model_in_use
-    if chunk_rows:
+    if chunk_rows:  # large-batch mode: slices, on one thread or two
         monkeypatch.setattr(lender.pipeline, "chunk_rows", chunk_rows)
+        monkeypatch.setattr(lender.pipeline, "threads", threads)
     n = N_APPS if kind == "logistic" else 1_500
     batch = applications(model, n, seed=11)
     expected = ReferenceLender(lender.pipeline, np.random.default_rng(5)).decide_all(
