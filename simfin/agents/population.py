@@ -115,9 +115,9 @@ class Population:
     def income_cents(self, rows: np.ndarray, day: int) -> np.ndarray:
         """Current monthly income of ``rows``: reduced while an income shock lasts."""
         income = self.base_income_cents.take(rows)
-        shocked = self.shock_until_day.take(rows) > day
-        keep = self.config.shock_income_share
-        return np.where(shocked, (income * keep).astype(np.int64), income)
+        shocked = np.flatnonzero(self.shock_until_day.take(rows) > day)  # a few
+        income[shocked] = (income[shocked] * self.config.shock_income_share).astype(np.int64)
+        return income
 
     def disposable_cents(self, rows: np.ndarray, day: int) -> np.ndarray:
         """Monthly income left after living costs and existing debt service."""

@@ -39,8 +39,12 @@ def build_sources(config: MarketConfig, population: Population, day_of=lambda: 0
     def loans_at(rows: np.ndarray, lenders: np.ndarray, start: np.ndarray | int = 0
                  ) -> np.ndarray:
         total = np.asarray(start, dtype=np.int16) + np.zeros(len(rows), dtype=np.int16)
-        for j in np.flatnonzero(lenders):
-            total += pop.loans_at[:, j].take(rows)
+        if lenders.any():
+            # One gather of each row's counters (take() on a column view would first copy
+            # the whole column).
+            loans = np.take(pop.loans_at, rows, axis=0)
+            for j in np.flatnonzero(lenders):
+                total += loans[:, j]
         return total
 
     def multi_lending(rows: np.ndarray) -> np.ndarray:

@@ -53,7 +53,7 @@ class Pipeline:
     same. The default is one thread: simfin parallelises across runs.
     """
 
-    chunk_rows = 1 << 16
+    chunk_rows = 1 << 18
     threads = 1
 
     def __init__(self, stages: list[Stage]) -> None:
