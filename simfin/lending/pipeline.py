@@ -31,7 +31,10 @@ class Stage(Protocol):
     A stage whose class sets ``row_wise = True`` promises that each row's outcome depends
     only on that row: the pipeline may then run it on consecutive slices of a large batch.
     A row-wise stage that draws random numbers from ``ctx.rng`` also sets ``draws = True``
-    and draws in row order, so that slices taken in order see the same draws.
+    and draws in row order, so that slices taken in order see the same draws. A stage
+    that is row-wise only on some batches defines ``row_wise_for(batch)`` instead, asked
+    of the batch as it enters the pipeline (so it may only look at columns that earlier
+    stages leave alone).
     """
 
     def run(self, batch: ApplicationBatch, ctx: DecisionContext) -> ApplicationBatch:
@@ -66,7 +69,7 @@ class Pipeline:
         else:
             pool = ThreadPoolExecutor(self.threads) if self.threads > 1 else None
             try:
-                for stages, kind in self._groups():
+                for stages, kind in self._groups(batch):
                     if kind == "whole":
                         batch = self._run(stages, batch, ctx)
                         continue
@@ -85,13 +88,15 @@ class Pipeline:
         decision += (decision == PENDING) * decision.dtype.type(APPROVED - PENDING)
         return batch
 
-    def _groups(self) -> list[tuple[list[Stage], str]]:
+    def _groups(self, batch: ApplicationBatch) -> list[tuple[list[Stage], str]]:
         """Consecutive stages grouped by how they may run: ``whole`` (not row-wise),
         ``ordered`` (row-wise, draws random numbers) or ``parallel``.
         """
         groups: list[tuple[list[Stage], str]] = []
         for stage in self.stages:
-            kind = ("whole" if not getattr(stage, "row_wise", False) else
+            test = getattr(stage, "row_wise_for", None)
+            row_wise = test(batch) if test else getattr(stage, "row_wise", False)
+            kind = ("whole" if not row_wise else
                     "ordered" if getattr(stage, "draws", False) else "parallel")
             if groups and groups[-1][1] == kind:
                 groups[-1][0].append(stage)

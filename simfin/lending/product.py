@@ -11,14 +11,21 @@ AMOUNT_REASON = "AMOUNT"
 REVOLVING = PRODUCT_KINDS.index("revolving")
 
 
+def _repeats(consumers: np.ndarray) -> bool:
+    """Whether a consumer id occurs more than once (by marks in an id-indexed array)."""
+    if len(consumers) < 2:
+        return False
+    seen = np.zeros(int(consumers.max()) + 1, dtype=bool)
+    seen[consumers] = True
+    return int(np.count_nonzero(seen)) < len(consumers)
+
+
 def _share_line(consumers: np.ndarray, asked: np.ndarray, available: np.ndarray
                 ) -> np.ndarray:
     """Draws by one consumer on one day share the line's unused limit, in batch order:
     each gets what the earlier ones left (the same as serving them one by one).
     """
-    seen = np.zeros(int(consumers.max()) + 1 if len(consumers) else 0, dtype=bool)
-    seen[consumers] = True
-    if np.count_nonzero(seen) == len(consumers):
+    if not _repeats(consumers):
         return asked  # one draw per consumer: nothing to share (no sort needed)
     order = np.argsort(consumers, kind="stable")
     c, a = consumers[order], asked[order]
@@ -49,7 +56,8 @@ class ProductStage:
         amount_reason: Index of ``AMOUNT`` in the lender's reason codes.
     """
 
-    # Not row-wise: one consumer's draws on a line share its unused limit.
+    # Row-wise unless one consumer draws on a line twice in the batch: then the draws share
+    # its unused limit (see ``row_wise_for``).
     row_wise = False
 
     def __init__(self, limits: np.ndarray, amount_reason: int) -> None:
@@ -61,6 +69,10 @@ class ProductStage:
         self._min_term = whole[:, 2].astype(np.int32)
         self._max_term = whole[:, 3].astype(np.int32)
         self._fee_rate = self.limits[:, 4].astype(np.float32)
+
+    def row_wise_for(self, batch: ApplicationBatch) -> bool:
+        """Whether the stage is row-wise on this batch: no consumer draws twice on a line."""
+        return not _repeats(batch["consumer"][batch["product"] == REVOLVING])
 
     def run(self, batch: ApplicationBatch, ctx: object = None) -> ApplicationBatch:
         """Add ``fee_rate``; clip ``amount_cents`` and ``term_days``."""
