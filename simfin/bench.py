@@ -203,7 +203,7 @@ def plot(runs: list[dict], path: str) -> None:
     fig.savefig(path, dpi=120)
 
 
-def profile_day(n_consumers: int, warm_days: int = 200, days: int = 10) -> str:
+def profile_day(n_consumers: int, warm_days: int = 330, days: int = 30) -> str:
     """A pyinstrument profile of ``days`` market days at ``n_consumers`` after
     ``warm_days`` days (the book then holds a realistic number of loans).
     """
@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--size", choices=sorted(SIZES), default="small")
     parser.add_argument("--plot", help="write the log-log scaling plot (PNG) here")
     parser.add_argument("--profile", type=int, metavar="CONSUMERS",
-                        help="print a profile of 10 market days instead")
+                        help="print a profile of days 331-360 of a market instead")
     args = parser.parse_args(argv)
     if args.profile:
         print(profile_day(args.profile))

@@ -50,6 +50,16 @@ def test_logistic_pipeline(benchmark, size, logistic):
 
 
 @pytest.mark.benchmark(group="decisions")
+def test_logistic_pipeline_two_threads(benchmark, size, logistic, monkeypatch):
+    lender, batch = logistic
+    one_thread = ms.decide(lender, ms.copy_batch(batch))
+    monkeypatch.setattr(lender.pipeline, "threads", 2)
+    out = run_pipeline(benchmark, size, lender, batch)
+    for name in ("decision", "reason", "grade", "apr"):
+        np.testing.assert_array_equal(out[name], one_thread[name])
+
+
+@pytest.mark.benchmark(group="decisions")
 def test_bare_score_floor(benchmark, size, logistic):
     x, w = ms.score_floor_inputs(logistic[1])
     benchmark.pedantic(lambda: x @ w, rounds=size.rounds, iterations=1)
