@@ -87,7 +87,9 @@ class ProductStage:
             offer = self.limits[REVOLVING]
             limit[limit <= 0] = np.minimum(offer[5] * batch["stated_income_cents"][new],
                                            offer[1]).round()
-            limits = np.zeros(batch.n, dtype=np.int64)
+            # Other rows keep the applicant's line as stated (row by row, whatever the
+            # batch holds besides).
+            limits = batch["line_limit_cents"].astype(np.int64)
             limits[rows] = limit
             batch["line_limit_cents"] = limits
             cap[rows] = np.minimum(cap[rows], limit - batch["line_used_cents"][rows])

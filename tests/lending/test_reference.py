@@ -119,3 +119,21 @@ def test_batch_pipeline_makes_the_reference_decisions(kind, chunk_rows, threads,
     seen = {codes[d.reason] for d in expected if d.reason >= 0}
     assert {"AMOUNT", "SCORE", "VERIFY_FAIL", "REVIEW", "APR_CAP"} <= seen, seen
     assert unique or "DEVICE" in seen
+
+
+@pytest.mark.parametrize("unique", [False, True])
+def test_slices_and_threads_change_no_column(unique, monkeypatch):
+    model, lender = trained("logistic")
+    batch = applications(model, N_CONSUMERS if unique else N_APPS, seed=13, unique=unique)
+
+    def run(chunk_rows: int, threads: int) -> ApplicationBatch:
+        monkeypatch.setattr(lender.pipeline, "chunk_rows", chunk_rows)
+        monkeypatch.setattr(lender.pipeline, "threads", threads)
+        copy = ApplicationBatch({k: v.copy() for k, v in batch.columns.items()})
+        return lender.pipeline.run(copy, DecisionContext(day=5, rng=np.random.default_rng(9)))
+
+    whole, sliced = run(1 << 20, 1), run(700, 2)
+    assert sorted(whole.columns) == sorted(sliced.columns)
+    for name in whole.columns:
+        np.testing.assert_array_equal(sliced[name], whole[name], err_msg=name)
+    assert whole.costs_cents == sliced.costs_cents
