@@ -40,11 +40,11 @@ def build_sources(config: MarketConfig, population: Population, day_of=lambda: 0
                  ) -> np.ndarray:
         total = np.asarray(start, dtype=np.int16) + np.zeros(len(rows), dtype=np.int16)
         if lenders.any():
-            # One gather of each row's counters (take() on a column view would first copy
-            # the whole column).
-            loans = np.take(pop.loans_at, rows, axis=0)
+            # Flat indexes into the (consumer, lender) counters: take() on a column view
+            # would copy the whole column first, and take() of whole rows is slow.
+            flat, first = pop.loans_at.reshape(-1), np.asarray(rows) * n_lenders
             for j in np.flatnonzero(lenders):
-                total += loans[:, j]
+                total += flat.take(first + j)
         return total
 
     def multi_lending(rows: np.ndarray) -> np.ndarray:
