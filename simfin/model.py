@@ -102,6 +102,7 @@ class MarketModel(mesa.Model):
         self._brand = np.array([lc.brand_weight for lc in config.lenders])
         self._shares_data = np.array([c.shares_data for c in config.channels])
         self._cost_per_app = np.array([c.cost_per_application_cents for c in config.channels])
+        self._conversion = np.array([c.conversion_rate for c in config.channels])
         self._friction = np.zeros((len(self.lenders), len(PRODUCT_KINDS), 2))
         for i, lc in enumerate(config.lenders):
             for p in lc.products:
@@ -143,8 +144,7 @@ class MarketModel(mesa.Model):
         apps = {k: v[routed] for k, v in needs.items()}
         apps["channel"], apps["lender"] = channel[routed], lender[routed]
         f = self._friction[apps["lender"], apps["product"]]
-        conversion = np.array([c.conversion_rate for c in self.config.channels])
-        p = conversion[apps["channel"]] * completion_probability(
+        p = self._conversion[apps["channel"]] * completion_probability(
             pop, apps["consumer"], apps["online"], f[:, 0], f[:, 1])
         completed = self.rng.random(len(p)) < p
         self.recorder.count_needs(apps, completed)
