@@ -39,3 +39,15 @@ def param(default: Any, description: str, unit: str = "", **constraints: Any) ->
 
 
 PROBABILITY = {"ge": 0.0, "le": 1.0}
+
+
+SAFE_NAME_PATTERN = r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$"
+"""A name that may become part of a file path: letters, digits, ``_``, ``-`` and ``.`` (not
+leading), 1 to 64 characters, no path separators. Run, experiment, scenario, channel,
+lender and outcome names all follow it, so no config can place a file outside its folder."""
+
+
+def name_param(default: str, description: str) -> Any:
+    """A name field that is safe to use in file and folder names (see ``SAFE_NAME_PATTERN``)."""
+    return Field(default, description=f"{description} Letters, digits, '_', '-' and '.' "
+                 "(not leading), at most 64 characters.", pattern=SAFE_NAME_PATTERN)
