@@ -12,22 +12,15 @@ import mesa
 import numpy as np
 
 from simfin.config import LenderConfig, MarketConfig, RiskConfig
+from simfin.lending.assembly import StageBuild, assemble
 from simfin.lending.batch import ApplicationBatch
-from simfin.lending.data_sources import DataSource, DataSourceStage
-from simfin.lending.fields import APPLICATION_FIELDS
+from simfin.lending.data_sources import DataSource
 from simfin.lending.infrastructure import CAPACITY_REASON, CapacityStage
 from simfin.lending.payment import DisbursementStage, Rail
-from simfin.lending.pipeline import DecisionContext, Pipeline
-from simfin.lending.pricing import CAP_REASON, PricingStage
-from simfin.lending.product import AMOUNT_REASON, PRODUCT_KINDS, ProductStage
-from simfin.lending.registry import SCORERS
-from simfin.lending.rules import Rule, RuleEngine, compile_condition
-from simfin.lending.scoring import SCORE_REASON, ScoringStage, feature_matrix
+from simfin.lending.pipeline import DecisionContext, Outcomes, Pipeline, Stage
+from simfin.lending.product import PRODUCT_KINDS
+from simfin.lending.scoring import feature_matrix
 from simfin.lending.service import ServiceChannel, ServiceDesk
-from simfin.lending.verification import VERIFY_REASON, VerificationStage
-
-DATA_FIELDS = frozenset(f for f, (_, source) in APPLICATION_FIELDS.items()
-                        if source not in ("", "channel"))
 
 
 class Lender(mesa.Agent):
@@ -49,6 +42,8 @@ class Lender(mesa.Agent):
         self.name = self.config.name
         self.stream = np.random.default_rng(model.rng.integers(2**63))
         self.reason_codes: list[str] = []
+        self.flag_reasons: list[str] = []  # bit i of a loan's ``flags``: rule flag_reasons[i]
+        self._flag_rules: list[tuple] = []
         cfg = self.config
         infra = cfg.infrastructure
         self.platform = CapacityStage(infra.kind, infra.capacity_per_day,
@@ -88,57 +83,18 @@ class Lender(mesa.Agent):
 
     def _build_pipeline(self, market: MarketConfig, risk: RiskConfig,
                         sources: dict[str, DataSource]) -> Pipeline:
-        cfg = self.config
-        limits = np.zeros((len(PRODUCT_KINDS), 6))
-        for p in cfg.products:
-            limits[PRODUCT_KINDS.index(p.kind)] = (p.min_amount_cents, p.max_amount_cents,
-                                                   p.min_term_days, p.max_term_days,
-                                                   p.origination_fee_rate,
-                                                   p.limit_income_multiple)
-        stages: list = [ProductStage(limits, self._reason(AMOUNT_REASON))]
-
-        rules = [Rule(r.name, compile_condition(r.when), r.action, r.reason)
-                 for r in risk.rules]
-        for r in rules:
-            self._reason(r.reason)
-        # Knock-out rules on what the applicant states run before paying for data.
-        uses_data = [bool(r.condition.fields & DATA_FIELDS) for r in rules]
-        early = [i for i, late in enumerate(uses_data) if not late]
-        late = [i for i, late in enumerate(uses_data) if late]
-        self.flag_reasons = [r.reason for r in rules]  # bit i of ``flags`` is rule i
-        stages.append(RuleEngine([rules[i] for i in early], self.reason_codes,
-                                 risk.review_cost_cents, bits=early))
-        names = list(risk.data_sources)
-        if self.service.unified:
-            names.append("service_profile")  # the unified platform's own customer profile
-        stages.append(DataSourceStage([sources[n] for n in names if n in sources]))
-        stages.append(RuleEngine([rules[i] for i in late], self.reason_codes,
-                                 risk.review_cost_cents, bits=late))
-
-        if risk.verification != "none":
-            bio = getattr(market.data, risk.verification)
-            stages.append(VerificationStage(
-                risk.verification, bio.false_accept_rate, bio.false_reject_rate,
-                bio.latency_minutes, bio.cost_cents, self._reason(VERIFY_REASON)))
-
-        if risk.model.kind != "none":
-            stages.append(ScoringStage(SCORERS.create(risk.model.kind),
-                                       risk.approval_threshold, risk.model.min_outcomes,
-                                       self._reason(SCORE_REASON)))
-
-        pricing = cfg.pricing
-        stages.append(PricingStage(
-            pricing.strategy, pricing.grade_cutoffs, pricing.flat_apr,
-            pricing.loss_given_bad,
-            cfg.cost_of_funds_rate + pricing.operating_cost_rate + pricing.margin_rate,
-            market.policy.apr_cap, self._reason(CAP_REASON)))
-        return Pipeline(stages)
+        return assemble(StageBuild(market, self.config, risk, sources, self.reason_codes,
+                                   self.flag_reasons, _flag_rules=self._flag_rules))
 
     @property
-    def scorers(self) -> list[ScoringStage]:
-        """The scoring stages of the champion and (if any) the challenger."""
-        pipelines = [self.pipeline] + ([self.challenger] if self.challenger else [])
-        return [s for p in pipelines if (s := p.stage(ScoringStage)) is not None]
+    def pipelines(self) -> list[Pipeline]:
+        """The champion's pipeline and (if any) the challenger's."""
+        return [self.pipeline] + ([self.challenger] if self.challenger else [])
+
+    @property
+    def learners(self) -> list[Stage]:
+        """The stages of either pipeline that learn from outcomes (e.g. scoring)."""
+        return [s for p in self.pipelines for s in p.learners]
 
     # -- the day -----------------------------------------------------------------------
 
@@ -167,14 +123,13 @@ class Lender(mesa.Agent):
 
     def remember(self, batch: ApplicationBatch, loan_rows: np.ndarray) -> None:
         """Keep the features of booked loans: the only training data the lender will have."""
-        if self.scorers and len(loan_rows):
+        if self.learners and len(loan_rows):
             self._train_x.append(feature_matrix(batch))
             self._train_rows.append(loan_rows)
 
     def retrain(self, day: int, book) -> None:
-        """Refit the model(s) on loans whose outcome is now observed, on schedule."""
-        scorers = self.scorers
-        if not scorers or day == 0 or not self._train_rows:
+        """Pass the outcomes observed so far to the stages that learn, on schedule."""
+        if not self.learners or day == 0 or not self._train_rows:
             return
         if day % self.config.risk.model.retrain_every_days:
             return
@@ -186,12 +141,13 @@ class Lender(mesa.Agent):
         # bads and early closures would teach the model that every loan is good.
         observed = day - book.column("origination_day")[rows] >= window
         bad = book.column("ever_30dpd")[rows][observed]
-        for scorer in scorers:
-            scorer.fit(x[observed], bad)
+        outcomes = Outcomes(day, x[observed], bad)
+        for pipeline in self.pipelines:
+            pipeline.observe(outcomes)
         if self.model_since_day is None and self.model_in_use:
             self.model_since_day = day
 
     @property
     def model_in_use(self) -> bool:
         """Whether a statistical model decides (False for rules-only or in cold start)."""
-        return any(s.in_use for s in self.scorers)
+        return any(s.in_use for s in self.learners)

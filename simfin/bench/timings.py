@@ -24,7 +24,7 @@ from simfin.agents.records import application_batch
 from simfin.bench.reference_lender import ReferenceLender
 from simfin.config import MarketConfig, load_config
 from simfin.lending.batch import ApplicationBatch
-from simfin.lending.pipeline import DecisionContext
+from simfin.lending.pipeline import DecisionContext, Outcomes
 from simfin.lending.scoring import feature_matrix
 from simfin.model import MarketModel
 
@@ -96,8 +96,8 @@ def decision_setup(n_rows: int, model: str = "logistic"):
     history = lender.pipeline.run(batch_of(rng.permutation(pop.n)[:min(pop.n, 100_000)]),
                                   DecisionContext(day=0, rng=np.random.default_rng(1)))
     bad = rng.random(history.n) < 0.7 * (1 - pop.willingness[history["consumer"]])
-    for scorer in lender.scorers:
-        scorer.fit(feature_matrix(history), bad)
+    for pipeline in lender.pipelines:
+        pipeline.observe(Outcomes(0, feature_matrix(history), bad))
     return lender, batch_of(rng.permutation(pop.n)[:n_rows])
 
 

@@ -20,6 +20,7 @@ from threadpoolctl import ThreadpoolController
 from simfin.lending.batch import ApplicationBatch, nan_where
 from simfin.lending.imputation import MedianImputer
 from simfin.lending.linear import FoldedLinear, fold_linear
+from simfin.lending.pipeline import DecisionContext, Outcomes, Stage
 from simfin.lending.registry import register_scorer
 
 # The model's inputs, in column order. Incomes enter as logs.
@@ -91,7 +92,7 @@ def feature_matrix(batch: ApplicationBatch) -> np.ndarray:
     return x
 
 
-class ScoringStage:
+class ScoringStage(Stage):
     """Pipeline stage: predicted default probability, and decline above the threshold.
 
     Estimators run on one thread: simfin parallelises across runs (replicates, sweeps),
@@ -115,6 +116,7 @@ class ScoringStage:
     """
 
     row_wise = True
+    learns = True
 
     def __init__(self, estimator: object, approval_threshold: float, min_outcomes: int,
                  reason_code: int) -> None:
@@ -148,6 +150,10 @@ class ScoringStage:
         self.n_trained_on_ = len(bad)
         return True
 
+    def observe(self, outcomes: Outcomes) -> None:
+        """Refit on the observed outcomes (the learning hook of the pipeline)."""
+        self.fit(outcomes.features, outcomes.bad)
+
     def predict_pd(self, x: np.ndarray) -> np.ndarray:
         """Predicted probability of going 30+ days past due (float32)."""
         if self.folded_ is not None:
@@ -163,7 +169,7 @@ class ScoringStage:
         x[:, self.unobserved_] = 0.0
         return x
 
-    def run(self, batch: ApplicationBatch, ctx: object = None) -> ApplicationBatch:
+    def run(self, batch: ApplicationBatch, ctx: DecisionContext) -> ApplicationBatch:
         """Score the pending rows; decline those above the threshold."""
         pd_ = np.full(batch.n, np.nan, dtype=np.float32)
         if self.in_use:
