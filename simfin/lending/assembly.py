@@ -175,7 +175,7 @@ def scoring_stage(build: StageBuild) -> Stage | None:
     model = build.risk.model
     if model.kind == "none":
         return None
-    return ScoringStage(SCORERS.create(model.kind), build.risk.approval_threshold,
+    return ScoringStage(SCORERS.get(model.kind), build.risk.approval_threshold,
                         model.min_outcomes, build.reason(SCORE_REASON))
 
 
