@@ -31,15 +31,15 @@ from simfin.agents.consumer import (
     take_up_probability,
 )
 from simfin.agents.lender import Lender, Quote
+from simfin.agents.observations import application_batch, build_sources
 from simfin.agents.population import Population
-from simfin.agents.records import application_batch, build_sources
 from simfin.agents.scenario import MerchantScenario
 from simfin.config import COHORTS, MarketConfig, load_config
 from simfin.lending.batch import ApplicationBatch
 from simfin.lending.ledger import Ledger
 from simfin.lending.loan_book import LoanBook, monthly_service
 from simfin.lending.product import PRODUCT_KINDS, REVOLVING
-from simfin.lending.servicing import Servicer
+from simfin.lending.repayments import Servicer
 from simfin.recording import Recorder
 
 # Daily probability that a delinquent borrower who can pay gets round to paying.

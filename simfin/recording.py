@@ -17,7 +17,7 @@ import pandas as pd
 from simfin.lending.batch import APPROVED, DECLINED, LOST, REFERRED, ApplicationBatch
 from simfin.lending.ledger import KINDS, POSTINGS, Ledger
 from simfin.lending.loan_book import LoanBook
-from simfin.lending.servicing import ServicingDay
+from simfin.lending.repayments import ServicingDay
 
 COUNTS = ("needs", "applications", "approvals", "declined", "referred", "lost", "loans",
           "due_payments", "missed_payments", "failed_debits", "retried_debits", "cures",

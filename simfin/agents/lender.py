@@ -20,6 +20,7 @@ from simfin.agents.population import Population
 from simfin.config import LenderConfig, MarketConfig, RiskConfig
 from simfin.lending.assembly import StageBuild, assemble
 from simfin.lending.batch import APPROVED, ApplicationBatch
+from simfin.lending.customer_service import ServiceChannel, ServiceDesk
 from simfin.lending.data_sources import DataSource
 from simfin.lending.infrastructure import CAPACITY_REASON, CapacityStage
 from simfin.lending.ledger import Ledger
@@ -28,7 +29,6 @@ from simfin.lending.payment import DisbursementStage, Rail
 from simfin.lending.pipeline import DecisionContext, Outcomes, Pipeline, Stage
 from simfin.lending.product import PRODUCT_KINDS, REVOLVING
 from simfin.lending.scoring import feature_matrix
-from simfin.lending.service import ServiceChannel, ServiceDesk
 
 
 @dataclass

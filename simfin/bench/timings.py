@@ -20,7 +20,7 @@ import mesa
 import numpy as np
 
 from simfin.agents.consumer import Consumer
-from simfin.agents.records import application_batch
+from simfin.agents.observations import application_batch
 from simfin.bench.reference_lender import ReferenceLender
 from simfin.config import MarketConfig, load_config
 from simfin.lending.batch import ApplicationBatch

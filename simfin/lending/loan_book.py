@@ -72,12 +72,6 @@ class LoanBook:
     def __len__(self) -> int:
         return self.n
 
-    def __getattr__(self, name: str) -> np.ndarray:
-        cols = self.__dict__.get("_cols")
-        if cols is not None and name in cols:
-            return cols[name][: self.n]
-        raise AttributeError(name)
-
     def column(self, name: str) -> np.ndarray:
         """A writable view of one column over the loans booked so far."""
         return self._cols[name][: self.n]

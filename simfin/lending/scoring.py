@@ -83,16 +83,12 @@ def one_thread():
 
 
 def feature_matrix(batch: ApplicationBatch) -> np.ndarray:
-    """The batch's model inputs as a float32 matrix (n, len(MODEL_FEATURES)), NaN = unknown."""
-    cols = batch.columns
+    """The batch's model inputs as a float32 matrix (n, len(MODEL_FEATURES)), NaN = unknown:
+    the columns of :func:`feature_columns` side by side.
+    """
     x = np.empty((batch.n, len(MODEL_FEATURES)), dtype=np.float32)
-    for j, name in enumerate(MODEL_FEATURES):
-        if name == "log_stated_income":
-            x[:, j] = np.log1p(cols["stated_income_cents"])
-        elif name == "log_verified_income":
-            x[:, j] = np.log1p(cols["verified_income_cents"])
-        else:
-            x[:, j] = cols[name]
+    for j, column in enumerate(feature_columns(batch)):
+        x[:, j] = column
     return x
 
 
