@@ -13,7 +13,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from simfin.config import ConfigError
 from simfin.outputs.writer import OutputExistsError, check_out_dir, default_out_dir, write_run
@@ -68,18 +67,10 @@ def run_command(
 
 
 def print_summary(summary: dict) -> None:
-    """The summary table on stdout."""
-    from simfin.outputs.report import ROWS, _fmt
+    """The summary tables, decline reasons and warnings on stdout."""
+    from simfin.outputs.terminal import print_summary as show
 
-    table = Table(title="simfin summary")
-    table.add_column("indicator")
-    names = list(summary["lenders"])
-    for name in [*names, "market"]:
-        table.add_column(name, justify="right")
-    for key, label, how in ROWS:
-        cells = [_fmt(summary["lenders"][n].get(key), how) for n in names]
-        table.add_row(label, *cells, _fmt(summary["market"].get(key), how))
-    Console().print(table)
+    show(summary)
 
 
 @app.command("experiment")
