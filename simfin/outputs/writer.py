@@ -101,7 +101,7 @@ def write_run(result: RunResult, out: Path, force: bool = False) -> Path:
                                                             index=False)
         write_json(staging / "summary.json", result.summary)
         (staging / "config.yaml").write_text(dump_config(result.config), encoding="utf-8")
-        figures = write_figures(result.steps, staging / "figures")
+        figures = write_figures(result, staging / "figures")
         rel = [f"figures/{p.name}" for p in figures]
         (staging / "report.md").write_text(render_report(result.config, result.summary, rel),
                                            encoding="utf-8")
