@@ -312,6 +312,10 @@ def lifetime_default(loans: pd.DataFrame, default_dpd: int, horizon_days: int
     time, event = _default_times(loans, horizon_days)
     life_days = int(loans["term_days"].max()) + default_dpd
     horizon_life = min(life_days, horizon_days - 1 - int(loans["origination_day"].min()))
+    if horizon_life < int(loans["period_days"].min()) + default_dpd:
+        # No loan can have reached default yet: an estimate of 0 would only mislead.
+        return {"lifetime_default_rate": None, "lifetime_default_days": int(horizon_life),
+                "complete_default_rate": None, "complete_loans": 0}
     event_times = np.unique(time[event & (time <= horizon_life)])
     sorted_time = np.sort(time)
     at_risk = len(time) - np.searchsorted(sorted_time, event_times, side="left")

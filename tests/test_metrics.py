@@ -13,8 +13,10 @@ from tests.conftest import FAST_EVENTS, SMALL
 
 def _loans(origination, term, default_day, status):
     n = len(origination)
+    terms = np.full(n, term) if np.isscalar(term) else np.asarray(term)
     return pd.DataFrame({"origination_day": np.asarray(origination),
-                         "term_days": np.full(n, term) if np.isscalar(term) else term,
+                         "term_days": terms,
+                         "period_days": np.where(terms < 60, terms, 30),
                          "default_day": np.asarray(default_day),
                          "defaulted": np.asarray(default_day) >= 0,
                          "status": np.asarray(status)})
@@ -40,6 +42,15 @@ def test_lifetime_default_corrects_for_loans_too_young_to_have_defaulted():
     assert out["complete_loans"] == 50
     naive = pd.concat([old, young])["defaulted"].mean()
     assert naive == pytest.approx(0.10)
+
+
+def test_no_lifetime_rate_before_any_loan_can_have_defaulted():
+    # First instalment on day 30, default at 90 days past due: none possible by day 99.
+    loans = _loans([0] * 10, 90, [-1] * 10, [0] * 10)
+    out = lifetime_default(loans, default_dpd=90, horizon_days=100)
+    assert out["lifetime_default_rate"] is None
+    assert lifetime_default(loans, default_dpd=60, horizon_days=100)[
+        "lifetime_default_rate"] == 0.0
 
 
 def test_vintage_curve_is_cumulative_by_month_on_book():

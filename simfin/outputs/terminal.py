@@ -7,6 +7,8 @@ the top decline reasons of each lender and the run-health warnings.
 
 from __future__ import annotations
 
+import math
+
 from rich import box
 from rich.console import Console
 from rich.padding import Padding
@@ -19,19 +21,28 @@ _COLUMN_CHROME = 3  # a rich column's padding and border
 
 
 def _blocks(summary: dict, width: int) -> list[list[str]]:
-    """Columns (lenders, then market) packed into blocks that fit ``width``."""
+    """Columns (lenders, then market) packed into blocks that fit ``width``, as even in
+    size as the width allows (no block of one lone column after a full one).
+    """
     label_width = max(len(label) for _, label, _ in ROWS) + _COLUMN_CHROME + 1
-    blocks: list[list[str]] = [[]]
-    used = label_width
-    for column in [*summary["lenders"], "market"]:
-        need = max(len(column), *(len(c) for c in indicator_cells(summary, column)))
-        need += _COLUMN_CHROME
-        if blocks[-1] and used + need > width:
-            blocks.append([])
-            used = label_width
-        blocks[-1].append(column)
-        used += need
-    return blocks
+    columns = [*summary["lenders"], "market"]
+    need = {c: max(len(c), *(len(x) for x in indicator_cells(summary, c))) + _COLUMN_CHROME
+            for c in columns}
+
+    def pack(most: int) -> list[list[str]]:
+        blocks: list[list[str]] = [[]]
+        used = label_width
+        for column in columns:
+            if blocks[-1] and (used + need[column] > width or len(blocks[-1]) >= most):
+                blocks.append([])
+                used = label_width
+            blocks[-1].append(column)
+            used += need[column]
+        return blocks
+
+    blocks = pack(len(columns))
+    even = pack(math.ceil(len(columns) / len(blocks)))
+    return even if len(even) == len(blocks) else blocks
 
 
 def summary_tables(summary: dict, width: int) -> list[Table]:

@@ -56,3 +56,12 @@ def test_decline_reasons_and_warnings_are_printed(small_run):
               key=lambda kv: kv[1])[0]
     assert "Top decline reasons" in text and top in text
     assert "Something is off." in text
+
+
+def test_blocks_are_even(small_run):
+    from simfin.outputs.terminal import _blocks
+
+    summary = _many_lenders(small_run.summary, 4)  # 5 columns with the market
+    sizes = [len(b) for b in _blocks(summary, 80)]
+    assert sum(sizes) == 5 and len(sizes) > 1
+    assert max(sizes) - min(sizes) <= 1
