@@ -116,3 +116,16 @@ def test_waterfall_adds_up_to_the_profit(small_run, view):
         assert total == pytest.approx(ind["profit"] / 100)
     fig = _draw(plot_waterfall, view)
     assert len([ax for ax in fig.axes if ax.get_visible()]) == len(view.colours)
+
+
+def test_figures_of_a_run_without_loans(tmp_path: Path):
+    import simfin
+
+    rules = [{"name": "everyone", "when": "age_years >= 0", "action": "reject",
+              "reason": "ALL_OUT"}]
+    result = simfin.run(None, steps=20, overrides={
+        "population.n_consumers": 1_000, "lenders.0.risk.rules": rules,
+        "lenders.1.risk.rules": rules})
+    assert result.summary["market"]["loans"] == 0  # precondition
+    paths = write_figures(result, tmp_path)
+    assert all(p.read_bytes()[:8] == PNG for p in paths)
