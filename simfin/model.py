@@ -34,6 +34,7 @@ from simfin.agents.lender import Lender, Quote
 from simfin.agents.observations import application_batch, build_sources
 from simfin.agents.population import Population
 from simfin.agents.scenario import MerchantScenario
+from simfin.application_log import ApplicationLog
 from simfin.config import COHORTS, MarketConfig, load_config
 from simfin.lending.batch import ApplicationBatch
 from simfin.lending.ledger import Ledger
@@ -104,6 +105,8 @@ class MarketModel(mesa.Model):
             "new_defaults": lambda m: m.recorder.today("new_defaults").sum(),
             "profit": lambda m: m.recorder.today("profit").sum(),
         })
+        # One row per application (run.record_applications); None when not recorded.
+        self.applications = ApplicationLog() if config.run.record_applications else None
         self._consumers: dict[int, Consumer] = {}
         self._offers = np.array([lender.offers for lender in self.lenders])
         self._brand = np.array([lc.brand_weight for lc in config.lenders])
@@ -128,7 +131,12 @@ class MarketModel(mesa.Model):
             lender.learn(self.day)
         for lender in self.lenders:
             quote = lender.quote(self.applications_to(lender, applications), self.day)
-            booked = lender.originate(quote, self.take_up(quote))
+            accepted = self.take_up(quote)
+            first_loan = len(self.book)
+            booked = lender.originate(quote, accepted)
+            if self.applications is not None:
+                self.applications.record(lender.index, self.day, quote.batch, accepted,
+                                         np.arange(first_loan, len(self.book)))
             self.recorder.count_decisions(lender.index, quote.batch, booked)
         self.service_loans()
         for lender in self.lenders:

@@ -35,6 +35,8 @@ class RunResult:
         loans: One row per loan booked.
         summary: Run-level indicators per lender and for the market.
         model: The model at the end of the run, for inspection.
+        applications: One row per application (``simfin.application_log``), coded like
+            ``loans``; None when ``run.record_applications`` is off.
     """
 
     config: MarketConfig
@@ -42,6 +44,7 @@ class RunResult:
     loans: pd.DataFrame
     summary: dict
     model: MarketModel
+    applications: pd.DataFrame | None = None
 
 
 def resolve(config: MarketConfig | str | Path | dict | None = None, steps: int | None = None,
@@ -117,5 +120,9 @@ def run(config: MarketConfig | str | Path | dict | None = None, steps: int | Non
     names = [lender.name for lender in model.lenders]
     summary = summarize(steps_frame, loans, names, resolved.run.default_dpd, total)
     add_breakdowns(summary, model, loans)
+    applications = None
+    if model.applications is not None:
+        pop = model.population
+        applications = model.applications.frame(model.book, pop.cohort, pop.region)
     summary["warnings"] = run_health(resolved, summary, loans)
-    return RunResult(resolved, steps_frame, loans, summary, model)
+    return RunResult(resolved, steps_frame, loans, summary, model, applications)

@@ -28,3 +28,6 @@ class RunConfig(Section):
                               "written off.", "days", ge=1)
     recovery_rate: float = param(0.1, "Share of written-off principal recovered later (posted "
                                  "on the write-off day).", "share", **PROBABILITY)
+    record_applications: bool = param(True, "Keep a row per application (features, data "
+                                      "queried, rules hit, score, decision, outcome) and write "
+                                      "applications.parquet; about 0.2 kB per application.")

@@ -31,6 +31,9 @@ class ApplicationBatch:
             self["reason"] = np.full(self.n, NO_REASON, dtype=np.int16)
         if "flags" not in self._columns:
             self["flags"] = np.zeros(self.n, dtype=np.int64)  # bit i: rule i flagged the row
+        if "data_queried" not in self._columns:
+            # bit i: data source QUERYABLE_SOURCES[i] was queried for the row
+            self["data_queried"] = np.zeros(self.n, dtype=np.int64)
         if "decision_minutes" not in self._columns:
             self["decision_minutes"] = np.zeros(self.n, dtype=np.float32)
         self.costs_cents: dict[str, int] = {}

@@ -17,6 +17,11 @@ import numpy as np
 from simfin.lending.batch import ApplicationBatch, nan_where
 from simfin.lending.pipeline import DecisionContext, Stage
 
+# Bit ``i`` of a batch's ``data_queried`` column: source ``QUERYABLE_SOURCES[i]`` was queried
+# for the row (applications.parquet names them).
+QUERYABLE_SOURCES = ("bureau", "id_registry", "social_security", "consortium",
+                     "service_profile")
+
 
 @dataclass
 class DataSource:
@@ -67,7 +72,8 @@ def _mask_misses(values: np.ndarray, hit: np.ndarray, miss: float) -> np.ndarray
 
 
 class DataSourceStage(Stage):
-    """Pipeline stage: query the lender's data sources for the pending rows.
+    """Pipeline stage: query the lender's data sources for the pending rows, and mark
+    which were queried in ``data_queried`` (bit ``i``: ``QUERYABLE_SOURCES[i]``).
 
     Queries run in parallel, so the decision waits for the slowest source. Each query is
     paid for, whether or not the source has a record.
@@ -76,7 +82,12 @@ class DataSourceStage(Stage):
     row_wise = True
 
     def __init__(self, sources: list[DataSource]) -> None:
+        unknown = [s.name for s in sources if s.name not in QUERYABLE_SOURCES]
+        if unknown:
+            raise ValueError(f"unknown data sources {unknown}; known: {QUERYABLE_SOURCES}")
         self.sources = sources
+        self._queried_bits = np.int64(sum(1 << QUERYABLE_SOURCES.index(s.name)
+                                          for s in sources))
 
     def run(self, batch: ApplicationBatch, ctx: DecisionContext) -> ApplicationBatch:
         """Fill the sources' fields for the pending rows; charge ``data_cost``."""
@@ -96,4 +107,5 @@ class DataSourceStage(Stage):
             batch.charge("data_cost", len(rows) * source.cost_cents)
             latency = max(latency, source.latency_minutes)
         batch["decision_minutes"] += pending * np.float32(latency)
+        batch["data_queried"] |= pending * self._queried_bits
         return batch

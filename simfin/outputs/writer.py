@@ -18,13 +18,15 @@ from pathlib import Path
 import numpy as np
 
 from simfin.config import dump_config
+from simfin.outputs.application_table import named_applications
 from simfin.outputs.figures import write_figures
 from simfin.outputs.loan_table import named_loans
 from simfin.outputs.report import render_report
 from simfin.runner import RunResult
 
 # What a run writes (besides figures/*.png); tests and users can rely on these names.
-OUTPUT_FILES = ("steps.parquet", "loans.parquet", "summary.json", "config.yaml", "report.md")
+OUTPUT_FILES = ("steps.parquet", "loans.parquet", "summary.json", "config.yaml", "report.md",
+                "applications.parquet")  # applications: when run.record_applications
 OUTPUT_DIRS = ("figures",)
 
 
@@ -99,6 +101,12 @@ def write_run(result: RunResult, out: Path, force: bool = False) -> Path:
         steps.to_parquet(staging / "steps.parquet", index=False)
         named_loans(result.loans, result.config).to_parquet(staging / "loans.parquet",
                                                             index=False)
+        if result.applications is not None:
+            lenders = result.model.lenders
+            named_applications(result.applications, result.config,
+                               [lender.reason_codes for lender in lenders],
+                               [lender.flag_reasons for lender in lenders]
+                               ).to_parquet(staging / "applications.parquet", index=False)
         write_json(staging / "summary.json", result.summary)
         (staging / "config.yaml").write_text(dump_config(result.config), encoding="utf-8")
         figures = write_figures(result, staging / "figures")

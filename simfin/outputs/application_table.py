@@ -1,0 +1,89 @@
+"""``applications.parquet`` with names: one row per application, coded columns as
+categoricals (like ``loans.parquet``), data sources and rules as readable columns.
+
+A lender's ``reason`` indexes its own reason-code table and its ``flags`` bits its own
+flag-rule table; both become market-wide names here. Names are looked up per distinct
+code (a handful), never per row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from simfin.config import MarketConfig
+from simfin.lending.batch import APPROVED, DECLINED, LOST, PENDING, REFERRED
+from simfin.lending.data_sources import QUERYABLE_SOURCES
+from simfin.outputs.loan_table import UNGRADED, category_names
+
+DECISION_NAMES = {PENDING: "pending", APPROVED: "approved", DECLINED: "declined",
+                  REFERRED: "referred", LOST: "lost"}
+NO_RULE = ""  # rules_hit of an application no flag rule hit
+
+
+def _categorical(codes: np.ndarray, names: list[str]) -> pd.Categorical:
+    """Codes (-1 = missing) as a categorical of ``names``."""
+    return pd.Categorical.from_codes(codes.astype(np.int64), categories=names)
+
+
+def _reasons(apps: pd.DataFrame, reason_codes: list[list[str]]) -> pd.Categorical:
+    """The lender-local ``reason`` codes as market-wide names (missing: no reason)."""
+    names = list(dict.fromkeys(code for table in reason_codes for code in table))
+    lookup = np.full((len(reason_codes), max(map(len, reason_codes), default=0) + 1), -1)
+    for i, table in enumerate(reason_codes):
+        lookup[i, :len(table)] = [names.index(code) for code in table]
+    # Column -1 of the lookup stays -1: NO_REASON reads as missing.
+    return _categorical(lookup[apps["lender"].to_numpy(), apps["reason"].to_numpy()], names)
+
+
+def _rules_hit(apps: pd.DataFrame, flag_reasons: list[list[str]]) -> pd.Categorical:
+    """The flag rules an application hit, as ``"THIN|YOUNG"`` (``""`` when none)."""
+    pairs = np.stack([apps["lender"].to_numpy().astype(np.int64),
+                      apps["flags"].to_numpy()], axis=1)
+    distinct, codes = np.unique(pairs, axis=0, return_inverse=True)
+    labels = []
+    for lender, bits in distinct:
+        table = flag_reasons[lender]
+        labels.append("|".join(table[b] for b in range(len(table)) if bits >> b & 1)
+                      or NO_RULE)
+    names = list(dict.fromkeys(labels))
+    code_of = np.array([names.index(label) for label in labels], dtype=np.int64)
+    return _categorical(code_of[codes.reshape(-1)], names)
+
+
+def named_applications(apps: pd.DataFrame, config: MarketConfig,
+                       reason_codes: list[list[str]], flag_reasons: list[list[str]]
+                       ) -> pd.DataFrame:
+    """A copy of the application log with names.
+
+    Args:
+        apps: ``ApplicationLog.frame`` of the run.
+        config: The run's config (names of lenders, scenarios, channels...).
+        reason_codes: Each lender's reason-code table.
+        flag_reasons: Each lender's flag-bit table (bit ``i`` = rule ``flag_reasons[i]``).
+
+    Returns:
+        The table with categorical ``lender``, ``product``, ``scenario``, ``channel``,
+        ``cohort``, ``region``, ``grade``, ``decision``, ``reason``, ``rules_hit`` and
+        ``status`` (missing without a loan), and a boolean ``queried_<source>`` per data
+        source instead of the ``data_queried`` bits.
+    """
+    out = apps.copy()
+    if out.empty:
+        return out
+    for column, names in category_names(config).items():
+        if column == "status":
+            codes = out[column].to_numpy(dtype=np.int64, na_value=-1)
+        else:
+            codes = out[column].to_numpy().astype(np.int64)
+        if column == "grade":
+            names, codes = [UNGRADED, *names], codes + 1
+        out[column] = _categorical(codes, names)
+    out["decision"] = _categorical(out["decision"].to_numpy(),
+                                   [DECISION_NAMES[k] for k in sorted(DECISION_NAMES)])
+    out["reason"] = _reasons(apps, reason_codes)
+    out["rules_hit"] = _rules_hit(apps, flag_reasons)
+    bits = out.pop("data_queried").to_numpy()
+    for i, source in enumerate(QUERYABLE_SOURCES):
+        out[f"queried_{source}"] = (bits >> i & 1).astype(bool)
+    return out
