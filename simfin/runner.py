@@ -21,6 +21,7 @@ from simfin.metrics import (
 )
 from simfin.model import MarketModel
 from simfin.outputs.health import run_health
+from simfin.score_performance import discrimination, frontier
 
 Progress = Callable[[int, int], None]  # (days done, days in all)
 
@@ -93,6 +94,23 @@ def add_breakdowns(summary: dict, model: MarketModel, loans: pd.DataFrame) -> No
     market["by_region"] = region_mix(loans, list(REGIONS))
 
 
+def add_score_performance(summary: dict, model: MarketModel, loans: pd.DataFrame,
+                          applications: pd.DataFrame | None) -> None:
+    """Per lender: the model's AUC, KS and Brier on its own book (``discrimination``) and
+    the approval/default frontier (``frontier``); see :mod:`simfin.score_performance`.
+    """
+    run_cfg = model.config.run
+    horizon = model.day  # days run
+    for lender in model.lenders:
+        has_model = lender.config.risk.model.kind != "none"
+        out = summary["lenders"][lender.name]
+        out["discrimination"] = discrimination(loans, lender.index, run_cfg.default_dpd,
+                                               horizon, has_model,
+                                               lender.model_since_day is not None)
+        out["frontier"] = frontier(applications, loans, lender.index, run_cfg.default_dpd,
+                                   horizon, has_model, lender.model_since_day)
+
+
 def run(config: MarketConfig | str | Path | dict | None = None, steps: int | None = None,
         seed: int | None = None, overrides: list[str] | dict[str, Any] | None = None,
         progress: Progress | None = None) -> RunResult:
@@ -124,5 +142,6 @@ def run(config: MarketConfig | str | Path | dict | None = None, steps: int | Non
     if model.applications is not None:
         pop = model.population
         applications = model.applications.frame(model.book, pop.cohort, pop.region)
+    add_score_performance(summary, model, loans, applications)
     summary["warnings"] = run_health(resolved, summary, loans)
     return RunResult(resolved, steps_frame, loans, summary, model, applications)

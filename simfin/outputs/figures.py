@@ -22,7 +22,12 @@ from simfin.outputs.figure_style import (
     percent_axis,
     yuan_axis,
 )
-from simfin.outputs.figures_book import plot_cac_default, plot_vintages, plot_waterfall
+from simfin.outputs.figures_book import (
+    plot_cac_default,
+    plot_frontier,
+    plot_vintages,
+    plot_waterfall,
+)
 
 ROLLING_DAYS = 7  # daily counts are shown as this many days' mean
 
@@ -115,6 +120,7 @@ def _registry() -> dict[str, tuple[Callable[[RunView, Figure], None], tuple[floa
         "vintages.png": (plot_vintages, tall),
         "waterfall.png": (plot_waterfall, tall),
         "cac_default.png": (plot_cac_default, FIGSIZE),
+        "frontier.png": (plot_frontier, FIGSIZE),
     }
 
 

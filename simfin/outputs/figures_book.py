@@ -142,3 +142,37 @@ def plot_cac_default(view: RunView, fig: Figure) -> None:
     ax.grid(alpha=0.3)
     if ax.collections:
         ax.legend(fontsize=8, markerscale=0.6)
+
+
+def plot_frontier(view: RunView, fig: Figure) -> None:
+    """Per lender with a model: approval rate against default rate as its approval
+    threshold is made stricter, up to the threshold it used (the marked operating point).
+    """
+    ax = fig.add_subplot()
+    fronts = [ind.get("frontier") or {} for ind in view.summary["lenders"].values()]
+    default_dpd = next((f["default_dpd"] for f in fronts if "default_dpd" in f), 90)
+    notes = []
+    for name, colour in view.colours.items():
+        front = view.summary["lenders"][name].get("frontier") or {}
+        points = [p for p in front.get("points") or [] if p["default_rate"] is not None]
+        if not points:
+            notes.append(f"{name}: {front.get('reason') or 'no frontier'}")
+            continue
+        x = [p["approval_rate"] for p in points]
+        y = [p["default_rate"] for p in points]
+        ax.plot(x, y, color=colour, marker=".", label=name)
+        ax.scatter(x[-1:], y[-1:], color=colour, s=90, marker="o", edgecolor="black",
+                   zorder=3, label=f"{name}: threshold used ({points[-1]['threshold']:.1%})")
+    ax.set_xlim(left=0)
+    ax.set_ylim(bottom=0)
+    percent_axis(ax, "x")
+    percent_axis(ax, decimals=1)
+    ax.set(title="Approval/default frontier: stricter model thresholds",
+           xlabel="approval rate (approved / decided applications, model period)",
+           ylabel=f"default rate (seasoned loans reaching {default_dpd}+ DPD)")
+    ax.grid(alpha=0.3)
+    if notes:
+        ax.text(0.01, 0.99, "\n".join(notes), transform=ax.transAxes, fontsize=7,
+                va="top", ha="left", color="#555555")
+    if ax.lines:
+        ax.legend(fontsize=7, loc="lower right")

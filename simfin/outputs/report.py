@@ -37,6 +37,23 @@ def _breakdowns(summary: dict) -> list[str]:
     return parts
 
 
+def discrimination_markdown(summary: dict) -> str:
+    """Per lender: AUC, KS and Brier of its model's PD on its own seasoned loans."""
+    rows = ["| lender | AUC | KS | Brier | scored seasoned loans | 30+ DPD | note |",
+            "|---|---:|---:|---:|---:|---:|---|"]
+    for name, ind in summary["lenders"].items():
+        d = ind.get("discrimination")
+        if d is None:
+            continue
+
+        def num(key: str, d: dict = d) -> str:
+            return "n/a" if d[key] is None else f"{d[key]:.3f}"
+
+        rows.append(f"| {name} | {num('auc')} | {num('ks')} | {num('brier')} | "
+                    f"{d['loans']:,} | {d['bad_loans']:,} | {d['reason'] or ''} |")
+    return "\n".join(rows)
+
+
 def render_report(config: MarketConfig, summary: dict, figures: list[str]) -> str:
     """The whole report as Markdown; ``figures`` are paths relative to the report."""
     run = config.run
@@ -69,6 +86,13 @@ def render_report(config: MarketConfig, summary: dict, figures: list[str]) -> st
         "",
         *_breakdowns(summary),
     ]
+    parts += ["## Model discrimination", "",
+              "How well each lender's model score (PD at decision) separated the loans that "
+              "went 30+ days past due from the others, on its own seasoned loans: AUC (0.5 = "
+              "no better than chance), KS (largest gap between the score distributions of "
+              "bad and good loans) and Brier score (mean squared error of the PD). The "
+              "approval/default frontier figure shows what stricter thresholds would have "
+              "given.", "", discrimination_markdown(summary), ""]
     vintages = vintage_markdown(summary["market"])
     if vintages:
         parts += ["## Vintages (market)", "",

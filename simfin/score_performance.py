@@ -1,0 +1,132 @@
+"""How well each lender's model score separated good loans from bad, on its own book.
+
+Two views of the PD a lender's model gave at decision:
+
+- **discrimination**: AUC, KS and Brier score of the PD against the realised outcome of
+  the lender's booked, seasoned loans (scikit-learn's ``roc_auc_score``, ``roc_curve`` and
+  ``brier_score_loss``). The outcome is the model's own target, 30+ days past due
+  (``ever_30dpd``), so that the Brier score measures the PD as a probability.
+- **the approval/default frontier**: as the approval threshold is lowered from the one the
+  lender used, the approval rate (approved applications scored at or under the threshold /
+  decided applications while the model decided) against the default rate (share of the
+  seasoned booked loans scored at or under it that reached ``run.default_dpd``). Only
+  stricter thresholds can be read: declined applicants have no outcome (selection bias).
+
+Both use only the lender's champion strategy, and only loans with a PD (decided while its
+model was in use). Each gives ``None`` values and a ``reason`` when it cannot be measured.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from simfin.lending.batch import APPROVED, DECLINED, REFERRED
+
+# Fewest seasoned, scored loans, and fewest of each outcome, for a measure to be reported.
+MIN_SCORED_LOANS = 50
+MIN_EACH_OUTCOME = 5
+FRONTIER_POINTS = 20  # thresholds: quantiles of the booked loans' PDs
+
+
+def _seasoned(loans: pd.DataFrame, default_dpd: int, horizon_days: int) -> pd.Series:
+    """Loans whose first instalment fell due ``default_dpd``+ days before the end."""
+    return (loans["origination_day"] + loans["period_days"] + default_dpd) <= horizon_days
+
+
+def scored_book(loans: pd.DataFrame, lender: int, default_dpd: int, horizon_days: int
+                ) -> pd.DataFrame:
+    """The lender's champion loans that are seasoned and carry a PD from its model."""
+    mine = ((loans["lender"] == lender) & ~loans["challenger"] & loans["pd"].notna()
+            & _seasoned(loans, default_dpd, horizon_days))
+    return loans[mine]
+
+
+def _why_not(book: pd.DataFrame, outcome: str, has_model: bool, model_live: bool
+             ) -> str | None:
+    """Why a measure cannot be reported on ``book`` (None when it can)."""
+    if not has_model:
+        return "rules only: the lender has no model score"
+    if not model_live:
+        return "the model never decided (it stayed in cold start to the end)"
+    bads = int(book[outcome].sum())
+    if len(book) < MIN_SCORED_LOANS or min(bads, len(book) - bads) < MIN_EACH_OUTCOME:
+        return (f"too few outcomes: {len(book)} seasoned scored loans, {bads} bad; at least "
+                f"{MIN_SCORED_LOANS} loans and {MIN_EACH_OUTCOME} of each outcome needed")
+    return None
+
+
+def discrimination(loans: pd.DataFrame, lender: int, default_dpd: int, horizon_days: int,
+                   has_model: bool, model_live: bool) -> dict:
+    """AUC, KS and Brier score of one lender's PD against 30+ DPD on its seasoned loans.
+
+    Args:
+        loans: The run's loan table (coded, as ``RunResult.loans``).
+        lender: The lender's index.
+        default_dpd: ``run.default_dpd`` (which loans are seasoned).
+        horizon_days: Days the run lasted.
+        has_model: Whether the lender's strategy has a model at all.
+        model_live: Whether the model ever decided.
+
+    Returns:
+        ``auc``, ``ks``, ``brier`` (None when not measurable), ``loans`` and ``bad_loans``
+        (the seasoned scored loans and how many went 30+ DPD), ``outcome`` and ``reason``
+        (None when measured).
+    """
+    book = scored_book(loans, lender, default_dpd, horizon_days)
+    bad = book["ever_30dpd"].to_numpy(dtype=bool)
+    out = {"auc": None, "ks": None, "brier": None, "loans": int(len(book)),
+           "bad_loans": int(bad.sum()), "outcome": "ever_30dpd",
+           "reason": _why_not(book, "ever_30dpd", has_model, model_live)}
+    if out["reason"] is not None:
+        return out
+    from sklearn.metrics import brier_score_loss, roc_auc_score, roc_curve
+
+    pd_ = book["pd"].to_numpy(dtype=np.float64)
+    fpr, tpr, _ = roc_curve(bad, pd_)
+    out.update(auc=float(roc_auc_score(bad, pd_)), ks=float(np.max(tpr - fpr)),
+               brier=float(brier_score_loss(bad, pd_)))
+    return out
+
+
+def frontier(applications: pd.DataFrame | None, loans: pd.DataFrame, lender: int,
+             default_dpd: int, horizon_days: int, has_model: bool,
+             model_since_day: int | None) -> dict:
+    """Approval rate against default rate as the lender's threshold is made stricter.
+
+    Args:
+        applications: The run's application log (coded), or None when not recorded.
+        loans: The run's loan table (coded).
+        lender: The lender's index.
+        default_dpd: ``run.default_dpd``.
+        horizon_days: Days the run lasted.
+        has_model: Whether the lender's strategy has a model at all.
+        model_since_day: The first day the model decided, or None.
+
+    Returns:
+        ``points``: a list of ``{"threshold", "approval_rate", "default_rate", "loans"}``
+        from the strictest threshold to the one the lender used (the last point), or None;
+        ``default_dpd`` (what counts as a default) and ``reason`` (None when drawn).
+    """
+    book = scored_book(loans, lender, default_dpd, horizon_days)
+    reason = _why_not(book, "defaulted", has_model, model_since_day is not None)
+    if reason is None and applications is None:
+        reason = "applications were not recorded (run.record_applications is off)"
+    if reason is not None:
+        return {"points": None, "default_dpd": default_dpd, "reason": reason}
+    apps = applications[(applications["lender"] == lender) & ~applications["challenger"]
+                        & (applications["day"] >= model_since_day)]
+    decided = apps["decision"].isin([APPROVED, DECLINED, REFERRED]).to_numpy()
+    approved_pd = np.sort(apps.loc[apps["decision"] == APPROVED, "pd"].dropna().to_numpy())
+    order = np.argsort(book["pd"].to_numpy(), kind="stable")
+    book_pd = book["pd"].to_numpy()[order]
+    defaulted = np.cumsum(book["defaulted"].to_numpy(dtype=np.int64)[order])
+    thresholds = np.unique(np.quantile(book_pd, np.linspace(0, 1, FRONTIER_POINTS + 1)[1:],
+                                       method="inverted_cdf"))
+    thresholds[-1] = max(thresholds[-1], approved_pd[-1] if len(approved_pd) else 0.0)
+    n_loans = np.searchsorted(book_pd, thresholds, side="right")
+    n_approved = np.searchsorted(approved_pd, thresholds, side="right")
+    points = [{"threshold": float(t), "approval_rate": float(a / max(decided.sum(), 1)),
+               "default_rate": float(defaulted[k - 1] / k) if k else None, "loans": int(k)}
+              for t, a, k in zip(thresholds, n_approved, n_loans, strict=True)]
+    return {"points": points, "default_dpd": default_dpd, "reason": None}
