@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import model_validator
+from typing import Annotated
+
+from pydantic import AfterValidator, model_validator
 
 from simfin.config.base import Section, param
 from simfin.config.data import DataConfig
 from simfin.config.lenders import BASIC_RULES, LenderConfig, ProductConfig, RiskConfig
 from simfin.config.market import ChannelConfig, ScenarioConfig
 from simfin.config.operations import PaymentsConfig, ServiceChannelsConfig
+from simfin.config.plugins import import_plugin
 from simfin.config.policy import PolicyConfig, RunConfig
 from simfin.config.population import PopulationConfig
 
@@ -44,6 +47,11 @@ DEFAULT_LENDERS = [
 class MarketConfig(Section):
     """A whole market: population, scenarios, channels, lenders, policy and run settings."""
 
+    # First field: the plug-ins are imported before the sections that may name what they
+    # register (pydantic validates fields in order).
+    plugins: list[Annotated[str, AfterValidator(import_plugin)]] = param(
+        [], "Importable modules (dotted names) imported before the rest of the config is "
+        "checked, so that they can register scorers, pricing policies and stages.")
     run: RunConfig = param(RunConfig(), "Run length, seed and credit-event thresholds.")
     population: PopulationConfig = param(PopulationConfig(), "The consumers.")
     scenarios: list[ScenarioConfig] = param(DEFAULT_SCENARIOS, "Merchant scenarios.",
