@@ -61,6 +61,8 @@ class MarketModel(mesa.Model):
         ledger: Every movement of money.
         lenders, scenarios, channels: The agents, in config order.
         recorder: The daily indicators (``recorder.steps_frame()``).
+        applications: The record of every application (``simfin.application_log``), or
+            None when ``run.record_applications`` is off.
         datacollector: Mesa ``DataCollector`` with market-level reporters.
     """
 
