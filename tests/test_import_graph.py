@@ -13,8 +13,8 @@ dependency) and checks the contracts of the README's Layout section:
 - the product imports nothing from the bench wing, except the CLI's ``bench`` command (the
   one door into the wing);
 - scikit-learn is imported only by the scoring modules (scoring, the linear folding, the
-  imputer), so ``import simfin.config`` does not load it (``tests/test_lazy_imports.py``
-  checks that in a fresh interpreter).
+  imputer, and the measures of a model's score), so ``import simfin.config`` does not
+  load it (``tests/test_lazy_imports.py`` checks that in a fresh interpreter).
 """
 
 from __future__ import annotations
@@ -110,5 +110,7 @@ def test_the_product_never_imports_the_bench_wing():
 
 def test_scikit_learn_is_imported_only_by_the_scoring_modules():
     users = sorted(m for m in MODULES if "sklearn" in imports_of(m)["external"])
+    # score_performance: scikit-learn's metrics, imported only when a model's score is
+    # measured (a model was fitted, so scikit-learn is loaded already).
     assert users == ["simfin.lending.imputation", "simfin.lending.linear",
-                     "simfin.lending.scoring"]
+                     "simfin.lending.scoring", "simfin.score_performance"]
