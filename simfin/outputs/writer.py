@@ -204,6 +204,10 @@ def commit(staging: Path, out: Path, force: bool = False) -> None:
                 raise OutputExistsError(f"{place}: is in the way of simfin's output "
                                         f"{target.relative_to(out)}")
     (out / MANIFEST).unlink(missing_ok=True)  # from here on the folder is not complete
+    for name in OUTPUT_FILES:  # simfin's files this run did not write (applications.parquet
+        stale = out / name     # when run.record_applications is now off) would be stale
+        if name != MANIFEST and stale.is_file() and not (staging / name).exists():
+            stale.unlink()
     for path, target in moves:
         target.parent.mkdir(parents=True, exist_ok=True)
         path.replace(target)

@@ -136,3 +136,13 @@ def test_recording_can_be_switched_off(make_config, tmp_path):
     # Recording observes the run; it changes nothing in it.
     pd.testing.assert_frame_equal(on.steps, off.steps)
     pd.testing.assert_frame_equal(on.loans, off.loans)
+
+
+def test_force_without_recording_removes_the_old_record(make_config, tmp_path):
+    out = tmp_path / "run"
+    write_run(simfin.run(make_config(**{"run.steps": 10})), out)
+    assert (out / "applications.parquet").exists()
+    write_run(simfin.run(make_config(**{"run.steps": 10, "run.record_applications": False})),
+              out, force=True)
+    assert not (out / "applications.parquet").exists()  # not a stale record of another run
+    assert (out / "loans.parquet").exists()
