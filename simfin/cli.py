@@ -7,12 +7,20 @@ and exit with code 2; nothing is written. Internal errors exit with code 1.
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from simfin.config import ConfigError
@@ -82,40 +90,61 @@ def print_summary(summary: dict) -> None:
     Console().print(table)
 
 
+class ExecutorName(StrEnum):
+    """Executors of ``simfin experiment`` (simfin.experiments.executors)."""
+
+    local = "local"
+    processes = "processes"
+    dask = "dask"
+
+
 @app.command("experiment")
 def experiment_command(
     file: Annotated[Path, typer.Argument(help="Experiment definition (YAML).")],
-    executor: Annotated[str, typer.Option(help="Where runs execute: local or processes.")
-                        ] = "local",
-    workers: Annotated[int, typer.Option(help="Worker processes (processes executor).",
-                                         min=1)] = 2,
+    executor: Annotated[ExecutorName, typer.Option(help="Where runs execute.")
+                        ] = ExecutorName.local,
+    workers: Annotated[int, typer.Option(help="Worker processes (processes; dask with no "
+                                         "--address).", min=1)] = 2,
+    address: Annotated[str | None, typer.Option(
+        help="Dask scheduler, e.g. tcp://host:8786 (default: a new LocalCluster).")] = None,
     out: Annotated[Path | None, typer.Option(
-        help="Output folder (default: a new folder under runs/).")] = None,
+        help="Experiment folder (default: a new folder under runs/). Re-running on the same "
+             "folder runs only the missing runs.")] = None,
     force: Annotated[bool, typer.Option(help="Write into a non-empty --out folder.")] = False,
 ) -> None:
-    """Run every scenario of an experiment with every seed and compare them."""
-    from simfin.experiments import EXECUTORS, load_experiment, run_experiment
-    from simfin.experiments.runner import comparison_markdown
+    """Run an experiment's scenarios, design points and seeds; compare them; resumable."""
+    from simfin.experiments import load_experiment, run_experiment
+    from simfin.experiments.store import ExperimentFolder
     from simfin.outputs.experiments import write_experiment
 
     try:
         experiment, config_path = load_experiment(file)
-        EXECUTORS.get(executor)
-        target = out or default_out_dir(experiment.name, experiment.seeds[0])
-        check_out_dir(target, force)
-    except (ConfigError, OutputExistsError, ValueError) as exc:
+        if address is not None and executor != "dask":
+            raise ConfigError("--address: only with --executor dask")
+        target = out or default_out_dir(experiment.name, experiment.seed)
+        if not ExperimentFolder(target).is_experiment():
+            check_out_dir(target, force)
+        columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task(experiment.name, total=None)
+            result = run_experiment(
+                experiment, config_path, target, executor.value, workers, address,
+                progress=lambda done, total: bar.update(task, completed=done, total=total))
+    except (ConfigError, OutputExistsError) as exc:
         fail(str(exc))
         return
-    total = len(experiment.scenarios) * len(experiment.seeds)
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(),
-               TextColumn("run {task.completed}/{task.total}"), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(experiment.name, total=total)
-        results = run_experiment(experiment, config_path, executor, workers,
-                                 progress=lambda done, _: bar.update(task, completed=done))
-    write_experiment(results, experiment, target, force=force)
-    typer.echo(comparison_markdown(results, experiment.outcomes))
-    typer.echo(f"outputs written to {target}")
+    except ImportError as exc:
+        fail(f"--executor {executor}: {exc} (pip install -e '.[experiments]')")
+        return
+    typer.echo(write_experiment(result, experiment, target))
+    typer.echo(f"outputs written to {target} ({result.ran} runs now, "
+               f"{len(result.plan.tasks) - result.ran} already done)")
+    if result.failures:
+        typer.echo(f"error: {len(result.failures)} of {len(result.plan.tasks)} runs failed "
+                   f"(see {target / 'failures'}); re-run the same command to retry them",
+                   err=True)
+        raise typer.Exit(1)
 
 
 @app.command("bench")
