@@ -114,6 +114,7 @@ def experiment_command(
 ) -> None:
     """Run an experiment's scenarios, design points and seeds; compare them; resumable."""
     from simfin.experiments import load_experiment, run_experiment
+    from simfin.experiments.plan import fingerprint
     from simfin.experiments.store import ExperimentFolder
     from simfin.outputs.experiments import write_experiment
 
@@ -122,7 +123,9 @@ def experiment_command(
         if address is not None and executor != "dask":
             raise ConfigError("--address: only with --executor dask")
         target = out or default_out_dir(experiment.name, experiment.seed)
-        if not ExperimentFolder(target).is_experiment():
+        if ExperimentFolder(target).is_experiment():
+            ExperimentFolder(target).check(fingerprint(experiment, config_path))
+        else:
             check_out_dir(target, force)
         columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())

@@ -47,12 +47,7 @@ class ExperimentFolder:
         """
         manifest = self.root / MANIFEST
         if manifest.is_file():
-            old = json.loads(manifest.read_text(encoding="utf-8"))
-            if old.get("fingerprint") != fingerprint:
-                raise ConfigError(f"{self.root}: holds runs of a different experiment file "
-                                  f"or config ({old.get('name')}, fingerprint "
-                                  f"{old.get('fingerprint')}, now {fingerprint}); use a new "
-                                  "--out folder")
+            self.check(fingerprint)
             return
         self.parts.mkdir(parents=True, exist_ok=True)
         runs = [{"run": t.key, "scenario": t.scenario, "point": t.point,
@@ -60,6 +55,19 @@ class ExperimentFolder:
                 for t in plan.tasks]
         _atomic_write(manifest, json.dumps({"name": name, "fingerprint": fingerprint,
                                             "runs": runs}, indent=1, default=str).encode())
+
+    def check(self, fingerprint: str) -> None:
+        """Refuse to resume a folder made from another experiment file or config.
+
+        Raises:
+            ConfigError: The manifest's fingerprint differs.
+        """
+        old = json.loads((self.root / MANIFEST).read_text(encoding="utf-8"))
+        if old.get("fingerprint") != fingerprint:
+            raise ConfigError(f"{self.root}: holds runs of a different experiment file or "
+                              f"config ({old.get('name')}, fingerprint "
+                              f"{old.get('fingerprint')}, now {fingerprint}); use a new "
+                              "--out folder")
 
     def finished(self) -> set[str]:
         """Keys of the runs whose part is on disk."""

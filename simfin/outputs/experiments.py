@@ -75,7 +75,7 @@ def write_experiment(result: ExperimentResult, experiment: ExperimentConfig, out
                                    result.plan.analysis_seed)
             table.to_csv(staging / "comparison.csv", index=False)
             lines += ["## Scenarios", "", comparison_markdown(table, outcomes, baseline)]
-            if len(experiment.scenarios) > 1:
+            if "diff" in table and table["diff"].notna().any():
                 for lender in dict.fromkeys(table["lender"]):
                     _save(forest(table, outcomes, baseline, lender),
                           figures / f"forest_{lender}.png")
