@@ -95,12 +95,14 @@ def scenario_table(results: pd.DataFrame, outcomes: list[str], baseline: str,
 
 
 def fmt(value: float) -> str:
-    """A number for a report: 4 significant decimals below 1, thousands separators above."""
+    """A number for a report: 4 decimals below 1, 2 below 100, then whole numbers with separators."""
     if value is None or not np.isfinite(value):
         return "n/a"
     if value == 0:
         return "0"
-    return f"{value:,.4f}" if abs(value) < 10 else f"{value:,.0f}"
+    if abs(value) < 1:
+        return f"{value:,.4f}"
+    return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
 
 
 def cell(mean: float, low: float, high: float) -> str:
