@@ -95,7 +95,7 @@ def scenario_table(results: pd.DataFrame, outcomes: list[str], baseline: str,
 
 
 def fmt(value: float) -> str:
-    """A number for a report: 4 decimals below 1, 2 below 100, then whole numbers with separators."""
+    """A number for a report: 4 decimals below 1, 2 below 100, then whole numbers."""
     if value is None or not np.isfinite(value):
         return "n/a"
     if value == 0:
