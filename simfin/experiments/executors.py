@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -100,9 +101,10 @@ def dask(tasks: list[RunTask], workers: int = 2, address: str | None = None
         client = Client(cluster)
     else:
         client = Client(address)
+    batch = uuid.uuid4().hex[:12]  # keys unique on a shared, long-lived scheduler
     try:
         futures = [client.submit(evaluate, task, pure=False, retries=MAX_ATTEMPTS - 1,
-                                 key=f"simfin-run-{task.key}-{id(tasks)}")
+                                 key=f"simfin-run-{task.key}-{batch}")
                    for task in tasks]
         for future in as_completed(futures):
             try:

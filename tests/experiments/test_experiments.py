@@ -2,10 +2,12 @@
 
 import re
 import subprocess
+import time
 
 import duckdb
 import numpy as np
 import pandas as pd
+import psutil
 import pytest
 
 from simfin.config import ConfigError
@@ -14,13 +16,26 @@ from simfin.experiments import load_experiment, plan, run_experiment
 from .files import BASELINE, SIMFIN, TINY, write
 
 
+def children() -> set[int]:
+    return {p.pid for p in psutil.Process().children(recursive=True)}
+
+
 @pytest.fixture(scope="module")
 def by_executor(tmp_path_factory):
     """The tiny experiment on each executor (dask: a real LocalCluster of 2 processes)."""
     tmp = tmp_path_factory.mktemp("executors")
     experiment, config = load_experiment(write(tmp, TINY))
-    return {name: run_experiment(experiment, config, tmp / name, name, workers=2)
-            for name in ("local", "processes", "dask")}
+    runs = {name: run_experiment(experiment, config, tmp / name, name, workers=2)
+            for name in ("local", "processes")}
+    time.sleep(2)  # the process pool's workers exit
+    before, during = children(), []
+    runs["dask"] = run_experiment(experiment, config, tmp / "dask", "dask", workers=2,
+                                  progress=lambda done, total: during.append(children()))
+    deadline = time.monotonic() + 20
+    while children() - before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    runs["dask processes"] = (max(len(d - before) for d in during), children() - before)
+    return runs
 
 
 def test_every_scenario_runs_every_seed(by_executor):
@@ -41,12 +56,9 @@ def test_executors_give_bit_identical_results(by_executor, executor):
 
 
 def test_dask_cluster_is_shut_down(by_executor):
-    import psutil
-
-    # The LocalCluster's worker processes are gone once the experiment returns.
-    leftovers = [p for p in psutil.Process().children(recursive=True)
-                 if "distributed" in " ".join(p.cmdline())]
-    assert leftovers == []
+    started, leftovers = by_executor["dask processes"]
+    assert started >= 2  # the LocalCluster ran worker processes (2 workers, their nannies)
+    assert leftovers == set()  # and they are gone once the experiment returns
 
 
 def test_seeds_come_from_the_root_seed(tmp_path):

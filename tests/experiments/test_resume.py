@@ -139,6 +139,9 @@ def test_resuming_a_finished_experiment_runs_nothing(tmp_path, executor):
         "  broken: {}\n", "")))
     out = tmp_path / "out"
     first = run_experiment(experiment, config, out, executor)
-    again = run_experiment(experiment, config, out, executor)
+    calls = []
+    again = run_experiment(experiment, config, out, executor,
+                           progress=lambda done, total: calls.append((done, total)))
     assert first.ran == 4 and again.ran == 0
+    assert calls == [(4, 4)]  # the progress bar starts at the runs already done
     pd.testing.assert_frame_equal(first.results, again.results)
