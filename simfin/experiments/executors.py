@@ -70,7 +70,8 @@ def processes(tasks: list[RunTask], workers: int = 2, address: str | None = None
             if broken:
                 # Runs that finished before the pool broke are kept; the rest go again.
                 for future in waiting:
-                    if future.done() and future.exception() is None:
+                    if future.done() and not future.cancelled() \
+                            and future.exception() is None:
                         outcome = future.result()
                         del pending[outcome.task.index]
                         yield outcome
