@@ -68,8 +68,9 @@ class ExperimentConfig(Section):
     @field_validator("seeds")
     @classmethod
     def _distinct(cls, seeds: list[int] | None) -> list[int] | None:
-        if seeds is not None and (len(set(seeds)) != len(seeds) or any(s < 0 for s in seeds)):
-            raise ValueError("seeds must be distinct non-negative integers")
+        if seeds is not None and (len(set(seeds)) != len(seeds)
+                                  or any(not 0 <= s <= 10**9 for s in seeds)):
+            raise ValueError("seeds must be distinct integers from 0 to 1000000000")
         return seeds
 
     @field_validator("scenarios")

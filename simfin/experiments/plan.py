@@ -19,6 +19,9 @@ import pandas as pd
 from simfin.experiments.design import ExperimentConfig
 from simfin.experiments.sampling import design_points, unit_points
 
+SEED_LIMIT = 1_000_000_000
+"""Seeds are below the config's bound on ``run.seed``."""
+
 
 @dataclass(frozen=True)
 class RunTask:
@@ -60,10 +63,15 @@ def seeds_of(experiment: ExperimentConfig) -> tuple[list[int], int, int]:
     if experiment.seeds is not None:
         seeds = list(experiment.seeds)
     else:
-        seeds = [int(c.generate_state(1)[0]) for c in replicates_ss.spawn(experiment.replicates)]
+        seeds = [to_seed(c) for c in replicates_ss.spawn(experiment.replicates)]
     design_seed = experiment.design.seed if experiment.design and experiment.design.seed \
-        is not None else int(design_ss.generate_state(1)[0])
-    return seeds, design_seed, int(analysis_ss.generate_state(1)[0])
+        is not None else to_seed(design_ss)
+    return seeds, design_seed, to_seed(analysis_ss)
+
+
+def to_seed(sequence: np.random.SeedSequence) -> int:
+    """A run seed from a seed sequence, within the config's range of ``run.seed``."""
+    return int(sequence.generate_state(1)[0]) % SEED_LIMIT
 
 
 def plan(experiment: ExperimentConfig, config_path: Path) -> Plan:

@@ -56,6 +56,11 @@ def schedule(principal_cents: np.ndarray, apr: np.ndarray, term_days: np.ndarray
             np.ceil(annuity).astype(np.int64))
 
 
+def monthly_service(instalment_cents: np.ndarray, period_days: np.ndarray) -> np.ndarray:
+    """A loan's debt service per 30 days, for the borrower's budget."""
+    return (instalment_cents * 30 // np.maximum(period_days, 1)).astype(np.int64)
+
+
 class LoanBook:
     """Growable columnar storage of loans; rows are never reordered (row = loan id)."""
 
@@ -67,12 +72,6 @@ class LoanBook:
 
     def __len__(self) -> int:
         return self.n
-
-    def __getattr__(self, name: str) -> np.ndarray:
-        cols = self.__dict__.get("_cols")
-        if cols is not None and name in cols:
-            return cols[name][: self.n]
-        raise AttributeError(name)
 
     def column(self, name: str) -> np.ndarray:
         """A writable view of one column over the loans booked so far."""

@@ -64,7 +64,7 @@ def test_dask_cluster_is_shut_down(by_executor):
 def test_seeds_come_from_the_root_seed(tmp_path):
     experiment, config = load_experiment(write(tmp_path, TINY))
     seeds = [t.seed for t in plan(experiment, config).tasks if t.scenario == "cap_36"]
-    expected = [int(c.generate_state(1)[0])
+    expected = [int(c.generate_state(1)[0]) % 1_000_000_000
                 for c in np.random.SeedSequence(0).spawn(3)[0].spawn(2)]
     assert seeds == expected
     # scenarios share them (common random numbers)
@@ -129,7 +129,7 @@ def test_cli_writes_results_reports_and_figures_inside_its_folder(tmp_path):
 
 @pytest.mark.parametrize(("text", "message"), [
     ("scenarios: {'../evil': {}}\n", r"scenario name: '../evil' is not a safe name"),
-    ("name: ../evil\n", r"^name: string should match pattern"),
+    ("name: ../evil\n", r"^name: must be a safe name"),
     ("outcomes: [profit, 'a/b']\n", r"outcome: 'a/b' is not a safe name"),
     ("seeds: [1, 1]\n", "seeds"),
     ("baseline: nope\n", r"baseline: no scenario named 'nope'"),
