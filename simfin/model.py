@@ -1,13 +1,16 @@
-"""``MarketModel``: builds the market and tells the story of a day.
+"""``MarketModel``: builds the market and orders the day; the agents do the work.
 
 One step is one day:
 
 1. merchant scenarios create financing needs (purchases, cash needs);
 2. channels bring them to lenders as applications (acquisition costs are paid);
-3. each lender decides its day's applications as one batch and books the loans it approves
-   and the applicant takes up (disbursement);
+3. each lender learns from the outcomes it has observed, quotes offers on its batch
+   (``Lender.quote``), the applicants accept or decline their offers (today: each takes its
+   own offer up or not, by its price), and the lender originates the accepted ones
+   (``Lender.originate``: disburse, book, post);
 4. the loan book comes due: borrowers pay or miss; delinquent loans cure, default or are
-   written off; the cost of funding the book is paid;
+   written off; each lender reviews its credit lines, serves its borrowers and pays for
+   its funding;
 5. the day's indicators are recorded.
 """
 
@@ -29,14 +32,14 @@ from simfin.agents.consumer import (
     service_boost,
     take_up_probability,
 )
-from simfin.agents.lender import Lender
+from simfin.agents.lender import Lender, Quote
 from simfin.agents.population import Population
 from simfin.agents.records import application_batch, build_sources
 from simfin.agents.scenario import MerchantScenario
 from simfin.config import ConfigError, MarketConfig, load_config
-from simfin.lending.batch import APPROVED, ApplicationBatch
+from simfin.lending.batch import ApplicationBatch
 from simfin.lending.ledger import Ledger
-from simfin.lending.loan_book import LoanBook, schedule
+from simfin.lending.loan_book import LoanBook, monthly_service
 from simfin.lending.product import PRODUCT_KINDS, REVOLVING
 from simfin.lending.servicing import Servicer
 from simfin.levers import apply_levers
@@ -95,10 +98,10 @@ class MarketModel(mesa.Model):
         self.scenarios = [MerchantScenario(self, s, i) for i, s in enumerate(config.scenarios)]
         self.channels = [Channel(self, c, i) for i, c in enumerate(config.channels)]
         self.sources = build_sources(config, self.population, lambda: self.day, self.rng)
-        self.lenders = [Lender(self, config, i, self.sources)
-                        for i in range(len(config.lenders))]
         self.book = LoanBook()
-        self.ledger = Ledger(len(self.lenders), [lc.capital_cents for lc in config.lenders])
+        self.ledger = Ledger(len(config.lenders), [lc.capital_cents for lc in config.lenders])
+        self.lenders = [Lender(self, config, i, self.sources, self.population, self.book,
+                               self.ledger) for i in range(len(config.lenders))]
         late_fees = np.zeros((len(self.lenders), len(PRODUCT_KINDS)), dtype=np.int64)
         for i, lc in enumerate(config.lenders):
             for p in lc.products:
@@ -136,12 +139,17 @@ class MarketModel(mesa.Model):
         needs = self.arise_needs()
         applications = self.bring_applications(needs)
         for lender in self.lenders:
-            lender.retrain(self.day, self.book)
-            self.decide_and_book(lender, applications)
+            lender.learn(self.day)
+        for lender in self.lenders:
+            quote = lender.quote(self.applications_to(lender, applications), self.day)
+            booked = lender.originate(quote, self.take_up(quote))
+            self.recorder.count_decisions(lender.index, quote.batch, booked)
         self.service_loans()
-        self.review_credit_lines()
+        for lender in self.lenders:
+            lender.review_lines(self.day)
         self.serve_customers()
-        self.pay_funding_costs()
+        for lender in self.lenders:
+            lender.fund()
         self.recorder.end_day()
         self.datacollector.collect(self)
         self.day += 1
@@ -169,8 +177,11 @@ class MarketModel(mesa.Model):
         self.recorder.count_needs(apps, completed)
         return {k: v[completed] for k, v in apps.items()}
 
-    def decide_and_book(self, lender: Lender, applications: dict[str, np.ndarray]) -> None:
-        """One lender decides its batch, pays for it, and books what is taken up."""
+    def applications_to(self, lender: Lender, applications: dict[str, np.ndarray]
+                        ) -> ApplicationBatch:
+        """The lender's applications of the day, with what it can observe of each applicant;
+        channels are paid for the applicants new to the lender.
+        """
         mine = applications["lender"] == lender.index
         apps = {k: v[mine] for k, v in applications.items()}
         used = (self.book.outstanding_of(apps["consumer"], lender.index, REVOLVING)
@@ -182,49 +193,13 @@ class MarketModel(mesa.Model):
         acquisition = np.where(new, self._cost_per_app[batch["channel"]], 0)
         self.ledger.post(lender.index, "acquisition_cost", int(acquisition.sum()))
         self.recorder.count_acquisition(lender.index, batch["channel"], acquisition)
-        batch = lender.decide(batch, self.day)
-        approved = np.flatnonzero(batch["decision"] == APPROVED)
-        taken = approved[self.rng.random(len(approved)) < take_up_probability(
-            batch["all_in_apr"][approved])]
-        booked = lender.disburse(batch.take(taken))
-        for costs in (batch.costs_cents, booked.costs_cents):
-            for item, cents in costs.items():
-                self.ledger.post(lender.index, item, cents)
-        loan_rows = self.book_loans(lender, booked)
-        lender.remember(booked, loan_rows)
-        self.recorder.count_decisions(lender.index, batch, booked)
+        return batch
 
-    def book_loans(self, lender: Lender, booked: ApplicationBatch) -> np.ndarray:
-        """Book the disbursed loans of a batch; returns their loan-book rows."""
-        principal = booked["amount_cents"].astype(np.int64)
-        period, n_inst, rate, instalment = schedule(principal, booked["apr"],
-                                                    booked["term_days"])
-        consumers = booked["consumer"]
-        pop = self.population
-        loan_rows = self.book.add(
-            lender=np.full(booked.n, lender.index), consumer=consumers,
-            product=booked["product"], scenario=booked["scenario"],
-            channel=booked["channel"], grade=booked["grade"],
-            origination_day=np.full(booked.n, self.day), principal_cents=principal,
-            outstanding_cents=principal, instalment_cents=instalment, rate_per_period=rate,
-            apr=booked["all_in_apr"], pd=booked["pd"], period_days=period,
-            n_instalments=n_inst, next_due_day=self.day + period,
-            is_fraud=booked["truth_is_fraud"], challenger=booked["challenger"],
-            repeat=pop.borrowed_at[consumers, lender.index], term_days=booked["term_days"],
-            other_loans=np.minimum(pop.loans_at[consumers].sum(axis=1)
-                                   - pop.loans_at[consumers, lender.index]
-                                   + pop.external_loans[consumers], 127),
-            cohort=pop.cohort[consumers], region=pop.region[consumers],
-            online=booked["online"] > 0, flags=booked["flags"])
-        self.ledger.post(lender.index, "disbursed", int(principal.sum()))
-        fees = np.round(principal * booked["fee_rate"]).astype(np.int64)
-        self.ledger.post(lender.index, "fees_paid", int(fees.sum()))
-        np.add.at(pop.loans_at, (consumers, lender.index), 1)
-        pop.borrowed_at[consumers, lender.index] = True
-        line = booked["product"] == REVOLVING
-        pop.line_limit_cents[consumers[line], lender.index] = booked["line_limit_cents"][line]
-        np.add.at(pop.debt_service_cents, consumers, monthly_service(instalment, period))
-        return loan_rows
+    def take_up(self, quote: Quote) -> np.ndarray:
+        """The offers the applicants accept: each takes its offer up or not, by its price."""
+        offers = quote.offers
+        return offers[self.rng.random(len(offers)) < take_up_probability(
+            quote.batch["all_in_apr"][offers])]
 
     def service_loans(self) -> None:
         """Collect what is due; cure, default and write off; update the borrowers."""
@@ -250,53 +225,18 @@ class MarketModel(mesa.Model):
         np.add.at(pop.defaults_at, (consumers[result.new_defaults],
                                     lenders[result.new_defaults]), 1)
         ended = np.concatenate([result.closed, result.written_off])
-        np.add.at(pop.loans_at, (consumers[ended], lenders[ended]), -1)
-        np.subtract.at(pop.debt_service_cents, consumers[ended],
-                       monthly_service(due[ended], book.column("period_days")[ended]))
+        pop.end_loans(consumers[ended], lenders[ended],
+                      monthly_service(due[ended], book.column("period_days")[ended]))
         self.recorder.count_servicing(result)
 
-    def review_credit_lines(self) -> None:
-        """On each lender's review days: raise clean revolving lines, freeze delinquent ones."""
-        pop = self.population
-        for lender in self.lenders:
-            product = self.config.product(lender.index, "revolving")
-            if product is None or self.day == 0 or self.day % product.limit_review_days:
-                continue
-            i = lender.index
-            lines = np.flatnonzero(pop.line_limit_cents[:, i] > 0)
-            missed = pop.missed_since_review[lines, i]
-            limits = pop.line_limit_cents[lines, i]
-            raised = np.minimum(np.round(limits * (1 + product.limit_increase_rate)),
-                                product.max_amount_cents).astype(np.int64)
-            used = self.book.outstanding_of(lines, i, REVOLVING)
-            # A frozen line keeps what is drawn and allows no new draws.
-            pop.line_limit_cents[lines, i] = np.where(missed, np.maximum(used, 1), raised)
-            pop.missed_since_review[lines, i] = False
-
     def serve_customers(self) -> None:
-        """Service contacts with active borrowers and collection calls on delinquent loans."""
-        book, pop = self.book, self.population
-        active = book.active_rows()
-        delinquent = book.column("overdue_since_day").take(active) >= 0
+        """Each lender serves its borrowers and calls on its delinquent loans."""
+        book = self.book
+        delinquent = book.column("overdue_since_day").take(book.active_rows()) >= 0
         n_delinquent = np.bincount(book.active("lender")[delinquent],
                                    minlength=len(self.lenders))
         for lender in self.lenders:
-            # Consumers with an active loan at the lender, in id order: the active-loan
-            # counter, not a sort of the book.
-            borrowers = np.flatnonzero(pop.loans_at[:, lender.index] > 0)
-            cost = lender.service.serve(borrowers, pop.satisfaction, pop.interactions,
-                                        self.rng)
-            self.ledger.post(lender.index, "service_cost", cost)
-            calls = lender.service.collect(int(n_delinquent[lender.index]), self.rng)
-            self.ledger.post(lender.index, "collections_cost", calls)
-
-    def pay_funding_costs(self) -> None:
-        """Each lender pays a day of interest on the balance it funds."""
-        outstanding = self.ledger.balance("loans")
-        for lender in self.lenders:
-            rate = lender.config.cost_of_funds_rate / 365.0
-            self.ledger.post(lender.index, "funding_cost",
-                             int(round(outstanding[lender.index] * rate)))
+            lender.serve(int(n_delinquent[lender.index]), self.rng)
 
     # -- looking at one consumer -------------------------------------------------------
 
@@ -308,7 +248,3 @@ class MarketModel(mesa.Model):
             self._consumers[row] = Consumer(self, self.population, row)
         return self._consumers[row]
 
-
-def monthly_service(instalment_cents: np.ndarray, period_days: np.ndarray) -> np.ndarray:
-    """A loan's debt service per 30 days, for the borrower's budget."""
-    return (instalment_cents * 30 // np.maximum(period_days, 1)).astype(np.int64)

@@ -55,6 +55,11 @@ def schedule(principal_cents: np.ndarray, apr: np.ndarray, term_days: np.ndarray
             np.ceil(annuity).astype(np.int64))
 
 
+def monthly_service(instalment_cents: np.ndarray, period_days: np.ndarray) -> np.ndarray:
+    """A loan's debt service per 30 days, for the borrower's budget."""
+    return (instalment_cents * 30 // np.maximum(period_days, 1)).astype(np.int64)
+
+
 class LoanBook:
     """Growable columnar storage of loans; rows are never reordered (row = loan id)."""
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from simfin.lending.batch import ApplicationBatch
+from simfin.lending.pipeline import DecisionContext, Stage
 from simfin.lending.registry import PRICING, register_pricing
 
 UNGRADED = -1
@@ -54,7 +55,7 @@ def all_in_apr(apr: np.ndarray, fee_rate: np.ndarray, term_days: np.ndarray) -> 
     return apr + fee_rate / average_life_years(term_days)
 
 
-class PricingStage:
+class PricingStage(Stage):
     """Pipeline stage: grade, price, and decline what cannot be priced under the cap.
 
     Args:
@@ -84,7 +85,7 @@ class PricingStage:
         self.cap_reason = cap_reason
         self._tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
-    def run(self, batch: ApplicationBatch, ctx: object = None) -> ApplicationBatch:
+    def run(self, batch: ApplicationBatch, ctx: DecisionContext) -> ApplicationBatch:
         """Add ``grade``, ``apr`` and ``all_in_apr``; decline rows over the cap."""
         pd_, term = batch["pd"], batch["term_days"]
         grade = np.zeros(batch.n, dtype=np.int8)

@@ -20,6 +20,7 @@ from threadpoolctl import ThreadpoolController
 from simfin.lending.batch import ApplicationBatch, nan_where
 from simfin.lending.imputation import MedianImputer
 from simfin.lending.linear import FoldedLinear, fold_linear
+from simfin.lending.pipeline import DecisionContext, Outcomes, Stage
 from simfin.lending.registry import register_scorer
 
 # The model's inputs, in column order. Incomes enter as logs.
@@ -31,7 +32,7 @@ MODEL_FEATURES = (
     "service_profile_score", "own_active_loans", "own_past_defaults",
 )
 SCORE_REASON = "SCORE"
-_INCOMES = {"log_stated_income": "stated_income_cents",
+INCOME_FEATURES = {"log_stated_income": "stated_income_cents",
             "log_verified_income": "verified_income_cents"}
 _threads: list[ThreadpoolController] = []
 
@@ -59,9 +60,9 @@ def feature_columns(batch: ApplicationBatch, rows: np.ndarray | None = None
     cols = batch.columns
 
     def values(name: str) -> np.ndarray:
-        column = cols[_INCOMES.get(name, name)]
+        column = cols[INCOME_FEATURES.get(name, name)]
         column = column if rows is None else column[rows]
-        if name in _INCOMES:
+        if name in INCOME_FEATURES:
             column = np.log1p(column)
         return np.asarray(column, dtype=np.float32)
 
@@ -91,7 +92,7 @@ def feature_matrix(batch: ApplicationBatch) -> np.ndarray:
     return x
 
 
-class ScoringStage:
+class ScoringStage(Stage):
     """Pipeline stage: predicted default probability, and decline above the threshold.
 
     Estimators run on one thread: simfin parallelises across runs (replicates, sweeps),
@@ -115,6 +116,7 @@ class ScoringStage:
     """
 
     row_wise = True
+    learns = True
 
     def __init__(self, estimator: object, approval_threshold: float, min_outcomes: int,
                  reason_code: int) -> None:
@@ -148,6 +150,10 @@ class ScoringStage:
         self.n_trained_on_ = len(bad)
         return True
 
+    def observe(self, outcomes: Outcomes) -> None:
+        """Refit on the observed outcomes (the learning hook of the pipeline)."""
+        self.fit(outcomes.features, outcomes.bad)
+
     def predict_pd(self, x: np.ndarray) -> np.ndarray:
         """Predicted probability of going 30+ days past due (float32)."""
         if self.folded_ is not None:
@@ -163,7 +169,7 @@ class ScoringStage:
         x[:, self.unobserved_] = 0.0
         return x
 
-    def run(self, batch: ApplicationBatch, ctx: object = None) -> ApplicationBatch:
+    def run(self, batch: ApplicationBatch, ctx: DecisionContext) -> ApplicationBatch:
         """Score the pending rows; decline those above the threshold."""
         pd_ = np.full(batch.n, np.nan, dtype=np.float32)
         if self.in_use:

@@ -49,3 +49,28 @@ def test_platform_capacity_runs_first_and_approved_rows_survive_every_stage():
     assert row["approvals"].sum() > 0
     assert (row["approvals"] + row["declined"] + row["referred"] + row["lost"]
             == row["applications"]).all()
+
+
+def test_champion_and_challenger_flag_bits_keep_their_own_reasons():
+    # Before the fix the challenger's table overwrote the lender's flag reasons, so the
+    # champion's YOUNG-flagged loans were reported under the challenger's THIN.
+    young = {"name": "young", "when": "age_years < 30", "action": "flag", "reason": "YOUNG"}
+    thin = {"name": "thin", "when": "bureau_hit == 0", "action": "flag", "reason": "THIN"}
+    model = small_model([young], **{"lenders.0.challenger": {
+        "share": 0.5, "risk": {"rules": [thin], "model": {"kind": "none"},
+                               "data_sources": ["bureau", "id_registry"]}}})
+    lender = model.lenders[0]
+    assert lender.flag_reasons == ["YOUNG", "THIN"]
+    for _ in range(20):
+        model.step()
+    loans = model.book.frame()
+    mine = loans[loans["lender"] == 0]
+    champion, challenger = mine[~mine["challenger"]], mine[mine["challenger"]]
+    assert len(champion) > 20 and len(challenger) > 20
+    for part, bit, truth in (
+            (champion, 0, model.population.age_years[champion["consumer"].to_numpy()] < 30),
+            (challenger, 1, ~model.sources["bureau"].covered[challenger["consumer"].to_numpy()])):
+        flags = part["flags"].to_numpy()
+        assert truth.any()
+        assert np.array_equal((flags >> bit) & 1 == 1, truth)
+        assert not ((flags >> (1 - bit)) & 1).any()  # never the other strategy's bit

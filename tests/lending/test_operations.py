@@ -59,7 +59,7 @@ def test_data_sources_fill_covered_rows_price_every_query_and_wait_for_the_slowe
     b = batch(4, bureau_hit=np.full(4, np.nan), bureau_delinquencies=np.full(4, np.nan),
               id_match=np.full(4, np.nan), decision_minutes=np.zeros(4, np.float32))
     b["decision"][3] = 2  # already declined: not queried
-    out = DataSourceStage([bureau, registry]).run(b)
+    out = DataSourceStage([bureau, registry]).run(b, ctx())
     assert out["bureau_hit"][:3].tolist() == [1.0, 0.0, 1.0]
     assert np.isnan(out["bureau_delinquencies"][1]) and out["bureau_delinquencies"][2] == 20
     assert np.isnan(out["bureau_hit"][3])

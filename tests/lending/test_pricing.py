@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from simfin.lending.batch import DECLINED, PENDING, ApplicationBatch
+from simfin.lending.pipeline import DecisionContext
 from simfin.lending.pricing import (
     UNGRADED,
     PricingStage,
@@ -30,7 +31,7 @@ def price(pd_, term=None, fee=None, strategy="risk_based", apr_cap=None, flat_ap
         "fee_rate": np.asarray(fee if fee is not None else [0.0] * n, dtype=np.float32),
     })
     stage = PricingStage(strategy, CUTOFFS, flat_apr, lgd, COST_RATE, apr_cap, CAP_REASON)
-    return stage.run(batch)
+    return stage.run(batch, DecisionContext(day=0, rng=np.random.default_rng(0)))
 
 
 def test_grade_names():
