@@ -33,15 +33,15 @@ from simfin.agents.consumer import (
     take_up_probability,
 )
 from simfin.agents.lender import Lender, Quote
+from simfin.agents.observations import application_batch, build_sources
 from simfin.agents.population import Population
-from simfin.agents.records import application_batch, build_sources
 from simfin.agents.scenario import MerchantScenario
-from simfin.config import ConfigError, MarketConfig, load_config
+from simfin.config import COHORTS, ConfigError, MarketConfig, load_config
 from simfin.lending.batch import ApplicationBatch
 from simfin.lending.ledger import Ledger
 from simfin.lending.loan_book import LoanBook, monthly_service
 from simfin.lending.product import PRODUCT_KINDS, REVOLVING
-from simfin.lending.servicing import Servicer
+from simfin.lending.repayments import Servicer
 from simfin.levers import apply_levers
 from simfin.recording import Recorder
 from simfin.reporters import model_reporters
@@ -116,7 +116,11 @@ class MarketModel(mesa.Model):
                                          MANUAL_PAYMENT_PENALTY for lc in config.lenders])
         self._cure_multiplier = np.array([lender.service.cure_multiplier
                                           for lender in self.lenders])
-        self.recorder = Recorder(self)
+        self.recorder = Recorder([lender.name for lender in self.lenders],
+                                 [lender.reason_codes for lender in self.lenders],
+                                 len(config.channels),
+                                 [lc.infrastructure.capacity_per_day for lc in config.lenders],
+                                 len(COHORTS))
         self.datacollector = mesa.DataCollector(model_reporters=model_reporters(self))
         self._consumers: dict[int, Consumer] = {}
         self._offers = np.array([lender.offers for lender in self.lenders])
@@ -150,7 +154,7 @@ class MarketModel(mesa.Model):
         self.serve_customers()
         for lender in self.lenders:
             lender.fund()
-        self.recorder.end_day()
+        self.recorder.end_day(self.day, self.ledger, self.book, self.population.satisfaction)
         self.datacollector.collect(self)
         self.day += 1
         self.running = self.day < self.config.run.steps
@@ -174,7 +178,7 @@ class MarketModel(mesa.Model):
         p = self._conversion[apps["channel"]] * completion_probability(
             pop, apps["consumer"], apps["online"], f[:, 0], f[:, 1])
         completed = self.rng.random(len(p)) < p
-        self.recorder.count_needs(apps, completed)
+        self.recorder.count_needs(apps["lender"], pop.cohort[apps["consumer"]], completed)
         return {k: v[completed] for k, v in apps.items()}
 
     def applications_to(self, lender: Lender, applications: dict[str, np.ndarray]
@@ -227,7 +231,7 @@ class MarketModel(mesa.Model):
         ended = np.concatenate([result.closed, result.written_off])
         pop.end_loans(consumers[ended], lenders[ended],
                       monthly_service(due[ended], book.column("period_days")[ended]))
-        self.recorder.count_servicing(result)
+        self.recorder.count_servicing(result, book)
 
     def serve_customers(self) -> None:
         """Each lender serves its borrowers and calls on its delinquent loans."""

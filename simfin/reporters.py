@@ -13,12 +13,13 @@ Names: ``<indicator>__<lender>`` for a lender (``profit_cents__scored``) and
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
+import mesa
 import numpy as np
 
-if TYPE_CHECKING:
-    from simfin.model import MarketModel
+# The reporters read a MarketModel's config, recorder and ledger; typed as a plain Mesa model
+# so that this module does not import the model that imports it.
+MarketModel = mesa.Model
 
 SEPARATOR = "__"
 

@@ -47,10 +47,7 @@ def choose_channels(channels: list[Channel], consumers: np.ndarray, online: np.n
         w = c.reach * np.exp(2.0 * c.risk_tilt * gap)
         w = np.where(fraud, w * c.fraud_multiplier, w)
         weights[:, j] = np.where(online == c.online, w, 0.0)
-    total = weights.sum(axis=1)
-    cum = np.cumsum(weights, axis=1) / np.where(total > 0, total, 1.0)[:, None]
-    pick = (rng.random(n)[:, None] > cum).sum(axis=1)
-    return np.where(total > 0, np.minimum(pick, k - 1), -1).astype(np.int8)
+    return weighted_pick(weights, rng).astype(np.int8)
 
 
 def choose_lenders(brand_weights: np.ndarray, offers: np.ndarray, products: np.ndarray,
@@ -68,7 +65,14 @@ def choose_lenders(brand_weights: np.ndarray, offers: np.ndarray, products: np.n
     weights = (brand_weights[:, None] * offers).T[products]  # (n, n_lenders)
     if loyalty is not None:
         weights = weights * loyalty
+    return weighted_pick(weights, rng).astype(np.int16)
+
+
+def weighted_pick(weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """For each row of ``weights`` (n, k), a column drawn with probability proportional to
+    its weight (one uniform per row, inverse CDF), or -1 where every weight is zero.
+    """
     total = weights.sum(axis=1)
     cum = np.cumsum(weights, axis=1) / np.where(total > 0, total, 1.0)[:, None]
-    pick = (rng.random(len(products))[:, None] > cum).sum(axis=1)
-    return np.where(total > 0, np.minimum(pick, len(brand_weights) - 1), -1).astype(np.int16)
+    pick = (rng.random(len(weights))[:, None] > cum).sum(axis=1)
+    return np.where(total > 0, np.minimum(pick, weights.shape[1] - 1), -1)

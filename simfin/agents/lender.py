@@ -20,6 +20,7 @@ from simfin.agents.population import Population
 from simfin.config import LenderConfig, MarketConfig, RiskConfig
 from simfin.lending.assembly import StageBuild, assemble
 from simfin.lending.batch import APPROVED, ApplicationBatch
+from simfin.lending.customer_service import ServiceChannel, ServiceDesk
 from simfin.lending.data_sources import DataSource
 from simfin.lending.infrastructure import CAPACITY_REASON, CapacityStage
 from simfin.lending.ledger import Ledger
@@ -28,7 +29,6 @@ from simfin.lending.payment import DisbursementStage, Rail
 from simfin.lending.pipeline import DecisionContext, Outcomes, Pipeline, Stage
 from simfin.lending.product import PRODUCT_KINDS, REVOLVING
 from simfin.lending.scoring import feature_matrix
-from simfin.lending.service import ServiceChannel, ServiceDesk
 
 
 @dataclass
@@ -89,6 +89,7 @@ class Lender(mesa.Agent):
                                                    rail.latency_minutes, rail.failure_rate,
                                                    rail.fee_cents))
         self.offers = np.array([config.product(index, k) is not None for k in PRODUCT_KINDS])
+        self._revolving = config.product(index, "revolving")  # its limits and review terms
         self._train_x: list[np.ndarray] = []
         self._train_rows: list[np.ndarray] = []
         self.model_since_day: int | None = None  # first day a statistical model decided
@@ -226,7 +227,7 @@ class Lender(mesa.Agent):
 
     def review_lines(self, day: int) -> None:
         """On the review days: raise clean revolving lines, freeze delinquent ones."""
-        product = self.model.config.product(self.index, "revolving")
+        product = self._revolving
         if product is None or day == 0 or day % product.limit_review_days:
             return
         pop, i = self.population, self.index

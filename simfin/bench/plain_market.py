@@ -25,14 +25,14 @@ from simfin.agents.consumer import (
     SATISFACTION_WEIGHT,
     STEP_DROP_OFF,
 )
-from simfin.agents.records import BEHAVIOUR_SCORE_NOISE
+from simfin.agents.observations import BEHAVIOUR_SCORE_NOISE
 from simfin.agents.scenario import FRAUD_NEED_MULTIPLIER
 from simfin.bench.reference_lender import ReferenceLender
 from simfin.lending.batch import APPROVED
+from simfin.lending.customer_service import SATISFACTION_STEP
 from simfin.lending.fields import APPLICATION_FIELDS
 from simfin.lending.loan_book import schedule
 from simfin.lending.product import PRODUCT_KINDS
-from simfin.lending.service import SATISFACTION_STEP
 from simfin.model import BASE_CURE_RATE, MarketModel
 
 

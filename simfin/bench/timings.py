@@ -20,7 +20,7 @@ import mesa
 import numpy as np
 
 from simfin.agents.consumer import Consumer
-from simfin.agents.records import application_batch
+from simfin.agents.observations import application_batch
 from simfin.bench.reference_lender import ReferenceLender
 from simfin.config import MarketConfig, load_config
 from simfin.lending.batch import ApplicationBatch
@@ -153,9 +153,9 @@ def run_market(n_consumers: int, days: int) -> dict:
     collect: list[float] = []  # the day's recording: indicators and the DataCollector
     end_day, datacollector_collect = model.recorder.end_day, model.datacollector.collect
 
-    def recorded() -> None:
+    def recorded(*day_results) -> None:
         t = time.perf_counter()
-        end_day()
+        end_day(*day_results)
         collect.append(time.perf_counter() - t)
 
     def collected(m: MarketModel) -> None:

@@ -15,7 +15,7 @@ the agents and the config package.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -93,21 +93,15 @@ def assemble(build: StageBuild) -> Pipeline:
     """
     steps: list[tuple[str, Stage | None]] = [(name, STAGES.create(name, build))
                                             for name in STANDARD_STEPS]
-    for extra in getattr(build.risk, "stages", ()):
+    for extra in build.risk.stages:
         names = [name for name, _ in steps]
         if extra.before not in names:
             raise ValueError(f"stage {extra.name!r}: before={extra.before!r} is not a step "
                              f"(steps: {', '.join(names)})")
         stage = STAGES.create(extra.kind or extra.name,
-                              _with_settings(build, dict(extra.settings)))
+                              replace(build, settings=dict(extra.settings)))
         steps.insert(names.index(extra.before), (extra.name, stage))
     return Pipeline([(name, stage) for name, stage in steps if stage is not None])
-
-
-def _with_settings(build: StageBuild, settings: dict[str, Any]) -> StageBuild:
-    copy = StageBuild(build.market, build.lender, build.risk, build.sources,
-                      build.reason_codes, build.flag_reasons, settings, build._flag_rules)
-    return copy
 
 
 # -- the built-in steps --------------------------------------------------------------------
@@ -175,7 +169,7 @@ def scoring_stage(build: StageBuild) -> Stage | None:
     model = build.risk.model
     if model.kind == "none":
         return None
-    return ScoringStage(SCORERS.create(model.kind), build.risk.approval_threshold,
+    return ScoringStage(SCORERS.get(model.kind), build.risk.approval_threshold,
                         model.min_outcomes, build.reason(SCORE_REASON))
 
 

@@ -2,7 +2,7 @@
 
 A rail has a latency, a failure rate and a fee. A failed disbursement is retried (the money
 arrives one latency later); a failed auto-debit is retried on the next days before the
-instalment counts as missed (see :class:`~simfin.lending.servicing.Servicer`).
+instalment counts as missed (see :class:`~simfin.lending.repayments.Servicer`).
 """
 
 from __future__ import annotations

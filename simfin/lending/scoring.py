@@ -9,16 +9,12 @@ lender decides on rules alone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
-from sklearn.base import clone
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 from threadpoolctl import ThreadpoolController
 
 from simfin.lending.batch import ApplicationBatch, nan_where
-from simfin.lending.imputation import MedianImputer
 from simfin.lending.linear import FoldedLinear, fold_linear
 from simfin.lending.pipeline import DecisionContext, Outcomes, Stage
 from simfin.lending.registry import register_scorer
@@ -40,6 +36,12 @@ _threads: list[ThreadpoolController] = []
 @register_scorer("logistic")
 def make_logistic() -> object:
     """Logistic regression on standardised features; missing data imputed and flagged."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from simfin.lending.imputation import MedianImputer
+
     return make_pipeline(MedianImputer(strategy="median", add_indicator=True,
                                        keep_empty_features=True),
                          StandardScaler(), LogisticRegression(C=1.0, max_iter=1000))
@@ -48,6 +50,8 @@ def make_logistic() -> object:
 @register_scorer("gbm")
 def make_gbm() -> object:
     """Histogram gradient boosting: handles missing values natively, fast to predict."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
     return HistGradientBoostingClassifier(max_iter=100, learning_rate=0.1, max_leaf_nodes=15,
                                           min_samples_leaf=40, random_state=0)
 
@@ -79,16 +83,12 @@ def one_thread():
 
 
 def feature_matrix(batch: ApplicationBatch) -> np.ndarray:
-    """The batch's model inputs as a float32 matrix (n, len(MODEL_FEATURES)), NaN = unknown."""
-    cols = batch.columns
+    """The batch's model inputs as a float32 matrix (n, len(MODEL_FEATURES)), NaN = unknown:
+    the columns of :func:`feature_columns` side by side.
+    """
     x = np.empty((batch.n, len(MODEL_FEATURES)), dtype=np.float32)
-    for j, name in enumerate(MODEL_FEATURES):
-        if name == "log_stated_income":
-            x[:, j] = np.log1p(cols["stated_income_cents"])
-        elif name == "log_verified_income":
-            x[:, j] = np.log1p(cols["verified_income_cents"])
-        else:
-            x[:, j] = cols[name]
+    for j, column in enumerate(feature_columns(batch)):
+        x[:, j] = column
     return x
 
 
@@ -99,7 +99,9 @@ class ScoringStage(Stage):
     and OpenMP threads competing with other runs for the same cores slow everything down.
 
     Args:
-        estimator: An unfitted classifier with ``fit`` and ``predict_proba``.
+        make_estimator: Returns an unfitted classifier with ``fit`` and ``predict_proba``
+            (a factory registered in ``SCORERS``); called at the first fit, so that
+            scikit-learn is loaded only when a model is fitted.
         approval_threshold: Highest predicted default probability approved.
         min_outcomes: Observed outcomes needed before the model is used.
         reason_code: Index of ``SCORE`` in the lender's reason-code table.
@@ -109,6 +111,7 @@ class ScoringStage(Stage):
     matrix; other estimators go through ``predict_proba``.
 
     Attributes:
+        estimator: The unfitted estimator (made on first use).
         estimator_: The fitted estimator, or None during cold start.
         folded_: The folded linear scorer, or None (not linear, or not fitted).
         n_trained_on_: Outcomes the current fit used.
@@ -118,15 +121,23 @@ class ScoringStage(Stage):
     row_wise = True
     learns = True
 
-    def __init__(self, estimator: object, approval_threshold: float, min_outcomes: int,
-                 reason_code: int) -> None:
-        self.estimator = estimator
+    def __init__(self, make_estimator: Callable[[], object], approval_threshold: float,
+                 min_outcomes: int, reason_code: int) -> None:
+        self.make_estimator = make_estimator
+        self._estimator: object | None = None
         self.approval_threshold = approval_threshold
         self.min_outcomes = min_outcomes
         self.reason_code = reason_code
         self.estimator_: object | None = None
         self.folded_: FoldedLinear | None = None
         self.n_trained_on_ = 0
+
+    @property
+    def estimator(self) -> object:
+        """The unfitted estimator (made by ``make_estimator`` on first use)."""
+        if self._estimator is None:
+            self._estimator = self.make_estimator()
+        return self._estimator
 
     @property
     def in_use(self) -> bool:
@@ -141,6 +152,8 @@ class ScoringStage(Stage):
         # they are zero-filled, keeping every estimator away from all-missing columns while
         # column j stays MODEL_FEATURES[j] for estimators that look features up by name.
         self.unobserved_ = np.isnan(x).all(axis=0)
+        from sklearn.base import clone
+
         with one_thread():
             self.estimator_ = clone(self.estimator).fit(self._fill(x), bad.astype(np.int8))
         self.folded_ = fold_linear(self.estimator_, x.shape[1])

@@ -3,6 +3,7 @@
 import numpy as np
 
 import simfin
+from simfin.lending.batch import APPROVED
 from simfin.lending.infrastructure import CapacityStage
 from simfin.lending.rules import RuleEngine
 
@@ -74,3 +75,27 @@ def test_champion_and_challenger_flag_bits_keep_their_own_reasons():
         assert truth.any()
         assert np.array_equal((flags >> bit) & 1 == 1, truth)
         assert not ((flags >> (1 - bit)) & 1).any()  # never the other strategy's bit
+
+
+def test_a_lender_quotes_then_originates_only_the_accepted_offers():
+    model = simfin.MarketModel(simfin.load_config(None, {"population.n_consumers": 5000}))
+    for _ in range(3):
+        model.step()
+    lender = model.lenders[0]
+    needs = model.arise_needs()
+    batch = model.applications_to(lender, model.bring_applications(needs))
+    quote = lender.quote(batch, model.day)
+    assert len(quote.offers) > 4  # precondition: there are offers to choose from
+    assert (quote.batch["decision"][quote.offers] == APPROVED).all()
+    loans_before = len(model.book)
+    disbursed_before = int(model.ledger.flow("disbursed")[lender.index])
+    accepted = quote.offers[::2]
+    booked = lender.originate(quote, accepted)
+    assert booked.n == len(accepted) == len(model.book) - loans_before
+    assert np.array_equal(booked["consumer"], quote.batch["consumer"][accepted])
+    loans = model.book.frame().iloc[loans_before:]
+    assert (loans["lender"] == lender.index).all()
+    assert (int(model.ledger.flow("disbursed")[lender.index]) - disbursed_before
+            == int(booked["amount_cents"].sum()))
+    assert lender.originate(quote, accepted[:0]).n == 0  # nobody accepts: nothing booked
+    assert len(model.book) == loans_before + len(accepted)

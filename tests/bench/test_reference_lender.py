@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import simfin
-from simfin.agents.records import application_batch
+from simfin.agents.observations import application_batch
 from simfin.bench.reference_lender import ReferenceLender
 from simfin.lending.batch import APPROVED, DECLINED, REFERRED, ApplicationBatch
 from simfin.lending.pipeline import DecisionContext

@@ -70,7 +70,8 @@ def test_collect_a_day(benchmark, size):
     model = ms.run_market(n, min(size.market_days, 120))["model"]
 
     def collect():
-        model.recorder.end_day()
+        model.recorder.end_day(model.day, model.ledger, model.book,
+                               model.population.satisfaction)
         model.datacollector.collect(model)
 
     benchmark.pedantic(collect, rounds=max(size.rounds, 3), iterations=1)

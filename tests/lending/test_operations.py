@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 from simfin.lending.batch import LOST, PENDING, ApplicationBatch
+from simfin.lending.customer_service import ServiceChannel, ServiceDesk
 from simfin.lending.data_sources import DataSource, DataSourceStage
 from simfin.lending.infrastructure import MAX_UTILISATION, CapacityStage
 from simfin.lending.payment import RETRY_DELAY_MINUTES, Rail
 from simfin.lending.pipeline import DecisionContext
-from simfin.lending.service import ServiceChannel, ServiceDesk
 from simfin.lending.verification import VerificationStage
 
 
