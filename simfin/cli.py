@@ -25,7 +25,7 @@ console = Console(stderr=True)
 USER_ERROR = 2
 # Enumerated options list their choices in --help and refuse others with exit code 2.
 Executor = Literal[tuple(EXECUTORS.names())]  # type: ignore[valid-type]
-BenchSize = Literal["tiny", "small", "large"]  # simfin.bench.SIZES (a test checks)
+BenchSize = Literal["tiny", "small", "large"]  # simfin.bench.suite.SIZES (a test checks)
 
 
 def _print_version(value: bool) -> None:
@@ -43,7 +43,9 @@ def _root(version: Annotated[bool, typer.Option(
 
 def fail(message: str) -> None:
     """Print one line on stderr and exit with the user-error code."""
-    typer.echo(f"error: {message}", err=True)
+    from simfin.config.loading import one_line
+
+    typer.echo(f"error: {one_line(message)}", err=True)
     raise typer.Exit(USER_ERROR)
 
 
@@ -62,24 +64,33 @@ def run_command(
     ] = False,
 ) -> None:
     """Run a market and write its tables, figures and report."""
+    import shutil
+
+    from simfin.outputs.writer import prepare
     from simfin.runner import resolve, run
 
     try:
         resolved = resolve(config, steps, seed, set_ or [])
         target = out or default_out_dir(resolved.run.name, resolved.run.seed)
-        check_out_dir(target, force)
+        # The destination is checked, and the staging folder made, before the simulation.
+        staging = prepare(target, force)
     except (ConfigError, OutputExistsError) as exc:
         fail(str(exc))
         return
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(),
-               TextColumn("day {task.completed}/{task.total}"), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(resolved.run.name, total=resolved.run.steps)
-        result = run(resolved, progress=lambda done, total: bar.update(task, completed=done))
     try:
-        write_run(result, target, force=force)
+        columns = (TextColumn("[bold]{task.description}"), BarColumn(),
+                   TextColumn("day {task.completed}/{task.total}"), TimeElapsedColumn())
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task(resolved.run.name, total=resolved.run.steps)
+            result = run(resolved,
+                         progress=lambda done, total: bar.update(task, completed=done))
+        write_run(result, target, force=force, staging=staging)
     except OutputExistsError as exc:
         fail(str(exc))
+    except OSError as exc:  # the disk filled up or went away while writing
+        fail(f"{target}: cannot write: {exc.strerror or exc}")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     print_summary(result.summary)
     typer.echo(f"outputs written to {target}")
 
@@ -183,7 +194,9 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        from simfin.config.loading import one_line
+
+        typer.echo(f"error: {one_line(str(exc))}", err=True)
         sys.exit(USER_ERROR)
     except Exception as exc:
         # Click's usage errors (unknown option, bad value, missing argument) carry exit
