@@ -13,6 +13,7 @@ double-underscore suffix it sets one lender, by name (``approval_threshold__scor
 from __future__ import annotations
 
 from dataclasses import dataclass
+from difflib import get_close_matches
 from typing import Any
 
 import numpy as np
@@ -101,8 +102,11 @@ def lever_overrides(config: MarketConfig, levers: dict[str, Any]) -> dict[str, A
             continue
         lever, sep, lender = name.partition(LENDER_SEPARATOR)
         if lever not in LENDER_LEVERS:
-            raise ConfigError(f"{name}: unknown lever (levers: {', '.join(lever_names())}; "
-                              f"a lender lever may end in {LENDER_SEPARATOR}<lender name>)")
+            close = get_close_matches(lever, lever_names(), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ConfigError(f"{name}: unknown lever ({hint}levers: "
+                              f"{', '.join(lever_names())}; a lender lever may end in "
+                              f"{LENDER_SEPARATOR}<lender name>)")
         if sep and lender not in names:
             raise ConfigError(f"{name}: no lender named {lender!r} (lenders: "
                               f"{', '.join(names)})")

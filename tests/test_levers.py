@@ -63,7 +63,8 @@ def test_a_lever_changes_outcomes():
 
 
 @pytest.mark.parametrize(("levers", "message"), [
-    ({"apr_cp": 0.3}, "apr_cp: unknown lever (levers: n_consumers"),
+    ({"apr_cp": 0.3}, "apr_cp: unknown lever (did you mean 'apr_cap'? levers: n_consumers"),
+    ({"xyzzy": 0.3}, "xyzzy: unknown lever (levers: n_consumers"),
     ({"approval_threshold__nobody": 0.3},
      "approval_threshold__nobody: no lender named 'nobody' (lenders: rules_only, scored)"),
     ({"approval_threshold__scored": 1.7},
