@@ -178,6 +178,32 @@ def bench_command(
                    progress=lambda message: console.print(f"[dim]{message}")))
 
 
+@app.command("dashboard")
+def dashboard_command(
+    config: Annotated[Path | None, typer.Argument(
+        help="Market config (YAML); default: the built-in default market.")] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on (localhost only by "
+                                      "default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port (0: any free port).", min=0, max=65535)
+                    ] = 8765,
+    open_browser: Annotated[bool, typer.Option("--open/--no-open",
+                                               help="Open the page in a browser.")] = False,
+) -> None:
+    """Serve the interactive dashboard (Mesa's SolaraViz): lever controls, start/step/reset,
+    live per-lender plots.
+    """
+    from simfin.config import load_config
+
+    try:
+        load_config(config)
+    except ConfigError as exc:
+        fail(str(exc))
+        return
+    from simfin.viz.server import serve
+
+    serve(config, host, port, open_browser)
+
+
 @app.command("config-doc")
 def config_doc_command() -> None:
     """Print the Markdown reference of every config field (configs/README.md's table)."""
