@@ -16,6 +16,8 @@ One step is one day:
 
 from __future__ import annotations
 
+from typing import Any
+
 import mesa
 import numpy as np
 
@@ -35,13 +37,15 @@ from simfin.agents.observations import application_batch, build_sources
 from simfin.agents.population import Population
 from simfin.agents.scenario import MerchantScenario
 from simfin.application_log import ApplicationLog
-from simfin.config import COHORTS, MarketConfig, load_config
+from simfin.config import COHORTS, ConfigError, MarketConfig, load_config
 from simfin.lending.batch import ApplicationBatch
 from simfin.lending.ledger import Ledger
 from simfin.lending.loan_book import LoanBook, monthly_service
 from simfin.lending.product import PRODUCT_KINDS, REVOLVING
 from simfin.lending.repayments import Servicer
+from simfin.levers import apply_levers
 from simfin.recording import Recorder
+from simfin.reporters import model_reporters
 
 # Daily probability that a delinquent borrower who can pay gets round to paying.
 BASE_CURE_RATE = 0.05
@@ -52,8 +56,12 @@ class MarketModel(mesa.Model):
 
     Args:
         config: A ``MarketConfig``, a path to a YAML file, a dict, or None for the defaults.
-        rng: Seed or generator; defaults to ``config.run.seed``. Every random draw of the
-            run flows from it.
+        rng: Seed or generator; defaults to ``config.run.seed`` (an int is recorded there).
+            Every random draw of the run flows from it.
+        **levers: Main levers by name (``apr_cap=0.24``, ``approval_threshold__scored=0.3``;
+            see :mod:`simfin.levers`), applied to the config and validated like ``--set``,
+            so that ``mesa.batch_run`` and SolaraViz sliders can drive them.
+        scenario: A Mesa ``Scenario``: its parameters are levers, its ``rng`` the seed.
 
     Attributes:
         population: The consumers, in columns.
@@ -63,16 +71,32 @@ class MarketModel(mesa.Model):
         recorder: The daily indicators (``recorder.steps_frame()``).
         applications: The record of every application (``simfin.application_log``), or
             None when ``run.record_applications`` is off.
-        datacollector: Mesa ``DataCollector`` with market-level reporters.
+        datacollector: Mesa ``DataCollector``: run-to-date totals and end-of-day balances
+            for the market and per lender (:mod:`simfin.reporters`).
+        running: False once ``config.run.steps`` days have run (Mesa's stop signal).
     """
 
     def __init__(self, config: MarketConfig | str | dict | None = None, *,
-                 rng: int | np.random.Generator | None = None) -> None:
+                 rng: int | np.random.Generator | None = None,
+                 scenario: mesa.experimental.scenarios.Scenario | None = None,
+                 **levers: Any) -> None:
         config = config if isinstance(config, MarketConfig) else load_config(config)
+        if scenario is not None:  # Mesa's Scenario (SolaraViz passes one on reset)
+            params = scenario.to_dict()
+            rng = params["rng"] if rng is None else rng
+            levers = {**{k: v for k, v in params.items()
+                         if k not in ("rng", "model", "_scenario_id")}, **levers}
+        if rng is not None and levers.get("seed") is not None:
+            raise ConfigError("seed: give either seed= or rng=, not both")
+        if isinstance(rng, int | np.integer):
+            levers = {**levers, "seed": int(rng)}  # the config records the run's seed
+        config = apply_levers(config, levers)
         super().__init__(rng=config.run.seed if rng is None else rng)
         self.config = config
         self.day = 0
         self.population = Population(config.population, self.rng)
+        # Consumers' unique_id is their population row; the other agents' ids follow.
+        self.agent_id_counter = self.population.n
         self.population.attach_lenders(len(config.lenders))
         self.scenarios = [MerchantScenario(self, s, i) for i, s in enumerate(config.scenarios)]
         self.channels = [Channel(self, c, i) for i, c in enumerate(config.channels)]
@@ -100,13 +124,7 @@ class MarketModel(mesa.Model):
                                  len(config.channels),
                                  [lc.infrastructure.capacity_per_day for lc in config.lenders],
                                  len(COHORTS))
-        self.datacollector = mesa.DataCollector(model_reporters={
-            "applications": lambda m: m.recorder.today("applications").sum(),
-            "approvals": lambda m: m.recorder.today("approvals").sum(),
-            "outstanding": lambda m: m.recorder.today("outstanding").sum(),
-            "new_defaults": lambda m: m.recorder.today("new_defaults").sum(),
-            "profit": lambda m: m.recorder.today("profit").sum(),
-        })
+        self.datacollector = mesa.DataCollector(model_reporters=model_reporters(self))
         # One row per application (run.record_applications); None when not recorded.
         self.applications = ApplicationLog() if config.run.record_applications else None
         self._consumers: dict[int, Consumer] = {}
@@ -149,6 +167,7 @@ class MarketModel(mesa.Model):
         self.recorder.end_day(self.day, self.ledger, self.book, self.population.satisfaction)
         self.datacollector.collect(self)
         self.day += 1
+        self.running = self.day < self.config.run.steps
 
     def arise_needs(self) -> dict[str, np.ndarray]:
         """Every scenario's financing needs of the day, as one set of columns."""

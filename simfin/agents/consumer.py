@@ -87,12 +87,17 @@ class Consumer(mesa.Agent):
 
     Created on demand by ``MarketModel.consumer(row)``; ``model.agents_by_type[Consumer]``
     holds the ones created so far. ``consumer.willingness = 0.2`` changes the column.
+    ``unique_id == row``: the agent's id is its row in the population (and the ``consumer``
+    column of ``loans.parquet``); the market's other agents have ids from ``n_consumers``
+    up.
     """
 
     def __init__(self, model: mesa.Model, population: Population, row: int) -> None:
         super().__init__(model)
         object.__setattr__(self, "_population", population)
         object.__setattr__(self, "row", int(row))
+        # The id a reader can map back: a consumer's unique_id is its population row.
+        object.__setattr__(self, "unique_id", int(row))
 
     def __getattr__(self, name: str):
         population = self.__dict__.get("_population")

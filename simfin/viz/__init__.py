@@ -1,0 +1,1 @@
+"""The interactive dashboard: Mesa's SolaraViz on the MarketModel (``simfin dashboard``)."""

@@ -1,0 +1,220 @@
+"""The dashboard in a real browser: ``simfin dashboard`` on a free localhost port, opened in
+headless Chromium (Debian's ``chromium`` and ``chromium-driver``, driven by Selenium; no
+browser download). A control is changed, the model reset and stepped, and the plots must
+change; the screenshot becomes ``docs/dashboard.png`` (shown in the README).
+
+Bounded in time: every wait has a deadline, the server and the browser are always torn
+down. ``SIMFIN_DASHBOARD_CONSUMERS=100000`` measures the step-to-plot latency on a large
+market (printed; the README quotes it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from simfin.config import dump_config, load_config
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+SCREENSHOT = Path(__file__).parents[2] / "docs" / "dashboard.png"
+CONSUMERS = int(os.environ.get("SIMFIN_DASHBOARD_CONSUMERS", "3000"))
+SERVER_START_S = 45
+PAGE_LOAD_S = 30
+STEP_S = 20 if CONSUMERS <= 10_000 else 90  # a measurement run on a large market
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--window-size=1600,1100")
+
+pytestmark = pytest.mark.skipif(
+    not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
+    reason=f"needs Debian's chromium and chromium-driver ({CHROMIUM}, {CHROMEDRIVER}); "
+           "install with: apt-get install -y chromium chromium-driver (.ci/run does)")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+TEST_BUDGET_S = 85 if CONSUMERS <= 10_000 else 400
+_budget_end = [float("inf")]  # set when the server starts: the whole test's deadline
+_server_log: list[Path] = []  # the running server's log, quoted when a wait fails
+
+
+def wait_for(condition: Callable[[], object], seconds: float, what: str) -> object:
+    """Poll until ``condition()`` is truthy; fail the test after ``seconds``, or when the
+    whole test's time budget runs out.
+    """
+    deadline = min(time.monotonic() + seconds, _budget_end[0])
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    log = _server_log[0].read_text(errors="replace")[-1500:] if _server_log else ""
+    pytest.fail(f"timed out after {seconds} s waiting for {what}; server log tail:\n{log}")
+
+
+@pytest.fixture
+def dashboard_url(tmp_path: Path) -> Iterator[str]:
+    """A running ``simfin dashboard`` on a small market; stopped (its whole process group)
+    whatever happens.
+    """
+    config = load_config(None, {"population.n_consumers": CONSUMERS, "run.steps": 150,
+                                "run.name": "browser-test"})
+    path = tmp_path / "market.yaml"
+    path.write_text(dump_config(config), encoding="utf-8")
+    port = free_port()
+    _budget_end[0] = time.monotonic() + TEST_BUDGET_S
+    log = (tmp_path / "server.log").open("w")
+    _server_log[:] = [tmp_path / "server.log"]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "simfin.cli", "dashboard", str(path), "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+
+    def answers() -> bool:
+        if server.poll() is not None:
+            pytest.fail(f"dashboard exited with {server.returncode}: "
+                        f"{(tmp_path / 'server.log').read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    try:
+        wait_for(answers, SERVER_START_S, "the dashboard server to answer")
+        yield url
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait(timeout=10)
+        log.close()
+        _budget_end[0] = float("inf")
+        _server_log.clear()
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    """Headless Chromium with a fresh profile; quit and its profile removed afterwards."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="simfin-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    driver = None
+    try:
+        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+        driver.set_page_load_timeout(PAGE_LOAD_S)
+        yield driver
+    finally:
+        if driver is not None:
+            driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def button(driver, text: str):
+    from selenium.webdriver.common.by import By
+
+    for element in driver.find_elements(By.TAG_NAME, "button"):
+        if element.text.strip().lower() == text.lower():
+            return element
+    return None
+
+
+def slider(driver, label: str):
+    """The thumb (role=slider) of the slider whose label is ``label``."""
+    from selenium.webdriver.common.by import By
+
+    xpath = (f"//div[contains(@class,'v-input')][.//label[normalize-space()='{label}']]"
+             "//*[@role='slider']")
+    found = driver.find_elements(By.XPATH, xpath)
+    return found[0] if found else None
+
+
+def status(driver) -> str:
+    from selenium.webdriver.common.by import By
+
+    found = driver.find_elements(By.CSS_SELECTOR, ".simfin-status")
+    return found[0].text if found else ""
+
+
+def plots(driver) -> list[str]:
+    from selenium.webdriver.common.by import By
+
+    return [img.get_attribute("src") or "" for img in driver.find_elements(By.TAG_NAME, "img")]
+
+
+def step_and_wait(driver, days_before: int, days: int) -> float:
+    """Click Step; return the seconds until every plot is redrawn for the new day."""
+    before = plots(driver)
+    started = time.perf_counter()
+    button(driver, "Step").click()
+    wait_for(lambda: f"day {days_before + days} of" in status(driver), STEP_S,
+             f"day {days_before + days}")
+    wait_for(lambda: (now := plots(driver)) and len(now) == len(before)
+             and all(a != b for a, b in zip(now, before, strict=True)), STEP_S,
+             "every plot to be redrawn")
+    return time.perf_counter() - started
+
+
+def test_dashboard_in_chromium_changes_a_lever_steps_and_redraws(dashboard_url, browser):
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(dashboard_url)
+    wait_for(lambda: button(browser, "Step") and len(plots(browser)) == 5, PAGE_LOAD_S,
+             "the Step button and five plots")
+    assert "day 0 of 150" in status(browser)
+    assert "APR cap 0.36" in status(browser)
+
+    # Change a control: the APR cap slider, by keyboard, 0.36 -> 0.30.
+    cap = slider(browser, "APR cap")
+    assert cap is not None and float(cap.get_attribute("aria-valuenow")) == 0.36
+    for _ in range(6):
+        cap.send_keys(Keys.ARROW_LEFT)
+    wait_for(lambda: abs(float(cap.get_attribute("aria-valuenow")) - 0.30) < 1e-9, STEP_S,
+             "the slider to move to 0.30")
+    # Reset rebuilds the model from the controls: the new cap reaches the model.
+    button(browser, "Reset").click()
+    wait_for(lambda: "APR cap 0.30" in status(browser), STEP_S, "the model rebuilt")
+
+    # Step: every plot changes, one day at a time.
+    latencies = [step_and_wait(browser, day, 1) for day in range(3)]
+    print(f"\nstep-to-plot latency, {CONSUMERS:,} consumers: "
+          + ", ".join(f"{s * 1000:.0f} ms" for s in latencies))
+
+    # 21 days per Step (Render Interval 1 -> 21 with ten keyboard steps of 2), for a
+    # screenshot with some history.
+    interval = slider(browser, "Render Interval (steps)")
+    for _ in range(10):
+        interval.send_keys(Keys.ARROW_RIGHT)
+    wait_for(lambda: interval.get_attribute("aria-valuenow") == "21", STEP_S,
+             "render interval 21")
+    day = 3
+    for _ in range(6):
+        step_and_wait(browser, day, 21)
+        day += 21
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    assert browser.save_screenshot(str(SCREENSHOT))
+    assert SCREENSHOT.stat().st_size > 10_000
