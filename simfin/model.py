@@ -18,7 +18,6 @@ import numpy as np
 
 from simfin.agents.channel import Channel, choose_channels, choose_lenders
 from simfin.agents.consumer import (
-    MANUAL_PAYMENT_PENALTY,
     Consumer,
     completion_probability,
     cure_probability,
@@ -38,9 +37,6 @@ from simfin.lending.loan_book import LoanBook, schedule
 from simfin.lending.product import PRODUCT_KINDS, REVOLVING
 from simfin.lending.servicing import Servicer
 from simfin.recording import Recorder
-
-# Daily probability that a delinquent borrower who can pay gets round to paying.
-BASE_CURE_RATE = 0.05
 
 
 class MarketModel(mesa.Model):
@@ -66,7 +62,7 @@ class MarketModel(mesa.Model):
         super().__init__(rng=config.run.seed if rng is None else rng)
         self.config = config
         self.day = 0
-        self.population = Population(config.population, self.rng)
+        self.population = Population(config.population, self.rng, config.behaviour)
         self.population.attach_lenders(len(config.lenders))
         self.scenarios = [MerchantScenario(self, s, i) for i, s in enumerate(config.scenarios)]
         self.channels = [Channel(self, c, i) for i, c in enumerate(config.channels)]
@@ -85,8 +81,9 @@ class MarketModel(mesa.Model):
             config.run.recovery_rate, debit_failure_rate=[r.failure_rate for r in rails],
             debit_fee_cents=[r.fee_cents for r in rails],
             retry_days=[lc.payment.retry_days for lc in config.lenders])
-        self._manual_penalty = np.array([0.0 if lc.payment.auto_debit else
-                                         MANUAL_PAYMENT_PENALTY for lc in config.lenders])
+        penalty = config.behaviour.repayment.manual_payment_penalty
+        self._manual_penalty = np.array([0.0 if lc.payment.auto_debit else penalty
+                                         for lc in config.lenders])
         self._cure_multiplier = np.array([lender.service.cure_multiplier
                                           for lender in self.lenders])
         self.recorder = Recorder(self)
@@ -166,7 +163,7 @@ class MarketModel(mesa.Model):
         batch = lender.decide(batch, self.day)
         approved = np.flatnonzero(batch["decision"] == APPROVED)
         taken = approved[self.rng.random(len(approved)) < take_up_probability(
-            batch["all_in_apr"][approved])]
+            batch["all_in_apr"][approved], self.config.behaviour)]
         booked = lender.disburse(batch.take(taken))
         for costs in (batch.costs_cents, booked.costs_cents):
             for item, cents in costs.items():
@@ -223,7 +220,8 @@ class MarketModel(mesa.Model):
 
         def cures(rows: np.ndarray) -> np.ndarray:
             owed = due[rows] * book.column("missed_instalments")[rows]
-            rate = BASE_CURE_RATE * self._cure_multiplier[lenders[rows]]
+            rate = (self.config.behaviour.repayment.base_cure_rate
+                    * self._cure_multiplier[lenders[rows]])
             return cure_probability(pop, consumers[rows], owed, day, rate, boost(rows))
 
         result = self.servicer.run(day, self.rng, pays, cures)

@@ -84,7 +84,8 @@ class Lender(mesa.Agent):
             return ServiceChannel(name, c.cost_per_contact_cents, c.quality, c.collection_effect)
 
         return ServiceDesk(svc.mode, [channel(n) for n in svc.channels], svc.contact_rate,
-                           channel(svc.collection_channel), svc.collection_intensity)
+                           channel(svc.collection_channel), svc.collection_intensity,
+                           market.behaviour.service)
 
     def _build_pipeline(self, market: MarketConfig, risk: RiskConfig,
                         sources: dict[str, DataSource]) -> Pipeline:

@@ -18,22 +18,12 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from simfin.agents.consumer import (
-    MANUAL_PAYMENT_PENALTY,
-    NEUTRAL_SATISFACTION,
-    PATIENCE_MINUTES,
-    SATISFACTION_WEIGHT,
-    STEP_DROP_OFF,
-)
-from simfin.agents.records import BEHAVIOUR_SCORE_NOISE
-from simfin.agents.scenario import FRAUD_NEED_MULTIPLIER
 from simfin.lending.batch import APPROVED
 from simfin.lending.fields import APPLICATION_FIELDS
 from simfin.lending.loan_book import schedule
 from simfin.lending.product import PRODUCT_KINDS
 from simfin.lending.reference import ReferenceLender
-from simfin.lending.service import SATISFACTION_STEP
-from simfin.model import BASE_CURE_RATE, MarketModel
+from simfin.model import MarketModel
 
 
 @dataclass
@@ -84,7 +74,8 @@ class PlainConsumer(mesa.Agent):
             self.service_loan(loan)
         if self.loans and rng.random() < m.contact_rate:
             resolved = rng.random() < m.quality
-            self.satisfaction += SATISFACTION_STEP * (resolved - self.satisfaction)
+            step = m.behaviour.service.satisfaction_step
+            self.satisfaction += step * (resolved - self.satisfaction)
 
     def disposable(self) -> float:
         """Monthly income after living costs and debt service."""
@@ -96,8 +87,10 @@ class PlainConsumer(mesa.Agent):
         """A need: choose a channel and a lender, fill the form, get a decision, borrow."""
         m, rng = self.model, self.model.rng
         online = rng.random() < scenario["online"]
-        gap = 0.85 - self.willingness
-        weights = [c.reach * math.exp(2 * c.risk_tilt * gap) * (c.fraud_multiplier if
+        b = m.behaviour
+        gap = b.channels.tilt_reference_willingness - self.willingness
+        scale = b.channels.risk_tilt_scale
+        weights = [c.reach * math.exp(scale * c.risk_tilt * gap) * (c.fraud_multiplier if
                    self.is_fraud else 1.0) if c.online == online else 0.0 for c in m.channels]
         channel = _pick(weights, rng)
         brands = [b * offers[scenario["product"]] for b, offers in m.brands]
@@ -105,17 +98,19 @@ class PlainConsumer(mesa.Agent):
         if channel < 0 or lender < 0:
             return
         minutes, steps = m.friction[lender][scenario["product"]]
-        p = math.exp2(-minutes / PATIENCE_MINUTES[self.cohort]) * (1 - STEP_DROP_OFF) ** steps
-        p *= m.channels[channel].conversion_rate * ((0.4 + 0.6 * self.affinity) if online
-                                                    else 1.0)
+        a = b.application
+        p = math.exp2(-minutes / a.patience_minutes[self.cohort]) * (1 - a.step_drop_off) ** steps
+        floor = a.online_form_floor
+        p *= m.channels[channel].conversion_rate * ((floor + (1 - floor) * self.affinity)
+                                                    if online else 1.0)
         if rng.random() >= p:
             return
         app = self.application(scenario, online, channel, lender)
         decision = m.lenders[lender].decide(app)
         if decision.decision != APPROVED:
             return
-        if rng.random() >= min(max(0.95 - 0.8 * max(decision.all_in_apr - 0.15, 0.0), 0.3),
-                               0.95):
+        if rng.random() >= min(max(a.take_up_max - a.take_up_price_slope * max(
+                decision.all_in_apr - a.take_up_free_apr, 0.0), a.take_up_min), a.take_up_max):
             return
         period, n, rate, instalment = (v[0] for v in schedule(
             np.array([app["amount_cents"]]), np.array([decision.all_in_apr]),
@@ -132,8 +127,10 @@ class PlainConsumer(mesa.Agent):
         amount = max(math.exp(scenario["log_ticket"] + scenario["sigma"]
                               * rng.standard_normal()), 100)
         app = {name: np.float32(np.nan) for name in APPLICATION_FIELDS}
-        score = 0.8 if self.is_fraud else min(max(
-            self.willingness + BEHAVIOUR_SCORE_NOISE * rng.standard_normal(), 0.0), 1.0)
+        b = m.behaviour
+        score = b.fraud.farmed_behaviour_score if self.is_fraud else min(max(
+            self.willingness + b.channels.behaviour_score_noise * rng.standard_normal(), 0.0),
+            1.0)
         app.update(
             consumer=row, product=scenario["product"], scenario=scenario["index"],
             channel=channel, amount_cents=int(amount),
@@ -151,7 +148,8 @@ class PlainConsumer(mesa.Agent):
     def service_loan(self, loan: Loan) -> None:
         """Pay or miss what is due; cure, default or write off a delinquent loan."""
         m, rng, day = self.model, self.model.rng, self.model.day
-        boost = SATISFACTION_WEIGHT * (self.satisfaction - NEUTRAL_SATISFACTION) - \
+        r = m.behaviour.repayment
+        boost = r.satisfaction_weight * (self.satisfaction - r.neutral_satisfaction) - \
             m.manual_penalty[loan.lender]
         if loan.overdue_since < 0:
             if loan.next_due != day:
@@ -168,7 +166,7 @@ class PlainConsumer(mesa.Agent):
             else:
                 loan.overdue_since, loan.missed = day, 1
             return
-        rate = BASE_CURE_RATE * m.cure_multiplier[loan.lender]
+        rate = r.base_cure_rate * m.cure_multiplier[loan.lender]
         if rng.random() < rate * self.pay_probability(loan.instalment * loan.missed, boost):
             loan.overdue_since, loan.missed = -1, 0
         elif day - loan.overdue_since >= m.writeoff_dpd:
@@ -178,9 +176,11 @@ class PlainConsumer(mesa.Agent):
         """Willingness and capacity, as :func:`simfin.agents.consumer.pay_probability`."""
         if self.is_fraud:
             return 0.0
-        w = self.willingness
-        capacity = min(max(self.disposable() / max(due, 1), 0.05), 50.0)
-        z = 2.5 * math.log(w / (1 - w)) + 1.2 * math.log(capacity) - 0.5 + boost
+        w, r = self.willingness, self.model.behaviour.repayment
+        capacity = min(max(self.disposable() / max(due, 1), r.min_capacity_ratio),
+                       r.max_capacity_ratio)
+        z = (r.willingness_weight * math.log(w / (1 - w)) + r.capacity_weight * math.log(capacity)
+             + r.intercept + boost)
         return 1.0 / (1.0 + math.exp(-z))
 
     def end(self, loan: Loan) -> None:
@@ -214,8 +214,9 @@ class PlainMarket(mesa.Model):
         self.friction = market._friction.tolist()
         self.lenders = [ReferenceLender(lender.pipeline, lender.stream)
                         for lender in market.lenders]
-        self.manual_penalty = [0.0 if lc.payment.auto_debit else MANUAL_PAYMENT_PENALTY
-                               for lc in cfg.lenders]
+        self.behaviour = cfg.behaviour
+        penalty = cfg.behaviour.repayment.manual_payment_penalty
+        self.manual_penalty = [0.0 if lc.payment.auto_debit else penalty for lc in cfg.lenders]
         self.cure_multiplier = [lender.service.cure_multiplier for lender in market.lenders]
         self.writeoff_dpd = cfg.run.writeoff_dpd
         desks = [lender.service for lender in market.lenders]
@@ -230,7 +231,7 @@ class PlainMarket(mesa.Model):
         """One day: every consumer's ``step()`` in random order."""
         self.scenarios = [{
             "rate": s.config.need_rate / 365.0 * s.seasonality(self.day),
-            "fraud": FRAUD_NEED_MULTIPLIER[s.config.product],
+            "fraud": getattr(self.behaviour.fraud.need_multiplier, s.config.product),
             "product": PRODUCT_KINDS.index(s.config.product), "index": s.index,
             "online": s.online_share(self.day), "terms": list(s.config.term_days),
             "log_ticket": math.log(s.config.ticket_median_cents),

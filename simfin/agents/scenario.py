@@ -9,9 +9,6 @@ from simfin.agents.population import Population
 from simfin.config import ScenarioConfig
 from simfin.lending.product import PRODUCT_KINDS
 
-# Fraudsters look for money, fast: they act on cash-like scenarios this much more often.
-FRAUD_NEED_MULTIPLIER = {"cash": 4.0, "revolving": 3.0, "instalment": 1.5}
-
 
 class MerchantScenario(mesa.Agent):
     """A scenario that creates fragmented, small-ticket financing needs every day.
@@ -61,7 +58,8 @@ class MerchantScenario(mesa.Agent):
         who = who[keep]
         fraud_rows = population.fraud_rows
         if len(fraud_rows):
-            k_fraud = rng.poisson(len(fraud_rows) * rate * FRAUD_NEED_MULTIPLIER[c.product])
+            multiplier = getattr(population.behaviour.fraud.need_multiplier, c.product)
+            k_fraud = rng.poisson(len(fraud_rows) * rate * multiplier)
             who = np.concatenate([who, fraud_rows[rng.integers(0, len(fraud_rows), k_fraud)]])
         n = len(who)
         amount = np.exp(np.log(c.ticket_median_cents) + c.ticket_sigma * rng.standard_normal(n))
