@@ -8,20 +8,37 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
+from simfin import __version__
 from simfin.config import ConfigError
+from simfin.experiments.executors import EXECUTORS
 from simfin.outputs.writer import OutputExistsError, check_out_dir, default_out_dir, write_run
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Simulate internet consumer-finance markets.")
 console = Console(stderr=True)
 USER_ERROR = 2
+# Enumerated options list their choices in --help and refuse others with exit code 2.
+Executor = Literal[tuple(EXECUTORS.names())]  # type: ignore[valid-type]
+BenchSize = Literal["tiny", "small", "large"]  # simfin.bench.SIZES (a test checks)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"simfin {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True,
+        help="Print simfin's version and exit.")] = False) -> None:
+    """Simulate internet consumer-finance markets."""
 
 
 def fail(message: str) -> None:
@@ -68,25 +85,16 @@ def run_command(
 
 
 def print_summary(summary: dict) -> None:
-    """The summary table on stdout."""
-    from simfin.outputs.report import ROWS, _fmt
+    """The summary tables, decline reasons and warnings on stdout."""
+    from simfin.outputs.terminal import print_summary as show
 
-    table = Table(title="simfin summary")
-    table.add_column("indicator")
-    names = list(summary["lenders"])
-    for name in [*names, "market"]:
-        table.add_column(name, justify="right")
-    for key, label, how in ROWS:
-        cells = [_fmt(summary["lenders"][n].get(key), how) for n in names]
-        table.add_row(label, *cells, _fmt(summary["market"].get(key), how))
-    Console().print(table)
+    show(summary)
 
 
 @app.command("experiment")
 def experiment_command(
     file: Annotated[Path, typer.Argument(help="Experiment definition (YAML).")],
-    executor: Annotated[str, typer.Option(help="Where runs execute: local or processes.")
-                        ] = "local",
+    executor: Annotated[Executor, typer.Option(help="Where runs execute.")] = "local",
     workers: Annotated[int, typer.Option(help="Worker processes (processes executor).",
                                          min=1)] = 2,
     out: Annotated[Path | None, typer.Option(
@@ -120,7 +128,7 @@ def experiment_command(
 
 @app.command("bench")
 def bench_command(
-    size: Annotated[str, typer.Option(help="tiny, small or large (1M consumers; minutes).")
+    size: Annotated[BenchSize, typer.Option(help="large: 1M consumers, minutes.")
                     ] = "small",
     plot: Annotated[Path | None, typer.Option(
         help="Also write the log-log plot of run time against consumers (PNG).")] = None,
@@ -128,7 +136,7 @@ def bench_command(
     """Measure decision and market throughput, memory, creation and collection; print
     each figure next to its reference and the ratio (tests/benchmarks/README.md).
     """
-    from simfin.bench import SIZES, run
+    from simfin.bench.suite import SIZES, run
 
     if size not in SIZES:
         fail(f"--size: must be one of {', '.join(SIZES)}, got {size!r}")
@@ -156,9 +164,12 @@ def main() -> None:
         # code 2 and format_message(); typer may vendor click, so match them by shape.
         if getattr(exc, "exit_code", None) != USER_ERROR or not hasattr(exc, "format_message"):
             raise
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `simfin`: the help was shown
+            sys.exit(0)
         ctx = getattr(exc, "ctx", None)
         command = f"simfin {ctx.info_name}" if ctx is not None and ctx.parent else "simfin"
-        typer.echo(f"error: {exc.format_message()} (see: {command} --help)", err=True)
+        message = exc.format_message().replace("Value error, ", "")
+        typer.echo(f"error: {message} (see: {command} --help)", err=True)
         sys.exit(USER_ERROR)
     except KeyboardInterrupt:
         typer.echo("error: interrupted", err=True)

@@ -88,6 +88,7 @@ def indicators(steps: pd.DataFrame, loans: pd.DataFrame, default_dpd: int,
         "short_term_share": float((loans["term_days"] <= SHORT_TERM_DAYS).mean())
         if len(loans) else None,
         **multi_lending(loans),
+        **lifetime_default(loans, default_dpd, horizon_days),
     }
     return out
 
@@ -148,8 +149,10 @@ def summarize(steps: pd.DataFrame, loans: pd.DataFrame, lender_names: list[str],
         ind["by_grade"] = {grade_label(int(g)): v for g, v in by_group(lo, "grade").items()}
         if lo["challenger"].any():
             ind["champion_challenger"] = split_by_strategy(lo, default_dpd, horizon_days)
+        ind["vintages"] = vintage_curves(lo, horizon_days)
         summary["lenders"][name] = ind
     summary["market"] = indicators(steps, loans, default_dpd, horizon_days)
+    summary["market"]["vintages"] = vintage_curves(loans, horizon_days)
     return summary
 
 
@@ -239,3 +242,90 @@ def multi_lending(loans: pd.DataFrame) -> dict[str, float | int | None]:
     return {"multi_lending_loans": int(len(g)),
             "multi_lending_defaults": int(g["defaulted"].sum()),
             "multi_lending_default_share": _default_share(g)}
+
+
+MONTH_DAYS = 30  # a month on book, as in the loan schedule's instalment period
+
+
+def _default_times(loans: pd.DataFrame, horizon_days: int
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Per loan: days on book until default (or until it left observation) and whether the
+    time is a default.
+
+    A loan that closed without defaulting is known never to default: it stays at risk to
+    the end of the run's longest observation so it keeps lowering the hazard (it is not
+    censored). A loan still open and not in default is censored at the run's last day.
+    """
+    origination = loans["origination_day"].to_numpy(np.int64)
+    defaulted = loans["default_day"].to_numpy(np.int64) >= 0
+    last_day = horizon_days - 1
+    closed_clean = (loans["status"].to_numpy() != 0) & ~defaulted
+    time = np.where(defaulted, loans["default_day"].to_numpy(np.int64) - origination,
+                    last_day - origination)
+    time = np.where(closed_clean, np.iinfo(np.int32).max, time)
+    return time, defaulted
+
+
+def vintage_curves(loans: pd.DataFrame, horizon_days: int) -> list[dict]:
+    """Cumulative share of each origination month's loans that reached default
+    (``run.default_dpd`` days past due) by each month on book.
+
+    Month ``v`` holds the loans booked on days ``30 v .. 30 v + 29``; its curve runs only
+    to the months on book that every one of its loans has lived through before the run
+    ended, so a point on a curve never changes when the run is made longer.
+    """
+    out = []
+    if loans.empty:
+        return out
+    month = loans["origination_day"].to_numpy() // MONTH_DAYS
+    since = loans["default_day"].to_numpy(np.int64) - loans["origination_day"].to_numpy()
+    since = np.where(loans["default_day"].to_numpy() >= 0, since, np.iinfo(np.int32).max)
+    for v in np.unique(month):
+        rows = month == v
+        # The vintage's youngest loan was booked on day 30 v + 29.
+        observed_months = (horizon_days - (v * MONTH_DAYS + MONTH_DAYS)) // MONTH_DAYS
+        mobs = np.arange(1, max(int(observed_months), 0) + 1)
+        shares = [float((since[rows] < m * MONTH_DAYS).mean()) for m in mobs]
+        out.append({"origination_month": int(v), "loans": int(rows.sum()),
+                    "cumulative_default": shares})
+    return out
+
+
+def lifetime_default(loans: pd.DataFrame, default_dpd: int, horizon_days: int
+                     ) -> dict[str, float | int | None]:
+    """Life-of-loan default rate, independent of when the run stops.
+
+    ``lifetime_default_rate`` is a Kaplan-Meier (product-limit) estimate over days on book:
+    each day's default hazard is the loans that defaulted on that day of their life over the
+    loans still at risk on it (loans repaid without default stay at risk; loans still open
+    leave the risk set when the run ends). It is read at the longest life a loan can have
+    before it must have defaulted (longest term + ``default_dpd``), or at the longest
+    observed life if the run is shorter (``lifetime_default_days`` says which).
+
+    ``complete_default_rate`` is the plain share of defaulted loans among those whose last
+    instalment fell due ``default_dpd`` or more days before the end (their outcome is
+    final); it is unbiased only for the terms that qualify.
+    """
+    if loans.empty:
+        return {"lifetime_default_rate": None, "lifetime_default_days": None,
+                "complete_default_rate": None, "complete_loans": 0}
+    time, event = _default_times(loans, horizon_days)
+    life_days = int(loans["term_days"].max()) + default_dpd
+    horizon_life = min(life_days, horizon_days - 1 - int(loans["origination_day"].min()))
+    if horizon_life < int(loans["period_days"].min()) + default_dpd:
+        # No loan can have reached default yet: an estimate of 0 would only mislead.
+        return {"lifetime_default_rate": None, "lifetime_default_days": int(horizon_life),
+                "complete_default_rate": None, "complete_loans": 0}
+    event_times = np.unique(time[event & (time <= horizon_life)])
+    sorted_time = np.sort(time)
+    at_risk = len(time) - np.searchsorted(sorted_time, event_times, side="left")
+    events = np.bincount(np.searchsorted(event_times, time[event & (time <= horizon_life)]),
+                         minlength=len(event_times))
+    survival = float(np.prod(1.0 - events / at_risk)) if len(event_times) else 1.0
+    matured = (loans["origination_day"] + loans["term_days"] + default_dpd
+               <= horizon_days - 1)
+    done = loans[matured]
+    return {"lifetime_default_rate": 1.0 - survival,
+            "lifetime_default_days": int(horizon_life),
+            "complete_default_rate": _default_share(done),
+            "complete_loans": int(matured.sum())}

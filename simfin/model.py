@@ -1,4 +1,4 @@
-"""``MarketModel``: builds the market and tells the story of a day.
+"""``MarketModel``: builds the market and orders the day; the agents do the work.
 
 One step is one day:
 
@@ -7,10 +7,13 @@ One step is one day:
    more often; needs declined earlier try again with other lenders;
 2. channels bring each need to one or more lenders as applications (acquisition costs are
    paid);
-3. each lender decides its day's applications as one batch and quotes; each consumer
-   takes the best offer for them, or none; lenders book the loans taken (disbursement);
+3. each lender learns from the outcomes it has observed and quotes offers on its batch
+   (``Lender.quote``); each consumer takes the offer best for them, or none
+   (:mod:`simfin.agents.offers`); each lender originates the accepted offers
+   (``Lender.originate``: disburse, book, post);
 4. the loan book comes due: borrowers pay or miss; delinquent loans cure, default or are
-   written off; the cost of funding the book is paid;
+   written off; each lender reviews its credit lines, serves its borrowers and pays for
+   its funding;
 5. the day's indicators are recorded.
 """
 
@@ -30,17 +33,17 @@ from simfin.agents.consumer import (
     service_boost,
 )
 from simfin.agents.demand import NEED_COLUMNS, Reapplications
-from simfin.agents.lender import Lender
+from simfin.agents.lender import Lender, Quote
+from simfin.agents.observations import application_batch, build_sources
 from simfin.agents.population import Population
-from simfin.agents.records import application_batch, build_sources
 from simfin.agents.regulator import Regulator
 from simfin.agents.scenario import MerchantScenario
-from simfin.config import MarketConfig, load_config
-from simfin.lending.batch import APPROVED, ApplicationBatch
+from simfin.config import COHORTS, MarketConfig, load_config
+from simfin.lending.batch import ApplicationBatch
 from simfin.lending.ledger import Ledger
-from simfin.lending.loan_book import LoanBook, schedule
+from simfin.lending.loan_book import LoanBook, monthly_service
 from simfin.lending.product import PRODUCT_KINDS, REVOLVING
-from simfin.lending.servicing import Servicer
+from simfin.lending.repayments import Servicer
 from simfin.recording import Recorder
 
 
@@ -72,16 +75,16 @@ class MarketModel(mesa.Model):
         self.scenarios = [MerchantScenario(self, s, i) for i, s in enumerate(config.scenarios)]
         self.channels = [Channel(self, c, i) for i, c in enumerate(config.channels)]
         self.sources = build_sources(config, self.population, lambda: self.day, self.rng)
-        self.lenders = [Lender(self, config, i, self.sources)
-                        for i in range(len(config.lenders))]
+        self.book = LoanBook()
+        self.ledger = Ledger(len(config.lenders), [lc.capital_cents for lc in config.lenders])
+        self.lenders = [Lender(self, config, i, self.sources, self.population, self.book,
+                               self.ledger) for i in range(len(config.lenders))]
         self.regulator = Regulator(self, config.policy, self.sources.get("consortium"))
         self.reapplications = Reapplications(len(self.lenders), config.behaviour.demand)
         # What each lender has spent to acquire and decide applicants, and loans booked:
         # the unit cost per booked loan its prices must cover.
         self._unit_costs = np.zeros(len(self.lenders), dtype=np.int64)
         self._loans_booked = np.zeros(len(self.lenders), dtype=np.int64)
-        self.book = LoanBook()
-        self.ledger = Ledger(len(self.lenders), [lc.capital_cents for lc in config.lenders])
         late_fees = np.zeros((len(self.lenders), len(PRODUCT_KINDS)), dtype=np.int64)
         for i, lc in enumerate(config.lenders):
             for p in lc.products:
@@ -97,7 +100,11 @@ class MarketModel(mesa.Model):
                                          for lc in config.lenders])
         self._cure_multiplier = np.array([lender.service.cure_multiplier
                                           for lender in self.lenders])
-        self.recorder = Recorder(self)
+        self.recorder = Recorder([lender.name for lender in self.lenders],
+                                 [lender.reason_codes for lender in self.lenders],
+                                 len(config.channels),
+                                 [lc.infrastructure.capacity_per_day for lc in config.lenders],
+                                 len(COHORTS))
         self.datacollector = mesa.DataCollector(model_reporters={
             "applications": lambda m: m.recorder.today("applications").sum(),
             "approvals": lambda m: m.recorder.today("approvals").sum(),
@@ -126,19 +133,20 @@ class MarketModel(mesa.Model):
         self.population.step_shocks(self.day, self.rng)
         needs = self.arise_needs()
         applications = self.bring_applications(needs)
-        quotes = []
         for lender in self.lenders:
-            lender.retrain(self.day, self.book)
-            quotes.append(self.decide(lender, applications))
+            lender.learn(self.day)
+        quotes = [self.quote(lender, applications) for lender in self.lenders]
         taken = self.choose_offers(needs, quotes)
-        for lender, batch, rows in zip(self.lenders, quotes, taken, strict=True):
-            self.originate(lender, batch, rows)
+        for quote, rows in zip(quotes, taken, strict=True):
+            self.originate(quote, rows)
         self.queue_reapplications(needs, applications, quotes)
         self.service_loans()
-        self.review_credit_lines()
+        for lender in self.lenders:
+            lender.review_lines(self.day)
         self.serve_customers()
-        self.pay_funding_costs()
-        self.recorder.end_day()
+        for lender in self.lenders:
+            lender.fund()
+        self.recorder.end_day(self.day, self.ledger, self.book, self.population.satisfaction)
         self.datacollector.collect(self)
         self.day += 1
 
@@ -177,11 +185,14 @@ class MarketModel(mesa.Model):
         p = self._conversion[apps["channel"]] * completion_probability(
             pop, apps["consumer"], apps["online"], f[:, 0], f[:, 1])
         completed = self.rng.random(len(p)) < p
-        self.recorder.count_needs(apps, completed)
+        self.recorder.count_needs(apps["lender"], pop.cohort[apps["consumer"]], completed)
         return {k: v[completed] for k, v in apps.items()}
 
-    def decide(self, lender: Lender, applications: dict[str, np.ndarray]) -> ApplicationBatch:
-        """One lender decides its batch and quotes; it pays the channels and the decision."""
+    def applications_to(self, lender: Lender, applications: dict[str, np.ndarray]
+                        ) -> ApplicationBatch:
+        """The lender's applications of the day, with what it can observe of each applicant;
+        channels are paid for the applicants new to the lender.
+        """
         mine = applications["lender"] == lender.index
         apps = {k: v[mine] for k, v in applications.items() if k != "lender"}
         used = (self.book.outstanding_of(apps["consumer"], lender.index, REVOLVING)
@@ -193,23 +204,25 @@ class MarketModel(mesa.Model):
         acquisition = np.where(new, self._cost_per_app[batch["channel"]], 0)
         self.ledger.post(lender.index, "acquisition_cost", int(acquisition.sum()))
         self.recorder.count_acquisition(lender.index, batch["channel"], acquisition)
+        self._unit_costs[lender.index] += int(acquisition.sum())
         batch["asked_cents"] = batch["amount_cents"].copy()  # the offer may cut the amount
-        batch = lender.decide(batch, self.day)
-        for item, cents in batch.costs_cents.items():
-            self.ledger.post(lender.index, item, cents)
-        self._unit_costs[lender.index] += int(acquisition.sum()) + sum(
-            batch.costs_cents.values())
         return batch
 
-    def choose_offers(self, needs: dict[str, np.ndarray], quotes: list[ApplicationBatch]
+    def quote(self, lender: Lender, applications: dict[str, np.ndarray]) -> Quote:
+        """One lender's quote on its applications of the day."""
+        quote = lender.quote(self.applications_to(lender, applications), self.day)
+        self._unit_costs[lender.index] += sum(quote.batch.costs_cents.values())
+        return quote
+
+    def choose_offers(self, needs: dict[str, np.ndarray], quotes: list[Quote]
                       ) -> list[np.ndarray]:
         """Each consumer compares the approved offers of their need and takes the best for
         them, or none; returns, per lender, the batch rows taken.
         """
         pop, choice = self.population, self.config.behaviour.choice
-        rows = [np.flatnonzero(b["decision"] == APPROVED) for b in quotes]
+        rows = [q.offers for q in quotes]
         lender = np.concatenate([np.full(len(r), i) for i, r in enumerate(rows)])
-        col = {name: np.concatenate([b[name][r] for b, r in zip(quotes, rows, strict=True)])
+        col = {name: np.concatenate([q.batch[name][r] for q, r in zip(quotes, rows, strict=True)])
                for name in ("need", "consumer", "all_in_apr", "amount_cents", "asked_cents",
                             "decision_minutes", "product")}
         consumer = col["consumer"]
@@ -228,63 +241,30 @@ class MarketModel(mesa.Model):
         return [rows[i][taken[(taken >= start[i]) & (taken < start[i + 1])] - start[i]]
                 for i in range(len(rows))]
 
-    def originate(self, lender: Lender, batch: ApplicationBatch, taken: np.ndarray) -> None:
-        """Disburse and book the offers taken; count the lender's day."""
-        booked = lender.disburse(batch.take(taken))
-        for item, cents in booked.costs_cents.items():
-            self.ledger.post(lender.index, item, cents)
-        loan_rows = self.book_loans(lender, booked)
-        lender.remember(booked, loan_rows)
-        self.recorder.count_decisions(lender.index, batch, booked)
+    def originate(self, quote: Quote, taken: np.ndarray) -> None:
+        """The lender originates the offers taken; its day is counted; its view of the cost
+        per booked loan is updated.
+        """
+        lender = quote.lender
+        booked = lender.originate(quote, taken)
+        self.recorder.count_decisions(lender.index, quote.batch, booked)
         self._loans_booked[lender.index] += booked.n
         lender.observe_costs(int(self._unit_costs[lender.index]),
                              int(self._loans_booked[lender.index]))
 
     def queue_reapplications(self, needs: dict[str, np.ndarray],
                              applications: dict[str, np.ndarray],
-                             quotes: list[ApplicationBatch]) -> None:
+                             quotes: list[Quote]) -> None:
         """Needs that applied and that no lender approved try again elsewhere, later."""
         tried = needs["tried"].copy()
         tried[applications["need"], applications["lender"]] = True
         applied = np.zeros(len(needs["consumer"]), dtype=bool)
         applied[applications["need"]] = True
-        for batch in quotes:
-            applied[batch["need"][batch["decision"] == APPROVED]] = False
+        for quote in quotes:
+            applied[quote.batch["need"][quote.offers]] = False
         declined = np.flatnonzero(applied)
         self.reapplications.add({k: needs[k][declined] for k in (*NEED_COLUMNS, "attempt")},
                                 tried[declined], self.day, self.rng)
-
-    def book_loans(self, lender: Lender, booked: ApplicationBatch) -> np.ndarray:
-        """Book the disbursed loans of a batch; returns their loan-book rows."""
-        principal = booked["amount_cents"].astype(np.int64)
-        period, n_inst, rate, instalment = schedule(principal, booked["apr"],
-                                                    booked["term_days"])
-        consumers = booked["consumer"]
-        pop = self.population
-        loan_rows = self.book.add(
-            lender=np.full(booked.n, lender.index), consumer=consumers,
-            product=booked["product"], scenario=booked["scenario"],
-            channel=booked["channel"], grade=booked["grade"],
-            origination_day=np.full(booked.n, self.day), principal_cents=principal,
-            outstanding_cents=principal, instalment_cents=instalment, rate_per_period=rate,
-            apr=booked["all_in_apr"], pd=booked["pd"], period_days=period,
-            n_instalments=n_inst, next_due_day=self.day + period,
-            is_fraud=booked["truth_is_fraud"], challenger=booked["challenger"],
-            repeat=pop.borrowed_at[consumers, lender.index], term_days=booked["term_days"],
-            other_loans=np.minimum(pop.loans_at[consumers].sum(axis=1)
-                                   - pop.loans_at[consumers, lender.index]
-                                   + pop.external_loans[consumers], 127),
-            cohort=pop.cohort[consumers], region=pop.region[consumers],
-            online=booked["online"] > 0, flags=booked["flags"])
-        self.ledger.post(lender.index, "disbursed", int(principal.sum()))
-        fees = np.round(principal * booked["fee_rate"]).astype(np.int64)
-        self.ledger.post(lender.index, "fees_paid", int(fees.sum()))
-        np.add.at(pop.loans_at, (consumers, lender.index), 1)
-        pop.borrowed_at[consumers, lender.index] = True
-        line = booked["product"] == REVOLVING
-        pop.line_limit_cents[consumers[line], lender.index] = booked["line_limit_cents"][line]
-        np.add.at(pop.debt_service_cents, consumers, monthly_service(instalment, period))
-        return loan_rows
 
     def service_loans(self) -> None:
         """Collect what is due; cure, default and write off; update the borrowers."""
@@ -311,53 +291,18 @@ class MarketModel(mesa.Model):
         np.add.at(pop.defaults_at, (consumers[result.new_defaults],
                                     lenders[result.new_defaults]), 1)
         ended = np.concatenate([result.closed, result.written_off])
-        np.add.at(pop.loans_at, (consumers[ended], lenders[ended]), -1)
-        np.subtract.at(pop.debt_service_cents, consumers[ended],
-                       monthly_service(due[ended], book.column("period_days")[ended]))
-        self.recorder.count_servicing(result)
-
-    def review_credit_lines(self) -> None:
-        """On each lender's review days: raise clean revolving lines, freeze delinquent ones."""
-        pop = self.population
-        for lender in self.lenders:
-            product = self.config.product(lender.index, "revolving")
-            if product is None or self.day == 0 or self.day % product.limit_review_days:
-                continue
-            i = lender.index
-            lines = np.flatnonzero(pop.line_limit_cents[:, i] > 0)
-            missed = pop.missed_since_review[lines, i]
-            limits = pop.line_limit_cents[lines, i]
-            raised = np.minimum(np.round(limits * (1 + product.limit_increase_rate)),
-                                product.max_amount_cents).astype(np.int64)
-            used = self.book.outstanding_of(lines, i, REVOLVING)
-            # A frozen line keeps what is drawn and allows no new draws.
-            pop.line_limit_cents[lines, i] = np.where(missed, np.maximum(used, 1), raised)
-            pop.missed_since_review[lines, i] = False
+        pop.end_loans(consumers[ended], lenders[ended],
+                      monthly_service(due[ended], book.column("period_days")[ended]))
+        self.recorder.count_servicing(result, book)
 
     def serve_customers(self) -> None:
-        """Service contacts with active borrowers and collection calls on delinquent loans."""
-        book, pop = self.book, self.population
-        active = book.active_rows()
-        delinquent = book.column("overdue_since_day").take(active) >= 0
+        """Each lender serves its borrowers and calls on its delinquent loans."""
+        book = self.book
+        delinquent = book.column("overdue_since_day").take(book.active_rows()) >= 0
         n_delinquent = np.bincount(book.active("lender")[delinquent],
                                    minlength=len(self.lenders))
         for lender in self.lenders:
-            # Consumers with an active loan at the lender, in id order: the active-loan
-            # counter, not a sort of the book.
-            borrowers = np.flatnonzero(pop.loans_at[:, lender.index] > 0)
-            cost = lender.service.serve(borrowers, pop.satisfaction, pop.interactions,
-                                        self.rng)
-            self.ledger.post(lender.index, "service_cost", cost)
-            calls = lender.service.collect(int(n_delinquent[lender.index]), self.rng)
-            self.ledger.post(lender.index, "collections_cost", calls)
-
-    def pay_funding_costs(self) -> None:
-        """Each lender pays a day of interest on the balance it funds."""
-        outstanding = self.ledger.balance("loans")
-        for lender in self.lenders:
-            rate = lender.config.cost_of_funds_rate / 365.0
-            self.ledger.post(lender.index, "funding_cost",
-                             int(round(outstanding[lender.index] * rate)))
+            lender.serve(int(n_delinquent[lender.index]), self.rng)
 
     # -- looking at one consumer -------------------------------------------------------
 
@@ -369,7 +314,3 @@ class MarketModel(mesa.Model):
             self._consumers[row] = Consumer(self, self.population, row)
         return self._consumers[row]
 
-
-def monthly_service(instalment_cents: np.ndarray, period_days: np.ndarray) -> np.ndarray:
-    """A loan's debt service per 30 days, for the borrower's budget."""
-    return (instalment_cents * 30 // np.maximum(period_days, 1)).astype(np.int64)

@@ -20,6 +20,7 @@ from simfin.metrics import (
     summarize,
 )
 from simfin.model import MarketModel
+from simfin.outputs.health import run_health
 
 Progress = Callable[[int, int], None]  # (days done, days in all)
 
@@ -116,4 +117,5 @@ def run(config: MarketConfig | str | Path | dict | None = None, steps: int | Non
     names = [lender.name for lender in model.lenders]
     summary = summarize(steps_frame, loans, names, resolved.run.default_dpd, total)
     add_breakdowns(summary, model, loans)
+    summary["warnings"] = run_health(resolved, summary, loans)
     return RunResult(resolved, steps_frame, loans, summary, model)

@@ -49,28 +49,14 @@ def choose_channels(channels: list[Channel], consumers: np.ndarray, online: np.n
         w = c.reach * np.exp(tilt.risk_tilt_scale * c.risk_tilt * gap)
         w = np.where(fraud, w * c.fraud_multiplier, w)
         weights[:, j] = np.where(online == c.online, w, 0.0)
-    total = weights.sum(axis=1)
-    cum = np.cumsum(weights, axis=1) / np.where(total > 0, total, 1.0)[:, None]
-    pick = (rng.random(n)[:, None] > cum).sum(axis=1)
-    return np.where(total > 0, np.minimum(pick, k - 1), -1).astype(np.int8)
+    return weighted_pick(weights, rng).astype(np.int8)
 
 
-def choose_lenders(brand_weights: np.ndarray, offers: np.ndarray, products: np.ndarray,
-                   rng: np.random.Generator, loyalty: np.ndarray | None = None) -> np.ndarray:
-    """Lender index for each need among lenders offering its product, or -1 if none does.
-
-    Args:
-        brand_weights: (n_lenders,) relative attractiveness.
-        offers: (n_lenders, n_products) whether each lender offers each product kind.
-        products: Product kind of each need.
-        rng: The model's random stream.
-        loyalty: Optional (n, n_lenders) factor: returning customers favour (or avoid)
-            lenders they have borrowed from, depending on how they were served.
+def weighted_pick(weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """For each row of ``weights`` (n, k), a column drawn with probability proportional to
+    its weight (one uniform per row, inverse CDF), or -1 where every weight is zero.
     """
-    weights = (brand_weights[:, None] * offers).T[products]  # (n, n_lenders)
-    if loyalty is not None:
-        weights = weights * loyalty
     total = weights.sum(axis=1)
     cum = np.cumsum(weights, axis=1) / np.where(total > 0, total, 1.0)[:, None]
-    pick = (rng.random(len(products))[:, None] > cum).sum(axis=1)
-    return np.where(total > 0, np.minimum(pick, len(brand_weights) - 1), -1).astype(np.int16)
+    pick = (rng.random(len(weights))[:, None] > cum).sum(axis=1)
+    return np.where(total > 0, np.minimum(pick, weights.shape[1] - 1), -1)

@@ -10,7 +10,6 @@ import mesa
 import numpy as np
 
 from simfin.agents.population import Population
-from simfin.config import BehaviourConfig
 
 
 def loyalty(population: Population, rows: np.ndarray) -> np.ndarray:
@@ -43,15 +42,6 @@ def completion_probability(population: Population, rows: np.ndarray, online: np.
     affinity = population.digital_affinity[rows]
     floor = b.online_form_floor
     return np.where(online, p * (floor + (1.0 - floor) * affinity), p)
-
-
-def take_up_probability(all_in_apr: np.ndarray, behaviour: BehaviourConfig | None = None
-                        ) -> np.ndarray:
-    """Probability that an approved applicant draws the loan: falls as the price rises."""
-    b = (behaviour or BehaviourConfig()).application
-    return np.clip(b.take_up_max - b.take_up_price_slope
-                   * np.maximum(all_in_apr - b.take_up_free_apr, 0.0),
-                   b.take_up_min, b.take_up_max)
 
 
 def _repayment_logit(population: Population, rows: np.ndarray, due_cents: np.ndarray,

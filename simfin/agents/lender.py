@@ -1,33 +1,52 @@
-"""The ``Lender`` agent: runs its decision pipeline on the day's batch, disburses, serves.
+"""The ``Lender`` agent: owns its day.
 
-The pipeline is assembled from the lender's config: platform capacity, product limits,
-rules on application fields, data queries, rules on data fields, biometric verification,
-the statistical model, pricing. A champion/challenger test runs a second risk strategy on a
-share of the traffic. Everything a strategy changes is a stage parameter.
+Each day the lender learns from the outcomes it has observed (:meth:`Lender.learn`),
+quotes offers on its batch of applications (:meth:`Lender.quote`: platform capacity, then
+its pipeline of named steps, champion and challenger), and, once the applicants have chosen
+among their offers, originates the accepted ones (:meth:`Lender.originate`: disburse over
+its rail, book into the loan book, post to the ledger). After the book has been serviced it
+reviews its credit lines, serves its borrowers and pays for its funding. The pipeline is
+assembled from the lender's config (``simfin.lending.assembly``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import mesa
 import numpy as np
 
+from simfin.agents.population import Population
 from simfin.config import LenderConfig, MarketConfig, RiskConfig
-from simfin.lending.batch import ApplicationBatch
-from simfin.lending.data_sources import DataSource, DataSourceStage
-from simfin.lending.fields import APPLICATION_FIELDS
+from simfin.lending.assembly import StageBuild, assemble
+from simfin.lending.batch import APPROVED, ApplicationBatch
+from simfin.lending.customer_service import ServiceChannel, ServiceDesk
+from simfin.lending.data_sources import DataSource
 from simfin.lending.infrastructure import CAPACITY_REASON, CapacityStage
+from simfin.lending.ledger import Ledger
+from simfin.lending.loan_book import LoanBook, monthly_service, schedule
 from simfin.lending.payment import DisbursementStage, Rail
-from simfin.lending.pipeline import DecisionContext, Pipeline
-from simfin.lending.pricing import CAP_REASON, LTI_REASON, PricingStage
-from simfin.lending.product import AMOUNT_REASON, PRODUCT_KINDS, ProductStage
-from simfin.lending.registry import SCORERS
-from simfin.lending.rules import Rule, RuleEngine, compile_condition
-from simfin.lending.scoring import SCORE_REASON, ScoringStage, feature_matrix
-from simfin.lending.service import ServiceChannel, ServiceDesk
-from simfin.lending.verification import VERIFY_REASON, VerificationStage
+from simfin.lending.pipeline import DecisionContext, Outcomes, Pipeline, Stage
+from simfin.lending.pricing import PricingStage
+from simfin.lending.product import PRODUCT_KINDS, REVOLVING
+from simfin.lending.scoring import feature_matrix
 
-DATA_FIELDS = frozenset(f for f, (_, source) in APPLICATION_FIELDS.items()
-                        if source not in ("", "channel"))
+
+@dataclass
+class Quote:
+    """A lender's decisions on its batch of the day: the approved rows are its offers.
+
+    Attributes:
+        lender: The lender that quoted.
+        day: The day of the quote.
+        batch: The decided batch (``decision``, ``reason``, ``grade``, ``all_in_apr`` ...).
+        offers: Rows of ``batch`` that were approved (an offer the applicant may accept).
+    """
+
+    lender: Lender
+    day: int
+    batch: ApplicationBatch
+    offers: np.ndarray
 
 
 class Lender(mesa.Agent):
@@ -39,16 +58,22 @@ class Lender(mesa.Agent):
             payment, service and policy sections).
         index: The lender's position in ``config.lenders``.
         sources: The data sources of the market, by name.
+        population, book, ledger: The market's consumers, loan book and ledger, which the
+            lender updates when it books loans and pays its costs.
     """
 
     def __init__(self, model: mesa.Model, config: MarketConfig, index: int,
-                 sources: dict[str, DataSource]) -> None:
+                 sources: dict[str, DataSource], population: Population, book: LoanBook,
+                 ledger: Ledger) -> None:
         super().__init__(model)
+        self.population, self.book, self.ledger = population, book, ledger
         self.index = index
         self.config: LenderConfig = config.lenders[index]
         self.name = self.config.name
         self.stream = np.random.default_rng(model.rng.integers(2**63))
         self.reason_codes: list[str] = []
+        self.flag_reasons: list[str] = []  # bit i of a loan's ``flags``: rule flag_reasons[i]
+        self._flag_rules: list[tuple] = []
         cfg = self.config
         infra = cfg.infrastructure
         self.platform = CapacityStage(infra.kind, infra.capacity_per_day,
@@ -65,6 +90,7 @@ class Lender(mesa.Agent):
                                                    rail.latency_minutes, rail.failure_rate,
                                                    rail.fee_cents))
         self.offers = np.array([config.product(index, k) is not None for k in PRODUCT_KINDS])
+        self._revolving = config.product(index, "revolving")  # its limits and review terms
         self._train_x: list[np.ndarray] = []
         self._train_rows: list[np.ndarray] = []
         self.model_since_day: int | None = None  # first day a statistical model decided
@@ -89,61 +115,23 @@ class Lender(mesa.Agent):
 
     def _build_pipeline(self, market: MarketConfig, risk: RiskConfig,
                         sources: dict[str, DataSource]) -> Pipeline:
-        cfg = self.config
-        limits = np.zeros((len(PRODUCT_KINDS), 6))
-        for p in cfg.products:
-            limits[PRODUCT_KINDS.index(p.kind)] = (p.min_amount_cents, p.max_amount_cents,
-                                                   p.min_term_days, p.max_term_days,
-                                                   p.origination_fee_rate,
-                                                   p.limit_income_multiple)
-        stages: list = [ProductStage(limits, self._reason(AMOUNT_REASON))]
+        return assemble(StageBuild(market, self.config, risk, sources, self.reason_codes,
+                                   self.flag_reasons, _flag_rules=self._flag_rules))
 
-        rules = [Rule(r.name, compile_condition(r.when), r.action, r.reason)
-                 for r in risk.rules]
-        for r in rules:
-            self._reason(r.reason)
-        # Knock-out rules on what the applicant states run before paying for data.
-        uses_data = [bool(r.condition.fields & DATA_FIELDS) for r in rules]
-        early = [i for i, late in enumerate(uses_data) if not late]
-        late = [i for i, late in enumerate(uses_data) if late]
-        self.flag_reasons = [r.reason for r in rules]  # bit i of ``flags`` is rule i
-        stages.append(RuleEngine([rules[i] for i in early], self.reason_codes,
-                                 risk.review_cost_cents, bits=early))
-        names = list(risk.data_sources)
-        if self.service.unified:
-            names.append("service_profile")  # the unified platform's own customer profile
-        stages.append(DataSourceStage([sources[n] for n in names if n in sources]))
-        stages.append(RuleEngine([rules[i] for i in late], self.reason_codes,
-                                 risk.review_cost_cents, bits=late))
+    @property
+    def pipelines(self) -> list[Pipeline]:
+        """The champion's pipeline and (if any) the challenger's."""
+        return [self.pipeline] + ([self.challenger] if self.challenger else [])
 
-        if risk.verification != "none":
-            bio = getattr(market.data, risk.verification)
-            stages.append(VerificationStage(
-                risk.verification, bio.false_accept_rate, bio.false_reject_rate,
-                bio.latency_minutes, bio.cost_cents, self._reason(VERIFY_REASON)))
-
-        if risk.model.kind != "none":
-            stages.append(ScoringStage(SCORERS.create(risk.model.kind),
-                                       risk.approval_threshold, risk.model.min_outcomes,
-                                       self._reason(SCORE_REASON)))
-
-        pricing = cfg.pricing
-        stages.append(PricingStage(
-            pricing.strategy, pricing.grade_cutoffs, pricing.flat_apr,
-            pricing.loss_given_bad,
-            cfg.cost_of_funds_rate + pricing.operating_cost_rate + pricing.margin_rate,
-            market.policy.apr_cap, self._reason(CAP_REASON),
-            unit_cost_cents=pricing.unit_cost_prior_cents,
-            unit_cost_weight=pricing.unit_cost_prior_loans,
-            max_loan_to_income=market.policy.max_loan_to_income,
-            lti_reason=self._reason(LTI_REASON)))
-        return Pipeline(stages)
+    @property
+    def learners(self) -> list[Stage]:
+        """The stages of either pipeline that learn from outcomes (e.g. scoring)."""
+        return [s for p in self.pipelines for s in p.learners]
 
     @property
     def pricers(self) -> list[PricingStage]:
         """The pricing stages of the champion and (if any) the challenger."""
-        pipelines = [self.pipeline] + ([self.challenger] if self.challenger else [])
-        return [s for p in pipelines if (s := p.stage(PricingStage)) is not None]
+        return [p["pricing"] for p in self.pipelines if "pricing" in p]
 
     def apply_policy(self, apr_cap: float | None, max_loan_to_income: float | None) -> None:
         """The regulator's caps in force from today."""
@@ -156,13 +144,34 @@ class Lender(mesa.Agent):
         for stage in self.pricers:
             stage.observe_costs(cost_cents, loans)
 
-    @property
-    def scorers(self) -> list[ScoringStage]:
-        """The scoring stages of the champion and (if any) the challenger."""
-        pipelines = [self.pipeline] + ([self.challenger] if self.challenger else [])
-        return [s for p in pipelines if (s := p.stage(ScoringStage)) is not None]
-
     # -- the day -----------------------------------------------------------------------
+
+    def learn(self, day: int) -> None:
+        """Pass the outcomes observed so far to the stages that learn, on schedule."""
+        if not self.learners or day == 0 or not self._train_rows:
+            return
+        if day % self.config.risk.model.retrain_every_days:
+            return
+        x = np.concatenate(self._train_x)
+        rows = np.concatenate(self._train_rows)
+        self._train_x, self._train_rows = [x], [rows]
+        window = self.config.risk.model.performance_window_days
+        # Label only loans that have been on book for the whole window: labelling early
+        # bads and early closures would teach the model that every loan is good.
+        observed = day - self.book.column("origination_day")[rows] >= window
+        bad = self.book.column("ever_30dpd")[rows][observed]
+        outcomes = Outcomes(day, x[observed], bad)
+        for pipeline in self.pipelines:
+            pipeline.observe(outcomes)
+        if self.model_since_day is None and self.model_in_use:
+            self.model_since_day = day
+
+    def quote(self, batch: ApplicationBatch, day: int) -> Quote:
+        """Decide the day's batch and pay for deciding it; the approved rows are offers."""
+        batch = self.decide(batch, day)
+        for item, cents in batch.costs_cents.items():
+            self.ledger.post(self.index, item, cents)
+        return Quote(self, day, batch, np.flatnonzero(batch["decision"] == APPROVED))
 
     def decide(self, batch: ApplicationBatch, day: int) -> ApplicationBatch:
         """Admit the batch on the platform, then run the champion (and challenger)."""
@@ -183,37 +192,91 @@ class Lender(mesa.Agent):
             merged.charge(item, cents)
         return merged
 
-    def disburse(self, batch: ApplicationBatch) -> ApplicationBatch:
-        """Send the money of the loans in ``batch`` (those taken up) over the rail."""
-        return self.disbursement.run(batch, DecisionContext(day=0, rng=self.stream))
+    def originate(self, quote: Quote, accepted: np.ndarray) -> ApplicationBatch:
+        """Disburse and book the offers the applicants accepted.
 
-    def remember(self, batch: ApplicationBatch, loan_rows: np.ndarray) -> None:
-        """Keep the features of booked loans: the only training data the lender will have."""
-        if self.scorers and len(loan_rows):
-            self._train_x.append(feature_matrix(batch))
+        Args:
+            quote: Today's quote of this lender.
+            accepted: Rows of ``quote.batch`` whose applicant took the offer up.
+
+        Returns:
+            The booked loans (rows of the batch, with disbursement columns).
+        """
+        booked = self.disbursement.run(quote.batch.take(accepted),
+                                       DecisionContext(day=quote.day, rng=self.stream))
+        for item, cents in booked.costs_cents.items():
+            self.ledger.post(self.index, item, cents)
+        loan_rows = self._book(booked, quote.day)
+        if self.learners and len(loan_rows):
+            # The features of booked loans: the only training data the lender will have.
+            self._train_x.append(feature_matrix(booked))
             self._train_rows.append(loan_rows)
+        return booked
 
-    def retrain(self, day: int, book) -> None:
-        """Refit the model(s) on loans whose outcome is now observed, on schedule."""
-        scorers = self.scorers
-        if not scorers or day == 0 or not self._train_rows:
+    def _book(self, booked: ApplicationBatch, day: int) -> np.ndarray:
+        """Book the disbursed loans of a batch; returns their loan-book rows."""
+        principal = booked["amount_cents"].astype(np.int64)
+        period, n_inst, rate, instalment = schedule(principal, booked["apr"],
+                                                    booked["term_days"])
+        consumers = booked["consumer"]
+        pop, i = self.population, self.index
+        loan_rows = self.book.add(
+            lender=np.full(booked.n, i), consumer=consumers,
+            product=booked["product"], scenario=booked["scenario"],
+            channel=booked["channel"], grade=booked["grade"],
+            origination_day=np.full(booked.n, day), principal_cents=principal,
+            outstanding_cents=principal, instalment_cents=instalment, rate_per_period=rate,
+            apr=booked["all_in_apr"], pd=booked["pd"], period_days=period,
+            n_instalments=n_inst, next_due_day=day + period,
+            is_fraud=booked["truth_is_fraud"], challenger=booked["challenger"],
+            repeat=pop.borrowed_at[consumers, i], term_days=booked["term_days"],
+            other_loans=np.minimum(pop.loans_at[consumers].sum(axis=1)
+                                   - pop.loans_at[consumers, i]
+                                   + pop.external_loans[consumers], 127),
+            cohort=pop.cohort[consumers], region=pop.region[consumers],
+            online=booked["online"] > 0, flags=booked["flags"])
+        self.ledger.post(i, "disbursed", int(principal.sum()))
+        fees = np.round(principal * booked["fee_rate"]).astype(np.int64)
+        self.ledger.post(i, "fees_paid", int(fees.sum()))
+        line = booked["product"] == REVOLVING
+        pop.open_loans(consumers, i, monthly_service(instalment, period),
+                       consumers[line], booked["line_limit_cents"][line])
+        return loan_rows
+
+    def review_lines(self, day: int) -> None:
+        """On the review days: raise clean revolving lines, freeze delinquent ones."""
+        product = self._revolving
+        if product is None or day == 0 or day % product.limit_review_days:
             return
-        if day % self.config.risk.model.retrain_every_days:
-            return
-        x = np.concatenate(self._train_x)
-        rows = np.concatenate(self._train_rows)
-        self._train_x, self._train_rows = [x], [rows]
-        window = self.config.risk.model.performance_window_days
-        # Label only loans that have been on book for the whole window: labelling early
-        # bads and early closures would teach the model that every loan is good.
-        observed = day - book.column("origination_day")[rows] >= window
-        bad = book.column("ever_30dpd")[rows][observed]
-        for scorer in scorers:
-            scorer.fit(x[observed], bad)
-        if self.model_since_day is None and self.model_in_use:
-            self.model_since_day = day
+        pop, i = self.population, self.index
+        lines = np.flatnonzero(pop.line_limit_cents[:, i] > 0)
+        missed = pop.missed_since_review[lines, i]
+        limits = pop.line_limit_cents[lines, i]
+        raised = np.minimum(np.round(limits * (1 + product.limit_increase_rate)),
+                            product.max_amount_cents).astype(np.int64)
+        used = self.book.outstanding_of(lines, i, REVOLVING)
+        # A frozen line keeps what is drawn and allows no new draws.
+        pop.line_limit_cents[lines, i] = np.where(missed, np.maximum(used, 1), raised)
+        pop.missed_since_review[lines, i] = False
+
+    def serve(self, n_delinquent: int, rng: np.random.Generator) -> None:
+        """Service contacts with active borrowers and collection calls on delinquent loans."""
+        pop = self.population
+        # Consumers with an active loan at the lender, in id order: the active-loan counter,
+        # not a sort of the book.
+        borrowers = np.flatnonzero(pop.loans_at[:, self.index] > 0)
+        cost = self.service.serve(borrowers, pop.satisfaction, pop.interactions, rng)
+        self.ledger.post(self.index, "service_cost", cost)
+        calls = self.service.collect(n_delinquent, rng)
+        self.ledger.post(self.index, "collections_cost", calls)
+
+    def fund(self) -> None:
+        """Pay a day of interest on the balance the lender funds."""
+        outstanding = self.ledger.balance("loans")[self.index]
+        rate = self.config.cost_of_funds_rate / 365.0
+        self.ledger.post(self.index, "funding_cost", int(round(outstanding * rate)))
 
     @property
     def model_in_use(self) -> bool:
         """Whether a statistical model decides (False for rules-only or in cold start)."""
-        return any(s.in_use for s in self.scorers)
+        return any(s.in_use for s in self.learners)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simfin.agents.channel import weighted_pick
 from simfin.config.behaviour import ChoiceBehaviour
 
 
@@ -39,13 +40,10 @@ def route(products: np.ndarray, online: np.ndarray, tried: np.ndarray, brand: np
     if n == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     eligible = offers.T[products] & ~tried  # (n, n_lenders)
-    weights = brand[None, :] * eligible * loyalty
-    total = weights.sum(axis=1)
-    cum = np.cumsum(weights, axis=1) / np.where(total > 0, total, 1.0)[:, None]
-    primary = np.minimum((rng.random(n)[:, None] > cum).sum(axis=1), k - 1)
+    primary = weighted_pick(brand[None, :] * eligible * loyalty, rng)
     shop = np.where(online, choice.shop_around_online, choice.shop_around_offline)
     reached = eligible & (rng.random((n, k)) < shop[:, None])
-    reached[np.arange(n), primary] = total > 0
+    reached[np.arange(n), primary] |= primary >= 0  # a need nobody offers goes nowhere
     need, lender = np.nonzero(reached)
     return need, lender
 

@@ -113,6 +113,24 @@ class Population:
         self.line_limit_cents = np.zeros((self.n, n_lenders), dtype=np.int64)
         self.missed_since_review = np.zeros((self.n, n_lenders), dtype=bool)
 
+    # -- borrowing ---------------------------------------------------------------------
+
+    def open_loans(self, consumers: np.ndarray, lender: int, monthly_service_cents: np.ndarray,
+                   line_consumers: np.ndarray, line_limits_cents: np.ndarray) -> None:
+        """Borrowers took loans from ``lender``: count them, add their debt service, and
+        set the limits of the revolving lines among them.
+        """
+        np.add.at(self.loans_at, (consumers, lender), 1)
+        self.borrowed_at[consumers, lender] = True
+        self.line_limit_cents[line_consumers, lender] = line_limits_cents
+        np.add.at(self.debt_service_cents, consumers, monthly_service_cents)
+
+    def end_loans(self, consumers: np.ndarray, lenders: np.ndarray,
+                  monthly_service_cents: np.ndarray) -> None:
+        """Loans closed or were written off: their borrowers no longer service them."""
+        np.add.at(self.loans_at, (consumers, lenders), -1)
+        np.subtract.at(self.debt_service_cents, consumers, monthly_service_cents)
+
     # -- derived state -------------------------------------------------------------------
 
     def income_cents(self, rows: np.ndarray, day: int) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import field_validator, model_validator
 
@@ -71,7 +71,7 @@ class RuleConfig(Section):
 
 def _registered(registry_name: str, name: str) -> str:
     # Importing the stages registers the built-in strategies.
-    from simfin.lending import pricing, registry, scoring  # noqa: F401
+    from simfin.lending import assembly, pricing, registry, scoring  # noqa: F401
 
     reg = getattr(registry, registry_name)
     if name not in reg:
@@ -109,6 +109,26 @@ BASIC_RULES = [
 DataSourceName = Literal["bureau", "id_registry", "social_security", "consortium"]
 
 
+class StageConfig(Section):
+    """An extra step in the lender's pipeline: a stage registered with
+    ``simfin.lending.register_stage`` (see docs/adding_a_stage.md).
+    """
+
+    name: str = param("extra", "Step name, unique in the pipeline.", min_length=1)
+    kind: str = param("", "Registered stage that builds the step; empty: the stage "
+                      "registered under the step's name.")
+    before: str = param("pricing", "The step this one runs before: product, "
+                        "rules_on_application, data, rules_on_data, verification, scoring, "
+                        "pricing, or an extra step listed earlier.")
+    settings: dict[str, Any] = param({}, "The stage's own parameters (given to its factory "
+                                     "as build.settings).")
+
+    @model_validator(mode="after")
+    def _known_stage(self) -> StageConfig:
+        _registered("STAGES", self.kind or self.name)
+        return self
+
+
 class RiskConfig(Section):
     """Risk control: rules and data models together (seed characteristic 4).
 
@@ -132,6 +152,22 @@ class RiskConfig(Section):
     approval_threshold: float = param(0.15, "Highest predicted default probability approved "
                                       "once the model is in use.", "probability",
                                       **PROBABILITY)
+    stages: list[StageConfig] = param([], "Extra pipeline steps (registered stages), each "
+                                      "inserted before a named step.")
+
+    @model_validator(mode="after")
+    def _unique_steps(self) -> RiskConfig:
+        from simfin.lending.assembly import STANDARD_STEPS
+
+        names = list(STANDARD_STEPS)
+        for stage in self.stages:
+            if stage.name in names:
+                raise ValueError(f"stages: step name {stage.name!r} is already taken")
+            if stage.before not in names:
+                raise ValueError(f"stages: {stage.name}.before: {stage.before!r} is not a "
+                                 f"step before it (steps: {', '.join(names)})")
+            names.append(stage.name)
+        return self
 
 
 class PricingConfig(Section):

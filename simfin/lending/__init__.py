@@ -1,13 +1,23 @@
 """The lender's pipeline on an ``ApplicationBatch``, the loan book and the ledger.
 
-This package knows nothing of the model, the CLI or files: stages take and return batches.
-Plug in your own strategies with :func:`register_scorer` and :func:`register_pricing`.
+This package knows nothing of the model, the agents, the CLI or files: stages take and
+return batches. Plug in your own parts with :func:`register_stage` (a pipeline step, see
+``docs/adding_a_stage.md``), :func:`register_scorer` and :func:`register_pricing`.
 """
 
-from simfin.lending import pricing, scoring  # noqa: F401  (registers the built-ins)
+from simfin.lending import assembly, pricing, scoring  # noqa: F401  (registers the built-ins)
+from simfin.lending.assembly import STANDARD_STEPS, StageBuild
 from simfin.lending.batch import ApplicationBatch
-from simfin.lending.pipeline import DecisionContext, Pipeline
-from simfin.lending.registry import PRICING, SCORERS, register_pricing, register_scorer
+from simfin.lending.pipeline import DecisionContext, Outcomes, Pipeline, Stage
+from simfin.lending.registry import (
+    PRICING,
+    SCORERS,
+    STAGES,
+    register_pricing,
+    register_scorer,
+    register_stage,
+)
 
-__all__ = ["PRICING", "SCORERS", "ApplicationBatch", "DecisionContext", "Pipeline",
-           "register_pricing", "register_scorer"]
+__all__ = ["PRICING", "SCORERS", "STAGES", "STANDARD_STEPS", "ApplicationBatch",
+           "DecisionContext", "Outcomes", "Pipeline", "Stage", "StageBuild",
+           "register_pricing", "register_scorer", "register_stage"]

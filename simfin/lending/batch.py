@@ -8,8 +8,6 @@ import numpy as np
 
 # Decision codes in the ``decision`` column.
 PENDING, APPROVED, DECLINED, REFERRED, LOST = 0, 1, 2, 3, 4
-DECISION_NAMES = {PENDING: "pending", APPROVED: "approved", DECLINED: "declined",
-                  REFERRED: "referred", LOST: "lost"}
 NO_REASON = -1
 
 

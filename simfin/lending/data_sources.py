@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from simfin.lending.batch import ApplicationBatch, nan_where
+from simfin.lending.pipeline import DecisionContext, Stage
 
 
 @dataclass
@@ -66,7 +67,7 @@ def _mask_misses(values: np.ndarray, hit: np.ndarray, miss: float) -> np.ndarray
     return out
 
 
-class DataSourceStage:
+class DataSourceStage(Stage):
     """Pipeline stage: query the lender's data sources for the pending rows.
 
     Queries run in parallel, so the decision waits for the slowest source. Each query is
@@ -78,7 +79,7 @@ class DataSourceStage:
     def __init__(self, sources: list[DataSource]) -> None:
         self.sources = sources
 
-    def run(self, batch: ApplicationBatch, ctx: object = None) -> ApplicationBatch:
+    def run(self, batch: ApplicationBatch, ctx: DecisionContext) -> ApplicationBatch:
         """Fill the sources' fields for the pending rows; charge ``data_cost``."""
         pending = batch.pending
         rows = np.flatnonzero(pending)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import numpy as np
 
 from simfin.lending.batch import LOST, ApplicationBatch
+from simfin.lending.pipeline import DecisionContext, Stage
 
 CAPACITY_REASON = "CAPACITY"
 MAX_UTILISATION = 0.95  # latency of a saturated queue is capped at base / (1 - this)
 
 
-class CapacityStage:
+class CapacityStage(Stage):
     """Pipeline stage (first): admit what the platform can decide today.
 
     Args:
@@ -38,7 +39,7 @@ class CapacityStage:
         self.fixed_cost_per_day_cents = fixed_cost_per_day_cents
         self.reason_code = reason_code
 
-    def run(self, batch: ApplicationBatch, ctx) -> ApplicationBatch:
+    def run(self, batch: ApplicationBatch, ctx: DecisionContext) -> ApplicationBatch:
         """Drop the excess on a fixed platform; add queueing latency; charge the platform."""
         n, cap = batch.n, self.capacity_per_day
         within, above = min(n, cap), max(n - cap, 0)

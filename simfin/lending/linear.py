@@ -17,10 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
 
 
 @dataclass(frozen=True)
@@ -77,6 +73,13 @@ def fold_linear(estimator: object, n_features: int) -> FoldedLinear | None:
 
     Returns None for any other estimator (it is then used through ``predict_proba``).
     """
+    # scikit-learn is loaded by then (the estimator was fitted); imported here so that
+    # importing simfin does not load it.
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
     steps = [s for _, s in estimator.steps] if isinstance(estimator, Pipeline) else [estimator]
     model, pre = steps[-1], steps[:-1]
     if (type(model) is not LogisticRegression or model.coef_.shape[0] != 1
@@ -117,7 +120,7 @@ def fold_linear(estimator: object, n_features: int) -> FoldedLinear | None:
                         nan_terms.astype(np.float32))
 
 
-def _nan_imputer(imputer: SimpleImputer, n_features: int) -> bool:
+def _nan_imputer(imputer: object, n_features: int) -> bool:
     """Whether the imputer fills NaNs and keeps every column (the case that folds)."""
     missing = imputer.missing_values
     stats = np.asarray(imputer.statistics_, dtype=np.float64)

@@ -24,6 +24,7 @@ _COLUMNS: dict[str, type] = {
     "is_fraud": np.bool_, "closed_day": np.int32, "challenger": np.bool_,
     "retries": np.int8, "repeat": np.bool_, "term_days": np.int16, "other_loans": np.int8,
     "cohort": np.int8, "region": np.int8, "online": np.bool_, "flags": np.int64,
+    "default_day": np.int32,
 }
 
 
@@ -55,6 +56,11 @@ def schedule(principal_cents: np.ndarray, apr: np.ndarray, term_days: np.ndarray
             np.ceil(annuity).astype(np.int64))
 
 
+def monthly_service(instalment_cents: np.ndarray, period_days: np.ndarray) -> np.ndarray:
+    """A loan's debt service per 30 days, for the borrower's budget."""
+    return (instalment_cents * 30 // np.maximum(period_days, 1)).astype(np.int64)
+
+
 class LoanBook:
     """Growable columnar storage of loans; rows are never reordered (row = loan id)."""
 
@@ -66,12 +72,6 @@ class LoanBook:
 
     def __len__(self) -> int:
         return self.n
-
-    def __getattr__(self, name: str) -> np.ndarray:
-        cols = self.__dict__.get("_cols")
-        if cols is not None and name in cols:
-            return cols[name][: self.n]
-        raise AttributeError(name)
 
     def column(self, name: str) -> np.ndarray:
         """A writable view of one column over the loans booked so far."""
@@ -88,6 +88,7 @@ class LoanBook:
             self._cols[name][rows] = values
         self._cols["overdue_since_day"][rows] = columns.get("overdue_since_day", -1)
         self._cols["closed_day"][rows] = -1
+        self._cols["default_day"][rows] = -1
         self.n += k
         self._active_cache = None
         return rows

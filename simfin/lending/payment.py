@@ -2,7 +2,7 @@
 
 A rail has a latency, a failure rate and a fee. A failed disbursement is retried (the money
 arrives one latency later); a failed auto-debit is retried on the next days before the
-instalment counts as missed (see :class:`~simfin.lending.servicing.Servicer`).
+instalment counts as missed (see :class:`~simfin.lending.repayments.Servicer`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simfin.lending.batch import ApplicationBatch
+from simfin.lending.pipeline import DecisionContext, Stage
 
 # A failed transfer is noticed and re-sent after this many minutes, then takes the rail's
 # latency again.
@@ -37,7 +38,7 @@ class Rail:
         return minutes.astype(np.float32), int(attempts.sum()) * self.fee_cents
 
 
-class DisbursementStage:
+class DisbursementStage(Stage):
     """Sends the money of the loans taken up: to the consumer (cash) or the merchant
     (scenario loans). Adds ``disbursement_minutes``; charges ``payment_fees``.
 
@@ -47,7 +48,7 @@ class DisbursementStage:
     def __init__(self, rail: Rail) -> None:
         self.rail = rail
 
-    def run(self, batch: ApplicationBatch, ctx) -> ApplicationBatch:
+    def run(self, batch: ApplicationBatch, ctx: DecisionContext) -> ApplicationBatch:
         """Disburse every row of the batch."""
         minutes, fees = self.rail.transfer(batch.n, ctx.rng)
         batch["disbursement_minutes"] = minutes

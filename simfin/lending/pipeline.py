@@ -1,45 +1,116 @@
-"""A lender's decision pipeline: ordered stages over one ``ApplicationBatch``.
+"""A lender's decision pipeline: named stages, in order, over one ``ApplicationBatch``.
 
-Each stage is a small object with one entry point, ``run(batch, ctx) -> batch``. Stages
-decline rows; whatever is still pending after the last stage is approved.
+A pipeline is a list of ``(name, stage)`` steps, like scikit-learn's ``Pipeline``, checked
+when it is built. Each stage is a :class:`Stage` with one entry point,
+``run(batch, ctx) -> batch``; stages decline rows, and whatever is still pending after the
+last stage is approved. A stage declares what the pipeline may do with it (``row_wise``,
+``draws``) and, if it learns from outcomes (``learns``), receives them through
+``observe(outcomes)``. Stages are registered by name (:data:`simfin.lending.STAGES`) and
+assembled from a lender's config; ``docs/adding_a_stage.md`` walks through adding one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
-from typing import Protocol
+from typing import ClassVar
 
 import numpy as np
 
 from simfin.lending.batch import APPROVED, PENDING, ApplicationBatch
 
 
-@dataclass
+@dataclass(frozen=True)
 class DecisionContext:
     """What a stage may know besides the batch: the day and the lender's random stream."""
 
     day: int
     rng: np.random.Generator
-    extra: dict = field(default_factory=dict)
 
 
-class Stage(Protocol):
-    """The interface of a pipeline stage.
+@dataclass(frozen=True)
+class Outcomes:
+    """What a lender has observed about loans it booked, for stages that learn.
 
-    A stage whose class sets ``row_wise = True`` promises that each row's outcome depends
-    only on that row: the pipeline may then run it on consecutive slices of a large batch.
-    A row-wise stage that draws random numbers from ``ctx.rng`` also sets ``draws = True``
-    and draws in row order, so that slices taken in order see the same draws. A stage
-    that is row-wise only on some batches defines ``row_wise_for(batch)`` instead, asked
-    of the batch as it enters the pipeline (so it may only look at columns that earlier
-    stages leave alone).
+    Attributes:
+        day: The day the outcomes are observed.
+        features: Model inputs at application, one row per loan, one column per name in
+            ``simfin.lending.scoring.MODEL_FEATURES`` (float32, NaN = unknown).
+        bad: Whether each loan went 30+ days past due within the performance window.
     """
+
+    day: int
+    features: np.ndarray
+    bad: np.ndarray
+
+
+class Stage:
+    """Base class of a pipeline stage.
+
+    Subclasses implement :meth:`run` and declare their capabilities as class attributes:
+
+    - ``row_wise``: each row's outcome depends only on that row, so the pipeline may run the
+      stage on consecutive slices of a large batch. A stage that is row-wise only on some
+      batches overrides :meth:`row_wise_for` (asked of the batch as it enters the pipeline,
+      so it may only look at columns that earlier stages leave alone).
+    - ``draws``: a row-wise stage that draws random numbers from ``ctx.rng`` draws in row
+      order, so that slices taken in order see the same draws (never run on threads).
+    - ``learns``: the stage learns from the outcomes of booked loans through
+      :meth:`observe`; until it has learned enough, :attr:`in_use` is False.
+    """
+
+    row_wise: ClassVar[bool] = False
+    draws: ClassVar[bool] = False
+    learns: ClassVar[bool] = False
 
     def run(self, batch: ApplicationBatch, ctx: DecisionContext) -> ApplicationBatch:
         """Read columns, add columns, decline rows; return the batch."""
-        ...
+        raise NotImplementedError
+
+    def row_wise_for(self, batch: ApplicationBatch) -> bool:
+        """Whether the stage is row-wise on this batch (by default: ``row_wise``)."""
+        return self.row_wise
+
+    def observe(self, outcomes: Outcomes) -> None:
+        """Learn from observed outcomes (stages that declare ``learns``)."""
+
+    @property
+    def in_use(self) -> bool:
+        """Whether what the stage learned now decides (always, for a stage that does not
+        learn).
+        """
+        return not self.learns
+
+
+Step = tuple[str, Stage]
+
+
+def check_steps(steps: Iterable[Step]) -> list[Step]:
+    """The steps as a list, or ValueError/TypeError saying what is wrong with them.
+
+    Each step is a ``(name, stage)`` pair with a unique, non-empty name and a
+    :class:`Stage` that implements ``run``.
+    """
+    steps = list(steps)
+    seen: set[str] = set()
+    for step in steps:
+        if not (isinstance(step, tuple) and len(step) == 2):
+            raise TypeError(f"a pipeline step is a (name, stage) pair, got {step!r}")
+        name, stage = step
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"pipeline step names are non-empty strings, got {name!r}")
+        if name in seen:
+            raise ValueError(f"pipeline step {name!r} appears twice")
+        seen.add(name)
+        if not isinstance(stage, Stage):
+            raise TypeError(f"pipeline step {name!r}: {type(stage).__name__} is not a "
+                            "simfin.lending.Stage")
+        if type(stage).run is Stage.run:
+            raise TypeError(f"pipeline step {name!r}: {type(stage).__name__} does not "
+                            "implement run(batch, ctx)")
+    return steps
 
 
 class Pipeline:
@@ -59,8 +130,38 @@ class Pipeline:
     chunk_rows = 1 << 18
     threads = 1
 
-    def __init__(self, stages: list[Stage]) -> None:
-        self.stages = stages
+    def __init__(self, steps: Iterable[Step]) -> None:
+        self.steps = check_steps(steps)
+
+    @property
+    def stages(self) -> list[Stage]:
+        """The stages, in order."""
+        return [stage for _, stage in self.steps]
+
+    @property
+    def names(self) -> list[str]:
+        """The step names, in order."""
+        return [name for name, _ in self.steps]
+
+    def __getitem__(self, name: str) -> Stage:
+        """The stage of the step called ``name``."""
+        for step, stage in self.steps:
+            if step == name:
+                return stage
+        raise KeyError(f"no pipeline step {name!r}; steps: {', '.join(self.names)}")
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.names
+
+    @property
+    def learners(self) -> list[Stage]:
+        """The stages that learn from outcomes."""
+        return [stage for stage in self.stages if stage.learns]
+
+    def observe(self, outcomes: Outcomes) -> None:
+        """Pass observed outcomes to every stage that learns."""
+        for stage in self.learners:
+            stage.observe(outcomes)
 
     def run(self, batch: ApplicationBatch, ctx: DecisionContext) -> ApplicationBatch:
         """Decide every row of the batch."""
@@ -94,10 +195,8 @@ class Pipeline:
         """
         groups: list[tuple[list[Stage], str]] = []
         for stage in self.stages:
-            test = getattr(stage, "row_wise_for", None)
-            row_wise = test(batch) if test else getattr(stage, "row_wise", False)
-            kind = ("whole" if not row_wise else
-                    "ordered" if getattr(stage, "draws", False) else "parallel")
+            kind = ("whole" if not stage.row_wise_for(batch) else
+                    "ordered" if stage.draws else "parallel")
             if groups and groups[-1][1] == kind:
                 groups[-1][0].append(stage)
             else:
@@ -110,7 +209,3 @@ class Pipeline:
         for stage in stages:
             batch = stage.run(batch, ctx)
         return batch
-
-    def stage(self, kind: type) -> Stage | None:
-        """The first stage of a class, or None."""
-        return next((s for s in self.stages if isinstance(s, kind)), None)

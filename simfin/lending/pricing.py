@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from simfin.lending.batch import ApplicationBatch
+from simfin.lending.pipeline import DecisionContext, Stage
 from simfin.lending.registry import PRICING, register_pricing
 
 UNGRADED = -1
@@ -136,7 +137,7 @@ def quote(stage: PricingStage, pd_: np.ndarray, term_days: np.ndarray, fee_rate:
     return grade, apr, apr + fee, over
 
 
-class PricingStage:
+class PricingStage(Stage):
     """Pipeline stage: grade, price, and decline what cannot be priced under the caps.
 
     Args:
@@ -181,7 +182,7 @@ class PricingStage:
         w = self.unit_cost_weight
         self.unit_cost_cents = (self.prior_unit_cost_cents * w + cost_cents) / (w + loans)
 
-    def run(self, batch: ApplicationBatch, ctx: object = None) -> ApplicationBatch:
+    def run(self, batch: ApplicationBatch, ctx: DecisionContext) -> ApplicationBatch:
         """Add ``grade``, ``apr`` and ``all_in_apr``; decline rows over the caps."""
         grade, apr, total, over = quote(self, batch["pd"], batch["term_days"],
                                         batch["fee_rate"], batch["amount_cents"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from simfin.lending.batch import ApplicationBatch
+from simfin.lending.pipeline import DecisionContext, Stage
 
 PRODUCT_KINDS = ("instalment", "cash", "revolving")
 AMOUNT_REASON = "AMOUNT"
@@ -37,7 +38,7 @@ def _share_line(consumers: np.ndarray, asked: np.ndarray, available: np.ndarray
     return out
 
 
-class ProductStage:
+class ProductStage(Stage):
     """Pipeline stage: clip amounts and terms to the product's limits and attach its fee.
 
     Needs above the product's maximum are offered the maximum; below the minimum they are
@@ -74,7 +75,7 @@ class ProductStage:
         """Whether the stage is row-wise on this batch: no consumer draws twice on a line."""
         return not _repeats(batch["consumer"][batch["product"] == REVOLVING])
 
-    def run(self, batch: ApplicationBatch, ctx: object = None) -> ApplicationBatch:
+    def run(self, batch: ApplicationBatch, ctx: DecisionContext) -> ApplicationBatch:
         """Add ``fee_rate``; clip ``amount_cents`` and ``term_days``."""
         product = batch["product"]
         kind = product.astype(np.intp)  # take() converts small indices on every call

@@ -1,4 +1,4 @@
-"""Named registries of pluggable strategies: scoring models and pricing policies.
+"""Named registries of pluggable parts: pipeline stages, scoring models, pricing policies.
 
 Strategies are chosen in config by name; a researcher adds one with a decorator::
 
@@ -52,5 +52,7 @@ class Registry:
 
 SCORERS = Registry("scoring model")
 PRICING = Registry("pricing policy")
+STAGES = Registry("pipeline stage")
 register_scorer = SCORERS.register
 register_pricing = PRICING.register
+register_stage = STAGES.register

@@ -17,6 +17,7 @@ import numpy as np
 
 from simfin.lending.batch import DECLINED, REFERRED, ApplicationBatch
 from simfin.lending.fields import FIELD_NAMES
+from simfin.lending.pipeline import DecisionContext, Stage
 
 _COMPARE: dict[type, Callable] = {
     ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
@@ -119,7 +120,7 @@ class Rule:
     reason: str
 
 
-class RuleEngine:
+class RuleEngine(Stage):
     """Pipeline stage: runs the rules in order on the pending rows.
 
     A ``reject`` rule declines and records its reason code; ``refer`` sends the row to manual
@@ -146,7 +147,7 @@ class RuleEngine:
         self.bits = list(range(len(self.rules))) if bits is None else list(bits)
         self._reason_index = [reason_codes.index(r.reason) for r in self.rules]
 
-    def run(self, batch: ApplicationBatch, ctx: object = None) -> ApplicationBatch:
+    def run(self, batch: ApplicationBatch, ctx: DecisionContext) -> ApplicationBatch:
         """Apply the rules to the batch; returns the same batch."""
         for rule, reason, bit in zip(self.rules, self._reason_index, self.bits, strict=True):
             pending = batch.pending

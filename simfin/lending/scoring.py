@@ -9,17 +9,14 @@ lender decides on rules alone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
-from sklearn.base import clone
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 from threadpoolctl import ThreadpoolController
 
 from simfin.lending.batch import ApplicationBatch, nan_where
-from simfin.lending.imputation import MedianImputer
 from simfin.lending.linear import FoldedLinear, fold_linear
+from simfin.lending.pipeline import DecisionContext, Outcomes, Stage
 from simfin.lending.registry import register_scorer
 
 # The model's inputs, in column order. Incomes enter as logs.
@@ -31,7 +28,7 @@ MODEL_FEATURES = (
     "service_profile_score", "own_active_loans", "own_past_defaults",
 )
 SCORE_REASON = "SCORE"
-_INCOMES = {"log_stated_income": "stated_income_cents",
+INCOME_FEATURES = {"log_stated_income": "stated_income_cents",
             "log_verified_income": "verified_income_cents"}
 _threads: list[ThreadpoolController] = []
 
@@ -39,6 +36,12 @@ _threads: list[ThreadpoolController] = []
 @register_scorer("logistic")
 def make_logistic() -> object:
     """Logistic regression on standardised features; missing data imputed and flagged."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from simfin.lending.imputation import MedianImputer
+
     return make_pipeline(MedianImputer(strategy="median", add_indicator=True,
                                        keep_empty_features=True),
                          StandardScaler(), LogisticRegression(C=1.0, max_iter=1000))
@@ -47,6 +50,8 @@ def make_logistic() -> object:
 @register_scorer("gbm")
 def make_gbm() -> object:
     """Histogram gradient boosting: handles missing values natively, fast to predict."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
     return HistGradientBoostingClassifier(max_iter=100, learning_rate=0.1, max_leaf_nodes=15,
                                           min_samples_leaf=40, random_state=0)
 
@@ -59,9 +64,9 @@ def feature_columns(batch: ApplicationBatch, rows: np.ndarray | None = None
     cols = batch.columns
 
     def values(name: str) -> np.ndarray:
-        column = cols[_INCOMES.get(name, name)]
+        column = cols[INCOME_FEATURES.get(name, name)]
         column = column if rows is None else column[rows]
-        if name in _INCOMES:
+        if name in INCOME_FEATURES:
             column = np.log1p(column)
         return np.asarray(column, dtype=np.float32)
 
@@ -78,27 +83,25 @@ def one_thread():
 
 
 def feature_matrix(batch: ApplicationBatch) -> np.ndarray:
-    """The batch's model inputs as a float32 matrix (n, len(MODEL_FEATURES)), NaN = unknown."""
-    cols = batch.columns
+    """The batch's model inputs as a float32 matrix (n, len(MODEL_FEATURES)), NaN = unknown:
+    the columns of :func:`feature_columns` side by side.
+    """
     x = np.empty((batch.n, len(MODEL_FEATURES)), dtype=np.float32)
-    for j, name in enumerate(MODEL_FEATURES):
-        if name == "log_stated_income":
-            x[:, j] = np.log1p(cols["stated_income_cents"])
-        elif name == "log_verified_income":
-            x[:, j] = np.log1p(cols["verified_income_cents"])
-        else:
-            x[:, j] = cols[name]
+    for j, column in enumerate(feature_columns(batch)):
+        x[:, j] = column
     return x
 
 
-class ScoringStage:
+class ScoringStage(Stage):
     """Pipeline stage: predicted default probability, and decline above the threshold.
 
     Estimators run on one thread: simfin parallelises across runs (replicates, sweeps),
     and OpenMP threads competing with other runs for the same cores slow everything down.
 
     Args:
-        estimator: An unfitted classifier with ``fit`` and ``predict_proba``.
+        make_estimator: Returns an unfitted classifier with ``fit`` and ``predict_proba``
+            (a factory registered in ``SCORERS``); called at the first fit, so that
+            scikit-learn is loaded only when a model is fitted.
         approval_threshold: Highest predicted default probability approved.
         min_outcomes: Observed outcomes needed before the model is used.
         reason_code: Index of ``SCORE`` in the lender's reason-code table.
@@ -108,6 +111,7 @@ class ScoringStage:
     matrix; other estimators go through ``predict_proba``.
 
     Attributes:
+        estimator: The unfitted estimator (made on first use).
         estimator_: The fitted estimator, or None during cold start.
         folded_: The folded linear scorer, or None (not linear, or not fitted).
         n_trained_on_: Outcomes the current fit used.
@@ -115,16 +119,25 @@ class ScoringStage:
     """
 
     row_wise = True
+    learns = True
 
-    def __init__(self, estimator: object, approval_threshold: float, min_outcomes: int,
-                 reason_code: int) -> None:
-        self.estimator = estimator
+    def __init__(self, make_estimator: Callable[[], object], approval_threshold: float,
+                 min_outcomes: int, reason_code: int) -> None:
+        self.make_estimator = make_estimator
+        self._estimator: object | None = None
         self.approval_threshold = approval_threshold
         self.min_outcomes = min_outcomes
         self.reason_code = reason_code
         self.estimator_: object | None = None
         self.folded_: FoldedLinear | None = None
         self.n_trained_on_ = 0
+
+    @property
+    def estimator(self) -> object:
+        """The unfitted estimator (made by ``make_estimator`` on first use)."""
+        if self._estimator is None:
+            self._estimator = self.make_estimator()
+        return self._estimator
 
     @property
     def in_use(self) -> bool:
@@ -139,6 +152,8 @@ class ScoringStage:
         # they are zero-filled, keeping every estimator away from all-missing columns while
         # column j stays MODEL_FEATURES[j] for estimators that look features up by name.
         self.unobserved_ = np.isnan(x).all(axis=0)
+        from sklearn.base import clone
+
         with one_thread():
             self.estimator_ = clone(self.estimator).fit(self._fill(x), bad.astype(np.int8))
         self.folded_ = fold_linear(self.estimator_, x.shape[1])
@@ -147,6 +162,10 @@ class ScoringStage:
             self.folded_.nan_terms[self.unobserved_] = 0.0
         self.n_trained_on_ = len(bad)
         return True
+
+    def observe(self, outcomes: Outcomes) -> None:
+        """Refit on the observed outcomes (the learning hook of the pipeline)."""
+        self.fit(outcomes.features, outcomes.bad)
 
     def predict_pd(self, x: np.ndarray) -> np.ndarray:
         """Predicted probability of going 30+ days past due (float32)."""
@@ -163,7 +182,7 @@ class ScoringStage:
         x[:, self.unobserved_] = 0.0
         return x
 
-    def run(self, batch: ApplicationBatch, ctx: object = None) -> ApplicationBatch:
+    def run(self, batch: ApplicationBatch, ctx: DecisionContext) -> ApplicationBatch:
         """Score the pending rows; decline those above the threshold."""
         pd_ = np.full(batch.n, np.nan, dtype=np.float32)
         if self.in_use:

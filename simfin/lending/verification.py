@@ -7,11 +7,12 @@ from __future__ import annotations
 import numpy as np
 
 from simfin.lending.batch import ApplicationBatch
+from simfin.lending.pipeline import DecisionContext, Stage
 
 VERIFY_REASON = "VERIFY_FAIL"
 
 
-class VerificationStage:
+class VerificationStage(Stage):
     """Pipeline stage: a biometric check on every pending row.
 
     This stage simulates a physical check, so it reads the ground-truth column
@@ -40,7 +41,7 @@ class VerificationStage:
         self.cost_cents = cost_cents
         self.reason_code = reason_code
 
-    def run(self, batch: ApplicationBatch, ctx) -> ApplicationBatch:
+    def run(self, batch: ApplicationBatch, ctx: DecisionContext) -> ApplicationBatch:
         """Verify the pending rows; decline the failures; charge ``verification_cost``."""
         pending = batch.pending
         rows = np.flatnonzero(pending)

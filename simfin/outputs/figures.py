@@ -1,94 +1,137 @@
-"""PNG figures of a run's main series, per lender."""
+"""PNG figures of a run: the daily series per lender, and (in ``figures_book``) the
+vintages, the profit waterfall and acquisition cost against default by channel.
+
+Every figure function takes a :class:`RunView` and a bare matplotlib ``Figure`` and draws
+into it; counts and yuan never share an axis (a figure that shows both has two panels).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-YUAN = 100.0  # cents per yuan
+from simfin.outputs.figure_style import (
+    CENTS_PER_YUAN,
+    DPI,
+    FIGSIZE,
+    RunView,
+    mark_events,
+    percent_axis,
+    yuan_axis,
+)
+from simfin.outputs.figures_book import plot_cac_default, plot_vintages, plot_waterfall
+
+ROLLING_DAYS = 7  # daily counts are shown as this many days' mean
 
 
-def _per_lender(ax, steps: pd.DataFrame, column: str, scale: float = 1.0,
-                cumulative: bool = False, label_suffix: str = "") -> None:
-    for name, group in steps.groupby("lender", observed=True):
-        series = group.set_index("day")[column] / scale
-        if cumulative:
-            series = series.cumsum()
-        ax.plot(series.index, series.to_numpy(), label=f"{name}{label_suffix}")
+def _finish(ax, view: RunView, title: str, ylabel: str, marks: bool = True) -> None:
+    if marks:
+        mark_events(ax, view.events, view.colours)
+    ax.set(title=title, ylabel=ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, ncols=2, loc="best")
 
 
-def plot_applications(steps: pd.DataFrame, ax=None):
-    """Applications and approvals per day (7-day mean), per lender."""
-    ax = ax or plt.gca()
-    for name, group in steps.groupby("lender", observed=True):
-        g = group.set_index("day")
-        line, = ax.plot(g.index, g["applications"].rolling(7, min_periods=1).mean(),
-                        label=f"{name} applications")
-        ax.plot(g.index, g["approvals"].rolling(7, min_periods=1).mean(), ls="--",
-                color=line.get_color(), label=f"{name} approvals")
-    ax.set(title="Applications and approvals (7-day mean)", xlabel="day", ylabel="per day")
-    ax.legend(fontsize=8)
-    return ax
+def plot_applications(view: RunView, fig: Figure) -> None:
+    """Applications (solid) and approvals (dashed) per day, 7-day mean, per lender."""
+    ax = fig.add_subplot()
+    for name, colour, g in view.lenders():
+        ax.plot(g.index, g["applications"].rolling(ROLLING_DAYS, min_periods=1).mean(),
+                color=colour, label=f"{name} applications")
+        ax.plot(g.index, g["approvals"].rolling(ROLLING_DAYS, min_periods=1).mean(),
+                color=colour, ls="--", label=f"{name} approvals")
+    ax.set_xlabel("day")
+    _finish(ax, view, "Applications and approvals (7-day mean)", "per day")
 
 
-def plot_outstanding(steps: pd.DataFrame, ax=None):
-    """Outstanding principal and its 30+ DPD part, per lender."""
-    ax = ax or plt.gca()
-    _per_lender(ax, steps, "outstanding", YUAN)
-    _per_lender(ax, steps, "dpd30_balance", YUAN, label_suffix=" 30+ DPD")
-    ax.set(title="Outstanding balance", xlabel="day", ylabel="yuan")
-    ax.legend(fontsize=8)
-    return ax
+def _rolling_ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    num = num.rolling(ROLLING_DAYS, min_periods=1).sum()
+    den = den.rolling(ROLLING_DAYS, min_periods=1).sum()
+    return (num / den.where(den > 0)).astype(float)
 
 
-def plot_losses(steps: pd.DataFrame, ax=None):
-    """Cumulative defaults (count) and net write-offs (yuan), per lender."""
-    ax = ax or plt.gca()
-    _per_lender(ax, steps, "new_defaults", cumulative=True, label_suffix=" defaults")
-    ax.set(title="Cumulative defaults (90+ DPD)", xlabel="day", ylabel="loans")
-    ax2 = ax.twinx()
-    net = steps.assign(net_loss=steps["written_off"] - steps["recoveries"])
-    for name, group in net.groupby("lender", observed=True):
-        g = group.set_index("day")
-        ax2.plot(g.index, g["net_loss"].cumsum() / YUAN, ls=":", label=f"{name} net loss")
-    ax2.set_ylabel("net write-offs, yuan")
-    ax.legend(fontsize=8, loc="upper left")
-    ax2.legend(fontsize=8, loc="lower right")
-    return ax
+def plot_ratios(view: RunView, fig: Figure) -> None:
+    """Approval rate (7-day) and the 30+ DPD share of the outstanding, each on its axis."""
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    for name, colour, g in view.lenders():
+        decided = g["approvals"] + g["declined"] + g["referred"]
+        top.plot(g.index, _rolling_ratio(g["approvals"], decided), color=colour, label=name)
+        dpd30 = (g["dpd30_balance"] / g["outstanding"].where(g["outstanding"] > 0)).astype(
+            float)
+        bottom.plot(g.index, dpd30, color=colour, label=name)
+    for ax in (top, bottom):
+        percent_axis(ax)
+    _finish(top, view, "Approval rate (approvals / decided, 7 days)", "approval rate")
+    _finish(bottom, view, "30+ DPD ratio (30+ DPD balance / outstanding)", "30+ DPD")
+    bottom.set_xlabel("day")
 
 
-def plot_profit(steps: pd.DataFrame, ax=None):
-    """Cumulative profit, per lender."""
-    ax = ax or plt.gca()
-    _per_lender(ax, steps, "profit", YUAN, cumulative=True)
+def plot_outstanding(view: RunView, fig: Figure) -> None:
+    """Outstanding principal per lender, in yuan."""
+    ax = fig.add_subplot()
+    for name, colour, g in view.lenders():
+        ax.plot(g.index, g["outstanding"] / CENTS_PER_YUAN, color=colour, label=name)
+    yuan_axis(ax)
+    ax.set_xlabel("day")
+    _finish(ax, view, "Outstanding balance", "yuan")
+
+
+def plot_losses(view: RunView, fig: Figure) -> None:
+    """Cumulative defaults (loans) and cumulative net write-offs (yuan): two panels."""
+    count, money = fig.subplots(1, 2)
+    for name, colour, g in view.lenders():
+        count.plot(g.index, g["new_defaults"].cumsum(), color=colour, label=name)
+        net = (g["written_off"] - g["recoveries"]).cumsum() / CENTS_PER_YUAN
+        money.plot(g.index, net, color=colour, label=name)
+    yuan_axis(money)
+    _finish(count, view, "Cumulative defaults (90+ DPD)", "loans", marks=False)
+    _finish(money, view, "Cumulative net write-offs", "yuan", marks=False)
+    for ax in (count, money):
+        ax.set_xlabel("day")
+
+
+def plot_profit(view: RunView, fig: Figure) -> None:
+    """Cumulative profit per lender, in yuan."""
+    ax = fig.add_subplot()
+    for name, colour, g in view.lenders():
+        ax.plot(g.index, g["profit"].cumsum() / CENTS_PER_YUAN, color=colour, label=name)
     ax.axhline(0, color="grey", lw=0.8)
-    ax.set(title="Cumulative profit", xlabel="day", ylabel="yuan")
-    ax.legend(fontsize=8)
-    return ax
+    yuan_axis(ax)
+    ax.set_xlabel("day")
+    _finish(ax, view, "Cumulative profit", "yuan")
 
 
-FIGURES = {
-    "applications.png": plot_applications,
-    "outstanding.png": plot_outstanding,
-    "losses.png": plot_losses,
-    "profit.png": plot_profit,
-}
+def _registry() -> dict[str, tuple[Callable[[RunView, Figure], None], tuple[float, float]]]:
+    tall = (FIGSIZE[0], FIGSIZE[1] * 1.5)
+    return {
+        "applications.png": (plot_applications, FIGSIZE),
+        "ratios.png": (plot_ratios, tall),
+        "outstanding.png": (plot_outstanding, FIGSIZE),
+        "losses.png": (plot_losses, FIGSIZE),
+        "profit.png": (plot_profit, FIGSIZE),
+        "vintages.png": (plot_vintages, tall),
+        "waterfall.png": (plot_waterfall, tall),
+        "cac_default.png": (plot_cac_default, FIGSIZE),
+    }
 
 
-def write_figures(steps: pd.DataFrame, folder: Path) -> list[Path]:
+FIGURES = tuple(_registry())  # file names, in report order
+
+
+def write_figures(result, folder: Path) -> list[Path]:
     """Write every figure of :data:`FIGURES` into ``folder``; returns the paths."""
     folder.mkdir(parents=True, exist_ok=True)
+    view = RunView.of(result)
     paths = []
-    for filename, plot in FIGURES.items():
+    for filename, (plot, size) in _registry().items():
         # A bare Figure (not pyplot) draws to a file without touching the user's backend
         # or pyplot's list of open figures.
-        fig = Figure(figsize=(8, 4.5))
-        plot(steps, fig.add_subplot())
-        fig.tight_layout()
+        fig = Figure(figsize=size, layout="constrained")
+        plot(view, fig)
         path = folder / filename
-        fig.savefig(path, dpi=100)
+        fig.savefig(path, dpi=DPI)
         paths.append(path)
     return paths

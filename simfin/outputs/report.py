@@ -1,44 +1,40 @@
-"""The Markdown report of a run: the summary table and the figures."""
+"""The Markdown report of a run: warnings, the summary, why applicants were declined,
+the breakdowns, vintages and the figures.
+"""
 
 from __future__ import annotations
 
 from simfin.config import MarketConfig
-
-# (key in summary, label, formatter)
-ROWS = (
-    ("applications", "Applications", "{:,}"),
-    ("approval_rate", "Approval rate", "{:.1%}"),
-    ("loans", "Loans booked", "{:,}"),
-    ("disbursed", "Disbursed (yuan)", "cents"),
-    ("default_rate", "Default rate (90+ DPD, seasoned loans)", "{:.2%}"),
-    ("loss_rate", "Loss rate (annualised)", "{:.2%}"),
-    ("yield", "Yield (annualised)", "{:.2%}"),
-    ("cure_rate", "Cure rate", "{:.1%}"),
-    ("fraud_loss", "Fraud loss (yuan)", "cents"),
-    ("cac", "CAC (yuan per new customer)", "cents"),
-    ("time_to_cash_minutes", "Time to cash (median minutes)", "{:.1f}"),
-    ("profit", "Profit (yuan)", "cents"),
+from simfin.outputs.tables import (
+    BREAKDOWNS,
+    breakdown_markdown,
+    declines_markdown,
+    summary_markdown,
+    vintage_markdown,
 )
 
 
-def _fmt(value, how: str) -> str:
-    if value is None:
-        return "n/a"
-    if how == "cents":
-        return f"{value / 100:,.0f}"
-    return how.format(value)
+def warnings_markdown(summary: dict) -> str:
+    """The run-health warnings as a list, or a line saying there are none."""
+    warnings = summary.get("warnings") or []
+    if not warnings:
+        return "No run-health warnings."
+    return "\n".join(f"- **{w['code']}**: {w['message']}" for w in warnings)
 
 
-def summary_table(summary: dict) -> str:
-    """The summary as a Markdown table: one column per lender and one for the market."""
-    names = list(summary["lenders"])
-    header = "| indicator | " + " | ".join(names) + " | market |"
-    lines = [header, "|---" * (len(names) + 2) + "|"]
-    for key, label, how in ROWS:
-        cells = [_fmt(summary["lenders"][n].get(key), how) for n in names]
-        cells.append(_fmt(summary["market"].get(key), how))
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+def _breakdowns(summary: dict) -> list[str]:
+    parts = []
+    for kind in BREAKDOWNS:
+        if kind == "grade":  # by lender: grades are each lender's own
+            for name, ind in summary["lenders"].items():
+                table = breakdown_markdown(ind, kind)
+                if table:
+                    parts += [f"### Loans by grade: {name}", "", table, ""]
+            continue
+        table = breakdown_markdown(summary["market"], kind)
+        if table:
+            parts += [f"### By {kind} (market)", "", table, ""]
+    return parts
 
 
 def render_report(config: MarketConfig, summary: dict, figures: list[str]) -> str:
@@ -51,17 +47,35 @@ def render_report(config: MarketConfig, summary: dict, figures: list[str]) -> st
         f"{len(config.scenarios)} scenarios, {len(config.channels)} channels; "
         f"{run.steps} days, seed {run.seed}. APR cap: "
         f"{'none' if config.policy.apr_cap is None else f'{config.policy.apr_cap:.0%}'}; "
-        f"consortium: {'on' if config.policy.consortium else 'off'}.",
+        f"consortium: {'on' if config.policy.consortium else 'off'}. Money in yuan.",
+        "",
+        "## Run-health warnings",
+        "",
+        warnings_markdown(summary),
         "",
         "## Summary",
         "",
-        summary_table(summary),
+        summary_markdown(summary),
         "",
         "Definitions of every indicator are in the simfin README (section *Indicators*).",
         "",
-        "## Figures",
+        "## Declines by reason",
         "",
+        "Declined applications by reason code (share of the lender's applications).",
+        "",
+        declines_markdown(summary),
+        "",
+        "## Breakdowns",
+        "",
+        *_breakdowns(summary),
     ]
+    vintages = vintage_markdown(summary["market"])
+    if vintages:
+        parts += ["## Vintages (market)", "",
+                  f"Cumulative share of loans reaching {run.default_dpd}+ days past due by "
+                  "month on book (MOB), by origination month (30 days); blank where the "
+                  "vintage is not yet that old.", "", vintages, ""]
+    parts += ["## Figures", ""]
     for path in figures:
         parts += [f"![{path}]({path})", ""]
     return "\n".join(parts)

@@ -19,6 +19,7 @@ import numpy as np
 
 from simfin.config import dump_config
 from simfin.outputs.figures import write_figures
+from simfin.outputs.loan_table import named_loans
 from simfin.outputs.report import render_report
 from simfin.runner import RunResult
 
@@ -96,10 +97,11 @@ def write_run(result: RunResult, out: Path, force: bool = False) -> Path:
         steps = result.steps.copy()
         steps["lender"] = steps["lender"].astype(str)
         steps.to_parquet(staging / "steps.parquet", index=False)
-        result.loans.to_parquet(staging / "loans.parquet", index=False)
+        named_loans(result.loans, result.config).to_parquet(staging / "loans.parquet",
+                                                            index=False)
         write_json(staging / "summary.json", result.summary)
         (staging / "config.yaml").write_text(dump_config(result.config), encoding="utf-8")
-        figures = write_figures(result.steps, staging / "figures")
+        figures = write_figures(result, staging / "figures")
         rel = [f"figures/{p.name}" for p in figures]
         (staging / "report.md").write_text(render_report(result.config, result.summary, rel),
                                            encoding="utf-8")

@@ -3,6 +3,7 @@
 import numpy as np
 
 import simfin
+from simfin.lending.batch import APPROVED
 from simfin.lending.infrastructure import CapacityStage
 from simfin.lending.rules import RuleEngine
 
@@ -49,3 +50,52 @@ def test_platform_capacity_runs_first_and_approved_rows_survive_every_stage():
     assert row["approvals"].sum() > 0
     assert (row["approvals"] + row["declined"] + row["referred"] + row["lost"]
             == row["applications"]).all()
+
+
+def test_champion_and_challenger_flag_bits_keep_their_own_reasons():
+    # Before the fix the challenger's table overwrote the lender's flag reasons, so the
+    # champion's YOUNG-flagged loans were reported under the challenger's THIN.
+    young = {"name": "young", "when": "age_years < 30", "action": "flag", "reason": "YOUNG"}
+    thin = {"name": "thin", "when": "bureau_hit == 0", "action": "flag", "reason": "THIN"}
+    model = small_model([young], **{"lenders.0.challenger": {
+        "share": 0.5, "risk": {"rules": [thin], "model": {"kind": "none"},
+                               "data_sources": ["bureau", "id_registry"]}}})
+    lender = model.lenders[0]
+    assert lender.flag_reasons == ["YOUNG", "THIN"]
+    for _ in range(20):
+        model.step()
+    loans = model.book.frame()
+    mine = loans[loans["lender"] == 0]
+    champion, challenger = mine[~mine["challenger"]], mine[mine["challenger"]]
+    assert len(champion) > 20 and len(challenger) > 20
+    for part, bit, truth in (
+            (champion, 0, model.population.age_years[champion["consumer"].to_numpy()] < 30),
+            (challenger, 1, ~model.sources["bureau"].covered[challenger["consumer"].to_numpy()])):
+        flags = part["flags"].to_numpy()
+        assert truth.any()
+        assert np.array_equal((flags >> bit) & 1 == 1, truth)
+        assert not ((flags >> (1 - bit)) & 1).any()  # never the other strategy's bit
+
+
+def test_a_lender_quotes_then_originates_only_the_accepted_offers():
+    model = simfin.MarketModel(simfin.load_config(None, {"population.n_consumers": 5000}))
+    for _ in range(3):
+        model.step()
+    lender = model.lenders[0]
+    needs = model.arise_needs()
+    batch = model.applications_to(lender, model.bring_applications(needs))
+    quote = lender.quote(batch, model.day)
+    assert len(quote.offers) > 4  # precondition: there are offers to choose from
+    assert (quote.batch["decision"][quote.offers] == APPROVED).all()
+    loans_before = len(model.book)
+    disbursed_before = int(model.ledger.flow("disbursed")[lender.index])
+    accepted = quote.offers[::2]
+    booked = lender.originate(quote, accepted)
+    assert booked.n == len(accepted) == len(model.book) - loans_before
+    assert np.array_equal(booked["consumer"], quote.batch["consumer"][accepted])
+    loans = model.book.frame().iloc[loans_before:]
+    assert (loans["lender"] == lender.index).all()
+    assert (int(model.ledger.flow("disbursed")[lender.index]) - disbursed_before
+            == int(booked["amount_cents"].sum()))
+    assert lender.originate(quote, accepted[:0]).n == 0  # nobody accepts: nothing booked
+    assert len(model.book) == loans_before + len(accepted)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simfin import measurements as ms
+from simfin.bench import timings as ms
 from simfin.lending.batch import APPROVED, DECLINED
 
 
@@ -41,7 +41,7 @@ def run_pipeline(benchmark, size, lender, batch):
 def test_logistic_pipeline(benchmark, size, logistic):
     lender, batch = logistic
     out = run_pipeline(benchmark, size, lender, batch)
-    assert lender.scorers[0].folded_ is not None  # the folded fast path decides
+    assert lender.pipeline["scoring"].folded_ is not None  # the folded fast path decides
     assert np.isfinite(out["pd"][out["decision"] == APPROVED]).all()
     seconds = ms.time_pipeline(lender, batch, size.rounds)
     floor = ms.time_score_floor(batch, size.rounds)
@@ -78,6 +78,6 @@ def test_per_application_reference(benchmark, size, logistic):
 @pytest.mark.benchmark(group="decisions")
 def test_gbm_pipeline(benchmark, size, gbm):
     lender, batch = gbm
-    assert type(lender.scorers[0].estimator_).__name__ == "HistGradientBoostingClassifier"
+    assert type(lender.pipeline["scoring"].estimator_).__name__ == "HistGradientBoostingClassifier"
     run_pipeline(benchmark, size, lender, batch)
     record(benchmark, decisions_per_s=batch.n / ms.time_pipeline(lender, batch, size.rounds))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simfin import measurements as ms
+from simfin.bench import timings as ms
 
 
 def record(benchmark, **figures) -> None:
@@ -70,7 +70,8 @@ def test_collect_a_day(benchmark, size):
     model = ms.run_market(n, min(size.market_days, 120))["model"]
 
     def collect():
-        model.recorder.end_day()
+        model.recorder.end_day(model.day, model.ledger, model.book,
+                               model.population.satisfaction)
         model.datacollector.collect(model)
 
     benchmark.pedantic(collect, rounds=max(size.rounds, 3), iterations=1)

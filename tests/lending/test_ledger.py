@@ -7,7 +7,7 @@ import pytest
 
 from simfin.lending.ledger import KINDS, POSTINGS, Ledger, LedgerError
 from simfin.lending.loan_book import CLOSED, WRITTEN_OFF, LoanBook, schedule
-from simfin.lending.servicing import Servicer
+from simfin.lending.repayments import Servicer
 
 
 def balances(ledger: Ledger, lender: int) -> tuple[int, int, int]:

@@ -26,7 +26,7 @@ def training_data(seed: int, n: int = 4_000):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_fast_path_matches_predict_proba(seed):
     x, bad = training_data(seed)
-    stage = ScoringStage(SCORERS.create("logistic"), 0.15, 10, 0)
+    stage = ScoringStage(SCORERS.get("logistic"), 0.15, 10, 0)
     assert stage.fit(x, bad)
     assert stage.folded_ is not None
     test_x, _ = training_data(seed + 100, 2_000)
@@ -40,7 +40,7 @@ def test_fast_path_matches_predict_proba(seed):
 
 def test_other_estimators_are_not_folded():
     x, bad = training_data(3)
-    stage = ScoringStage(SCORERS.create("gbm"), 0.15, 10, 0)
+    stage = ScoringStage(SCORERS.get("gbm"), 0.15, 10, 0)
     assert stage.fit(x, bad)
     assert stage.folded_ is None
     assert fold_linear(stage.estimator_, x.shape[1]) is None

@@ -5,11 +5,11 @@ import pytest
 
 from simfin.config.behaviour import ServiceBehaviour
 from simfin.lending.batch import LOST, PENDING, ApplicationBatch
+from simfin.lending.customer_service import ServiceChannel, ServiceDesk
 from simfin.lending.data_sources import DataSource, DataSourceStage
 from simfin.lending.infrastructure import MAX_UTILISATION, CapacityStage
 from simfin.lending.payment import RETRY_DELAY_MINUTES, Rail
 from simfin.lending.pipeline import DecisionContext
-from simfin.lending.service import ServiceChannel, ServiceDesk
 from simfin.lending.verification import VerificationStage
 
 
@@ -60,7 +60,7 @@ def test_data_sources_fill_covered_rows_price_every_query_and_wait_for_the_slowe
     b = batch(4, bureau_hit=np.full(4, np.nan), bureau_delinquencies=np.full(4, np.nan),
               id_match=np.full(4, np.nan), decision_minutes=np.zeros(4, np.float32))
     b["decision"][3] = 2  # already declined: not queried
-    out = DataSourceStage([bureau, registry]).run(b)
+    out = DataSourceStage([bureau, registry]).run(b, ctx())
     assert out["bureau_hit"][:3].tolist() == [1.0, 0.0, 1.0]
     assert np.isnan(out["bureau_delinquencies"][1]) and out["bureau_delinquencies"][2] == 20
     assert np.isnan(out["bureau_hit"][3])

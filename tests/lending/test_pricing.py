@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from simfin.lending.batch import DECLINED, PENDING, ApplicationBatch
+from simfin.lending.pipeline import DecisionContext
 from simfin.lending.pricing import (
     UNGRADED,
     PricingStage,
@@ -33,7 +34,7 @@ def price(pd_, term=None, fee=None, strategy="risk_based", apr_cap=None, flat_ap
     })
     stage = PricingStage(strategy, CUTOFFS, flat_apr, lgd, COST_RATE, apr_cap, CAP_REASON,
                          unit_cost_cents=unit_cost, max_loan_to_income=max_lti, lti_reason=9)
-    return stage.run(batch)
+    return stage.run(batch, DecisionContext(day=0, rng=np.random.default_rng(0)))
 
 
 def test_grade_names():

@@ -6,10 +6,13 @@ import pytest
 
 import simfin
 from simfin.lending.batch import ApplicationBatch
+from simfin.lending.pipeline import DecisionContext
 from simfin.lending.product import REVOLVING, ProductStage
 
 LIMITS = np.zeros((3, 6))
 LIMITS[REVOLVING] = (10_000, 2_000_000, 30, 360, 0.0, 2.0)  # min, max, terms, fee, x income
+
+CTX = DecisionContext(day=0, rng=np.random.default_rng(0))
 
 
 def line_batch(limit, used, amount, income=500_000, consumer=None) -> ApplicationBatch:
@@ -25,14 +28,14 @@ def line_batch(limit, used, amount, income=500_000, consumer=None) -> Applicatio
 
 def test_a_new_line_gets_months_of_income_capped_at_the_product_maximum():
     batch = ProductStage(LIMITS, amount_reason=0).run(
-        line_batch([0, 0], [0, 0], [50_000, 5_000_000], income=500_000))
+        line_batch([0, 0], [0, 0], [50_000, 5_000_000], income=500_000), CTX)
     assert batch["line_limit_cents"].tolist() == [1_000_000, 1_000_000]
     assert batch["amount_cents"].tolist() == [50_000, 1_000_000]
 
 
 def test_a_draw_is_capped_at_the_unused_limit_and_declined_below_the_minimum():
     batch = ProductStage(LIMITS, amount_reason=7).run(
-        line_batch([300_000, 300_000], [100_000, 295_000], [500_000, 50_000]))
+        line_batch([300_000, 300_000], [100_000, 295_000], [500_000, 50_000]), CTX)
     assert batch["amount_cents"][0] == 200_000
     assert batch["reason"].tolist() == [-1, 7]
 
@@ -41,7 +44,7 @@ def test_draws_on_one_line_in_one_day_share_its_unused_limit():
     # consumer 7 draws three times today on a line with 150,000 unused
     batch = ProductStage(LIMITS, amount_reason=7).run(
         line_batch([300_000] * 4, [150_000] * 4, [100_000, 40_000, 80_000, 90_000],
-                   consumer=[7, 9, 7, 7]))
+                   consumer=[7, 9, 7, 7]), CTX)
     assert batch["amount_cents"].tolist() == [100_000, 40_000, 50_000, 0]
     assert batch["reason"].tolist() == [-1, -1, -1, 7]  # nothing left for the last draw
 

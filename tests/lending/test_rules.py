@@ -9,6 +9,8 @@ from simfin.lending.batch import APPROVED, DECLINED, NO_REASON, PENDING, REFERRE
 from simfin.lending.pipeline import DecisionContext, Pipeline
 from simfin.lending.rules import Rule, RuleEngine, RuleSyntaxError, compile_condition
 
+CTX = DecisionContext(day=0, rng=np.random.default_rng(0))
+
 NAN = np.nan
 
 
@@ -172,7 +174,7 @@ def test_first_rejecting_rule_reason_is_recorded():
     engine, codes = make_engine(("young", "age_years < 18", "reject", "AGE"),
                                 ("bad_bureau", "bureau_delinquencies >= 3", "reject", "DLQ"))
     batch = make_batch(age_years=[16, 16, 30, 30], bureau_delinquencies=[5, 0, 5, 0])
-    engine.run(batch)
+    engine.run(batch, CTX)
     assert batch["decision"].tolist() == [DECLINED, DECLINED, DECLINED, PENDING]
     reasons = [codes[r] if r >= 0 else None for r in batch["reason"]]
     assert reasons == ["AGE", "AGE", "DLQ", None]
@@ -182,7 +184,7 @@ def test_rule_order_decides_the_reason():
     engine, codes = make_engine(("bad_bureau", "bureau_delinquencies >= 3", "reject", "DLQ"),
                                 ("young", "age_years < 18", "reject", "AGE"))
     batch = make_batch(age_years=[16], bureau_delinquencies=[5])
-    engine.run(batch)
+    engine.run(batch, CTX)
     assert codes[batch["reason"][0]] == "DLQ"
 
 
@@ -192,7 +194,7 @@ def test_flag_sets_its_bit_but_does_not_decline():
                                 ("online", "online == 1", "flag", "ONL"))
     batch = make_batch(amount_cents=[5000, 5000, 10, 10], age_years=[30, 16, 30, 30],
                        online=[1, 1, 0, 1])
-    engine.run(batch)
+    engine.run(batch, CTX)
     assert batch["decision"].tolist() == [PENDING, DECLINED, PENDING, PENDING]
     # bit 0: rule 0 (big), bit 2: rule 2 (online); a declined row is not flagged later
     assert batch["flags"].tolist() == [0b101, 0b001, 0b000, 0b100]
@@ -205,7 +207,7 @@ def test_refer_marks_referred_and_charges_review():
                                 ("young", "age_years < 18", "reject", "AGE"),
                                 review_cost_cents=2_000)
     batch = make_batch(amount_cents=[5000, 5000, 10, 10], age_years=[30, 16, 16, 30])
-    engine.run(batch)
+    engine.run(batch, CTX)
     assert batch["decision"].tolist() == [REFERRED, REFERRED, DECLINED, PENDING]
     assert [codes[r] if r >= 0 else None for r in batch["reason"]] == [
         "REVIEW", "REVIEW", "AGE", None]
@@ -216,7 +218,7 @@ def test_rules_skip_rows_already_decided():
     engine, codes = make_engine(("young", "age_years < 18", "reject", "AGE"))
     batch = make_batch(age_years=[16, 16])
     batch["decision"][0] = APPROVED
-    engine.run(batch)
+    engine.run(batch, CTX)
     assert batch["decision"].tolist() == [APPROVED, DECLINED]
     assert batch["reason"][0] == NO_REASON
 
@@ -224,12 +226,12 @@ def test_rules_skip_rows_already_decided():
 def test_missing_data_does_not_trigger_a_reject_rule():
     engine, _ = make_engine(("bad_bureau", "bureau_delinquencies >= 3", "reject", "DLQ"))
     batch = make_batch(bureau_delinquencies=[NAN, 4, 1])
-    engine.run(batch)
+    engine.run(batch, CTX)
     assert batch["decision"].tolist() == [PENDING, DECLINED, PENDING]
 
 
 def test_pipeline_approves_what_survives_the_rules():
     engine, _ = make_engine(("young", "age_years < 18", "reject", "AGE"))
     batch = make_batch(age_years=[16, 40, 50])
-    Pipeline([engine]).run(batch, DecisionContext(day=0, rng=np.random.default_rng(0)))
+    Pipeline([("rules", engine)]).run(batch, DecisionContext(day=0, rng=np.random.default_rng(0)))
     assert batch["decision"].tolist() == [DECLINED, APPROVED, APPROVED]

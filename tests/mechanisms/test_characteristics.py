@@ -100,7 +100,7 @@ def risk_runs() -> list[simfin.RunResult]:
     # Flat pricing for the model lender: the score alone decides, so that the comparison
     # with the rules lender is at a similar approval rate.
     return runs("c4_risk_control.yaml", ["lenders.2.pricing.strategy=flat",
-                                         "lenders.2.risk.approval_threshold=0.45"],
+                                         "lenders.2.risk.approval_threshold=0.7"],
                 n_consumers=30_000)
 
 

@@ -12,6 +12,7 @@ import yaml
 import simfin
 from simfin.outputs import writer
 from simfin.outputs.figures import FIGURES
+from simfin.outputs.loan_table import named_loans
 from simfin.outputs.writer import (
     OUTPUT_FILES,
     OutputExistsError,
@@ -55,7 +56,7 @@ def test_tables_read_back_equal_the_result(result, tmp_path: Path):
     pd.testing.assert_frame_equal(steps, expected, check_dtype=False)
     assert steps["lender"].tolist() == result.steps["lender"].astype(str).tolist()
     loans = pd.read_parquet(tmp_path / "run" / "loans.parquet")
-    pd.testing.assert_frame_equal(loans, result.loans.reset_index(drop=True))
+    pd.testing.assert_frame_equal(loans, named_loans(result.loans, result.config))
 
 
 def test_summary_and_config_read_back(result, tmp_path: Path):

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 import simfin
-from simfin.agents.records import application_batch
+from simfin.agents.observations import application_batch
+from simfin.bench.reference_lender import ReferenceLender
 from simfin.lending.batch import APPROVED, DECLINED, REFERRED, ApplicationBatch
 from simfin.lending.pipeline import DecisionContext
-from simfin.lending.reference import ReferenceLender
 from simfin.lending.scoring import feature_matrix
 from simfin.model import MarketModel
 
@@ -79,8 +79,8 @@ def trained(kind: str):
     first = lender.pipeline.run(applications(model, 3_000, seed=2),
                                 DecisionContext(day=0, rng=np.random.default_rng(3)))
     bad = rng.random(first.n) < 0.6 * (1 - pop.willingness[first["consumer"]])
-    for scorer in lender.scorers:
-        assert scorer.fit(feature_matrix(first), bad)
+    for pipeline in lender.pipelines:
+        assert pipeline["scoring"].fit(feature_matrix(first), bad)
     return model, lender
 
 

@@ -122,6 +122,7 @@ class Servicer:
             defaulted = b.column("defaulted")
             new_default = still[(dpd >= self.default_dpd) & ~defaulted[still]]
             defaulted[new_default] = True
+            b.column("default_day")[new_default] = day
             out.new_defaults = new_default
             out.written_off = still[dpd >= self.writeoff_dpd]
             self._write_off(out.written_off, day)

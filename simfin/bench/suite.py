@@ -5,7 +5,7 @@ run, with the ratio and the target.
     python -m simfin.bench --size large --plot tests/benchmarks/scaling.png
     python -m simfin.bench --profile 1000000      # where a 1M-consumer day goes
 
-The measurements live in :mod:`simfin.measurements`; the pytest-benchmark suite in
+The measurements live in :mod:`simfin.bench.timings`; the pytest-benchmark suite in
 ``tests/benchmarks/`` times the same calls.
 """
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simfin import measurements as ms
+from simfin.bench import timings as ms
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def decision_rows(size: Size, progress: Callable[[str], None] = print) -> list[R
         Row(f"logistic pipeline, {n:,} batch, 1 thread", f"{_rate(n / one)}decisions/s",
             f"per-application: {_rate(1 / per_app)}decisions/s", f"{per_app * n / one:,.0f}x",
             ">= 50x", per_app * n / one >= 50),
-        Row(f"GBM pipeline ({type(gbm_lender.scorers[0].estimator_).__name__}), "
+        Row(f"GBM pipeline ({type(gbm_lender.pipeline["scoring"].estimator_).__name__}), "
             f"{n:,} batch, 2 threads", f"{_rate(n / gbm)}decisions/s",
             f"logistic pipeline: {_rate(n / two)}decisions/s", f"{two / gbm:.2f}x",
             ">= 1 M/s at 1M", n / gbm >= 1e6 if full else None),

@@ -3,7 +3,7 @@
 and collection, each with the reference it is compared with.
 
 Every function builds what it measures from scratch, from a fixed seed, and returns
-seconds (or bytes); :mod:`simfin.bench` turns them into the table.
+seconds (or bytes); :mod:`simfin.bench.suite` turns them into the table.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ import mesa
 import numpy as np
 
 from simfin.agents.consumer import Consumer
-from simfin.agents.records import application_batch
+from simfin.agents.observations import application_batch
+from simfin.bench.reference_lender import ReferenceLender
 from simfin.config import MarketConfig, load_config
 from simfin.lending.batch import ApplicationBatch
-from simfin.lending.pipeline import DecisionContext
-from simfin.lending.reference import ReferenceLender
+from simfin.lending.pipeline import DecisionContext, Outcomes
 from simfin.lending.scoring import feature_matrix
 from simfin.model import MarketModel
 
@@ -96,8 +96,8 @@ def decision_setup(n_rows: int, model: str = "logistic"):
     history = lender.pipeline.run(batch_of(rng.permutation(pop.n)[:min(pop.n, 100_000)]),
                                   DecisionContext(day=0, rng=np.random.default_rng(1)))
     bad = rng.random(history.n) < 0.7 * (1 - pop.willingness[history["consumer"]])
-    for scorer in lender.scorers:
-        scorer.fit(feature_matrix(history), bad)
+    for pipeline in lender.pipelines:
+        pipeline.observe(Outcomes(0, feature_matrix(history), bad))
     return lender, batch_of(rng.permutation(pop.n)[:n_rows])
 
 
@@ -153,9 +153,9 @@ def run_market(n_consumers: int, days: int) -> dict:
     collect: list[float] = []  # the day's recording: indicators and the DataCollector
     end_day, datacollector_collect = model.recorder.end_day, model.datacollector.collect
 
-    def recorded() -> None:
+    def recorded(*day_results) -> None:
         t = time.perf_counter()
-        end_day()
+        end_day(*day_results)
         collect.append(time.perf_counter() - t)
 
     def collected(m: MarketModel) -> None:
@@ -201,14 +201,14 @@ _AGENT_BYTES: list[int] = []
 
 def market_in_child(n_consumers: int, days: int) -> dict:
     """:func:`run_market` in a fresh Python process, with its peak RSS (bytes)."""
-    out = subprocess.run([sys.executable, "-m", "simfin.measurements", str(n_consumers),
+    out = subprocess.run([sys.executable, "-m", "simfin.bench.timings", str(n_consumers),
                           str(days)], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def time_plain_market(n_consumers: int, days: int) -> dict:
     """The plain-Mesa reference: creation and per-day seconds of ``shuffle_do("step")``."""
-    from simfin.agents.plain import PlainMarket
+    from simfin.bench.plain_market import PlainMarket
 
     start = time.perf_counter()
     plain = PlainMarket(bench_config(n_consumers, days), rng=SEED)
@@ -223,7 +223,7 @@ def time_plain_market(n_consumers: int, days: int) -> dict:
 
 def plain_agent_bytes(n_consumers: int = 5_000) -> int:
     """Bytes per consumer agent of the plain-Mesa model (its Python attributes)."""
-    from simfin.agents.plain import PlainConsumer
+    from simfin.bench.plain_market import PlainConsumer
 
     model = mesa.Model(rng=SEED)
     model.market = MarketModel(bench_config(n_consumers, 1))

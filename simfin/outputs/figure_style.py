@@ -1,0 +1,115 @@
+"""What every run figure shares: one colour per lender, money and ratio axes, event marks.
+
+A lender keeps its colour in every figure (its position in the config picks it), money is
+shown in yuan with thousands separators and never with an axis offset, and the days that
+explain a bend in a series are marked: a lender's model going live, festival days and the
+regulator's policy changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import matplotlib as mpl
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+CENTS_PER_YUAN = 100.0
+FIGSIZE = (8.0, 4.5)  # inches at 100 dpi: readable at report width
+DPI = 100
+FESTIVAL_COLOUR = "#bbbbbb"
+POLICY_COLOUR = "#444444"
+
+
+def lender_colours(names: list[str]) -> dict[str, tuple]:
+    """A fixed colour per lender, by its position in the config (tab10, then tab20)."""
+    cmap = mpl.colormaps["tab10" if len(names) <= 10 else "tab20"]
+    return {name: cmap(i % cmap.N) for i, name in enumerate(names)}
+
+
+def yuan_axis(ax: Axes, axis: str = "y") -> None:
+    """Tick labels in whole yuan with thousands separators (no ``1e7`` offset)."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+
+
+def percent_axis(ax: Axes, axis: str = "y", decimals: int | None = None) -> None:
+    """Tick labels of a ratio (0..1) as percentages."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(PercentFormatter(1.0, decimals=decimals))
+
+
+@dataclass
+class Events:
+    """Days to mark on time-series figures."""
+
+    model_live: dict[str, int] = field(default_factory=dict)  # lender -> first model day
+    festivals: list[int] = field(default_factory=list)  # run days that are festival days
+    policy: list[tuple[int, str]] = field(default_factory=list)  # (day, what changed)
+
+
+def _policy_changes(config) -> list[tuple[int, str]]:
+    """Entries of ``policy.schedule`` when the config has one: (day, "field=value, ...")."""
+    schedule = getattr(config.policy, "schedule", None) or []
+    changes = []
+    for entry in schedule:
+        values = entry if isinstance(entry, dict) else entry.model_dump()
+        day = values.get("day")
+        if day is None:
+            continue
+        what = ", ".join(f"{k}={v}" for k, v in values.items()
+                         if k != "day" and v is not None)
+        changes.append((int(day), what or "policy change"))
+    return changes
+
+
+def events_of(config, summary: dict) -> Events:
+    """The marks of a run: model go-live per lender, festivals, policy changes."""
+    festival_days = {d for s in config.scenarios for d in s.festival_days}
+    return Events(
+        model_live={name: ind["model_since_day"] for name, ind in summary["lenders"].items()
+                    if ind.get("model_since_day") is not None},
+        festivals=[d for d in range(config.run.steps) if d % 365 in festival_days],
+        policy=_policy_changes(config),
+    )
+
+
+def mark_events(ax: Axes, events: Events, colours: dict[str, tuple]) -> None:
+    """Vertical marks: festivals (grey band), model go-live (dotted, lender colour),
+    policy changes (dash-dot, labelled at the top).
+    """
+    for k, day in enumerate(events.festivals):
+        ax.axvspan(day - 0.5, day + 0.5, color=FESTIVAL_COLOUR, alpha=0.6, lw=0, zorder=0,
+                   label="festival day" if k == 0 else None)
+    for name, day in events.model_live.items():
+        ax.axvline(day, color=colours.get(name, "k"), lw=1.8, ls=":", zorder=1,
+                   label=f"{name}: model live")
+    for k, (day, what) in enumerate(events.policy):
+        ax.axvline(day, color=POLICY_COLOUR, lw=1.0, ls="-.", zorder=1,
+                   label="policy change" if k == 0 else None)
+        ax.annotate(what, (day, 1.0), xycoords=("data", "axes fraction"), fontsize=7,
+                    rotation=90, va="top", ha="right", color=POLICY_COLOUR)
+
+
+@dataclass
+class RunView:
+    """What the figures read from a run."""
+
+    steps: pd.DataFrame
+    summary: dict
+    colours: dict[str, tuple]
+    events: Events
+
+    @classmethod
+    def of(cls, result) -> RunView:
+        """From a :class:`simfin.RunResult` (or anything with steps, summary, config)."""
+        names = list(result.summary["lenders"])
+        return cls(result.steps, result.summary, lender_colours(names),
+                   events_of(result.config, result.summary))
+
+    def lenders(self):
+        """(name, colour, that lender's rows indexed by day), in config order."""
+        for name, colour in self.colours.items():
+            rows = self.steps[self.steps["lender"].astype(str) == name]
+            yield name, colour, rows.set_index("day")

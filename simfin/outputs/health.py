@@ -1,0 +1,134 @@
+"""Run-health warnings: is this run fit for the question asked of it?
+
+Each warning is a sentence that says what is wrong and which setting to change. They are
+computed from the resolved config, the summary and the loan table (never from the model),
+and are written into ``summary.json`` (``warnings``), ``report.md`` and the terminal.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from simfin.config import MarketConfig
+from simfin.lending.loan_book import INSTALMENT_PERIOD_DAYS, MIN_INSTALMENT_TERM_DAYS
+
+# Below this share of loans old enough to be written off, losses have not emerged.
+EMERGED_SHARE = 0.5
+# A platform whose busiest day used less than this share of its capacity never came near
+# binding: its capacity settings do not change the run.
+CAPACITY_BINDS_SHARE = 0.5
+
+
+def _warning(code: str, message: str, lender: str | None = None) -> dict[str, str | None]:
+    return {"code": code, "lender": lender, "message": message}
+
+
+def _decline_advice(reason: str, config: MarketConfig, i: int) -> str:
+    """What to change when most of a lender's declines carry ``reason``."""
+    lender = config.lenders[i]
+    cap = config.policy.apr_cap
+    advice = {
+        "APR_CAP": f"its all-in price is above the APR cap (policy.apr_cap = "
+                   f"{'none' if cap is None else f'{cap:.0%}'}; without a live model a loan "
+                   f"is priced at lenders.{i}.pricing.flat_apr = "
+                   f"{lender.pricing.flat_apr:.0%}): raise the cap or lower the price",
+        "SCORE": f"its model declines everyone: raise lenders.{i}.risk.approval_threshold "
+                 f"(now {lender.risk.approval_threshold:g})",
+        "CAPACITY": f"its platform drops applications: raise "
+                    f"lenders.{i}.infrastructure.capacity_per_day or use kind 'cloud'",
+        "AMOUNT": f"needs fall outside its product limits: widen lenders.{i}.products",
+        "VERIFY_FAIL": f"biometric checks fail: review lenders.{i}.risk.verification",
+    }
+    return advice.get(reason, f"the rules with reason code {reason} in "
+                              f"lenders.{i}.risk.rules decline them: loosen their 'when'")
+
+
+def zero_loans(config: MarketConfig, summary: dict) -> list[dict]:
+    """A lender that booked no loan, with its top decline reason and what to change."""
+    out = []
+    for i, (name, ind) in enumerate(summary["lenders"].items()):
+        if ind["loans"] > 0:
+            continue
+        reasons = ind.get("declines_by_reason") or {}
+        if not ind["applications"]:
+            out.append(_warning("zero_loans", f"{name} made no loans: it received no "
+                                "applications; raise its brand_weight or the channels' "
+                                "reach, or population.n_consumers.", name))
+            continue
+        if not reasons:
+            out.append(_warning("zero_loans", f"{name} made no loans: its "
+                                f"{ind['approvals']:,} approved applicants did not take "
+                                "the offer up; lower its price.", name))
+            continue
+        top, count = max(reasons.items(), key=lambda kv: kv[1])
+        declined = sum(reasons.values())
+        out.append(_warning(
+            "zero_loans", f"{name} made no loans: {count:,} of its {declined:,} declines "
+            f"({count / declined:.0%}) are {top}, because "
+            f"{_decline_advice(top, config, i)}.", name))
+    return out
+
+
+def model_not_live(config: MarketConfig, summary: dict) -> list[dict]:
+    """A lender configured with a statistical model that never decided."""
+    out = []
+    for i, (name, ind) in enumerate(summary["lenders"].items()):
+        model = config.lenders[i].risk.model
+        if model.kind == "none" or ind.get("model_since_day") is not None:
+            continue
+        out.append(_warning(
+            "model_not_live", f"{name}'s {model.kind} model never went live: it needs "
+            f"{model.min_outcomes:,} observed outcomes (loans {model.performance_window_days}"
+            f" days old) and the run ended first, so {name} decided on rules alone; run "
+            f"longer (run.steps = {config.run.steps}) or lower lenders.{i}.risk.model."
+            "min_outcomes or performance_window_days.", name))
+    return out
+
+
+def _first_due_days(config: MarketConfig) -> int:
+    """Earliest first instalment any product can have (bullet loans are due at term)."""
+    return min(p.min_term_days if p.min_term_days < MIN_INSTALMENT_TERM_DAYS
+               else INSTALMENT_PERIOD_DAYS for lender in config.lenders for p in lender.products)
+
+
+def losses_not_emerged(config: MarketConfig, loans: pd.DataFrame) -> list[dict]:
+    """A horizon too short for most loans to reach the write-off threshold."""
+    run = config.run
+    earliest = _first_due_days(config) + run.writeoff_dpd
+    if len(loans):
+        old_enough = (loans["origination_day"] + loans["period_days"] + run.writeoff_dpd
+                      <= run.steps - 1)
+        share = float(old_enough.mean())
+    else:
+        share = 0.0 if earliest > run.steps - 1 else 1.0
+    if share >= EMERGED_SHARE:
+        return []
+    return [_warning(
+        "losses_not_emerged", f"Losses have not emerged: only {share:.0%} of loans had their "
+        f"first due date run.writeoff_dpd ({run.writeoff_dpd}) days before the end of this "
+        f"{run.steps}-day run (the earliest possible write-off is day {earliest}), "
+        "so loss rate, fraud loss and profit understate losses; run longer (run.steps) or "
+        "compare lifetime_default_rate and the vintage curves instead.")]
+
+
+def capacity_slack(config: MarketConfig, summary: dict) -> list[dict]:
+    """Platforms whose capacity never came near binding at this population size."""
+    slack = []
+    for i, (name, ind) in enumerate(summary["lenders"].items()):
+        peak = ind.get("capacity_used_peak")
+        if peak is not None and peak < CAPACITY_BINDS_SHARE:
+            cap = config.lenders[i].infrastructure.capacity_per_day
+            slack.append(f"{name} used {peak:.1%} of {cap:,}/day")
+    if not slack:
+        return []
+    return [_warning(
+        "capacity_slack", "Platform capacity cannot bind at "
+        f"{config.population.n_consumers:,} consumers (busiest day: {'; '.join(slack)}), "
+        "so the infrastructure settings do not change this run; to study them lower "
+        "lenders.N.infrastructure.capacity_per_day or raise population.n_consumers.")]
+
+
+def run_health(config: MarketConfig, summary: dict, loans: pd.DataFrame) -> list[dict]:
+    """Every warning of a run: ``[{"code", "lender", "message"}, ...]`` (empty when fit)."""
+    return [*zero_loans(config, summary), *model_not_live(config, summary),
+            *losses_not_emerged(config, loans), *capacity_slack(config, summary)]

@@ -1,0 +1,40 @@
+"""scikit-learn (seconds to import) is loaded only when a lender fits a model: not by
+``import simfin.config``, not by building a market or deciding on rules during cold start.
+Each check runs in a fresh interpreter, where nothing has imported it yet."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def loads_sklearn(code: str) -> bool:
+    out = subprocess.run([sys.executable, "-c", f"{code}\nimport sys\n"
+                          "print('sklearn' in sys.modules)"],
+                         capture_output=True, text=True, check=True)
+    return out.stdout.strip().splitlines()[-1] == "True"
+
+
+def test_importing_the_config_does_not_load_scikit_learn():
+    assert not loads_sklearn("import simfin.config")
+
+
+def test_a_market_in_cold_start_does_not_load_scikit_learn():
+    assert not loads_sklearn(
+        "import simfin\n"
+        "model = simfin.MarketModel(simfin.load_config(None, {'population.n_consumers': 1000}))\n"
+        "assert model.config.lenders[1].risk.model.kind == 'logistic'\n"
+        "for _ in range(3):\n"
+        "    model.step()\n"
+        "assert not model.lenders[1].model_in_use")
+
+
+def test_fitting_a_model_loads_it():
+    assert loads_sklearn(
+        "import simfin\n"
+        "result = simfin.run(None, steps=70, overrides={\n"
+        "    'population.n_consumers': 2000, 'run.default_dpd': 15,\n"
+        "    'lenders.1.risk.model.min_outcomes': 10,\n"
+        "    'lenders.1.risk.model.performance_window_days': 31,\n"
+        "    'lenders.1.risk.model.retrain_every_days': 7})\n"
+        "assert result.model.lenders[1].model_in_use")
