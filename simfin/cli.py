@@ -25,7 +25,7 @@ console = Console(stderr=True)
 USER_ERROR = 2
 # Enumerated options list their choices in --help and refuse others with exit code 2.
 Executor = Literal[tuple(EXECUTORS.names())]  # type: ignore[valid-type]
-BenchSize = Literal["tiny", "small", "large"]  # simfin.bench.SIZES (a test checks)
+BenchSize = Literal["tiny", "small", "large"]  # simfin.bench.suite.SIZES (a test checks)
 
 
 def _print_version(value: bool) -> None:

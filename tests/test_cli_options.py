@@ -9,7 +9,7 @@ import pytest
 
 import simfin
 from simfin import cli
-from simfin.bench import SIZES
+from simfin.bench.suite import SIZES
 from simfin.experiments import EXECUTORS
 
 
