@@ -12,7 +12,14 @@ from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from simfin import __version__
 from simfin.config import ConfigError
@@ -43,7 +50,9 @@ def _root(version: Annotated[bool, typer.Option(
 
 def fail(message: str) -> None:
     """Print one line on stderr and exit with the user-error code."""
-    typer.echo(f"error: {message}", err=True)
+    from simfin.config.loading import one_line
+
+    typer.echo(f"error: {one_line(message)}", err=True)
     raise typer.Exit(USER_ERROR)
 
 
@@ -62,24 +71,33 @@ def run_command(
     ] = False,
 ) -> None:
     """Run a market and write its tables, figures and report."""
+    import shutil
+
+    from simfin.outputs.writer import prepare
     from simfin.runner import resolve, run
 
     try:
         resolved = resolve(config, steps, seed, set_ or [])
         target = out or default_out_dir(resolved.run.name, resolved.run.seed)
-        check_out_dir(target, force)
+        # The destination is checked, and the staging folder made, before the simulation.
+        staging = prepare(target, force)
     except (ConfigError, OutputExistsError) as exc:
         fail(str(exc))
         return
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(),
-               TextColumn("day {task.completed}/{task.total}"), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(resolved.run.name, total=resolved.run.steps)
-        result = run(resolved, progress=lambda done, total: bar.update(task, completed=done))
     try:
-        write_run(result, target, force=force)
+        columns = (TextColumn("[bold]{task.description}"), BarColumn(),
+                   TextColumn("day {task.completed}/{task.total}"), TimeElapsedColumn())
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task(resolved.run.name, total=resolved.run.steps)
+            result = run(resolved,
+                         progress=lambda done, total: bar.update(task, completed=done))
+        write_run(result, target, force=force, staging=staging)
     except OutputExistsError as exc:
         fail(str(exc))
+    except OSError as exc:  # the disk filled up or went away while writing
+        fail(f"{target}: cannot write: {exc.strerror or exc}")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     print_summary(result.summary)
     typer.echo(f"outputs written to {target}")
 
@@ -95,35 +113,51 @@ def print_summary(summary: dict) -> None:
 def experiment_command(
     file: Annotated[Path, typer.Argument(help="Experiment definition (YAML).")],
     executor: Annotated[Executor, typer.Option(help="Where runs execute.")] = "local",
-    workers: Annotated[int, typer.Option(help="Worker processes (processes executor).",
-                                         min=1)] = 2,
+    workers: Annotated[int, typer.Option(help="Worker processes (processes; dask with no "
+                                         "--address).", min=1)] = 2,
+    address: Annotated[str | None, typer.Option(
+        help="Dask scheduler, e.g. tcp://host:8786 (default: a new LocalCluster).")] = None,
     out: Annotated[Path | None, typer.Option(
-        help="Output folder (default: a new folder under runs/).")] = None,
+        help="Experiment folder (default: a new folder under runs/). Re-running on the same "
+             "folder runs only the missing runs.")] = None,
     force: Annotated[bool, typer.Option(help="Write into a non-empty --out folder.")] = False,
 ) -> None:
-    """Run every scenario of an experiment with every seed and compare them."""
-    from simfin.experiments import EXECUTORS, load_experiment, run_experiment
-    from simfin.experiments.runner import comparison_markdown
+    """Run an experiment's scenarios, design points and seeds; compare them; resumable."""
+    from simfin.experiments import load_experiment, run_experiment
+    from simfin.experiments.plan import fingerprint
+    from simfin.experiments.store import ExperimentFolder
     from simfin.outputs.experiments import write_experiment
 
     try:
         experiment, config_path = load_experiment(file)
-        EXECUTORS.get(executor)
-        target = out or default_out_dir(experiment.name, experiment.seeds[0])
-        check_out_dir(target, force)
-    except (ConfigError, OutputExistsError, ValueError) as exc:
+        if address is not None and executor != "dask":
+            raise ConfigError("--address: only with --executor dask")
+        target = out or default_out_dir(experiment.name, experiment.seed)
+        if ExperimentFolder(target).is_experiment():
+            ExperimentFolder(target).check(fingerprint(experiment, config_path))
+        else:
+            check_out_dir(target, force)
+        columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task(experiment.name, total=None)
+            result = run_experiment(
+                experiment, config_path, target, executor, workers, address,
+                progress=lambda done, total: bar.update(task, completed=done, total=total))
+    except (ConfigError, OutputExistsError) as exc:
         fail(str(exc))
         return
-    total = len(experiment.scenarios) * len(experiment.seeds)
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(),
-               TextColumn("run {task.completed}/{task.total}"), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(experiment.name, total=total)
-        results = run_experiment(experiment, config_path, executor, workers,
-                                 progress=lambda done, _: bar.update(task, completed=done))
-    write_experiment(results, experiment, target, force=force)
-    typer.echo(comparison_markdown(results, experiment.outcomes))
-    typer.echo(f"outputs written to {target}")
+    except ImportError as exc:
+        fail(f"--executor {executor}: {exc} (pip install -e '.[experiments]')")
+        return
+    typer.echo(write_experiment(result, experiment, target))
+    typer.echo(f"outputs written to {target} ({result.ran} runs now, "
+               f"{len(result.plan.tasks) - result.ran} already done)")
+    if result.failures:
+        typer.echo(f"error: {len(result.failures)} of {len(result.plan.tasks)} runs failed "
+                   f"(see {target / 'failures'}); re-run the same command to retry them",
+                   err=True)
+        raise typer.Exit(1)
 
 
 @app.command("bench")
@@ -157,7 +191,9 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        from simfin.config.loading import one_line
+
+        typer.echo(f"error: {one_line(str(exc))}", err=True)
         sys.exit(USER_ERROR)
     except Exception as exc:
         # Click's usage errors (unknown option, bad value, missing argument) carry exit

@@ -14,23 +14,57 @@ class Section(BaseModel):
     Unknown keys are errors (a typo must never be silently ignored) and every
     assignment is validated, so overrides go through the same checks as files. Types are
     strict: ``steps: true`` or ``seed: "7"`` is an error, not a 1 or a 7 (YAML already gives
-    numbers as numbers; an int is still accepted where a float is expected).
+    numbers as numbers; an int is still accepted where a float is expected). Floats must be
+    finite (``.inf`` and ``.nan`` are refused) unless a field is declared with
+    ``param(..., finite=False)``.
     """
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False,
-                              strict=True)
+                              strict=True, allow_inf_nan=False)
 
 
-def param(default: Any, description: str, unit: str = "", **constraints: Any) -> Any:
-    """A config field with a default, a description and a unit.
+MAX_CENTS = 10**12
+"""Upper bound of every money field (10 billion yuan): sums and products of amounts, rates
+and day counts downstream stay far inside int64 (9.2e18)."""
+MAX_COUNT = 10**9
+"""Upper bound of every count, day or size field that states no tighter one."""
+MAX_FACTOR = 10_000.0
+"""Upper bound of every float field (weights, ratios, durations) that states no tighter one,
+so that products of them with counts and amounts stay finite and inside numpy's samplers."""
+
+
+def param(default: Any, description: str, unit: str = "", *, finite: bool = True,
+          **constraints: Any) -> Any:
+    """A config field with a default, a description, a unit and engine-safe bounds.
+
+    Bounds are systematic so that every field, including ones added later, is refused at
+    load rather than crashing a run: a money field (unit containing "cents") is at most
+    :data:`MAX_CENTS`, any other int at most :data:`MAX_COUNT`, any other float at most
+    :data:`MAX_FACTOR`, unless the field gives its own ``le``/``lt``; an added bound is
+    stated in the description, so ``simfin config-doc`` shows it. Floats are finite
+    (see :class:`Section`).
 
     Args:
         default: The default value; every field has one so that an empty file is a market.
         description: One sentence for ``configs/README.md``.
         unit: The unit ("cents", "days", "rate/year", "share", ...); empty for counts/names.
+        finite: False for a float field that means ``inf`` or ``nan``.
         **constraints: pydantic constraints such as ``ge``, ``le``, ``min_length``.
     """
     extra = {"unit": unit} if unit else {}
+    if not finite:
+        constraints["allow_inf_nan"] = True
+    numeric = isinstance(default, (int, float)) and not isinstance(default, bool)
+    if numeric and "le" not in constraints and "lt" not in constraints:
+        if "cents" in unit:
+            bound: float = MAX_CENTS
+        elif isinstance(default, int):
+            bound = MAX_COUNT
+        else:
+            bound = MAX_FACTOR
+        constraints["le"] = bound
+        description = f"{description} At most {bound:,g}." if isinstance(bound, float) \
+            else f"{description} At most {bound:,}."
     if isinstance(default, (list, dict, BaseModel)):
         # Mutable defaults: every config gets its own copy.
         return Field(default_factory=lambda d=default: copy.deepcopy(d),

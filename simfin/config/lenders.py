@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import field_validator, model_validator
 
-from simfin.config.base import PROBABILITY, Section, param
+from simfin.config.base import PROBABILITY, Section, name_param, param
 from simfin.config.market import ProductKind
 from simfin.config.operations import InfrastructureConfig, LenderPaymentConfig, ServiceConfig
 from simfin.lending.rules import compile_condition
@@ -223,7 +223,8 @@ class ChallengerConfig(Section):
 class LenderConfig(Section):
     """One lender and its strategy; everything that differs between strategies lives here."""
 
-    name: str = param("lender", "Lender name, used in outputs.", min_length=1)
+    name: str = name_param("lender", "Lender name, used in outputs and in override paths "
+                           "(lenders.<name>.risk...); not all digits.")
     capital_cents: int = param(500_000_000, "Equity at day 0.", "cents", ge=0)
     cost_of_funds_rate: float = param(0.06, "Yearly cost of funding the outstanding balance.",
                                       "rate/year", ge=0.0, le=1.0)

@@ -6,17 +6,119 @@ field and the reason, e.g. ``lenders.1.risk.approval_threshold: must be <= 1, go
 
 from __future__ import annotations
 
+import difflib
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
+from simfin.config.base import SAFE_NAME_PATTERN
 from simfin.config.schema import MarketConfig
+
+MAX_FILE_BYTES = 1_000_000
+"""A config file larger than this is refused before parsing (real ones are a few KB)."""
+MAX_NODES = 100_000
+"""Most values (mappings, lists and scalars, aliases counted once per use) a config may
+hold: a YAML alias bomb of a few hundred bytes expands past it and is refused."""
+MAX_DEPTH = 32
+"""Deepest nesting of mappings and lists in a config or an override value."""
+MAX_OVERRIDE_CHARS = 10_000
+"""Longest ``--set`` value text."""
+EXCERPT_CHARS = 60
+"""Echoed input is cut to this many characters, so an error is always one short line."""
+MAX_MESSAGE_CHARS = 400
+_INDEX = re.compile(r"[0-9]{1,6}")
 
 
 class ConfigError(ValueError):
     """A config, override or data file a user gave is wrong; the message is one line."""
+
+
+def excerpt(value: Any, limit: int = EXCERPT_CHARS) -> str:
+    """``repr(value)`` cut to ``limit`` characters: errors never echo a whole input."""
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):  # ints past the str-conversion limit, deep data
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
+def _cut(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
+def one_line(message: str) -> str:
+    """A message as one line of bounded length."""
+    text = " ".join(message.split())
+    return text if len(text) <= MAX_MESSAGE_CHARS else f"{text[: MAX_MESSAGE_CHARS - 3]}..."
+
+
+def did_you_mean(word: str, choices: Any) -> str:
+    """`` (did you mean 'x'?)`` for the closest choice, or an empty string."""
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses duplicate keys (the last would silently win)."""
+
+    def construct_mapping(self, node, deep=False):  # noqa: D102 (pyyaml hook)
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:  # an unhashable key; pyyaml reports it below
+                continue
+            if duplicate:
+                raise ConfigError(f"duplicate key {excerpt(key)} "
+                                  f"(line {key_node.start_mark.line + 1})")
+        return super().construct_mapping(node, deep=deep)
+
+
+def parse_yaml(text: str, where: str, invalid: str = "not valid YAML") -> Any:
+    """Parse YAML text safely (plain data only) within the size, depth and count limits.
+
+    Raises:
+        ConfigError: Naming ``where`` for unparsable, oversized or pathological input.
+    """
+    try:
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{where}: {invalid}{at}: {problem}") from None
+    except RecursionError:
+        raise ConfigError(f"{where}: nested too deeply (at most {MAX_DEPTH} levels)") from None
+    except (ValueError, OverflowError) as exc:  # e.g. an int past Python's digit limit
+        raise ConfigError(f"{where}: cannot read a value: {excerpt(str(exc))}") from None
+    check_size(data, where)
+    return data
+
+
+def check_size(data: Any, where: str) -> None:
+    """Refuse data nested deeper than MAX_DEPTH or holding more than MAX_NODES values."""
+    stack = [(data, 0)]
+    count = 0
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise ConfigError(f"{where}: too many values (at most {MAX_NODES:,}; "
+                              "YAML aliases count at every use)")
+        if depth > MAX_DEPTH:
+            raise ConfigError(f"{where}: nested too deeply (at most {MAX_DEPTH} levels)")
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+            count += len(node)  # the keys
+        elif isinstance(node, (list, tuple)):
+            stack.extend((v, depth + 1) for v in node)
 
 
 def load_config(source: str | Path | dict | MarketConfig | None = None,
@@ -37,6 +139,7 @@ def load_config(source: str | Path | dict | MarketConfig | None = None,
     if isinstance(source, MarketConfig):
         data = source.model_dump(mode="python")
     elif isinstance(source, dict):
+        check_size(source, "config")
         data = source
     elif source is None:
         data = {}
@@ -52,7 +155,9 @@ def validate(data: dict) -> MarketConfig:
     try:
         return MarketConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(describe_validation_error(exc)) from None
+        raise ConfigError(one_line(describe_validation_error(exc))) from None
+    except RecursionError:
+        raise ConfigError(f"config: nested too deeply (at most {MAX_DEPTH} levels)") from None
 
 
 def describe_validation_error(exc: ValidationError) -> str:
@@ -63,23 +168,40 @@ def describe_validation_error(exc: ValidationError) -> str:
     ctx = err.get("ctx", {})
     got = err.get("input")
     if kind == "extra_forbidden":
-        reason = "unknown field"
+        reason = "unknown field" + did_you_mean(err["loc"][-1], _fields_at(err["loc"][:-1]))
     elif kind in ("less_than_equal", "less_than", "greater_than_equal", "greater_than"):
         op = {"less_than_equal": "<=", "less_than": "<", "greater_than_equal": ">=",
               "greater_than": ">"}[kind]
         limit = next(iter(ctx.values()))
         if isinstance(limit, float) and limit.is_integer():
             limit = int(limit)  # "must be <= 1", not "<= 1.0"
-        reason = f"must be {op} {limit}, got {got!r}"
+        reason = f"must be {op} {limit}, got {excerpt(got)}"
+    elif kind == "string_pattern_mismatch" and ctx.get("pattern") == SAFE_NAME_PATTERN:
+        reason = ("must be a safe name (letters, digits, '_', '-' and '.' not leading, 1 to 64 "
+                  f"characters; it becomes part of file names), got {excerpt(got)}")
     elif kind == "value_error":
         reason = str(ctx.get("error", err["msg"]))
     else:
-        reason = f"{err['msg'].lower()}, got {got!r}" if got is not None else err["msg"].lower()
+        msg = err["msg"].lower()
+        reason = f"{msg}, got {excerpt(got)}" if got is not None else msg
     if where == "config" and reason.partition(":")[0] in MarketConfig.model_fields:
         where, _, reason = reason.partition(": ")  # "lenders: names must be unique"
     n_more = len(exc.errors()) - 1
     suffix = f" (and {n_more} more error{'s' if n_more > 1 else ''})" if n_more else ""
     return f"{where}: {reason}{suffix}"
+
+
+def _fields_at(loc: tuple) -> list[str]:
+    """Field names of the config section at a pydantic error location (list indexes
+    skipped), for "did you mean" suggestions.
+    """
+    section: Any = MarketConfig
+    for key in loc:
+        if isinstance(key, int) or section is None:
+            continue
+        field = section.model_fields.get(key)
+        section = _item_class(field.annotation) if field is not None else None
+    return list(section.model_fields) if section is not None else []
 
 
 def _read_yaml(path: Path) -> dict:
@@ -88,17 +210,20 @@ def _read_yaml(path: Path) -> dict:
     if path.is_dir():
         raise ConfigError(f"{path}: is a folder, expected a YAML file")
     try:
-        # safe_load constructs only plain data: a !!python/object tag is an error here.
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{path}: not valid YAML{where}: {problem}") from None
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ConfigError(f"{path}: file too large (at most {MAX_FILE_BYTES:,} bytes)")
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not a UTF-8 text file") from None
+    # safe loading constructs only plain data: a !!python/object tag is an error here.
+    data = parse_yaml(text, str(path))
     if data is None:
-        return {}
+        raise ConfigError(f"{path}: the file is empty (write {{}} for the default market)")
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of sections, "
                           f"got {type(data).__name__}")
@@ -109,16 +234,21 @@ def _parse_overrides(overrides: list[str] | dict[str, Any] | None) -> dict[str, 
     if overrides is None:
         return {}
     if isinstance(overrides, dict):
+        check_size(overrides, "overrides")
         return dict(overrides)
     parsed: dict[str, Any] = {}
     for item in overrides:
         path, sep, text = item.partition("=")
-        if not sep or not path.strip():
-            raise ConfigError(f"override {item!r}: expected dotted.path=value")
-        try:
-            parsed[path.strip()] = yaml.safe_load(text) if text.strip() else None
-        except yaml.YAMLError:
-            raise ConfigError(f"{path.strip()}: cannot parse override value {text!r}") from None
+        path = path.strip()
+        if not sep or not path:
+            raise ConfigError(f"override {excerpt(item)}: expected dotted.path=value")
+        if len(path) > 200:
+            raise ConfigError(f"override {excerpt(path)}: path too long")
+        if len(text) > MAX_OVERRIDE_CHARS:
+            raise ConfigError(f"{path}: override value too long (at most "
+                              f"{MAX_OVERRIDE_CHARS:,} characters)")
+        parsed[path] = (parse_yaml(text, path, "cannot parse override value")
+                        if text.strip() else None)
     return parsed
 
 
@@ -134,9 +264,7 @@ def _set_path(data: dict, dotted: str, value: Any) -> dict:
         last = depth == len(keys) - 1
         where = ".".join(keys[: depth + 1])
         if isinstance(node, list):
-            if not key.isdigit() or int(key) >= len(node):
-                raise ConfigError(f"{where}: no item {key} (the list has {len(node)} items)")
-            index = int(key)
+            index = _list_index(node, key, where)
             if last:
                 node[index] = value
                 return data
@@ -150,13 +278,34 @@ def _set_path(data: dict, dotted: str, value: Any) -> dict:
             return data
         field = section.model_fields.get(key) if section is not None else None
         if field is None:
-            raise ConfigError(f"{where}: unknown field")
+            choices = section.model_fields if section is not None else node
+            raise ConfigError(f"{_cut(where)}: unknown field"
+                              f"{did_you_mean(key, choices)}")
         if node.get(key) is None:
             node[key] = _field_default(field)
         node[key] = _copy_container(node[key])
         section = _item_class(field.annotation)
         node = node[key]
     return data
+
+
+def _list_index(items: list, key: str, where: str) -> int:
+    """The position ``key`` addresses: a number, or the ``name`` of an item (lenders,
+    scenarios and channels are addressed by name as in every output).
+    """
+    if _INDEX.fullmatch(key):
+        if int(key) >= len(items):
+            raise ConfigError(f"{where}: no item {key} (the list has {len(items)} items)")
+        return int(key)
+    names = [item.get("name") for item in items if isinstance(item, dict)]
+    if key in names:
+        return names.index(key)
+    known = [n for n in names if isinstance(n, str)]
+    if not known:
+        raise ConfigError(f"{_cut(where)}: expected an item number")
+    raise ConfigError(one_line(f"{_cut(where)}: no item named {excerpt(key, 40)}"
+                               f"{did_you_mean(key, known)}; names: "
+                               f"{', '.join(known)}"))
 
 
 def _field_default(field: Any) -> Any:

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import field_validator
 
-from simfin.config.base import PROBABILITY, Section, param
+from simfin.config.base import PROBABILITY, Section, name_param, param
 
 ProductKind = Literal["instalment", "cash", "revolving"]
 
@@ -14,7 +14,7 @@ ProductKind = Literal["instalment", "cash", "revolving"]
 class ScenarioConfig(Section):
     """A merchant scenario: a place where consumers need financing (seed characteristic 1)."""
 
-    name: str = param("ecommerce", "Scenario name, used in outputs.", min_length=1)
+    name: str = name_param("ecommerce", "Scenario name, used in outputs.")
     product: ProductKind = param("instalment", "Product the need is financed with: "
                                  "'instalment' (scenario loan paid to the merchant), 'cash' "
                                  "(instant cash loan paid to the consumer), 'revolving' (a draw "
@@ -60,7 +60,7 @@ class ScenarioConfig(Section):
 class ChannelConfig(Section):
     """An acquisition channel (seed characteristic 3)."""
 
-    name: str = param("app_store", "Channel name, used in outputs.", min_length=1)
+    name: str = name_param("app_store", "Channel name, used in outputs.")
     online: bool = param(True, "Online channels carry online needs, offline channels offline "
                          "ones.")
     reach: float = param(1.0, "Relative weight of this channel among channels of the same "

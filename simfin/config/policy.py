@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import model_validator
 
-from simfin.config.base import PROBABILITY, Section, param
+from simfin.config.base import PROBABILITY, Section, name_param, param
 
 
 class PolicyChange(Section):
@@ -50,7 +50,7 @@ class PolicyConfig(Section):
 class RunConfig(Section):
     """How long to run and with which seed."""
 
-    name: str = param("market", "Run name, used in output folder names.", min_length=1)
+    name: str = name_param("market", "Run name, used in output folder names.")
     steps: int = param(365, "Days to simulate.", "days", ge=1, le=36_500)
     seed: int = param(42, "Seed of the model's random number generator; the same config and "
                       "seed give bit-identical results.", "", ge=0)

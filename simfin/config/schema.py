@@ -68,6 +68,9 @@ class MarketConfig(Section):
                             ("lenders", [lender.name for lender in self.lenders])):
             if len(set(names)) != len(names):
                 raise ValueError(f"{kind}: names must be unique, got {names}")
+            if any(name.isdigit() for name in names):
+                raise ValueError(f"{kind}: a name must not be all digits (override paths "
+                                 f"such as {kind}.1 address items by position), got {names}")
         if self.run.writeoff_dpd < self.run.default_dpd:
             raise ValueError("run: writeoff_dpd must be >= default_dpd")
         return self

@@ -1,8 +1,11 @@
-"""Experiments: one config, named scenarios of overrides, replicate seeds, executors."""
+"""Experiments: scenarios x design points x replicate seeds, on any executor, resumable."""
 
+from simfin.experiments.analysis import comparison_markdown, interval, scenario_table
 from simfin.experiments.design import ExperimentConfig, load_experiment
-from simfin.experiments.executors import EXECUTORS, RunSpec
-from simfin.experiments.runner import compare, comparison_markdown, run_experiment, specs
+from simfin.experiments.executors import EXECUTORS
+from simfin.experiments.plan import RunTask, plan
+from simfin.experiments.runner import ExperimentResult, run_experiment
 
-__all__ = ["EXECUTORS", "ExperimentConfig", "RunSpec", "compare", "comparison_markdown",
-           "load_experiment", "run_experiment", "specs"]
+__all__ = ["EXECUTORS", "ExperimentConfig", "ExperimentResult", "RunTask",
+           "comparison_markdown", "interval", "load_experiment", "plan", "run_experiment",
+           "scenario_table"]

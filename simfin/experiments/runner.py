@@ -1,72 +1,71 @@
-"""Running an experiment and comparing its scenarios."""
+"""Running an experiment into its folder: only the runs that are missing, any executor.
+
+Each finished run is written as its own part the moment it ends, so a killed runner, a
+Ctrl-C or a lost worker loses only the runs in flight; the same call on the same folder then
+runs only what is missing. A run that raises is recorded with its error; the others finish.
+"""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from simfin.experiments.design import ExperimentConfig
-from simfin.experiments.executors import EXECUTORS, RunSpec
+from simfin.experiments.executors import EXECUTORS
+from simfin.experiments.plan import Plan, fingerprint, plan
+from simfin.experiments.store import ExperimentFolder
 
 
-def specs(experiment: ExperimentConfig, config_path: Path) -> list[RunSpec]:
-    """Every (scenario, seed) run of the experiment, scenario by scenario."""
-    return [RunSpec(name, seed, config_path, {**experiment.overrides, **overrides},
-                    experiment.steps)
-            for name, overrides in experiment.scenarios.items() for seed in experiment.seeds]
+@dataclass
+class ExperimentResult:
+    """The combined results of every finished run, and the runs that failed."""
+
+    results: pd.DataFrame
+    failures: dict[str, str]
+    plan: Plan
+    ran: int
+    """Runs executed by this call (the others were already finished)."""
 
 
-def run_experiment(experiment: ExperimentConfig, config_path: Path, executor: str = "local",
-                   workers: int = 2, progress: Callable[[int, int], None] | None = None
-                   ) -> pd.DataFrame:
-    """Run all scenarios and seeds; one row per (scenario, seed, lender) plus the market.
+def run_experiment(experiment: ExperimentConfig, config_path: Path, out: Path | None = None,
+                   executor: str = "local", workers: int = 2, address: str | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> ExperimentResult:
+    """Run every missing run of the experiment into ``out`` and combine the parts.
 
-    Returns:
-        Long table with columns ``scenario, seed, lender`` and one column per outcome.
+    Args:
+        experiment: The validated experiment file.
+        config_path: Its market config.
+        out: The experiment folder (created, or resumed if it holds this experiment); a
+            temporary folder when None.
+        executor: A name registered in ``EXECUTORS``.
+        workers: Worker processes (processes, dask without address).
+        address: Dask scheduler address (dask only).
+        progress: Called with (finished, total) at the start and after every run.
+
+    Raises:
+        ConfigError: ``out`` holds runs of a different experiment file or config.
     """
-    todo = specs(experiment, config_path)
-    rows = []
-    for done, (spec, summary) in enumerate(EXECUTORS.get(executor)(todo, workers), 1):
-        parts = {**summary["lenders"], "market": summary["market"]}
-        for lender, indicators in parts.items():
-            row = {"scenario": spec.scenario, "seed": spec.seed, "lender": lender}
-            row.update({k: indicators.get(k) for k in experiment.outcomes})
-            rows.append(row)
+    if out is None:
+        with tempfile.TemporaryDirectory(prefix="simfin-experiment-") as tmp:
+            return run_experiment(experiment, config_path, Path(tmp), executor, workers,
+                                  address, progress)
+    run_executor = EXECUTORS.get(executor)
+    the_plan = plan(experiment, config_path)
+    folder = ExperimentFolder(out)
+    folder.open(experiment.name, fingerprint(experiment, config_path), the_plan)
+    finished = folder.finished()
+    todo = [t for t in the_plan.tasks if t.key not in finished]
+    total = len(the_plan.tasks)
+    done = total - len(todo)
+    if progress is not None:
+        progress(done, total)
+    for outcome in run_executor(todo, workers=workers, address=address):
+        folder.record(outcome)
+        done += 1
         if progress is not None:
-            progress(done, len(todo))
-    return pd.DataFrame(rows)
-
-
-def compare(results: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
-    """Mean and standard deviation over seeds of every outcome, per scenario and lender."""
-    numeric = results.astype({k: float for k in outcomes})
-    grouped = numeric.groupby(["lender", "scenario"], sort=False)[outcomes]
-    table = grouped.agg(["mean", "std"])
-    table.columns = [f"{k}_{stat}" for k, stat in table.columns]
-    return table.reset_index()
-
-
-def comparison_markdown(results: pd.DataFrame, outcomes: list[str]) -> str:
-    """The comparison as Markdown: ``mean ± sd`` per scenario, one table per lender."""
-    table = compare(results, outcomes)
-    parts = []
-    for lender, group in table.groupby("lender", sort=False):
-        parts += [f"### {lender}", "", "| scenario | " + " | ".join(outcomes) + " |",
-                  "|---" * (len(outcomes) + 1) + "|"]
-        for _, row in group.iterrows():
-            cells = [_cell(row[f"{k}_mean"], row[f"{k}_std"]) for k in outcomes]
-            parts.append(f"| {row['scenario']} | " + " | ".join(cells) + " |")
-        parts.append("")
-    return "\n".join(parts)
-
-
-def _cell(mean: float, sd: float) -> str:
-    if np.isnan(mean):
-        return "n/a"
-    scale = max(abs(mean), 1e-12)
-    digits = 4 if scale < 1 else 0
-    sd_text = "" if np.isnan(sd) else f" ± {sd:,.{digits}f}"
-    return f"{mean:,.{digits}f}{sd_text}"
+            progress(done, total)
+    return ExperimentResult(folder.results(the_plan), folder.failed(), the_plan, len(todo))

@@ -1,14 +1,28 @@
 """The rule engine: ordered strategy-table rules evaluated vectorised over a batch.
 
-Conditions are parsed with Python's ``ast`` module and then checked against a whitelist of
-node types (comparisons, boolean and arithmetic operators, numbers, field names); they are
-evaluated by walking that tree with numpy operations over whole columns. Nothing is ever
-passed to ``eval``. A comparison with a missing value (NaN, data not queried) is false.
+Conditions are parsed with Python's ``ast`` module, checked against a small typed grammar
+and evaluated by walking that tree with numpy operations over whole columns; nothing is
+ever passed to ``eval``.
+
+The semantics, chosen so that a rule that compiles cannot fail on any batch:
+
+- Arithmetic (``+ - * /``, unary ``-``) is IEEE float64: every field and constant is read as
+  float64, so products never wrap around (they may reach ``inf``), ``x / 0`` is ``inf`` (or
+  ``nan`` for ``0 / 0``) and nothing raises. Constant sub-expressions are not folded ahead.
+- A missing value (NaN: data not queried or not covered) propagates through arithmetic, and
+  a comparison with a missing or NaN operand is false, whatever the operator; ``not`` of
+  such a comparison is therefore true.
+- Expressions are typed: arithmetic and comparisons take numbers, ``and``/``or``/``not``
+  take conditions, and a rule's whole text must be a condition (``age_years < 18``, not
+  ``age_years``).
+- A rule is at most :data:`MAX_RULE_CHARS` characters and :data:`MAX_RULE_DEPTH` levels of
+  nesting; constants are finite numbers.
 """
 
 from __future__ import annotations
 
 import ast
+import difflib
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,18 +33,23 @@ from simfin.lending.batch import DECLINED, REFERRED, ApplicationBatch
 from simfin.lending.fields import FIELD_NAMES
 from simfin.lending.pipeline import DecisionContext, Stage
 
+MAX_RULE_CHARS = 500
+"""Longest rule condition text."""
+MAX_RULE_DEPTH = 20
+"""Deepest nesting of a rule condition's expression tree."""
+
 _COMPARE: dict[type, Callable] = {
     ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
     ast.Eq: operator.eq, ast.NotEq: operator.ne,
 }
 _ARITH: dict[type, Callable] = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
+    ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide,
 }
+_NUMBER, _CONDITION = "number", "condition"
 
 
 class RuleSyntaxError(ValueError):
-    """A rule condition does not parse or names an unknown field."""
+    """A rule condition does not parse, is outside the grammar or names an unknown field."""
 
 
 @dataclass(frozen=True)
@@ -43,8 +62,9 @@ class Condition:
 
     def evaluate(self, columns: Mapping[str, np.ndarray], n: int) -> np.ndarray:
         """Boolean mask of the rows where the condition holds."""
-        with np.errstate(invalid="ignore", divide="ignore"):
-            result = _eval(self.tree, columns)
+        values = {name: np.asarray(columns[name], dtype=np.float64) for name in self.fields}
+        with np.errstate(all="ignore"):
+            result = _eval(self.tree, values)
         return np.broadcast_to(np.asarray(result, dtype=bool), (n,))
 
 
@@ -52,44 +72,97 @@ def compile_condition(text: str, fields: frozenset[str] = FIELD_NAMES) -> Condit
     """Parse and validate a condition such as ``bureau_multi_lending >= 4 and age_years < 25``.
 
     Raises:
-        RuleSyntaxError: If the text does not parse, uses a construct outside the grammar,
-            or names a field that is not in ``fields``.
+        RuleSyntaxError: If the text is too long or too deep, does not parse, uses a
+            construct outside the grammar, mixes numbers and conditions, or names a field
+            that is not in ``fields``.
     """
+    shown = text if len(text) <= 60 else f"{text[:57]}..."
+    if len(text) > MAX_RULE_CHARS:
+        raise RuleSyntaxError(f"rule too long (at most {MAX_RULE_CHARS} characters): "
+                              f"{shown!r}")
     try:
         tree = ast.parse(text.strip(), mode="eval").body
     except SyntaxError as exc:
-        raise RuleSyntaxError(f"cannot parse {text!r}: {exc.msg}") from None
+        raise RuleSyntaxError(f"cannot parse {shown!r}: {exc.msg}") from None
+    except (RecursionError, MemoryError, ValueError):
+        raise RuleSyntaxError(f"cannot parse {shown!r}: nested too deeply") from None
     names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            if node.id not in fields:
-                raise RuleSyntaxError(f"unknown field {node.id!r} in {text!r}")
-            names.add(node.id)
-        elif isinstance(node, ast.Constant):
-            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-                raise RuleSyntaxError(f"only numbers are allowed as constants in {text!r}")
-        elif not isinstance(node, (ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not,
-                                   ast.USub, ast.BinOp, ast.Compare, ast.Load,
-                                   *_COMPARE, *_ARITH)):
-            raise RuleSyntaxError(f"{type(node).__name__} is not allowed in {text!r}")
+    kind = _check(tree, fields, names, shown, 1)
+    if kind != _CONDITION:
+        raise RuleSyntaxError(f"{shown!r} is a number, not a condition (compare it, "
+                              "e.g. '... > 0')")
     return Condition(text=text, tree=tree, fields=frozenset(names))
 
 
+def _check(node: ast.AST, fields: frozenset[str], names: set[str], shown: str,
+           depth: int) -> str:
+    """The type of ``node`` (number or condition); raises on anything outside the grammar."""
+    if depth > MAX_RULE_DEPTH:
+        raise RuleSyntaxError(f"{shown!r}: nested too deeply (at most {MAX_RULE_DEPTH} "
+                              "levels)")
+
+    def need(child: ast.AST, kind: str) -> None:
+        got = _check(child, fields, names, shown, depth + 1)
+        if got != kind:
+            raise RuleSyntaxError(f"{shown!r}: expected a {kind}, got a {got} "
+                                  f"({ast.unparse(child)[:40]!r})")
+
+    if isinstance(node, ast.Name):
+        if node.id not in fields:
+            close = difflib.get_close_matches(node.id, sorted(fields), n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise RuleSyntaxError(f"unknown field {node.id[:40]!r}{hint} in {shown!r}")
+        names.add(node.id)
+        return _NUMBER
+    if isinstance(node, ast.Constant):
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise RuleSyntaxError(f"only numbers are allowed as constants in {shown!r}")
+        try:
+            number = float(value)
+        except OverflowError:
+            number = float("inf")
+        if not np.isfinite(number):
+            raise RuleSyntaxError(f"constant out of range (at most about 1.8e308) in "
+                                  f"{shown!r}")
+        return _NUMBER
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        need(node.operand, _NUMBER)
+        return _NUMBER
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        need(node.operand, _CONDITION)
+        return _CONDITION
+    if isinstance(node, ast.BinOp) and type(node.op) in _ARITH:
+        need(node.left, _NUMBER)
+        need(node.right, _NUMBER)
+        return _NUMBER
+    if isinstance(node, ast.Compare) and all(type(op) in _COMPARE for op in node.ops):
+        for operand in (node.left, *node.comparators):
+            need(operand, _NUMBER)
+        return _CONDITION
+    if isinstance(node, ast.BoolOp):
+        for value in node.values:
+            need(value, _CONDITION)
+        return _CONDITION
+    what = type(getattr(node, "op", node)).__name__
+    raise RuleSyntaxError(f"{what} is not allowed in {shown!r}")
+
+
 def _eval(node: ast.expr, cols: Mapping[str, np.ndarray]):
+    """Evaluate a checked tree in float64 (see the module docstring for the semantics)."""
     if isinstance(node, ast.Name):
         return cols[node.id]
     if isinstance(node, ast.Constant):
-        return node.value
+        return np.float64(node.value)
     if isinstance(node, ast.BoolOp):
-        values = [np.asarray(_eval(v, cols), dtype=bool) for v in node.values]
         combine = np.logical_and if isinstance(node.op, ast.And) else np.logical_or
-        out = values[0]
-        for v in values[1:]:
-            out = combine(out, v)
+        out = _eval(node.values[0], cols)
+        for value in node.values[1:]:
+            out = combine(out, _eval(value, cols))
         return out
     if isinstance(node, ast.UnaryOp):
         value = _eval(node.operand, cols)
-        return np.logical_not(value) if isinstance(node.op, ast.Not) else -value
+        return np.logical_not(value) if isinstance(node.op, ast.Not) else np.negative(value)
     if isinstance(node, ast.BinOp):
         return _ARITH[type(node.op)](_eval(node.left, cols), _eval(node.right, cols))
     if isinstance(node, ast.Compare):
@@ -98,16 +171,11 @@ def _eval(node: ast.expr, cols: Mapping[str, np.ndarray]):
         for op, right_node in zip(node.ops, node.comparators, strict=True):
             right = _eval(right_node, cols)
             # Missing data compares false, whatever the operator (NaN != x is True in numpy).
-            part = _COMPARE[type(op)](left, right) & _known(left) & _known(right)
+            part = _COMPARE[type(op)](left, right) & ~np.isnan(left) & ~np.isnan(right)
             out = part if out is None else np.logical_and(out, part)
             left = right
         return out
     raise RuleSyntaxError(f"cannot evaluate {ast.dump(node)}")  # unreachable after compile
-
-
-def _known(value) -> np.ndarray | bool:
-    """False where a value is missing (NaN)."""
-    return ~np.isnan(value) if np.asarray(value).dtype.kind == "f" else True
 
 
 @dataclass(frozen=True)

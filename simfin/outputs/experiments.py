@@ -1,57 +1,132 @@
-"""Files of an experiment: the long results table, the comparison report and figures."""
+"""Files of an experiment: results.parquet, comparison.md, sensitivity tables and figures.
+
+Written after the runs, from the parts, into the experiment folder (each file atomically):
+re-running a finished experiment rewrites the same reports from the same parts.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import yaml
-from matplotlib.figure import Figure
 
+from simfin.experiments.analysis import comparison_markdown, fmt, scenario_table
 from simfin.experiments.design import ExperimentConfig
-from simfin.experiments.runner import compare, comparison_markdown
-from simfin.outputs.writer import staged
+from simfin.experiments.runner import ExperimentResult
+from simfin.experiments.sensitivity import indices
+from simfin.outputs.experiment_figures import forest, sensitivity_bars, sweep
 
 
-def plot_outcome(results: pd.DataFrame, outcome: str, ax=None):
-    """Bars of one outcome: lenders side by side, one group per scenario, ±1 sd over seeds."""
-    ax = ax or plt.gca()
-    table = compare(results, [outcome])
-    scenarios = list(dict.fromkeys(table["scenario"]))
-    lenders = list(dict.fromkeys(table["lender"]))
-    width = 0.8 / len(lenders)
-    x = np.arange(len(scenarios))
-    for i, lender in enumerate(lenders):
-        rows = table[table["lender"] == lender].set_index("scenario").loc[scenarios]
-        ax.bar(x + i * width, rows[f"{outcome}_mean"], width, yerr=rows[f"{outcome}_std"],
-               label=lender, capsize=3)
-    ax.set_xticks(x + width * (len(lenders) - 1) / 2, scenarios)
-    ax.set(title=f"{outcome} (mean ± sd over seeds)", ylabel=outcome)
-    ax.legend(fontsize=8)
-    return ax
+def sensitivity_table(experiment: ExperimentConfig, result: ExperimentResult) -> pd.DataFrame:
+    """SALib's indices per scenario and outcome, from the mean over replicates per point.
+
+    Points with a missing outcome (failed runs, undefined indicator) make the analysis of
+    that outcome impossible: it is left out and reported.
+    """
+    spec = experiment.sensitivity
+    names = list(experiment.design.parameters)
+    rows = result.results[result.results["lender"] == spec.lender]
+    n_points = len(result.plan.points)
+    tables = []
+    for scenario in experiment.scenarios:
+        sub = rows[rows["scenario"] == scenario]
+        for outcome in experiment.sensitivity_outcomes:
+            y = sub.groupby("point")[outcome].mean().reindex(range(n_points)).to_numpy()
+            if np.isnan(y).any():
+                continue
+            table = indices(spec, result.plan.unit, y, names, result.plan.analysis_seed)
+            tables.append(table.assign(scenario=scenario, outcome=outcome))
+    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
 
 
-def write_experiment(results: pd.DataFrame, experiment: ExperimentConfig, out: Path,
-                     force: bool = False) -> Path:
-    """Write ``results.parquet``, ``comparison.md``, ``experiment.yaml`` and figures."""
-    with staged(out, force) as staging:
+def write_experiment(result: ExperimentResult, experiment: ExperimentConfig, out: Path
+                     ) -> str:
+    """Write the combined results, the reports and the figures into ``out``.
+
+    Returns:
+        The comparison report (Markdown), also written as ``comparison.md``.
+    """
+    results = result.results
+    staging = Path(tempfile.mkdtemp(prefix=".reports-", dir=out))
+    try:
+        figures = staging / "figures"
+        figures.mkdir()
         results.to_parquet(staging / "results.parquet", index=False)
-        (staging / "experiment.yaml").write_text(
-            yaml.safe_dump(experiment.model_dump(mode="json"), sort_keys=False),
-            encoding="utf-8")
-        (staging / "figures").mkdir()
-        figures = []
-        for outcome in experiment.outcomes:
-            fig = Figure(figsize=(8, 4.5))
-            plot_outcome(results, outcome, fig.add_subplot())
-            fig.tight_layout()
-            fig.savefig(staging / "figures" / f"{outcome}.png", dpi=100)
-            figures.append(f"figures/{outcome}.png")
+        baseline = experiment.baseline_scenario
         lines = [f"# simfin experiment: {experiment.name}", "",
-                 f"Config `{experiment.config}`, seeds {experiment.seeds}; money in cents.", "",
-                 comparison_markdown(results, experiment.outcomes), "## Figures", ""]
-        lines += [f"![{f}]({f})\n" for f in figures]
-        (staging / "comparison.md").write_text("\n".join(lines), encoding="utf-8")
-    return out
+                 f"Model `{experiment.model}`"
+                 + (f", config `{experiment.config}`" if experiment.model == "simfin" else "")
+                 + f"; {len(result.plan.tasks)} runs ({len(experiment.scenarios)} scenarios x "
+                 f"{len(result.plan.points)} points x {len(result.plan.seeds)} replicates), "
+                 f"seeds {result.plan.seeds}; money in cents.", ""]
+        if result.failures:
+            lines += [f"**{len(result.failures)} runs failed** (left out below):", ""]
+            lines += [f"- `{key}`: {error}" for key, error in result.failures.items()]
+            lines.append("")
+        if results.empty:
+            lines.append("No run finished.")
+        else:
+            outcomes = experiment.outcomes
+            table = scenario_table(results, outcomes, baseline, experiment.interval,
+                                   result.plan.analysis_seed)
+            table.to_csv(staging / "comparison.csv", index=False)
+            lines += ["## Scenarios", "", comparison_markdown(table, outcomes, baseline)]
+            if "diff" in table and table["diff"].notna().any():
+                for lender in dict.fromkeys(table["lender"]):
+                    _save(forest(table, outcomes, baseline, lender),
+                          figures / f"forest_{lender}.png")
+                lines += ["## Forest plot", "", "![market](figures/forest_market.png)", ""]
+            if experiment.design is not None:
+                lines += _sweeps(results, experiment, figures)
+            if experiment.sensitivity is not None:
+                lines += _sensitivity(experiment, result, staging)
+        report = "\n".join(lines)
+        (staging / "comparison.md").write_text(report, encoding="utf-8")
+        for path in sorted(p for p in staging.rglob("*") if p.is_file()):
+            target = out / path.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return report
+
+
+def _sweeps(results: pd.DataFrame, experiment: ExperimentConfig, figures: Path) -> list[str]:
+    parameters = list(experiment.design.parameters)
+    lines = ["## Sweeps", ""]
+    for outcome in experiment.outcomes:
+        _save(sweep(results, outcome, parameters, "market"), figures / f"sweep_{outcome}.png")
+        lines.append(f"![{outcome}](figures/sweep_{outcome}.png)\n")
+    return lines
+
+
+def _sensitivity(experiment: ExperimentConfig, result: ExperimentResult, staging: Path
+                 ) -> list[str]:
+    table = sensitivity_table(experiment, result)
+    spec = experiment.sensitivity
+    lines = [f"## Sensitivity ({spec.method}, {spec.lender})", ""]
+    if table.empty:
+        return [*lines, "Not computed: some design points have no value (failed runs or an "
+                "undefined indicator).", ""]
+    table.to_csv(staging / "sensitivity.csv", index=False)
+    stats = ["S1", "ST"] if spec.method == "sobol" else ["mu_star", "sigma"]
+    for (scenario, outcome), group in table.groupby(["scenario", "outcome"], sort=False):
+        lines += [f"### {outcome} ({scenario})", "",
+                  "| parameter | " + " | ".join(stats) + " |", "|---" * (len(stats) + 1) + "|"]
+        for _, row in group.iterrows():
+            cells = [f"{fmt(row[s])} ± {fmt(row[s + '_conf'])}" if s + "_conf" in row
+                     else fmt(row[s]) for s in stats]
+            lines.append(f"| {row['parameter']} | " + " | ".join(cells) + " |")
+        name = f"sensitivity_{outcome}.png" if len(experiment.scenarios) == 1 \
+            else f"sensitivity_{scenario}_{outcome}.png"
+        _save(sensitivity_bars(group, outcome), staging / "figures" / name)
+        lines += ["", f"![{outcome}](figures/{name})", ""]
+    return lines
+
+
+def _save(fig, path: Path) -> None:
+    fig.savefig(path, dpi=90)

@@ -24,10 +24,13 @@ def test_defaults_validate_and_describe_a_market():
     assert shares.pre80 + shares.post80 + shares.post90 + shares.post00 == pytest.approx(1.0)
 
 
-def test_empty_file_is_the_default_market(tmp_path: Path):
+def test_empty_mapping_is_the_default_market_but_an_empty_file_is_refused(tmp_path: Path):
     path = tmp_path / "empty.yaml"
-    path.write_text("", encoding="utf-8")
+    path.write_text("{}\n", encoding="utf-8")
     assert load_config(path) == MarketConfig()
+    path.write_text("# only a comment\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="the file is empty"):
+        load_config(path)
 
 
 def test_override_by_list_index_on_a_file_without_lenders(tmp_path: Path):

@@ -1,0 +1,67 @@
+"""What one run evaluates, by name: the simfin market, or SALib's Ishigami function.
+
+``evaluate`` never raises for a failing model: the error is returned with the run, so that
+one bad run is recorded and the others finish on every executor.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+from simfin.experiments.plan import RunTask
+from simfin.lending.registry import Registry
+
+MODELS = Registry("experiment model")
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """A finished run: its rows (one per lender and the market) or its error."""
+
+    task: RunTask
+    rows: list[dict[str, Any]] | None
+    error: str | None = None
+    detail: str | None = None
+
+
+@MODELS.register("simfin")
+def simfin_rows(task: RunTask) -> list[dict[str, Any]]:
+    """Run the market; one row per lender plus ``market`` with the outcomes."""
+    import simfin
+
+    result = simfin.run(task.config, steps=task.steps, seed=task.seed,
+                        overrides=task.overrides)
+    parts = {**result.summary["lenders"], "market": result.summary["market"]}
+    return [{"lender": lender, **{k: lookup(summary, k) for k in task.outcomes}}
+            for lender, summary in parts.items()]
+
+
+@MODELS.register("ishigami")
+def ishigami_rows(task: RunTask) -> list[dict[str, Any]]:
+    """SALib's Ishigami function of ``x1, x2, x3`` (a = 7, b = 0.1), as outcome ``y``."""
+    import numpy as np
+    from SALib.test_functions import Ishigami
+
+    x = np.array([[task.overrides[f"x{j}"] for j in (1, 2, 3)]], dtype=float)
+    return [{"lender": "market", "y": float(Ishigami.evaluate(x)[0])}]
+
+
+def lookup(summary: dict, dotted: str) -> float | None:
+    """An outcome from a summary; dotted names reach breakdowns (``by_channel.social.cac``)."""
+    value: Any = summary
+    for part in dotted.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return None if value is None or isinstance(value, dict | list) else float(value)
+
+
+def evaluate(task: RunTask) -> RunOutcome:
+    """Run one task; an exception becomes the outcome's error instead of propagating."""
+    try:
+        return RunOutcome(task, MODELS.get(task.model)(task))
+    except Exception as exc:  # noqa: BLE001 - recorded per run, reported by the runner
+        message = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        return RunOutcome(task, None, message, traceback.format_exc())
