@@ -2,11 +2,14 @@
 
 One step is one day:
 
-1. merchant scenarios create financing needs (purchases, cash needs);
-2. channels bring them to lenders as applications (acquisition costs are paid);
-3. each lender learns from the outcomes it has observed, quotes offers on its batch
-   (``Lender.quote``), the applicants accept or decline their offers (today: each takes its
-   own offer up or not, by its price), and the lender originates the accepted ones
+0. the regulator applies the policy changes dated today;
+1. merchant scenarios create financing needs (purchases, cash needs), riskier consumers
+   more often; needs declined earlier try again with other lenders;
+2. channels bring each need to one or more lenders as applications (acquisition costs are
+   paid);
+3. each lender learns from the outcomes it has observed and quotes offers on its batch
+   (``Lender.quote``); each consumer takes the offer best for them, or none
+   (:mod:`simfin.agents.offers`); each lender originates the accepted offers
    (``Lender.originate``: disburse, book, post);
 4. the loan book comes due: borrowers pay or miss; delinquent loans cure, default or are
    written off; each lender reviews its credit lines, serves its borrowers and pays for
@@ -21,20 +24,21 @@ from typing import Any
 import mesa
 import numpy as np
 
-from simfin.agents.channel import Channel, choose_channels, choose_lenders
+from simfin.agents import offers
+from simfin.agents.channel import Channel, choose_channels
 from simfin.agents.consumer import (
-    MANUAL_PAYMENT_PENALTY,
     Consumer,
     completion_probability,
     cure_probability,
     loyalty,
     pay_probability,
     service_boost,
-    take_up_probability,
 )
+from simfin.agents.demand import NEED_COLUMNS, Reapplications
 from simfin.agents.lender import Lender, Quote
 from simfin.agents.observations import application_batch, build_sources
 from simfin.agents.population import Population
+from simfin.agents.regulator import Regulator
 from simfin.agents.scenario import MerchantScenario
 from simfin.application_log import ApplicationLog
 from simfin.config import COHORTS, ConfigError, MarketConfig, load_config
@@ -46,9 +50,6 @@ from simfin.lending.repayments import Servicer
 from simfin.levers import apply_levers
 from simfin.recording import Recorder
 from simfin.reporters import model_reporters
-
-# Daily probability that a delinquent borrower who can pay gets round to paying.
-BASE_CURE_RATE = 0.05
 
 
 class MarketModel(mesa.Model):
@@ -94,7 +95,7 @@ class MarketModel(mesa.Model):
         super().__init__(rng=config.run.seed if rng is None else rng)
         self.config = config
         self.day = 0
-        self.population = Population(config.population, self.rng)
+        self.population = Population(config.population, self.rng, config.behaviour)
         # Consumers' unique_id is their population row; the other agents' ids follow.
         self.agent_id_counter = self.population.n
         self.population.attach_lenders(len(config.lenders))
@@ -105,6 +106,12 @@ class MarketModel(mesa.Model):
         self.ledger = Ledger(len(config.lenders), [lc.capital_cents for lc in config.lenders])
         self.lenders = [Lender(self, config, i, self.sources, self.population, self.book,
                                self.ledger) for i in range(len(config.lenders))]
+        self.regulator = Regulator(self, config.policy, self.sources.get("consortium"))
+        self.reapplications = Reapplications(len(self.lenders), config.behaviour.demand)
+        # What each lender has spent to acquire and decide applicants, and loans booked:
+        # the unit cost per booked loan its prices must cover.
+        self._unit_costs = np.zeros(len(self.lenders), dtype=np.int64)
+        self._loans_booked = np.zeros(len(self.lenders), dtype=np.int64)
         late_fees = np.zeros((len(self.lenders), len(PRODUCT_KINDS)), dtype=np.int64)
         for i, lc in enumerate(config.lenders):
             for p in lc.products:
@@ -115,8 +122,9 @@ class MarketModel(mesa.Model):
             config.run.recovery_rate, debit_failure_rate=[r.failure_rate for r in rails],
             debit_fee_cents=[r.fee_cents for r in rails],
             retry_days=[lc.payment.retry_days for lc in config.lenders])
-        self._manual_penalty = np.array([0.0 if lc.payment.auto_debit else
-                                         MANUAL_PAYMENT_PENALTY for lc in config.lenders])
+        penalty = config.behaviour.repayment.manual_payment_penalty
+        self._manual_penalty = np.array([0.0 if lc.payment.auto_debit else penalty
+                                         for lc in config.lenders])
         self._cure_multiplier = np.array([lender.service.cure_multiplier
                                           for lender in self.lenders])
         self.recorder = Recorder([lender.name for lender in self.lenders],
@@ -144,20 +152,17 @@ class MarketModel(mesa.Model):
     def step(self) -> None:
         """One day in the market."""
         self.recorder.start_day()
+        self.regulator.step_day(self.day, self.lenders)
         self.population.step_shocks(self.day, self.rng)
         needs = self.arise_needs()
         applications = self.bring_applications(needs)
         for lender in self.lenders:
             lender.learn(self.day)
-        for lender in self.lenders:
-            quote = lender.quote(self.applications_to(lender, applications), self.day)
-            accepted = self.take_up(quote)
-            first_loan = len(self.book)
-            booked = lender.originate(quote, accepted)
-            if self.applications is not None:
-                self.applications.record(lender.index, self.day, quote.batch, accepted,
-                                         np.arange(first_loan, len(self.book)))
-            self.recorder.count_decisions(lender.index, quote.batch, booked)
+        quotes = [self.quote(lender, applications) for lender in self.lenders]
+        taken = self.choose_offers(needs, quotes)
+        for quote, rows in zip(quotes, taken, strict=True):
+            self.originate(quote, rows)
+        self.queue_reapplications(needs, applications, quotes)
         self.service_loans()
         for lender in self.lenders:
             lender.review_lines(self.day)
@@ -170,20 +175,36 @@ class MarketModel(mesa.Model):
         self.running = self.day < self.config.run.steps
 
     def arise_needs(self) -> dict[str, np.ndarray]:
-        """Every scenario's financing needs of the day, as one set of columns."""
+        """Every scenario's financing needs of the day and the re-applications due today,
+        as one set of columns (``tried``: lenders each need already applied to).
+        """
         parts = [s.generate_needs(self.population, self.day, self.rng) for s in self.scenarios]
-        return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+        needs = {k: np.concatenate([p[k] for p in parts]) for k in NEED_COLUMNS}
+        n, n_lenders = len(needs["consumer"]), len(self.lenders)
+        needs["attempt"] = np.zeros(n, dtype=np.int8)
+        needs["tried"] = np.zeros((n, n_lenders), dtype=bool)
+        again = self.reapplications.due(self.day)
+        if again is not None:
+            needs = {k: np.concatenate([needs[k], again[k].astype(needs[k].dtype)])
+                     for k in needs}
+        return needs
 
     def bring_applications(self, needs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Route needs through channels to lenders; keep those that complete the form."""
+        """Route each need through a channel to one or more lenders; keep the applications
+        whose form is completed. ``need`` indexes the need of each application.
+        """
         pop = self.population
         channel = choose_channels(self.channels, needs["consumer"], needs["online"], pop,
                                   self.rng)
-        lender = choose_lenders(self._brand, self._offers, needs["product"], self.rng,
-                                loyalty(pop, needs["consumer"]))
-        routed = (channel >= 0) & (lender >= 0)
-        apps = {k: v[routed] for k, v in needs.items()}
-        apps["channel"], apps["lender"] = channel[routed], lender[routed]
+        need, lender = offers.route(needs["product"], needs["online"], needs["tried"],
+                                    self._brand, self._offers,
+                                    loyalty(pop, needs["consumer"]),
+                                    self.config.behaviour.choice, self.rng)
+        reached = channel[need] >= 0  # a need with no channel of its kind goes nowhere
+        need, lender = need[reached], lender[reached]
+        apps = {k: needs[k][need] for k in NEED_COLUMNS}
+        apps["need"], apps["channel"] = need, channel[need]
+        apps["lender"] = lender.astype(np.int16)
         f = self._friction[apps["lender"], apps["product"]]
         p = self._conversion[apps["channel"]] * completion_probability(
             pop, apps["consumer"], apps["online"], f[:, 0], f[:, 1])
@@ -197,7 +218,7 @@ class MarketModel(mesa.Model):
         channels are paid for the applicants new to the lender.
         """
         mine = applications["lender"] == lender.index
-        apps = {k: v[mine] for k, v in applications.items()}
+        apps = {k: v[mine] for k, v in applications.items() if k != "lender"}
         used = (self.book.outstanding_of(apps["consumer"], lender.index, REVOLVING)
                 if lender.offers[REVOLVING] else np.zeros(len(apps["consumer"]), np.int64))
         batch = application_batch(self.population, apps, lender.index, self.day, self.rng,
@@ -207,13 +228,71 @@ class MarketModel(mesa.Model):
         acquisition = np.where(new, self._cost_per_app[batch["channel"]], 0)
         self.ledger.post(lender.index, "acquisition_cost", int(acquisition.sum()))
         self.recorder.count_acquisition(lender.index, batch["channel"], acquisition)
+        self._unit_costs[lender.index] += int(acquisition.sum())
+        batch["asked_cents"] = batch["amount_cents"].copy()  # the offer may cut the amount
         return batch
 
-    def take_up(self, quote: Quote) -> np.ndarray:
-        """The offers the applicants accept: each takes its offer up or not, by its price."""
-        offers = quote.offers
-        return offers[self.rng.random(len(offers)) < take_up_probability(
-            quote.batch["all_in_apr"][offers])]
+    def quote(self, lender: Lender, applications: dict[str, np.ndarray]) -> Quote:
+        """One lender's quote on its applications of the day."""
+        quote = lender.quote(self.applications_to(lender, applications), self.day)
+        self._unit_costs[lender.index] += sum(quote.batch.costs_cents.values())
+        return quote
+
+    def choose_offers(self, needs: dict[str, np.ndarray], quotes: list[Quote]
+                      ) -> list[np.ndarray]:
+        """Each consumer compares the approved offers of their need and takes the best for
+        them, or none; returns, per lender, the batch rows taken.
+        """
+        pop, choice = self.population, self.config.behaviour.choice
+        rows = [q.offers for q in quotes]
+        lender = np.concatenate([np.full(len(r), i) for i, r in enumerate(rows)])
+        col = {name: np.concatenate([q.batch[name][r] for q, r in zip(quotes, rows, strict=True)])
+               for name in ("need", "consumer", "all_in_apr", "amount_cents", "asked_cents",
+                            "decision_minutes", "product")}
+        consumer = col["consumer"]
+        borrowed = pop.borrowed_at[consumer, lender]
+        gap = np.where(borrowed, pop.satisfaction[consumer]
+                       - self.config.behaviour.repayment.neutral_satisfaction, 0.0)
+        value = offers.utility(
+            col["all_in_apr"], col["amount_cents"], col["asked_cents"],
+            col["decision_minutes"], self._friction[lender, col["product"], 0], gap,
+            np.log(self._brand[lender]),
+            offers.price_sensitivity(pop.cohort[consumer], pop.region[consumer], choice),
+            choice)
+        taken = offers.choose(col["need"], value, len(needs["consumer"]),
+                              choice.outside_utility, self.rng)
+        start = np.cumsum([0] + [len(r) for r in rows])
+        return [rows[i][taken[(taken >= start[i]) & (taken < start[i + 1])] - start[i]]
+                for i in range(len(rows))]
+
+    def originate(self, quote: Quote, taken: np.ndarray) -> None:
+        """The lender originates the offers taken; its day is counted; its view of the cost
+        per booked loan is updated.
+        """
+        lender = quote.lender
+        first_loan = len(self.book)
+        booked = lender.originate(quote, taken)
+        if self.applications is not None:
+            self.applications.record(lender.index, self.day, quote.batch, taken,
+                                     np.arange(first_loan, len(self.book)))
+        self.recorder.count_decisions(lender.index, quote.batch, booked)
+        self._loans_booked[lender.index] += booked.n
+        lender.observe_costs(int(self._unit_costs[lender.index]),
+                             int(self._loans_booked[lender.index]))
+
+    def queue_reapplications(self, needs: dict[str, np.ndarray],
+                             applications: dict[str, np.ndarray],
+                             quotes: list[Quote]) -> None:
+        """Needs that applied and that no lender approved try again elsewhere, later."""
+        tried = needs["tried"].copy()
+        tried[applications["need"], applications["lender"]] = True
+        applied = np.zeros(len(needs["consumer"]), dtype=bool)
+        applied[applications["need"]] = True
+        for quote in quotes:
+            applied[quote.batch["need"][quote.offers]] = False
+        declined = np.flatnonzero(applied)
+        self.reapplications.add({k: needs[k][declined] for k in (*NEED_COLUMNS, "attempt")},
+                                tried[declined], self.day, self.rng)
 
     def service_loans(self) -> None:
         """Collect what is due; cure, default and write off; update the borrowers."""
@@ -231,7 +310,8 @@ class MarketModel(mesa.Model):
 
         def cures(rows: np.ndarray) -> np.ndarray:
             owed = due[rows] * book.column("missed_instalments")[rows]
-            rate = BASE_CURE_RATE * self._cure_multiplier[lenders[rows]]
+            rate = (self.config.behaviour.repayment.base_cure_rate
+                    * self._cure_multiplier[lenders[rows]])
             return cure_probability(pop, consumers[rows], owed, day, rate, boost(rows))
 
         result = self.servicer.run(day, self.rng, pays, cures)

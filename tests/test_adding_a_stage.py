@@ -33,7 +33,7 @@ def test_doc_example_adds_a_stage_that_changes_decisions(monkeypatch, capsys):
     # the same market and seed without the extra step
     without = simfin.run("configs/baseline.yaml", steps=60, seed=3,
                          overrides={"population.n_consumers": 5000})
-    ours, theirs = (r.summary["lenders"]["rules_only"] for r in (with_stage, without))
+    ours, theirs = (r.summary["lenders"]["bank"] for r in (with_stage, without))
     assert theirs["approvals"] > 0 and "ASK_INCOME" not in theirs["declines_by_reason"]
     assert ours["declines_by_reason"]["ASK_INCOME"] > 0
     assert ours["approvals"] < theirs["approvals"]

@@ -13,6 +13,16 @@ from simfin.lending.batch import APPROVED, DECLINED, REFERRED
 from simfin.score_performance import MIN_SCORED_LOANS, discrimination, frontier, scored_book
 
 
+@pytest.fixture(scope="module")
+def live_run():
+    """A small market whose scored lender's model decides long enough to be measured."""
+    from conftest import EARLY_MODEL, FAST_EVENTS, SMALL
+
+    return simfin.run(None, overrides={**SMALL, **FAST_EVENTS, **EARLY_MODEL,
+                                       "population.fraud_share": 0.05, "run.steps": 160,
+                                       "population.n_consumers": 6_000})
+
+
 def _book(pd_: np.ndarray, bad: np.ndarray, lender: int = 0) -> pd.DataFrame:
     """A seasoned loan table: every loan booked on day 0, 30-day bullet, 200-day run."""
     n = len(pd_)
@@ -78,26 +88,26 @@ def test_unseasoned_and_challenger_loans_are_left_out():
     assert len(scored_book(loans, 0, 90, 200)) == 150
 
 
-def test_run_where_the_model_went_live(small_run):
-    scored = small_run.config.lenders[1].name
-    ind = small_run.summary["lenders"][scored]
+def test_run_where_the_model_went_live(live_run):
+    scored = live_run.config.lenders[1].name
+    ind = live_run.summary["lenders"][scored]
     assert ind["model_since_day"] is not None  # precondition: the model decided
     d = ind["discrimination"]
     assert d["reason"] is None, d
     assert 0 <= d["auc"] <= 1 and 0 <= d["ks"] <= 1 and 0 <= d["brier"] <= 1
     assert d["loans"] >= MIN_SCORED_LOANS
     # The same numbers from the loan table the run wrote.
-    book = scored_book(small_run.loans, 1, small_run.config.run.default_dpd,
-                       small_run.config.run.steps)
+    book = scored_book(live_run.loans, 1, live_run.config.run.default_dpd,
+                       live_run.config.run.steps)
     assert d["loans"] == len(book) and d["bad_loans"] == book["ever_30dpd"].sum()
-    rules_only = small_run.summary["lenders"][small_run.config.lenders[0].name]
+    rules_only = live_run.summary["lenders"][live_run.config.lenders[0].name]
     assert rules_only["discrimination"]["auc"] is None
     assert rules_only["discrimination"]["reason"].startswith("rules only")
 
 
-def test_frontier_of_a_live_model(small_run):
-    scored = small_run.config.lenders[1].name
-    ind = small_run.summary["lenders"][scored]
+def test_frontier_of_a_live_model(live_run):
+    scored = live_run.config.lenders[1].name
+    ind = live_run.summary["lenders"][scored]
     assert ind["model_since_day"] is not None  # precondition
     front = ind["frontier"]
     assert front["reason"] is None
@@ -108,15 +118,15 @@ def test_frontier_of_a_live_model(small_run):
         assert values == sorted(values), key
     # The last point is the threshold used: the approval rate the lender actually had on
     # the days its model decided (champion).
-    apps = small_run.applications
+    apps = live_run.applications
     mine = apps[(apps["lender"] == 1) & ~apps["challenger"]
                 & (apps["day"] >= ind["model_since_day"])]
     decided = mine["decision"].isin([APPROVED, DECLINED, REFERRED]).sum()
     assert points[-1]["approval_rate"] == pytest.approx(
         (mine["decision"] == APPROVED).sum() / decided)
-    assert points[-1]["threshold"] <= small_run.config.lenders[1].risk.approval_threshold
-    book = scored_book(small_run.loans, 1, small_run.config.run.default_dpd,
-                       small_run.config.run.steps)
+    assert points[-1]["threshold"] <= live_run.config.lenders[1].risk.approval_threshold
+    book = scored_book(live_run.loans, 1, live_run.config.run.default_dpd,
+                       live_run.config.run.steps)
     assert points[-1]["loans"] == len(book)
     assert points[-1]["default_rate"] == pytest.approx(book["defaulted"].mean())
 
@@ -131,12 +141,12 @@ def test_frontier_needs_recorded_applications(make_config):
                for ind in result.summary["lenders"].values())
 
 
-def test_report_shows_discrimination_and_the_frontier(small_run, tmp_path):
+def test_report_shows_discrimination_and_the_frontier(live_run, tmp_path):
     from simfin.outputs.writer import write_run
 
-    write_run(small_run, tmp_path / "run")
+    write_run(live_run, tmp_path / "run")
     report = (tmp_path / "run" / "report.md").read_text(encoding="utf-8")
-    d = small_run.summary["lenders"][small_run.config.lenders[1].name]["discrimination"]
+    d = live_run.summary["lenders"][live_run.config.lenders[1].name]["discrimination"]
     assert "## Model discrimination" in report
     assert f"| {d['auc']:.3f} | {d['ks']:.3f} | {d['brier']:.3f} |" in report
     assert "![figures/frontier.png](figures/frontier.png)" in report

@@ -33,39 +33,23 @@ def choose_channels(channels: list[Channel], consumers: np.ndarray, online: np.n
                     population: Population, rng: np.random.Generator) -> np.ndarray:
     """Channel index for each need, or -1 when no channel of its kind (online/offline) exists.
 
-    A consumer's weight for a channel is ``reach * exp(2 * risk_tilt * (0.85 - willingness))``,
-    times ``fraud_multiplier`` for fraudsters: risky channels draw risky traffic.
+    A consumer's weight for a channel is ``reach * exp(scale * risk_tilt * (reference -
+    willingness))`` (``behaviour.channels``), times ``fraud_multiplier`` for fraudsters:
+    risky channels draw risky traffic.
     """
     n, k = len(consumers), len(channels)
     if n == 0:
         return np.zeros(0, dtype=np.int8)
     weights = np.empty((n, k), dtype=np.float64)
-    gap = 0.85 - population.willingness[consumers].astype(np.float64)
+    tilt = population.behaviour.channels
+    gap = tilt.tilt_reference_willingness - population.willingness[consumers].astype(np.float64)
     fraud = population.is_fraud[consumers]
     for j, ch in enumerate(channels):
         c = ch.config
-        w = c.reach * np.exp(2.0 * c.risk_tilt * gap)
+        w = c.reach * np.exp(tilt.risk_tilt_scale * c.risk_tilt * gap)
         w = np.where(fraud, w * c.fraud_multiplier, w)
         weights[:, j] = np.where(online == c.online, w, 0.0)
     return weighted_pick(weights, rng).astype(np.int8)
-
-
-def choose_lenders(brand_weights: np.ndarray, offers: np.ndarray, products: np.ndarray,
-                   rng: np.random.Generator, loyalty: np.ndarray | None = None) -> np.ndarray:
-    """Lender index for each need among lenders offering its product, or -1 if none does.
-
-    Args:
-        brand_weights: (n_lenders,) relative attractiveness.
-        offers: (n_lenders, n_products) whether each lender offers each product kind.
-        products: Product kind of each need.
-        rng: The model's random stream.
-        loyalty: Optional (n, n_lenders) factor: returning customers favour (or avoid)
-            lenders they have borrowed from, depending on how they were served.
-    """
-    weights = (brand_weights[:, None] * offers).T[products]  # (n, n_lenders)
-    if loyalty is not None:
-        weights = weights * loyalty
-    return weighted_pick(weights, rng).astype(np.int16)
 
 
 def weighted_pick(weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:

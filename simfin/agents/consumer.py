@@ -11,29 +11,21 @@ import numpy as np
 
 from simfin.agents.population import Population
 
-# Minutes of application friction at which half of a cohort's applicants give up
-# (pre80, post80, post90, post00): born-digital cohorts expect speed.
-PATIENCE_MINUTES = np.array([60.0, 40.0, 25.0, 15.0])
-STEP_DROP_OFF = 0.02  # share lost at each extra screen
-# Logit of paying rises with satisfaction (relative to a neutral 0.7): well-served
-# borrowers keep paying, badly served ones deprioritise the lender.
-SATISFACTION_WEIGHT = 2.0
-NEUTRAL_SATISFACTION = 0.7
-# Without auto-debit borrowers must remember to pay: the logit drops by this much.
-MANUAL_PAYMENT_PENALTY = 0.7
-
 
 def loyalty(population: Population, rows: np.ndarray) -> np.ndarray:
     """(len(rows), n_lenders) factor on choosing each lender again: returning customers
     favour a lender when satisfied and avoid it when not.
     """
-    factor = np.exp(4.0 * (population.satisfaction[rows] - 0.6))[:, None]
+    b = population.behaviour.application
+    factor = np.exp(b.loyalty_weight * (population.satisfaction[rows] - b.loyalty_neutral)
+                    )[:, None]
     return np.where(population.borrowed_at[rows], factor, 1.0)
 
 
 def service_boost(population: Population, rows: np.ndarray) -> np.ndarray:
     """Logit boost of repayment from satisfaction."""
-    return SATISFACTION_WEIGHT * (population.satisfaction[rows] - NEUTRAL_SATISFACTION)
+    b = population.behaviour.repayment
+    return b.satisfaction_weight * (population.satisfaction[rows] - b.neutral_satisfaction)
 
 
 def completion_probability(population: Population, rows: np.ndarray, online: np.ndarray,
@@ -44,22 +36,23 @@ def completion_probability(population: Population, rows: np.ndarray, online: np.
     Falls with the product's minutes and steps, faster for younger cohorts, and online forms
     are harder for consumers with low digital affinity.
     """
-    patience = PATIENCE_MINUTES[population.cohort[rows]]
-    p = np.exp2(-friction_minutes / patience) * (1.0 - STEP_DROP_OFF) ** friction_steps
+    b = population.behaviour.application
+    patience = np.asarray(b.patience_minutes, dtype=np.float64)[population.cohort[rows]]
+    p = np.exp2(-friction_minutes / patience) * (1.0 - b.step_drop_off) ** friction_steps
     affinity = population.digital_affinity[rows]
-    return np.where(online, p * (0.4 + 0.6 * affinity), p)
-
-
-def take_up_probability(all_in_apr: np.ndarray) -> np.ndarray:
-    """Probability that an approved applicant draws the loan: falls as the price rises."""
-    return np.clip(0.95 - 0.8 * np.maximum(all_in_apr - 0.15, 0.0), 0.3, 0.95)
+    floor = b.online_form_floor
+    return np.where(online, p * (floor + (1.0 - floor) * affinity), p)
 
 
 def _repayment_logit(population: Population, rows: np.ndarray, due_cents: np.ndarray,
                      day: int) -> np.ndarray:
+    b = population.behaviour.repayment
     w = np.clip(population.willingness[rows].astype(np.float64), 1e-4, 1 - 1e-4)
     capacity = population.disposable_cents(rows, day) / np.maximum(due_cents, 1)
-    return 2.5 * np.log(w / (1 - w)) + 1.2 * np.log(np.clip(capacity, 0.05, 50.0)) - 0.5
+    return (b.willingness_weight * np.log(w / (1 - w))
+            + b.capacity_weight * np.log(np.clip(capacity, b.min_capacity_ratio,
+                                                 b.max_capacity_ratio))
+            + b.intercept)
 
 
 def pay_probability(population: Population, rows: np.ndarray, due_cents: np.ndarray,

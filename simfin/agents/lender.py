@@ -27,6 +27,7 @@ from simfin.lending.ledger import Ledger
 from simfin.lending.loan_book import LoanBook, monthly_service, schedule
 from simfin.lending.payment import DisbursementStage, Rail
 from simfin.lending.pipeline import DecisionContext, Outcomes, Pipeline, Stage
+from simfin.lending.pricing import PricingStage
 from simfin.lending.product import PRODUCT_KINDS, REVOLVING
 from simfin.lending.scoring import feature_matrix
 
@@ -109,7 +110,8 @@ class Lender(mesa.Agent):
             return ServiceChannel(name, c.cost_per_contact_cents, c.quality, c.collection_effect)
 
         return ServiceDesk(svc.mode, [channel(n) for n in svc.channels], svc.contact_rate,
-                           channel(svc.collection_channel), svc.collection_intensity)
+                           channel(svc.collection_channel), svc.collection_intensity,
+                           market.behaviour.service)
 
     def _build_pipeline(self, market: MarketConfig, risk: RiskConfig,
                         sources: dict[str, DataSource]) -> Pipeline:
@@ -125,6 +127,22 @@ class Lender(mesa.Agent):
     def learners(self) -> list[Stage]:
         """The stages of either pipeline that learn from outcomes (e.g. scoring)."""
         return [s for p in self.pipelines for s in p.learners]
+
+    @property
+    def pricers(self) -> list[PricingStage]:
+        """The pricing stages of the champion and (if any) the challenger."""
+        return [p["pricing"] for p in self.pipelines if "pricing" in p]
+
+    def apply_policy(self, apr_cap: float | None, max_loan_to_income: float | None) -> None:
+        """The regulator's caps in force from today."""
+        for stage in self.pricers:
+            stage.apr_cap = apr_cap
+            stage.max_loan_to_income = max_loan_to_income
+
+    def observe_costs(self, cost_cents: int, loans: int) -> None:
+        """Today's view of what a booked loan costs to acquire and decide (for pricing)."""
+        for stage in self.pricers:
+            stage.observe_costs(cost_cents, loans)
 
     # -- the day -----------------------------------------------------------------------
 

@@ -15,14 +15,11 @@ from simfin.lending.batch import ApplicationBatch, nan_where
 from simfin.lending.data_sources import DataSource
 from simfin.lending.fields import APPLICATION_FIELDS
 
-# Noise of the channel partners' behaviour score around the true willingness to repay.
-BEHAVIOUR_SCORE_NOISE = 0.15
-
 
 def build_sources(config: MarketConfig, population: Population, day_of=lambda: 0,
                   rng: np.random.Generator | None = None) -> dict[str, DataSource]:
     """The data sources of the market, by name. ``consortium`` only exists when the
-    regulator's policy turns it on.
+    regulator's policy turns it on (now or on a scheduled day: it is then inactive until).
 
     Args:
         config: The market config.
@@ -82,10 +79,14 @@ def build_sources(config: MarketConfig, population: Population, day_of=lambda: 0
         {"service_profile_score": lambda rows: nan_where(pop.interactions.take(rows) <= 0,
                                                          pop.satisfaction.take(rows))},
         0, 0.0)
-    if config.policy.consortium and n_lenders > 1:
+    scheduled = any(change.consortium for change in config.policy.schedule)
+    if (config.policy.consortium or scheduled) and n_lenders > 1:
         sources["consortium"] = DataSource(
             "consortium", np.ones(pop.n, dtype=bool), {"consortium_loans": consortium_loans},
-            data.consortium.cost_cents, data.consortium.latency_minutes)
+            data.consortium.cost_cents, data.consortium.latency_minutes,
+            active=config.policy.consortium)
+        # Who shares: a data-sharing mandate makes every lender a member.
+        sources["consortium"].members = members
     return sources
 
 
@@ -107,10 +108,11 @@ def application_batch(population: Population, apps: dict[str, np.ndarray], lende
     devices = pop.device_id[rows]
     _, inverse, counts = np.unique(devices, return_inverse=True, return_counts=True)
     columns["device_applications_24h"] = counts[inverse].astype(np.float32)
-    score = np.clip(pop.willingness[rows] + BEHAVIOUR_SCORE_NOISE * rng.standard_normal(n),
+    noise = pop.behaviour.channels.behaviour_score_noise
+    score = np.clip(pop.willingness[rows] + noise * rng.standard_normal(n),
                     0, 1).astype(np.float32)
     # Fraud rings farm good behaviour scores on partner platforms.
-    score[pop.is_fraud[rows]] = np.float32(0.8)
+    score[pop.is_fraud[rows]] = np.float32(pop.behaviour.fraud.farmed_behaviour_score)
     columns["behaviour_score"] = np.where(channel_shares_data[apps["channel"]], score,
                                           np.float32(np.nan))
     columns["own_active_loans"] = pop.loans_at[rows, lender].astype(np.float32)

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from simfin.config import COHORTS, PopulationConfig
+from simfin.config import COHORTS, BehaviourConfig, PopulationConfig
 
 # Age ranges of the cohorts in the simulated year (2026), inclusive.
 COHORT_AGES = {"pre80": (46, 70), "post80": (36, 45), "post90": (26, 35), "post00": (18, 25)}
 # Mean digital affinity by cohort: the seed text's "born digital" 80后/90后/00后.
 COHORT_AFFINITY = {"pre80": 0.35, "post80": 0.6, "post90": 0.75, "post00": 0.85}
-# Fraud rings share devices; this many synthetic identities per device.
-FRAUD_RING_SIZE = 15
 
 
 class Population:
@@ -35,10 +33,15 @@ class Population:
     DYNAMIC = ("shock_until_day", "debt_service_cents", "satisfaction",
                "interactions")
 
-    def __init__(self, config: PopulationConfig, rng: np.random.Generator) -> None:
+    def __init__(self, config: PopulationConfig, rng: np.random.Generator,
+                 behaviour: BehaviourConfig | None = None) -> None:
         n = config.n_consumers
         self.n = n
         self.config = config
+        # How these consumers behave (repayment, applications, fraud): read by the
+        # behaviour functions of :mod:`simfin.agents.consumer` and the scenarios.
+        self.behaviour = behaviour if behaviour is not None else BehaviourConfig()
+        fraud = self.behaviour.fraud
         cohort_p = np.array([getattr(config.cohorts, c) for c in COHORTS])
         self.cohort = rng.choice(len(COHORTS), size=n, p=cohort_p / cohort_p.sum()).astype(
             np.uint8)
@@ -85,11 +88,11 @@ class Population:
         self.income_overstatement = (1.0 + np.abs(rng.normal(0.0, 0.1, n))).astype(np.float32)
         # A share of fraudsters use synthetic identities (fail the ID registry); the rest use
         # stolen real ones (pass it; only biometrics stop them).
-        self.synthetic_id = self.is_fraud & (rng.random(n) < 0.4)
+        self.synthetic_id = self.is_fraud & (rng.random(n) < fraud.synthetic_share)
 
         self.device_id = np.arange(n, dtype=np.int32)
         fraud_rows = np.flatnonzero(self.is_fraud)
-        self.device_id[fraud_rows] = n + np.arange(len(fraud_rows)) // FRAUD_RING_SIZE
+        self.device_id[fraud_rows] = n + np.arange(len(fraud_rows)) // fraud.ring_size
         # fraudsters state any adult age; some are under age (a rule should catch them)
         self.age_years[fraud_rows] = rng.integers(16, 60, len(fraud_rows)).astype(np.uint8)
         self.income_overstatement[fraud_rows] = rng.uniform(1.5, 4.0, len(fraud_rows))

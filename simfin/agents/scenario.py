@@ -5,12 +5,10 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from simfin.agents.demand import need_multiplier, terms, ticket_cents
 from simfin.agents.population import Population
 from simfin.config import ScenarioConfig
 from simfin.lending.product import PRODUCT_KINDS
-
-# Fraudsters look for money, fast: they act on cash-like scenarios this much more often.
-FRAUD_NEED_MULTIPLIER = {"cash": 4.0, "revolving": 3.0, "instalment": 1.5}
 
 
 class MerchantScenario(mesa.Agent):
@@ -18,7 +16,8 @@ class MerchantScenario(mesa.Agent):
 
     Needs are drawn without a per-consumer loop: the day's number of candidate needs is
     Poisson, candidates are drawn uniformly and kept with a probability proportional to
-    the consumer's propensity (thinning), so the cost is O(needs), not O(consumers).
+    the consumer's need rate (thinning), so the cost is O(needs), not O(consumers). The
+    rate depends on the consumer's state, so applicants are riskier than the population.
 
     Args:
         model: The market model.
@@ -51,26 +50,34 @@ class MerchantScenario(mesa.Agent):
 
     def generate_needs(self, population: Population, day: int,
                        rng: np.random.Generator) -> dict[str, np.ndarray]:
-        """Today's financing needs as columns: consumer, amount, term, online, ..."""
+        """Today's financing needs as columns: consumer, amount, term, online, ...
+
+        A consumer's need rate is ``need_rate`` x (0.5 + digital affinity) x the state
+        multiplier of :func:`~simfin.agents.demand.need_multiplier` (adverse selection).
+        """
         c = self.config
+        cap = population.behaviour.demand.max_multiplier
         rate = c.need_rate / 365.0 * self.seasonality(day)
-        # Digitally engaged consumers shop (and borrow) online more: propensity in [0.5, 1.5].
-        k = rng.poisson(population.n * rate * 1.5)
+        # Thinning: candidates at the highest possible rate, kept in proportion to theirs.
+        k = rng.poisson(population.n * rate * 1.5 * cap)
         who = rng.integers(0, population.n, k)
-        keep = rng.random(k) * 1.5 < 0.5 + population.digital_affinity[who]
-        who = who[keep]
+        weight = (0.5 + population.digital_affinity[who]) * need_multiplier(
+            population, who, day, c.product)
+        who = who[rng.random(k) * (1.5 * cap) < weight]
         fraud_rows = population.fraud_rows
         if len(fraud_rows):
-            k_fraud = rng.poisson(len(fraud_rows) * rate * FRAUD_NEED_MULTIPLIER[c.product])
+            multiplier = getattr(population.behaviour.fraud.need_multiplier, c.product)
+            k_fraud = rng.poisson(len(fraud_rows) * rate * multiplier)
             who = np.concatenate([who, fraud_rows[rng.integers(0, len(fraud_rows), k_fraud)]])
         n = len(who)
-        amount = np.exp(np.log(c.ticket_median_cents) + c.ticket_sigma * rng.standard_normal(n))
-        terms = np.asarray(c.term_days, dtype=np.int32)
+        online = rng.random(n) < self.online_share(day)
         return {
             "consumer": who.astype(np.int32),
-            "amount_cents": np.maximum(amount, 100).astype(np.int64),
-            "term_days": terms[rng.integers(0, len(terms), n)],
-            "online": rng.random(n) < self.online_share(day),
+            "amount_cents": ticket_cents(population, who, c.ticket_median_cents,
+                                         c.ticket_sigma, online, rng),
+            "term_days": terms(c.term_days, online,
+                               population.behaviour.demand.online_short_term_tilt, rng),
+            "online": online,
             "scenario": np.full(n, self.index, dtype=np.int8),
             "product": np.full(n, self.product, dtype=np.int8),
         }

@@ -18,22 +18,12 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from simfin.agents.consumer import (
-    MANUAL_PAYMENT_PENALTY,
-    NEUTRAL_SATISFACTION,
-    PATIENCE_MINUTES,
-    SATISFACTION_WEIGHT,
-    STEP_DROP_OFF,
-)
-from simfin.agents.observations import BEHAVIOUR_SCORE_NOISE
-from simfin.agents.scenario import FRAUD_NEED_MULTIPLIER
 from simfin.bench.reference_lender import ReferenceLender
 from simfin.lending.batch import APPROVED
-from simfin.lending.customer_service import SATISFACTION_STEP
 from simfin.lending.fields import APPLICATION_FIELDS
 from simfin.lending.loan_book import schedule
 from simfin.lending.product import PRODUCT_KINDS
-from simfin.model import BASE_CURE_RATE, MarketModel
+from simfin.model import MarketModel
 
 
 @dataclass
@@ -76,15 +66,31 @@ class PlainConsumer(mesa.Agent):
             self.shock_until = max(self.shock_until, day + int(rng.exponential(m.shock_days)) + 1)
             m.market.population.shock_until_day[self.row] = self.shock_until
         for scenario in m.scenarios:
-            rate = scenario["rate"] * (0.5 + self.affinity + (scenario["fraud"] if
-                                                              self.is_fraud else 0.0))
+            rate = scenario["rate"] * ((0.5 + self.affinity) * self.need_multiplier(scenario)
+                                       + (scenario["fraud"] if self.is_fraud else 0.0))
             if rng.random() < rate:
                 self.apply(scenario)
         for loan in list(self.loans):
             self.service_loan(loan)
         if self.loans and rng.random() < m.contact_rate:
             resolved = rng.random() < m.quality
-            self.satisfaction += SATISFACTION_STEP * (resolved - self.satisfaction)
+            step = m.behaviour.service.satisfaction_step
+            self.satisfaction += step * (resolved - self.satisfaction)
+
+    def need_multiplier(self, scenario: dict) -> float:
+        """State-dependent need rate, as :func:`simfin.agents.demand.need_multiplier`."""
+        m = self.model
+        d, pop = m.behaviour.demand, m.market.population
+        income = max(self.income, 1)
+        log_m = scenario["risk_weight"] * (
+            d.willingness_weight * (d.reference_willingness - float(pop.willingness[self.row]))
+            + d.debt_weight * self.debt_service / income
+            + d.income_weight * math.log(pop.config.income_median_cents / income))
+        mult = math.exp(min(log_m, math.log(d.max_multiplier)))
+        mult *= d.cohort_multiplier[self.cohort]
+        if self.shock_until > m.day:
+            mult *= d.shock_multiplier
+        return min(mult, d.max_multiplier)
 
     def disposable(self) -> float:
         """Monthly income after living costs and debt service."""
@@ -96,8 +102,10 @@ class PlainConsumer(mesa.Agent):
         """A need: choose a channel and a lender, fill the form, get a decision, borrow."""
         m, rng = self.model, self.model.rng
         online = rng.random() < scenario["online"]
-        gap = 0.85 - self.willingness
-        weights = [c.reach * math.exp(2 * c.risk_tilt * gap) * (c.fraud_multiplier if
+        b = m.behaviour
+        gap = b.channels.tilt_reference_willingness - self.willingness
+        scale = b.channels.risk_tilt_scale
+        weights = [c.reach * math.exp(scale * c.risk_tilt * gap) * (c.fraud_multiplier if
                    self.is_fraud else 1.0) if c.online == online else 0.0 for c in m.channels]
         channel = _pick(weights, rng)
         brands = [b * offers[scenario["product"]] for b, offers in m.brands]
@@ -105,17 +113,24 @@ class PlainConsumer(mesa.Agent):
         if channel < 0 or lender < 0:
             return
         minutes, steps = m.friction[lender][scenario["product"]]
-        p = math.exp2(-minutes / PATIENCE_MINUTES[self.cohort]) * (1 - STEP_DROP_OFF) ** steps
-        p *= m.channels[channel].conversion_rate * ((0.4 + 0.6 * self.affinity) if online
-                                                    else 1.0)
+        a = b.application
+        p = math.exp2(-minutes / a.patience_minutes[self.cohort]) * (1 - a.step_drop_off) ** steps
+        floor = a.online_form_floor
+        p *= m.channels[channel].conversion_rate * ((floor + (1 - floor) * self.affinity)
+                                                    if online else 1.0)
         if rng.random() >= p:
             return
         app = self.application(scenario, online, channel, lender)
         decision = m.lenders[lender].decide(app)
         if decision.decision != APPROVED:
             return
-        if rng.random() >= min(max(0.95 - 0.8 * max(decision.all_in_apr - 0.15, 0.0), 0.3),
-                               0.95):
+        # One offer against not borrowing: the logit of simfin.agents.offers.
+        c = b.choice
+        sensitivity = (c.price_sensitivity * c.price_by_cohort[self.cohort]
+                       * c.price_by_region[int(m.market.population.region[self.row])])
+        value = (math.log(m.brands[lender][0]) - sensitivity * float(decision.all_in_apr)
+                 - c.friction_weight * minutes / 10.0)
+        if rng.random() >= 1.0 / (1.0 + math.exp(c.outside_utility - value)):
             return
         period, n, rate, instalment = (v[0] for v in schedule(
             np.array([app["amount_cents"]]), np.array([decision.all_in_apr]),
@@ -132,8 +147,10 @@ class PlainConsumer(mesa.Agent):
         amount = max(math.exp(scenario["log_ticket"] + scenario["sigma"]
                               * rng.standard_normal()), 100)
         app = {name: np.float32(np.nan) for name in APPLICATION_FIELDS}
-        score = 0.8 if self.is_fraud else min(max(
-            self.willingness + BEHAVIOUR_SCORE_NOISE * rng.standard_normal(), 0.0), 1.0)
+        b = m.behaviour
+        score = b.fraud.farmed_behaviour_score if self.is_fraud else min(max(
+            self.willingness + b.channels.behaviour_score_noise * rng.standard_normal(), 0.0),
+            1.0)
         app.update(
             consumer=row, product=scenario["product"], scenario=scenario["index"],
             channel=channel, amount_cents=int(amount),
@@ -151,7 +168,8 @@ class PlainConsumer(mesa.Agent):
     def service_loan(self, loan: Loan) -> None:
         """Pay or miss what is due; cure, default or write off a delinquent loan."""
         m, rng, day = self.model, self.model.rng, self.model.day
-        boost = SATISFACTION_WEIGHT * (self.satisfaction - NEUTRAL_SATISFACTION) - \
+        r = m.behaviour.repayment
+        boost = r.satisfaction_weight * (self.satisfaction - r.neutral_satisfaction) - \
             m.manual_penalty[loan.lender]
         if loan.overdue_since < 0:
             if loan.next_due != day:
@@ -168,7 +186,7 @@ class PlainConsumer(mesa.Agent):
             else:
                 loan.overdue_since, loan.missed = day, 1
             return
-        rate = BASE_CURE_RATE * m.cure_multiplier[loan.lender]
+        rate = r.base_cure_rate * m.cure_multiplier[loan.lender]
         if rng.random() < rate * self.pay_probability(loan.instalment * loan.missed, boost):
             loan.overdue_since, loan.missed = -1, 0
         elif day - loan.overdue_since >= m.writeoff_dpd:
@@ -178,9 +196,11 @@ class PlainConsumer(mesa.Agent):
         """Willingness and capacity, as :func:`simfin.agents.consumer.pay_probability`."""
         if self.is_fraud:
             return 0.0
-        w = self.willingness
-        capacity = min(max(self.disposable() / max(due, 1), 0.05), 50.0)
-        z = 2.5 * math.log(w / (1 - w)) + 1.2 * math.log(capacity) - 0.5 + boost
+        w, r = self.willingness, self.model.behaviour.repayment
+        capacity = min(max(self.disposable() / max(due, 1), r.min_capacity_ratio),
+                       r.max_capacity_ratio)
+        z = (r.willingness_weight * math.log(w / (1 - w)) + r.capacity_weight * math.log(capacity)
+             + r.intercept + boost)
         return 1.0 / (1.0 + math.exp(-z))
 
     def end(self, loan: Loan) -> None:
@@ -214,8 +234,9 @@ class PlainMarket(mesa.Model):
         self.friction = market._friction.tolist()
         self.lenders = [ReferenceLender(lender.pipeline, lender.stream)
                         for lender in market.lenders]
-        self.manual_penalty = [0.0 if lc.payment.auto_debit else MANUAL_PAYMENT_PENALTY
-                               for lc in cfg.lenders]
+        self.behaviour = cfg.behaviour
+        penalty = cfg.behaviour.repayment.manual_payment_penalty
+        self.manual_penalty = [0.0 if lc.payment.auto_debit else penalty for lc in cfg.lenders]
         self.cure_multiplier = [lender.service.cure_multiplier for lender in market.lenders]
         self.writeoff_dpd = cfg.run.writeoff_dpd
         desks = [lender.service for lender in market.lenders]
@@ -230,7 +251,8 @@ class PlainMarket(mesa.Model):
         """One day: every consumer's ``step()`` in random order."""
         self.scenarios = [{
             "rate": s.config.need_rate / 365.0 * s.seasonality(self.day),
-            "fraud": FRAUD_NEED_MULTIPLIER[s.config.product],
+            "fraud": getattr(self.behaviour.fraud.need_multiplier, s.config.product),
+            "risk_weight": getattr(self.behaviour.demand.product_weight, s.config.product),
             "product": PRODUCT_KINDS.index(s.config.product), "index": s.index,
             "online": s.online_share(self.day), "terms": list(s.config.term_days),
             "log_ticket": math.log(s.config.ticket_median_cents),

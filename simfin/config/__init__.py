@@ -1,5 +1,6 @@
 """Market configuration: pydantic schema by concern, YAML loading and overrides."""
 
+from simfin.config.behaviour import BehaviourConfig
 from simfin.config.lenders import (
     LenderConfig,
     ModelConfig,
@@ -15,8 +16,8 @@ from simfin.config.population import COHORTS, REGIONS, PopulationConfig
 from simfin.config.schema import MarketConfig
 
 __all__ = [
-    "COHORTS", "REGIONS", "ChannelConfig", "ConfigError", "LenderConfig", "MarketConfig",
-    "ModelConfig", "PolicyConfig", "PricingConfig", "ProductConfig", "RiskConfig",
+    "COHORTS", "REGIONS", "BehaviourConfig", "ChannelConfig", "ConfigError", "LenderConfig",
+    "MarketConfig", "ModelConfig", "PolicyConfig", "PricingConfig", "ProductConfig", "RiskConfig",
     "RuleConfig", "RunConfig", "ScenarioConfig", "PopulationConfig", "dump_config",
     "load_config", "validate",
 ]

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import AfterValidator, model_validator
 
 from simfin.config.base import Section, param
+from simfin.config.behaviour import BehaviourConfig
 from simfin.config.data import DataConfig
 from simfin.config.lenders import BASIC_RULES, LenderConfig, ProductConfig, RiskConfig
 from simfin.config.market import ChannelConfig, ScenarioConfig
@@ -65,6 +66,8 @@ class MarketConfig(Section):
     payments: PaymentsConfig = param(PaymentsConfig(), "Payment rails.")
     service_channels: ServiceChannelsConfig = param(ServiceChannelsConfig(),
                                                     "Service channels.")
+    behaviour: BehaviourConfig = param(BehaviourConfig(), "Behavioural coefficients of "
+                                       "consumers, fraudsters and service (calibration).")
 
     @model_validator(mode="after")
     def _consistent(self) -> MarketConfig:

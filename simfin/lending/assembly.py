@@ -23,7 +23,7 @@ import numpy as np
 from simfin.lending.data_sources import DataSource, DataSourceStage
 from simfin.lending.fields import APPLICATION_FIELDS
 from simfin.lending.pipeline import Pipeline, Stage
-from simfin.lending.pricing import CAP_REASON, PricingStage
+from simfin.lending.pricing import CAP_REASON, LTI_REASON, PricingStage
 from simfin.lending.product import AMOUNT_REASON, PRODUCT_KINDS, ProductStage
 from simfin.lending.registry import SCORERS, STAGES, register_stage
 from simfin.lending.rules import Rule, RuleEngine, compile_condition
@@ -175,9 +175,15 @@ def scoring_stage(build: StageBuild) -> Stage | None:
 
 @register_stage("pricing")
 def pricing_stage(build: StageBuild) -> Stage:
-    """Grades and APR by the lender's pricing policy, under the regulator's cap."""
+    """Grades and the all-in price by the lender's pricing policy, under the regulator's
+    caps (APR, loan-to-income).
+    """
     pricing, lender = build.lender.pricing, build.lender
     return PricingStage(
         pricing.strategy, pricing.grade_cutoffs, pricing.flat_apr, pricing.loss_given_bad,
         lender.cost_of_funds_rate + pricing.operating_cost_rate + pricing.margin_rate,
-        build.market.policy.apr_cap, build.reason(CAP_REASON))
+        build.market.policy.apr_cap, build.reason(CAP_REASON),
+        unit_cost_cents=pricing.unit_cost_prior_cents,
+        unit_cost_weight=pricing.unit_cost_prior_loans,
+        max_loan_to_income=build.market.policy.max_loan_to_income,
+        lti_reason=build.reason(LTI_REASON))

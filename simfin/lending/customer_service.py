@@ -9,17 +9,18 @@ probability of delinquent loans at a cost per contact.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
-# How far one resolved (or unresolved) contact moves satisfaction towards 1 (or 0).
-SATISFACTION_STEP = 0.3
-# Unified platform: one profile, no repeated questions, context for every agent.
-UNIFIED_QUALITY_BONUS = 0.1
-# Siloed channels: every extra silo adds hand-offs and repeated questions.
-SILO_QUALITY_PENALTY = 0.05
-# Unified collections know each borrower's channel and time: contacts work this much better.
-UNIFIED_COLLECTION_BONUS = 1.5
+
+class ServiceEffects(Protocol):
+    """How service works on customers (``behaviour.service`` of the market config)."""
+
+    satisfaction_step: float  # how far one resolved (unresolved) contact moves it to 1 (0)
+    unified_quality_bonus: float  # one profile, no repeated questions
+    silo_quality_penalty: float  # per extra silo: hand-offs, repeated questions
+    unified_collection_bonus: float  # unified collections know each borrower's channel
 
 
 @dataclass(frozen=True)
@@ -41,11 +42,14 @@ class ServiceDesk:
         contact_rate: Service contacts per active borrower per month.
         collection_channel: Channel collections use.
         collection_intensity: Collection contacts per delinquent loan per week.
+        effects: The behavioural coefficients of service (``behaviour.service``).
     """
 
     def __init__(self, mode: str, channels: list[ServiceChannel], contact_rate: float,
-                 collection_channel: ServiceChannel, collection_intensity: float) -> None:
+                 collection_channel: ServiceChannel, collection_intensity: float,
+                 effects: ServiceEffects) -> None:
         self.mode = mode
+        self.effects = effects
         self.channels = channels
         self.contact_rate = contact_rate
         self.collection_channel = collection_channel
@@ -61,15 +65,15 @@ class ServiceDesk:
         """Probability that a service contact resolves the customer's issue."""
         base = float(np.mean([c.quality for c in self.channels]))
         if self.unified:
-            return min(base + UNIFIED_QUALITY_BONUS, 0.99)
-        return max(base - SILO_QUALITY_PENALTY * (len(self.channels) - 1), 0.0)
+            return min(base + self.effects.unified_quality_bonus, 0.99)
+        return max(base - self.effects.silo_quality_penalty * (len(self.channels) - 1), 0.0)
 
     @property
     def cure_multiplier(self) -> float:
         """Factor on a delinquent borrower's daily cure probability from collections."""
         effect = self.collection_channel.collection_effect * np.log1p(self.collection_intensity)
         if self.unified:
-            effect *= UNIFIED_COLLECTION_BONUS
+            effect *= self.effects.unified_collection_bonus
         return float(1.0 + effect)
 
     def serve(self, borrowers: np.ndarray, satisfaction: np.ndarray, interactions: np.ndarray,
@@ -82,7 +86,8 @@ class ServiceDesk:
         k = rng.binomial(len(borrowers), min(self.contact_rate / 30.0, 1.0))
         who = borrowers[rng.integers(0, len(borrowers), k)]
         resolved = rng.random(k) < self.quality
-        satisfaction[who] += np.float32(SATISFACTION_STEP) * (resolved - satisfaction[who])
+        step = np.float32(self.effects.satisfaction_step)
+        satisfaction[who] += step * (resolved - satisfaction[who])
         np.add.at(interactions, who, 1)
         costs = np.array([c.cost_per_contact_cents for c in self.channels])
         return int(costs[rng.integers(0, len(costs), k)].sum())

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simfin.agents.population import COHORT_AGES, FRAUD_RING_SIZE, Population
-from simfin.config import COHORTS, PopulationConfig
+from simfin.agents.population import COHORT_AGES, Population
+from simfin.config import COHORTS, BehaviourConfig, PopulationConfig
 
 N = 20_000
 
@@ -108,7 +108,7 @@ def test_fraud_rings_share_devices():
     assert len(np.unique(genuine_devices)) == len(genuine_devices)
     assert not np.isin(fraud_devices, genuine_devices).any()
     _, ring_sizes = np.unique(fraud_devices, return_counts=True)
-    assert ring_sizes.max() == FRAUD_RING_SIZE
+    assert ring_sizes.max() == BehaviourConfig().fraud.ring_size
 
 
 def test_thin_files_have_no_bureau_history():

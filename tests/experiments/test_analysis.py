@@ -61,9 +61,12 @@ def test_identical_scenarios_differ_by_exactly_zero(tmp_path):
 
 
 def test_a_real_lever_gives_a_difference_whose_interval_excludes_zero(tmp_path):
-    experiment, config = load_experiment(write(tmp_path, TINY))
+    # A tight loan-to-income cap declines most asks. (A lower APR cap no longer moves
+    # approval in a short run: lenders in cold start price at the cap rather than decline.)
+    tight = TINY.replace("cap_24: {policy.apr_cap: 0.24}",
+                         "lti_cap: {policy.max_loan_to_income: 0.02}")
+    experiment, config = load_experiment(write(tmp_path, tight))
     result = run_experiment(experiment, config, tmp_path / "out")
     table = scenario_table(result.results, ["approval_rate"], "cap_36", "t")
-    row = table[(table["lender"] == "market") & (table["scenario"] == "cap_24")].iloc[0]
-    # A lower cap declines the applications that cannot be priced under it.
+    row = table[(table["lender"] == "market") & (table["scenario"] == "lti_cap")].iloc[0]
     assert row["diff_high"] < 0

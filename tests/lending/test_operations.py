@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from simfin.config.behaviour import ServiceBehaviour
 from simfin.lending.batch import LOST, PENDING, ApplicationBatch
 from simfin.lending.customer_service import ServiceChannel, ServiceDesk
 from simfin.lending.data_sources import DataSource, DataSourceStage
@@ -95,7 +96,7 @@ CHANNELS = [ServiceChannel("in_app", 40, 0.7, 0.3), ServiceChannel("wechat", 30,
 
 def desk(mode: str) -> ServiceDesk:
     return ServiceDesk(mode, CHANNELS, contact_rate=3.0, collection_channel=CHANNELS[1],
-                       collection_intensity=2.0)
+                       collection_intensity=2.0, effects=ServiceBehaviour())
 
 
 def test_a_unified_platform_resolves_more_and_collects_better_than_silos():
@@ -121,4 +122,5 @@ def test_collections_cost_scales_with_delinquent_loans_and_intensity():
     rng = np.random.default_rng(2)
     cost = np.mean([desk("siloed").collect(700, rng) for _ in range(200)])
     assert cost == pytest.approx(700 * 2.0 / 7 * 30, rel=0.03)
-    assert ServiceDesk("siloed", CHANNELS, 1.0, CHANNELS[0], 0.0).collect(700, rng) == 0
+    assert ServiceDesk("siloed", CHANNELS, 1.0, CHANNELS[0], 0.0,
+                       ServiceBehaviour()).collect(700, rng) == 0

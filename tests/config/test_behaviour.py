@@ -1,0 +1,75 @@
+"""The ``behaviour:`` section: every coefficient reaches the market it describes."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from pydantic import BaseModel
+
+import simfin
+from simfin.config import BehaviourConfig, ConfigError, load_config
+from simfin.model import MarketModel
+
+TINY = {"population.n_consumers": 2_000, "run.steps": 75, "run.seed": 3,
+        "run.default_dpd": 15, "run.writeoff_dpd": 30, "population.fraud_share": 0.05,
+        # the second lender: manual payments, siloed service on three channels
+        "lenders.1.payment.auto_debit": False, "lenders.1.service.mode": "siloed",
+        "lenders.1.service.channels": ["in_app", "wechat", "voice"],
+        "lenders.0.service.mode": "unified", "channels.1.shares_data": True}
+
+
+def _leaves(model: type[BaseModel], prefix: str = "behaviour") -> list[tuple[str, object]]:
+    out = []
+    for name, field in model.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        if isinstance(default, BaseModel):
+            out.extend(_leaves(type(default), f"{prefix}.{name}"))
+        else:
+            out.append((f"{prefix}.{name}", default))
+    return out
+
+
+def _perturbed(value):
+    if isinstance(value, list):
+        return [v * 0.5 for v in value]
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return max(value // 3, 1)
+    return value * 0.5 if value else 0.3
+
+
+def _fingerprint(overrides: dict) -> str:
+    model = MarketModel(load_config(None, {**TINY, **overrides}))
+    for _ in range(model.config.run.steps):
+        model.step()
+    steps = model.recorder.steps_frame()
+    digest = hashlib.sha256(steps.to_numpy().tobytes())
+    digest.update(model.population.device_id.tobytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def default_fingerprint() -> str:
+    return _fingerprint({})
+
+
+@pytest.mark.parametrize(("path", "default"), _leaves(BehaviourConfig))
+def test_every_behaviour_coefficient_changes_the_market(path, default, default_fingerprint):
+    assert _fingerprint({path: _perturbed(default)}) != default_fingerprint, path
+
+
+def test_the_defaults_are_the_market_of_the_former_constants():
+    b = BehaviourConfig()
+    assert (b.repayment.willingness_weight, b.repayment.capacity_weight,
+            b.repayment.intercept) == (2.5, 1.2, -0.5)
+    assert b.application.patience_minutes == [60.0, 40.0, 25.0, 15.0]
+    assert b.fraud.ring_size == 15 and b.repayment.base_cure_rate == 0.05
+
+
+def test_bad_behaviour_values_are_config_errors():
+    with pytest.raises(ConfigError, match="behaviour.repayment.base_cure_rate"):
+        simfin.load_config(None, {"behaviour.repayment.base_cure_rate": 1.5})
+    with pytest.raises(ConfigError, match="patience"):
+        simfin.load_config(None, {"behaviour.application.patience_minutes": [1, 2, 0, 4]})
