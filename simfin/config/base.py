@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import typing
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -85,3 +86,14 @@ def name_param(default: str, description: str) -> Any:
     """A name field that is safe to use in file and folder names (see ``SAFE_NAME_PATTERN``)."""
     return Field(default, description=f"{description} Letters, digits, '_', '-' and '.' "
                  "(not leading), at most 64 characters.", pattern=SAFE_NAME_PATTERN)
+
+
+def section_class(annotation: Any) -> type[BaseModel] | None:
+    """The config section class inside ``X``, ``X | None`` or ``list[X]``, or None.
+
+    Both the override walker and the field reference need to step into nested sections.
+    """
+    for arg in (annotation, *typing.get_args(annotation)):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return None

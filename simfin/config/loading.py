@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from simfin.config.base import SAFE_NAME_PATTERN
+from simfin.config.base import SAFE_NAME_PATTERN, section_class
 from simfin.config.schema import MarketConfig
 
 MAX_FILE_BYTES = 1_000_000
@@ -200,7 +200,7 @@ def _fields_at(loc: tuple) -> list[str]:
         if isinstance(key, int) or section is None:
             continue
         field = section.model_fields.get(key)
-        section = _item_class(field.annotation) if field is not None else None
+        section = section_class(field.annotation) if field is not None else None
     return list(section.model_fields) if section is not None else []
 
 
@@ -284,7 +284,7 @@ def _set_path(data: dict, dotted: str, value: Any) -> dict:
         if node.get(key) is None:
             node[key] = _field_default(field)
         node[key] = _copy_container(node[key])
-        section = _item_class(field.annotation)
+        section = section_class(field.annotation)
         node = node[key]
     return data
 
@@ -316,18 +316,6 @@ def _field_default(field: Any) -> Any:
     if isinstance(value, list):
         return [v.model_dump(mode="python") if hasattr(v, "model_dump") else v for v in value]
     return value.model_dump(mode="python") if hasattr(value, "model_dump") else value
-
-
-def _item_class(annotation: Any) -> Any:
-    """The config class inside ``X``, ``X | None`` or ``list[X]``, or None."""
-    import typing
-
-    from pydantic import BaseModel
-
-    for arg in (annotation, *typing.get_args(annotation)):
-        if isinstance(arg, type) and issubclass(arg, BaseModel):
-            return arg
-    return None
 
 
 def _copy_container(value: Any) -> Any:

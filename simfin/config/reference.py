@@ -9,14 +9,8 @@ import typing
 
 from pydantic import BaseModel
 
+from simfin.config.base import section_class
 from simfin.config.schema import MarketConfig
-
-
-def _section_type(annotation) -> type[BaseModel] | None:
-    for arg in (annotation, *typing.get_args(annotation)):
-        if isinstance(arg, type) and issubclass(arg, BaseModel):
-            return arg
-    return None
 
 
 def _default_value(field):
@@ -45,7 +39,7 @@ def _rows(model: type[BaseModel], prefix: str, instance: BaseModel | None = None
         description = (field.description or "").replace("|", "\\|")
         value = getattr(instance, name) if instance is not None else _default_value(field)
         rows.append(f"| `{path}` | {_default_text(value)} | {unit} | {description} |")
-        section = _section_type(field.annotation)
+        section = section_class(field.annotation)
         if section is not None:
             is_list = typing.get_origin(field.annotation) is list
             if is_list:  # an item added to the list takes the item class's defaults

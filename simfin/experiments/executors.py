@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
@@ -29,7 +29,6 @@ from simfin.lending.registry import Registry
 
 EXECUTORS = Registry("executor")
 MAX_ATTEMPTS = 3
-Executor = Callable[..., Iterator[RunOutcome]]
 
 
 @EXECUTORS.register("local")

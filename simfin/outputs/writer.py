@@ -41,7 +41,6 @@ MANIFEST = "manifest.json"
 # What a run writes (besides figures/*.png); tests and users can rely on these names.
 OUTPUT_FILES = ("steps.parquet", "loans.parquet", "summary.json", "config.yaml", "report.md",
                 MANIFEST, "applications.parquet")  # applications: run.record_applications
-OUTPUT_DIRS = ("figures",)
 MIN_FREE_BYTES = 50_000_000
 """Free space the destination's filesystem must have before a run starts."""
 _STAGING = re.compile(r"^\..+\.staging-(\d+)-[0-9a-f]+$")
