@@ -128,7 +128,7 @@ def bench_command(
     """Measure decision and market throughput, memory, creation and collection; print
     each figure next to its reference and the ratio (tests/benchmarks/README.md).
     """
-    from simfin.bench import SIZES, run
+    from simfin.bench.suite import SIZES, run
 
     if size not in SIZES:
         fail(f"--size: must be one of {', '.join(SIZES)}, got {size!r}")

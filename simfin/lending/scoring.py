@@ -31,7 +31,7 @@ MODEL_FEATURES = (
     "service_profile_score", "own_active_loans", "own_past_defaults",
 )
 SCORE_REASON = "SCORE"
-_INCOMES = {"log_stated_income": "stated_income_cents",
+INCOME_FEATURES = {"log_stated_income": "stated_income_cents",
             "log_verified_income": "verified_income_cents"}
 _threads: list[ThreadpoolController] = []
 
@@ -59,9 +59,9 @@ def feature_columns(batch: ApplicationBatch, rows: np.ndarray | None = None
     cols = batch.columns
 
     def values(name: str) -> np.ndarray:
-        column = cols[_INCOMES.get(name, name)]
+        column = cols[INCOME_FEATURES.get(name, name)]
         column = column if rows is None else column[rows]
-        if name in _INCOMES:
+        if name in INCOME_FEATURES:
             column = np.log1p(column)
         return np.asarray(column, dtype=np.float32)
 

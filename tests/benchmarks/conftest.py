@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from simfin.bench import SIZES, Size
+from simfin.bench.suite import SIZES, Size
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -16,6 +16,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.fixture(scope="session")
 def size(request: pytest.FixtureRequest) -> Size:
-    """The :class:`simfin.bench.Size` chosen with ``--size``."""
+    """The :class:`simfin.bench.suite.Size` chosen with ``--size``."""
     return SIZES[request.config.getoption("--size", default="tiny")]
 

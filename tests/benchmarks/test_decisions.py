@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simfin import measurements as ms
+from simfin.bench import timings as ms
 from simfin.lending.batch import APPROVED, DECLINED
 
 

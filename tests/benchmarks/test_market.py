@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simfin import measurements as ms
+from simfin.bench import timings as ms
 
 
 def record(benchmark, **figures) -> None:

@@ -5,7 +5,7 @@ run, with the ratio and the target.
     python -m simfin.bench --size large --plot tests/benchmarks/scaling.png
     python -m simfin.bench --profile 1000000      # where a 1M-consumer day goes
 
-The measurements live in :mod:`simfin.measurements`; the pytest-benchmark suite in
+The measurements live in :mod:`simfin.bench.timings`; the pytest-benchmark suite in
 ``tests/benchmarks/`` times the same calls.
 """
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simfin import measurements as ms
+from simfin.bench import timings as ms
 
 
 @dataclass(frozen=True)

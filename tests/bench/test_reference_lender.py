@@ -7,9 +7,9 @@ import pytest
 
 import simfin
 from simfin.agents.records import application_batch
+from simfin.bench.reference_lender import ReferenceLender
 from simfin.lending.batch import APPROVED, DECLINED, REFERRED, ApplicationBatch
 from simfin.lending.pipeline import DecisionContext
-from simfin.lending.reference import ReferenceLender
 from simfin.lending.scoring import feature_matrix
 from simfin.model import MarketModel
 

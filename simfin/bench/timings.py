@@ -3,7 +3,7 @@
 and collection, each with the reference it is compared with.
 
 Every function builds what it measures from scratch, from a fixed seed, and returns
-seconds (or bytes); :mod:`simfin.bench` turns them into the table.
+seconds (or bytes); :mod:`simfin.bench.suite` turns them into the table.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ import numpy as np
 
 from simfin.agents.consumer import Consumer
 from simfin.agents.records import application_batch
+from simfin.bench.reference_lender import ReferenceLender
 from simfin.config import MarketConfig, load_config
 from simfin.lending.batch import ApplicationBatch
 from simfin.lending.pipeline import DecisionContext
-from simfin.lending.reference import ReferenceLender
 from simfin.lending.scoring import feature_matrix
 from simfin.model import MarketModel
 
@@ -201,14 +201,14 @@ _AGENT_BYTES: list[int] = []
 
 def market_in_child(n_consumers: int, days: int) -> dict:
     """:func:`run_market` in a fresh Python process, with its peak RSS (bytes)."""
-    out = subprocess.run([sys.executable, "-m", "simfin.measurements", str(n_consumers),
+    out = subprocess.run([sys.executable, "-m", "simfin.bench.timings", str(n_consumers),
                           str(days)], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def time_plain_market(n_consumers: int, days: int) -> dict:
     """The plain-Mesa reference: creation and per-day seconds of ``shuffle_do("step")``."""
-    from simfin.agents.plain import PlainMarket
+    from simfin.bench.plain_market import PlainMarket
 
     start = time.perf_counter()
     plain = PlainMarket(bench_config(n_consumers, days), rng=SEED)
@@ -223,7 +223,7 @@ def time_plain_market(n_consumers: int, days: int) -> dict:
 
 def plain_agent_bytes(n_consumers: int = 5_000) -> int:
     """Bytes per consumer agent of the plain-Mesa model (its Python attributes)."""
-    from simfin.agents.plain import PlainConsumer
+    from simfin.bench.plain_market import PlainConsumer
 
     model = mesa.Model(rng=SEED)
     model.market = MarketModel(bench_config(n_consumers, 1))

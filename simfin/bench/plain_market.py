@@ -4,7 +4,7 @@ the way a plain Mesa model is written, as a ``step()`` method per consumer agent
 
 It exists to measure what simfin's columnar design buys (``simfin bench``): each consumer
 draws its own income shock and needs, applies through a channel, is decided one
-application at a time by :class:`~simfin.lending.reference.ReferenceLender`, takes the loan
+application at a time by :class:`~simfin.bench.reference_lender.ReferenceLender`, takes the loan
 up, and pays, misses, cures or defaults on each of its loans. It uses the market's
 parameters and formulas but its own stream of random draws, so its outcomes match
 simfin's in distribution, not draw for draw; it keeps no ledger or indicators.
@@ -18,11 +18,11 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
+from simfin.bench.reference_lender import ReferenceLender
 from simfin.lending.batch import APPROVED
 from simfin.lending.fields import APPLICATION_FIELDS
 from simfin.lending.loan_book import schedule
 from simfin.lending.product import PRODUCT_KINDS
-from simfin.lending.reference import ReferenceLender
 from simfin.model import MarketModel
 
 

@@ -3,7 +3,7 @@ plain Python, the way a plain Mesa model decides inside an agent's method.
 
 It follows the same rules as the batch pipeline (product limits, rules, data lookups,
 biometric check, score, grade and price, APR cap) but never looks at more than one
-application. ``tests/lending/test_reference.py`` proves that the batch pipeline makes
+application. ``tests/bench/test_reference_lender.py`` proves that the batch pipeline makes
 exactly the same decisions; the benchmark suite reports its speed next to the pipeline's.
 
 Random draws: the pipeline's verification stage draws one uniform per pending row, in row
@@ -25,7 +25,7 @@ from simfin.lending.pipeline import Pipeline
 from simfin.lending.pricing import UNGRADED, PricingStage, average_life_years
 from simfin.lending.product import REVOLVING, ProductStage
 from simfin.lending.rules import RuleEngine
-from simfin.lending.scoring import _INCOMES, MODEL_FEATURES, ScoringStage, one_thread
+from simfin.lending.scoring import INCOME_FEATURES, MODEL_FEATURES, ScoringStage, one_thread
 from simfin.lending.verification import VerificationStage
 
 F32 = np.float32
@@ -194,8 +194,8 @@ def _decline(app: dict, reason: int, status: int = DECLINED) -> None:
 
 
 def _feature(app: dict, name: str) -> np.float32:
-    if name in _INCOMES:
-        return F32(np.log1p(app[_INCOMES[name]]))
+    if name in INCOME_FEATURES:
+        return F32(np.log1p(app[INCOME_FEATURES[name]]))
     return F32(app[name])
 
 

@@ -1,0 +1,5 @@
+"""``python -m simfin.bench``: the benchmark table (see :mod:`simfin.bench.suite`)."""
+
+from simfin.bench.suite import main
+
+main()
