@@ -16,6 +16,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from simfin.agents import fraud as fraud_kinds
 from simfin.agents.channel import Channel, choose_channels, choose_lenders
 from simfin.agents.consumer import (
     Consumer,
@@ -31,7 +32,7 @@ from simfin.agents.population import Population
 from simfin.agents.records import application_batch, build_sources
 from simfin.agents.scenario import MerchantScenario
 from simfin.config import MarketConfig, load_config
-from simfin.lending.batch import APPROVED, ApplicationBatch
+from simfin.lending.batch import APPROVED, DECLINED, ApplicationBatch
 from simfin.lending.ledger import Ledger
 from simfin.lending.loan_book import LoanBook, schedule
 from simfin.lending.product import PRODUCT_KINDS, REVOLVING
@@ -117,6 +118,7 @@ class MarketModel(mesa.Model):
         for lender in self.lenders:
             lender.retrain(self.day, self.book)
             self.decide_and_book(lender, applications)
+        fraud_kinds.adapt(self.population, self.day, self.rng)
         self.service_loans()
         self.review_credit_lines()
         self.serve_customers()
@@ -137,15 +139,35 @@ class MarketModel(mesa.Model):
                                   self.rng)
         lender = choose_lenders(self._brand, self._offers, needs["product"], self.rng,
                                 loyalty(pop, needs["consumer"]))
+        # A draw on an open credit line goes to the line's lender in its app: no channel
+        # to convert through, no form to finish (frictionless, see ``Lender.decide``).
+        line_lender = self._line_lender(needs["consumer"], needs["product"])
+        on_line = line_lender >= 0
+        lender = np.where(on_line, line_lender, lender).astype(lender.dtype)
         routed = (channel >= 0) & (lender >= 0)
         apps = {k: v[routed] for k, v in needs.items()}
         apps["channel"], apps["lender"] = channel[routed], lender[routed]
         f = self._friction[apps["lender"], apps["product"]]
-        p = self._conversion[apps["channel"]] * completion_probability(
-            pop, apps["consumer"], apps["online"], f[:, 0], f[:, 1])
+        p = np.where(on_line[routed], 1.0, self._conversion[apps["channel"]]
+                     * completion_probability(pop, apps["consumer"], apps["online"],
+                                              f[:, 0], f[:, 1]))
         completed = self.rng.random(len(p)) < p
         self.recorder.count_needs(apps, completed)
-        return {k: v[completed] for k, v in apps.items()}
+        applications = {k: v[completed] for k, v in apps.items()}
+        pop.count_inquiries(applications["consumer"])
+        return applications
+
+    def _line_lender(self, consumers: np.ndarray, products: np.ndarray) -> np.ndarray:
+        """For each revolving need, the lender where the consumer holds a line (the largest
+        limit), or -1 (no line, or not a revolving need).
+        """
+        out = np.full(len(consumers), -1, dtype=np.int16)
+        rows = np.flatnonzero(products == REVOLVING)
+        if len(rows) == 0 or not self._offers[:, REVOLVING].any():
+            return out
+        limits = self.population.line_limit_cents[consumers[rows]]
+        out[rows] = np.where(limits.max(axis=1) > 0, limits.argmax(axis=1), -1)
+        return out
 
     def decide_and_book(self, lender: Lender, applications: dict[str, np.ndarray]) -> None:
         """One lender decides its batch, pays for it, and books what is taken up."""
@@ -161,9 +183,13 @@ class MarketModel(mesa.Model):
         self.ledger.post(lender.index, "acquisition_cost", int(acquisition.sum()))
         self.recorder.count_acquisition(lender.index, batch["channel"], acquisition)
         batch = lender.decide(batch, self.day)
+        fraud_kinds.record_declines(self.population,
+                                    batch["consumer"][batch["decision"] == DECLINED])
         approved = np.flatnonzero(batch["decision"] == APPROVED)
-        taken = approved[self.rng.random(len(approved)) < take_up_probability(
-            batch["all_in_apr"][approved], self.config.behaviour)]
+        # Fraudsters take whatever they are offered: they do not mean to pay the price.
+        take_up = np.where(batch["truth_is_fraud"][approved], 1.0, take_up_probability(
+            batch["all_in_apr"][approved], self.config.behaviour))
+        taken = approved[self.rng.random(len(approved)) < take_up]
         booked = lender.disburse(batch.take(taken))
         for costs in (batch.costs_cents, booked.costs_cents):
             for item, cents in costs.items():
@@ -198,6 +224,7 @@ class MarketModel(mesa.Model):
         fees = np.round(principal * booked["fee_rate"]).astype(np.int64)
         self.ledger.post(lender.index, "fees_paid", int(fees.sum()))
         np.add.at(pop.loans_at, (consumers, lender.index), 1)
+        np.add.at(pop.loans_booked, consumers, 1)
         pop.borrowed_at[consumers, lender.index] = True
         line = booked["product"] == REVOLVING
         pop.line_limit_cents[consumers[line], lender.index] = booked["line_limit_cents"][line]

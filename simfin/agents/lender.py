@@ -19,8 +19,9 @@ from simfin.lending.infrastructure import CAPACITY_REASON, CapacityStage
 from simfin.lending.payment import DisbursementStage, Rail
 from simfin.lending.pipeline import DecisionContext, Pipeline
 from simfin.lending.pricing import CAP_REASON, PricingStage
-from simfin.lending.product import AMOUNT_REASON, PRODUCT_KINDS, ProductStage
+from simfin.lending.product import AMOUNT_REASON, PRODUCT_KINDS, REVOLVING, ProductStage
 from simfin.lending.registry import SCORERS
+from simfin.lending.ring_graph import RingGraphStage
 from simfin.lending.rules import Rule, RuleEngine, compile_condition
 from simfin.lending.scoring import SCORE_REASON, ScoringStage, feature_matrix
 from simfin.lending.service import ServiceChannel, ServiceDesk
@@ -56,7 +57,9 @@ class Lender(mesa.Agent):
                                       infra.elastic_premium, infra.fixed_cost_per_day_cents,
                                       self._reason(CAPACITY_REASON))
         self.service = self._build_service(config)
+        self.ring_graph: RingGraphStage | None = None
         self.pipeline = self._build_pipeline(config, cfg.risk, sources)
+        self.line_pipeline = Pipeline([self.pipeline.stages[0], self.pipeline.stages[-1]])
         self.challenger: Pipeline | None = None
         if cfg.challenger is not None and cfg.challenger.share > 0:
             self.challenger = self._build_pipeline(config, cfg.challenger.risk, sources)
@@ -113,6 +116,8 @@ class Lender(mesa.Agent):
         if self.service.unified:
             names.append("service_profile")  # the unified platform's own customer profile
         stages.append(DataSourceStage([sources[n] for n in names if n in sources]))
+        if risk.ring_graph.enabled:
+            stages.append(self._ring_graph(risk))
         stages.append(RuleEngine([rules[i] for i in late], self.reason_codes,
                                  risk.review_cost_cents, bits=late))
 
@@ -135,6 +140,13 @@ class Lender(mesa.Agent):
             market.policy.apr_cap, self._reason(CAP_REASON)))
         return Pipeline(stages)
 
+    def _ring_graph(self, risk: RiskConfig) -> RingGraphStage:
+        """The lender's one ring graph, shared by its champion and challenger."""
+        if self.ring_graph is None:
+            reasons = [self._reason(code) for code in risk.ring_graph.bad_reasons]
+            self.ring_graph = RingGraphStage(reasons)
+        return self.ring_graph
+
     @property
     def scorers(self) -> list[ScoringStage]:
         """The scoring stages of the champion and (if any) the challenger."""
@@ -148,9 +160,31 @@ class Lender(mesa.Agent):
         ctx = DecisionContext(day=day, rng=self.stream)
         batch["pd"] = np.full(batch.n, np.nan, dtype=np.float32)
         batch = self.platform.run(batch, ctx)
+        redraw = self._redraws(batch)
+        if redraw.any():
+            # A draw on an open line is no new application: an instant decision on the
+            # existing limit (product limits and the line's price), with no rules or data.
+            draws = batch.take(redraw)
+            draws["challenger"] = np.zeros(draws.n, dtype=bool)
+            parts = [self._applications(batch.take(~redraw), ctx),
+                     self.line_pipeline.run(draws, ctx)]
+            merged = ApplicationBatch.concat(parts)
+            for item, cents in batch.costs_cents.items():
+                merged.charge(item, cents)
+            return merged
+        return self._applications(batch, ctx)
+
+    @staticmethod
+    def _redraws(batch: ApplicationBatch) -> np.ndarray:
+        """Rows that draw on a line the applicant already holds with this lender."""
+        return (batch["product"] == REVOLVING) & (batch["line_limit_cents"] > 0)
+
+    def _applications(self, batch: ApplicationBatch, ctx: DecisionContext
+                      ) -> ApplicationBatch:
+        """Run the champion (and challenger) on new applications."""
         if self.challenger is None:
             batch["challenger"] = np.zeros(batch.n, dtype=bool)
-            return self.pipeline.run(batch, ctx)
+            return self._observed(self.pipeline.run(batch, ctx))
         to_challenger = self.stream.random(batch.n) < self.config.challenger.share
         parts = []
         for mask, pipeline in ((~to_challenger, self.pipeline), (to_challenger, self.challenger)):
@@ -160,7 +194,13 @@ class Lender(mesa.Agent):
         merged = ApplicationBatch.concat(parts)
         for item, cents in batch.costs_cents.items():
             merged.charge(item, cents)
-        return merged
+        return self._observed(merged)
+
+    def _observed(self, batch: ApplicationBatch) -> ApplicationBatch:
+        """Let the ring graph learn from the day's decisions."""
+        if self.ring_graph is not None:
+            self.ring_graph.observe(batch)
+        return batch
 
     def disburse(self, batch: ApplicationBatch) -> ApplicationBatch:
         """Send the money of the loans in ``batch`` (those taken up) over the rail."""

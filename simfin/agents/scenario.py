@@ -5,6 +5,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from simfin.agents import fraud as fraud_kinds
 from simfin.agents.population import Population
 from simfin.config import ScenarioConfig
 from simfin.lending.product import PRODUCT_KINDS
@@ -54,21 +55,37 @@ class MerchantScenario(mesa.Agent):
         # Digitally engaged consumers shop (and borrow) online more: propensity in [0.5, 1.5].
         k = rng.poisson(population.n * rate * 1.5)
         who = rng.integers(0, population.n, k)
-        keep = rng.random(k) * 1.5 < 0.5 + population.digital_affinity[who]
+        # Fraudsters' needs are drawn below, at their own rate.
+        keep = (rng.random(k) * 1.5 < 0.5 + population.digital_affinity[who]) & \
+            ~population.is_fraud[who]
         who = who[keep]
         fraud_rows = population.fraud_rows
+        n_genuine = len(who)
         if len(fraud_rows):
-            multiplier = getattr(population.behaviour.fraud.need_multiplier, c.product)
+            fraud = population.behaviour.fraud
+            multiplier = getattr(fraud.need_multiplier, c.product)
             k_fraud = rng.poisson(len(fraud_rows) * rate * multiplier)
-            who = np.concatenate([who, fraud_rows[rng.integers(0, len(fraud_rows), k_fraud)]])
+            fraudsters = fraud_rows[rng.integers(0, len(fraud_rows), k_fraud)]
+            # Rings lying low after being blocked apply less (thinning by their activity).
+            fraudsters = fraudsters[rng.random(k_fraud) < fraud_kinds.activity(population,
+                                                                                 fraudsters)]
+            who = np.concatenate([who, fraudsters])
         n = len(who)
         amount = np.exp(np.log(c.ticket_median_cents) + c.ticket_sigma * rng.standard_normal(n))
+        online = rng.random(n) < self.online_share(day)
+        if n > n_genuine:
+            fraud = population.behaviour.fraud
+            tail = slice(n_genuine, n)
+            # Fraudsters apply online, and ask for a lot when they bust out.
+            online[tail] = rng.random(n - n_genuine) < fraud.online_share
+            amount[tail] *= np.where(fraud_kinds.busting_out(population, who[tail]),
+                                     fraud.bust_out_amount_multiplier, 1.0)
         terms = np.asarray(c.term_days, dtype=np.int32)
         return {
             "consumer": who.astype(np.int32),
             "amount_cents": np.maximum(amount, 100).astype(np.int64),
             "term_days": terms[rng.integers(0, len(terms), n)],
-            "online": rng.random(n) < self.online_share(day),
+            "online": online,
             "scenario": np.full(n, self.index, dtype=np.int8),
             "product": np.full(n, self.product, dtype=np.int8),
         }

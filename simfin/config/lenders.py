@@ -109,6 +109,17 @@ BASIC_RULES = [
 DataSourceName = Literal["bureau", "id_registry", "social_security", "consortium"]
 
 
+class RingGraphConfig(Section):
+    """The lender's graph of applicants linked by shared devices and contacts."""
+
+    enabled: bool = param(False, "Build the graph (networkx) and add the fields "
+                          "linked_accounts and ring_exposure for rules and the model.")
+    bad_reasons: list[str] = param(["ID", "DEVICE", "VERIFY_FAIL", "RING"], "Reason codes "
+                                   "whose declines mark an account as bad (besides a past "
+                                   "default with the lender); codes the lender never uses "
+                                   "are ignored.", min_length=1)
+
+
 class RiskConfig(Section):
     """Risk control: rules and data models together (seed characteristic 4).
 
@@ -129,6 +140,8 @@ class RiskConfig(Section):
                                     "reason is recorded. Default: the KYC knock-outs "
                                     "underage, device_burst, identity_mismatch.")
     model: ModelConfig = param(ModelConfig(), "The statistical model.")
+    ring_graph: RingGraphConfig = param(RingGraphConfig(), "Graph of linked applicants "
+                                        "(fraud rings); runs right after the data sources.")
     approval_threshold: float = param(0.15, "Highest predicted default probability approved "
                                       "once the model is in use.", "probability",
                                       **PROBABILITY)
