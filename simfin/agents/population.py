@@ -96,6 +96,7 @@ class Population:
         self.loans_booked = np.zeros(n, dtype=np.int16)  # at any lender, ever
         # Recent credit applications on the identity (decayed count): the bureau's inquiries.
         self.inquiries = np.zeros(n, dtype=np.float32)
+        self.ring_applications = 0  # applications by ring identities so far
         half_life = self.behaviour.fraud.signals.inquiry_half_life_days
         self._inquiry_decay = np.float32(0.5 ** (1.0 / half_life))
 
@@ -140,6 +141,7 @@ class Population:
         """Age yesterday's application counts by a day and add today's applications."""
         self.inquiries *= self._inquiry_decay
         np.add.at(self.inquiries, consumers, np.float32(1.0))
+        self.ring_applications += int(np.count_nonzero(self.ring_of.take(consumers) >= 0))
 
     def nbytes(self) -> int:
         """Bytes held by all columns."""
