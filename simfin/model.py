@@ -2,10 +2,13 @@
 
 One step is one day:
 
-1. merchant scenarios create financing needs (purchases, cash needs);
-2. channels bring them to lenders as applications (acquisition costs are paid);
-3. each lender decides its day's applications as one batch and books the loans it approves
-   and the applicant takes up (disbursement);
+0. the regulator applies the policy changes dated today;
+1. merchant scenarios create financing needs (purchases, cash needs), riskier consumers
+   more often; needs declined earlier try again with other lenders;
+2. channels bring each need to one or more lenders as applications (acquisition costs are
+   paid);
+3. each lender decides its day's applications as one batch and quotes; each consumer
+   takes the best offer for them, or none; lenders book the loans taken (disbursement);
 4. the loan book comes due: borrowers pay or miss; delinquent loans cure, default or are
    written off; the cost of funding the book is paid;
 5. the day's indicators are recorded.
@@ -17,7 +20,8 @@ import mesa
 import numpy as np
 
 from simfin.agents import fraud as fraud_kinds
-from simfin.agents.channel import Channel, choose_channels, choose_lenders
+from simfin.agents import offers
+from simfin.agents.channel import Channel, choose_channels
 from simfin.agents.consumer import (
     Consumer,
     completion_probability,
@@ -25,11 +29,12 @@ from simfin.agents.consumer import (
     loyalty,
     pay_probability,
     service_boost,
-    take_up_probability,
 )
+from simfin.agents.demand import NEED_COLUMNS, Reapplications
 from simfin.agents.lender import Lender
 from simfin.agents.population import Population
 from simfin.agents.records import application_batch, build_sources
+from simfin.agents.regulator import Regulator
 from simfin.agents.scenario import MerchantScenario
 from simfin.config import MarketConfig, load_config
 from simfin.lending.batch import APPROVED, DECLINED, ApplicationBatch
@@ -70,6 +75,12 @@ class MarketModel(mesa.Model):
         self.sources = build_sources(config, self.population, lambda: self.day, self.rng)
         self.lenders = [Lender(self, config, i, self.sources)
                         for i in range(len(config.lenders))]
+        self.regulator = Regulator(self, config.policy, self.sources.get("consortium"))
+        self.reapplications = Reapplications(len(self.lenders), config.behaviour.demand)
+        # What each lender has spent to acquire and decide applicants, and loans booked:
+        # the unit cost per booked loan its prices must cover.
+        self._unit_costs = np.zeros(len(self.lenders), dtype=np.int64)
+        self._loans_booked = np.zeros(len(self.lenders), dtype=np.int64)
         self.book = LoanBook()
         self.ledger = Ledger(len(self.lenders), [lc.capital_cents for lc in config.lenders])
         late_fees = np.zeros((len(self.lenders), len(PRODUCT_KINDS)), dtype=np.int64)
@@ -112,12 +123,18 @@ class MarketModel(mesa.Model):
     def step(self) -> None:
         """One day in the market."""
         self.recorder.start_day()
+        self.regulator.step_day(self.day, self.lenders)
         self.population.step_shocks(self.day, self.rng)
         needs = self.arise_needs()
         applications = self.bring_applications(needs)
+        quotes = []
         for lender in self.lenders:
             lender.retrain(self.day, self.book)
-            self.decide_and_book(lender, applications)
+            quotes.append(self.decide(lender, applications))
+        taken = self.choose_offers(needs, quotes)
+        for lender, batch, rows in zip(self.lenders, quotes, taken, strict=True):
+            self.originate(lender, batch, rows)
+        self.queue_reapplications(needs, applications, quotes)
         fraud_kinds.adapt(self.population, self.day, self.rng)
         self.service_loans()
         self.review_credit_lines()
@@ -128,27 +145,46 @@ class MarketModel(mesa.Model):
         self.day += 1
 
     def arise_needs(self) -> dict[str, np.ndarray]:
-        """Every scenario's financing needs of the day, as one set of columns."""
+        """Every scenario's financing needs of the day and the re-applications due today,
+        as one set of columns (``tried``: lenders each need already applied to).
+        """
         parts = [s.generate_needs(self.population, self.day, self.rng) for s in self.scenarios]
-        return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+        needs = {k: np.concatenate([p[k] for p in parts]) for k in NEED_COLUMNS}
+        n, n_lenders = len(needs["consumer"]), len(self.lenders)
+        needs["attempt"] = np.zeros(n, dtype=np.int8)
+        needs["tried"] = np.zeros((n, n_lenders), dtype=bool)
+        again = self.reapplications.due(self.day)
+        if again is not None:
+            needs = {k: np.concatenate([needs[k], again[k].astype(needs[k].dtype)])
+                     for k in needs}
+        return needs
 
     def bring_applications(self, needs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Route needs through channels to lenders; keep those that complete the form."""
+        """Route each need through a channel to one or more lenders; keep the applications
+        whose form is completed. ``need`` indexes the need of each application.
+        """
         pop = self.population
         channel = choose_channels(self.channels, needs["consumer"], needs["online"], pop,
                                   self.rng)
-        lender = choose_lenders(self._brand, self._offers, needs["product"], self.rng,
-                                loyalty(pop, needs["consumer"]))
-        # A draw on an open credit line goes to the line's lender in its app: no channel
-        # to convert through, no form to finish (frictionless, see ``Lender.decide``).
+        need, lender = offers.route(needs["product"], needs["online"], needs["tried"],
+                                    self._brand, self._offers,
+                                    loyalty(pop, needs["consumer"]),
+                                    self.config.behaviour.choice, self.rng)
+        # A draw on an open credit line goes to the line's lender alone, in its app: no
+        # channel to convert through, no form to finish (frictionless, see
+        # ``Lender.decide``).
         line_lender = self._line_lender(needs["consumer"], needs["product"])
         on_line = line_lender >= 0
-        lender = np.where(on_line, line_lender, lender).astype(lender.dtype)
-        routed = (channel >= 0) & (lender >= 0)
-        apps = {k: v[routed] for k, v in needs.items()}
-        apps["channel"], apps["lender"] = channel[routed], lender[routed]
+        keep, draws = ~on_line[need], np.flatnonzero(on_line)
+        need = np.concatenate([need[keep], draws])
+        lender = np.concatenate([lender[keep], line_lender[draws].astype(lender.dtype)])
+        reached = channel[need] >= 0  # a need with no channel of its kind goes nowhere
+        need, lender = need[reached], lender[reached]
+        apps = {k: needs[k][need] for k in NEED_COLUMNS}
+        apps["need"], apps["channel"] = need, channel[need]
+        apps["lender"] = lender.astype(np.int16)
         f = self._friction[apps["lender"], apps["product"]]
-        p = np.where(on_line[routed], 1.0, self._conversion[apps["channel"]]
+        p = np.where(on_line[need], 1.0, self._conversion[apps["channel"]]
                      * completion_probability(pop, apps["consumer"], apps["online"],
                                               f[:, 0], f[:, 1]))
         completed = self.rng.random(len(p)) < p
@@ -169,10 +205,10 @@ class MarketModel(mesa.Model):
         out[rows] = np.where(limits.max(axis=1) > 0, limits.argmax(axis=1), -1)
         return out
 
-    def decide_and_book(self, lender: Lender, applications: dict[str, np.ndarray]) -> None:
-        """One lender decides its batch, pays for it, and books what is taken up."""
+    def decide(self, lender: Lender, applications: dict[str, np.ndarray]) -> ApplicationBatch:
+        """One lender decides its batch and quotes; it pays the channels and the decision."""
         mine = applications["lender"] == lender.index
-        apps = {k: v[mine] for k, v in applications.items()}
+        apps = {k: v[mine] for k, v in applications.items() if k != "lender"}
         used = (self.book.outstanding_of(apps["consumer"], lender.index, REVOLVING)
                 if lender.offers[REVOLVING] else np.zeros(len(apps["consumer"]), np.int64))
         batch = application_batch(self.population, apps, lender.index, self.day, self.rng,
@@ -182,21 +218,68 @@ class MarketModel(mesa.Model):
         acquisition = np.where(new, self._cost_per_app[batch["channel"]], 0)
         self.ledger.post(lender.index, "acquisition_cost", int(acquisition.sum()))
         self.recorder.count_acquisition(lender.index, batch["channel"], acquisition)
+        batch["asked_cents"] = batch["amount_cents"].copy()  # the offer may cut the amount
         batch = lender.decide(batch, self.day)
         fraud_kinds.record_declines(self.population,
                                     batch["consumer"][batch["decision"] == DECLINED])
-        approved = np.flatnonzero(batch["decision"] == APPROVED)
-        # Fraudsters take whatever they are offered: they do not mean to pay the price.
-        take_up = np.where(batch["truth_is_fraud"][approved], 1.0, take_up_probability(
-            batch["all_in_apr"][approved], self.config.behaviour))
-        taken = approved[self.rng.random(len(approved)) < take_up]
+        for item, cents in batch.costs_cents.items():
+            self.ledger.post(lender.index, item, cents)
+        self._unit_costs[lender.index] += int(acquisition.sum()) + sum(
+            batch.costs_cents.values())
+        return batch
+
+    def choose_offers(self, needs: dict[str, np.ndarray], quotes: list[ApplicationBatch]
+                      ) -> list[np.ndarray]:
+        """Each consumer compares the approved offers of their need and takes the best for
+        them, or none; returns, per lender, the batch rows taken.
+        """
+        pop, choice = self.population, self.config.behaviour.choice
+        rows = [np.flatnonzero(b["decision"] == APPROVED) for b in quotes]
+        lender = np.concatenate([np.full(len(r), i) for i, r in enumerate(rows)])
+        col = {name: np.concatenate([b[name][r] for b, r in zip(quotes, rows, strict=True)])
+               for name in ("need", "consumer", "all_in_apr", "amount_cents", "asked_cents",
+                            "decision_minutes", "product")}
+        consumer = col["consumer"]
+        borrowed = pop.borrowed_at[consumer, lender]
+        gap = np.where(borrowed, pop.satisfaction[consumer]
+                       - self.config.behaviour.repayment.neutral_satisfaction, 0.0)
+        value = offers.utility(
+            col["all_in_apr"], col["amount_cents"], col["asked_cents"],
+            col["decision_minutes"], self._friction[lender, col["product"], 0], gap,
+            np.log(self._brand[lender]),
+            offers.price_sensitivity(pop.cohort[consumer], pop.region[consumer], choice),
+            choice)
+        taken = offers.choose(col["need"], value, len(needs["consumer"]),
+                              choice.outside_utility, self.rng)
+        start = np.cumsum([0] + [len(r) for r in rows])
+        return [rows[i][taken[(taken >= start[i]) & (taken < start[i + 1])] - start[i]]
+                for i in range(len(rows))]
+
+    def originate(self, lender: Lender, batch: ApplicationBatch, taken: np.ndarray) -> None:
+        """Disburse and book the offers taken; count the lender's day."""
         booked = lender.disburse(batch.take(taken))
-        for costs in (batch.costs_cents, booked.costs_cents):
-            for item, cents in costs.items():
-                self.ledger.post(lender.index, item, cents)
+        for item, cents in booked.costs_cents.items():
+            self.ledger.post(lender.index, item, cents)
         loan_rows = self.book_loans(lender, booked)
         lender.remember(booked, loan_rows)
         self.recorder.count_decisions(lender.index, batch, booked)
+        self._loans_booked[lender.index] += booked.n
+        lender.observe_costs(int(self._unit_costs[lender.index]),
+                             int(self._loans_booked[lender.index]))
+
+    def queue_reapplications(self, needs: dict[str, np.ndarray],
+                             applications: dict[str, np.ndarray],
+                             quotes: list[ApplicationBatch]) -> None:
+        """Needs that applied and that no lender approved try again elsewhere, later."""
+        tried = needs["tried"].copy()
+        tried[applications["need"], applications["lender"]] = True
+        applied = np.zeros(len(needs["consumer"]), dtype=bool)
+        applied[applications["need"]] = True
+        for batch in quotes:
+            applied[batch["need"][batch["decision"] == APPROVED]] = False
+        declined = np.flatnonzero(applied)
+        self.reapplications.add({k: needs[k][declined] for k in (*NEED_COLUMNS, "attempt")},
+                                tried[declined], self.day, self.rng)
 
     def book_loans(self, lender: Lender, booked: ApplicationBatch) -> np.ndarray:
         """Book the disbursed loans of a batch; returns their loan-book rows."""

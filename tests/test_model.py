@@ -169,8 +169,9 @@ DIRECTION_SEEDS = (0, 1, 2)
 DIRECTION_BASE = {
     **EARLY_MODEL,
     "population.n_consumers": 4_000, "run.steps": 200,
-    # no cap, so that the threshold (not the APR cap) decides who gets a loan
-    "policy.apr_cap": None,
+    # no cap and one price, so that the threshold (not the APR cap, nor a risk price that
+    # the riskiest applicants decline) decides who gets a loan
+    "policy.apr_cap": None, "lenders.1.pricing.strategy": "flat",
     # a default is 30+ days past due, so that loans booked by the model can default in time
     "run.default_dpd": 30, "run.writeoff_dpd": 90,
 }

@@ -26,7 +26,7 @@ def test_plug_in_example_runs_and_uses_the_plugins(monkeypatch, capsys):
     namespace: dict = {}
     exec(compile(plug_in_example(), "README example", "exec"), namespace)  # noqa: S102
     result = namespace["result"]
-    scored = result.summary["lenders"]["scored"]
+    scored = result.summary["lenders"]["platform"]
     # the custom rule set decided: its reason codes appear, the default ones do not
     assert "REVIEW" in scored["declines_by_reason"]
     assert "DEVICE" not in scored["declines_by_reason"]

@@ -18,10 +18,10 @@ def scored_totals(threshold: float) -> dict[str, int]:
     for seed in SEEDS:
         result = simfin.run("configs/baseline.yaml", seed=seed,
                             overrides=[*BASE, f"lenders.1.risk.approval_threshold={threshold}"])
-        scored = result.summary["lenders"]["scored"]
+        scored = result.summary["lenders"]["platform"]
         assert result.model.lenders[1].model_in_use
         totals["approvals"] += scored["approvals"]
-        totals["defaults"] += int(result.steps.loc[result.steps["lender"] == "scored",
+        totals["defaults"] += int(result.steps.loc[result.steps["lender"] == "platform",
                                                    "new_defaults"].sum())
         totals["profit"] += scored["profit"]
     return totals

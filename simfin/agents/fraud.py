@@ -156,8 +156,9 @@ def activity(pop, rows: np.ndarray) -> np.ndarray:
     ring = pop.ring_of[rows]
     burnt = pop.loans_booked[rows] >= pop.trust_loans[rows] + \
         pop.behaviour.fraud.bust_out_loans
-    return np.where(burnt, 0.0, np.where(ring >= 0, pop.ring_activity[np.maximum(ring, 0)],
-                                          1.0))
+    ring_factor = (pop.ring_activity[np.maximum(ring, 0)] if pop.n_rings
+                   else np.ones(len(rows), dtype=np.float32))
+    return np.where(burnt, 0.0, np.where(ring >= 0, ring_factor, 1.0))
 
 
 def record_declines(pop, consumers: np.ndarray) -> None:

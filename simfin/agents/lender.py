@@ -18,7 +18,7 @@ from simfin.lending.fields import APPLICATION_FIELDS
 from simfin.lending.infrastructure import CAPACITY_REASON, CapacityStage
 from simfin.lending.payment import DisbursementStage, Rail
 from simfin.lending.pipeline import DecisionContext, Pipeline
-from simfin.lending.pricing import CAP_REASON, PricingStage
+from simfin.lending.pricing import CAP_REASON, LTI_REASON, PricingStage
 from simfin.lending.product import AMOUNT_REASON, PRODUCT_KINDS, REVOLVING, ProductStage
 from simfin.lending.registry import SCORERS
 from simfin.lending.ring_graph import RingGraphStage
@@ -137,7 +137,11 @@ class Lender(mesa.Agent):
             pricing.strategy, pricing.grade_cutoffs, pricing.flat_apr,
             pricing.loss_given_bad,
             cfg.cost_of_funds_rate + pricing.operating_cost_rate + pricing.margin_rate,
-            market.policy.apr_cap, self._reason(CAP_REASON)))
+            market.policy.apr_cap, self._reason(CAP_REASON),
+            unit_cost_cents=pricing.unit_cost_prior_cents,
+            unit_cost_weight=pricing.unit_cost_prior_loans,
+            max_loan_to_income=market.policy.max_loan_to_income,
+            lti_reason=self._reason(LTI_REASON)))
         return Pipeline(stages)
 
     def _ring_graph(self, risk: RiskConfig) -> RingGraphStage:
@@ -146,6 +150,23 @@ class Lender(mesa.Agent):
             reasons = [self._reason(code) for code in risk.ring_graph.bad_reasons]
             self.ring_graph = RingGraphStage(reasons)
         return self.ring_graph
+
+    @property
+    def pricers(self) -> list[PricingStage]:
+        """The pricing stages of the champion and (if any) the challenger."""
+        pipelines = [self.pipeline] + ([self.challenger] if self.challenger else [])
+        return [s for p in pipelines if (s := p.stage(PricingStage)) is not None]
+
+    def apply_policy(self, apr_cap: float | None, max_loan_to_income: float | None) -> None:
+        """The regulator's caps in force from today."""
+        for stage in self.pricers:
+            stage.apr_cap = apr_cap
+            stage.max_loan_to_income = max_loan_to_income
+
+    def observe_costs(self, cost_cents: int, loans: int) -> None:
+        """Today's view of what a booked loan costs to acquire and decide (for pricing)."""
+        for stage in self.pricers:
+            stage.observe_costs(cost_cents, loans)
 
     @property
     def scorers(self) -> list[ScoringStage]:

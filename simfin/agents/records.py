@@ -20,7 +20,7 @@ from simfin.lending.fields import APPLICATION_FIELDS
 def build_sources(config: MarketConfig, population: Population, day_of=lambda: 0,
                   rng: np.random.Generator | None = None) -> dict[str, DataSource]:
     """The data sources of the market, by name. ``consortium`` only exists when the
-    regulator's policy turns it on.
+    regulator's policy turns it on (now or on a scheduled day: it is then inactive until).
 
     Args:
         config: The market config.
@@ -82,10 +82,14 @@ def build_sources(config: MarketConfig, population: Population, day_of=lambda: 0
         {"service_profile_score": lambda rows: nan_where(pop.interactions.take(rows) <= 0,
                                                          pop.satisfaction.take(rows))},
         0, 0.0)
-    if config.policy.consortium and n_lenders > 1:
+    scheduled = any(change.consortium for change in config.policy.schedule)
+    if (config.policy.consortium or scheduled) and n_lenders > 1:
         sources["consortium"] = DataSource(
             "consortium", np.ones(pop.n, dtype=bool), {"consortium_loans": consortium_loans},
-            data.consortium.cost_cents, data.consortium.latency_minutes)
+            data.consortium.cost_cents, data.consortium.latency_minutes,
+            active=config.policy.consortium)
+        # Who shares: a data-sharing mandate makes every lender a member.
+        sources["consortium"].members = members
     return sources
 
 

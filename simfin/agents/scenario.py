@@ -6,6 +6,7 @@ import mesa
 import numpy as np
 
 from simfin.agents import fraud as fraud_kinds
+from simfin.agents.demand import need_multiplier, terms, ticket_cents
 from simfin.agents.population import Population
 from simfin.config import ScenarioConfig
 from simfin.lending.product import PRODUCT_KINDS
@@ -16,7 +17,8 @@ class MerchantScenario(mesa.Agent):
 
     Needs are drawn without a per-consumer loop: the day's number of candidate needs is
     Poisson, candidates are drawn uniformly and kept with a probability proportional to
-    the consumer's propensity (thinning), so the cost is O(needs), not O(consumers).
+    the consumer's need rate (thinning), so the cost is O(needs), not O(consumers). The
+    rate depends on the consumer's state, so applicants are riskier than the population.
 
     Args:
         model: The market model.
@@ -49,42 +51,48 @@ class MerchantScenario(mesa.Agent):
 
     def generate_needs(self, population: Population, day: int,
                        rng: np.random.Generator) -> dict[str, np.ndarray]:
-        """Today's financing needs as columns: consumer, amount, term, online, ..."""
+        """Today's financing needs as columns: consumer, amount, term, online, ...
+
+        A consumer's need rate is ``need_rate`` x (0.5 + digital affinity) x the state
+        multiplier of :func:`~simfin.agents.demand.need_multiplier` (adverse selection).
+        """
         c = self.config
+        cap = population.behaviour.demand.max_multiplier
         rate = c.need_rate / 365.0 * self.seasonality(day)
-        # Digitally engaged consumers shop (and borrow) online more: propensity in [0.5, 1.5].
-        k = rng.poisson(population.n * rate * 1.5)
+        # Thinning: candidates at the highest possible rate, kept in proportion to theirs.
+        k = rng.poisson(population.n * rate * 1.5 * cap)
         who = rng.integers(0, population.n, k)
+        weight = (0.5 + population.digital_affinity[who]) * need_multiplier(
+            population, who, day, c.product)
         # Fraudsters' needs are drawn below, at their own rate.
-        keep = (rng.random(k) * 1.5 < 0.5 + population.digital_affinity[who]) & \
-            ~population.is_fraud[who]
-        who = who[keep]
+        who = who[(rng.random(k) * (1.5 * cap) < weight) & ~population.is_fraud[who]]
         fraud_rows = population.fraud_rows
         n_genuine = len(who)
+        fraud = population.behaviour.fraud
         if len(fraud_rows):
-            fraud = population.behaviour.fraud
             multiplier = getattr(fraud.need_multiplier, c.product)
             k_fraud = rng.poisson(len(fraud_rows) * rate * multiplier)
             fraudsters = fraud_rows[rng.integers(0, len(fraud_rows), k_fraud)]
-            # Rings lying low after being blocked apply less (thinning by their activity).
+            # Rings lying low after being blocked apply less; burnt identities not at all.
             fraudsters = fraudsters[rng.random(k_fraud) < fraud_kinds.activity(population,
                                                                                  fraudsters)]
             who = np.concatenate([who, fraudsters])
         n = len(who)
-        amount = np.exp(np.log(c.ticket_median_cents) + c.ticket_sigma * rng.standard_normal(n))
         online = rng.random(n) < self.online_share(day)
-        if n > n_genuine:
-            fraud = population.behaviour.fraud
-            tail = slice(n_genuine, n)
-            # Fraudsters apply online, and ask for a lot when they bust out.
-            online[tail] = rng.random(n - n_genuine) < fraud.online_share
-            amount[tail] *= np.where(fraud_kinds.busting_out(population, who[tail]),
-                                     fraud.bust_out_amount_multiplier, 1.0)
-        terms = np.asarray(c.term_days, dtype=np.int32)
+        tail = slice(n_genuine, n)
+        # Fraudsters apply online (an offline store sees the face).
+        online[tail] = rng.random(n - n_genuine) < fraud.online_share
+        amount = ticket_cents(population, who, c.ticket_median_cents, c.ticket_sigma, online,
+                              rng)
+        # ... and ask for a lot when they bust out.
+        amount[tail] = (amount[tail] * np.where(fraud_kinds.busting_out(population, who[tail]),
+                                                fraud.bust_out_amount_multiplier, 1.0)
+                        ).astype(amount.dtype)
         return {
             "consumer": who.astype(np.int32),
-            "amount_cents": np.maximum(amount, 100).astype(np.int64),
-            "term_days": terms[rng.integers(0, len(terms), n)],
+            "amount_cents": amount,
+            "term_days": terms(c.term_days, online,
+                               population.behaviour.demand.online_short_term_tilt, rng),
             "online": online,
             "scenario": np.full(n, self.index, dtype=np.int8),
             "product": np.full(n, self.product, dtype=np.int8),

@@ -66,8 +66,8 @@ class PlainConsumer(mesa.Agent):
             self.shock_until = max(self.shock_until, day + int(rng.exponential(m.shock_days)) + 1)
             m.market.population.shock_until_day[self.row] = self.shock_until
         for scenario in m.scenarios:
-            rate = scenario["rate"] * (0.5 + self.affinity + (scenario["fraud"] if
-                                                              self.is_fraud else 0.0))
+            rate = scenario["rate"] * ((0.5 + self.affinity) * self.need_multiplier(scenario)
+                                       + (scenario["fraud"] if self.is_fraud else 0.0))
             if rng.random() < rate:
                 self.apply(scenario)
         for loan in list(self.loans):
@@ -76,6 +76,21 @@ class PlainConsumer(mesa.Agent):
             resolved = rng.random() < m.quality
             step = m.behaviour.service.satisfaction_step
             self.satisfaction += step * (resolved - self.satisfaction)
+
+    def need_multiplier(self, scenario: dict) -> float:
+        """State-dependent need rate, as :func:`simfin.agents.demand.need_multiplier`."""
+        m = self.model
+        d, pop = m.behaviour.demand, m.market.population
+        income = max(self.income, 1)
+        log_m = scenario["risk_weight"] * (
+            d.willingness_weight * (d.reference_willingness - float(pop.willingness[self.row]))
+            + d.debt_weight * self.debt_service / income
+            + d.income_weight * math.log(pop.config.income_median_cents / income))
+        mult = math.exp(min(log_m, math.log(d.max_multiplier)))
+        mult *= d.cohort_multiplier[self.cohort]
+        if self.shock_until > m.day:
+            mult *= d.shock_multiplier
+        return min(mult, d.max_multiplier)
 
     def disposable(self) -> float:
         """Monthly income after living costs and debt service."""
@@ -109,8 +124,13 @@ class PlainConsumer(mesa.Agent):
         decision = m.lenders[lender].decide(app)
         if decision.decision != APPROVED:
             return
-        if rng.random() >= min(max(a.take_up_max - a.take_up_price_slope * max(
-                decision.all_in_apr - a.take_up_free_apr, 0.0), a.take_up_min), a.take_up_max):
+        # One offer against not borrowing: the logit of simfin.agents.offers.
+        c = b.choice
+        sensitivity = (c.price_sensitivity * c.price_by_cohort[self.cohort]
+                       * c.price_by_region[int(m.market.population.region[self.row])])
+        value = (math.log(m.brands[lender][0]) - sensitivity * float(decision.all_in_apr)
+                 - c.friction_weight * minutes / 10.0)
+        if rng.random() >= 1.0 / (1.0 + math.exp(c.outside_utility - value)):
             return
         period, n, rate, instalment = (v[0] for v in schedule(
             np.array([app["amount_cents"]]), np.array([decision.all_in_apr]),
@@ -232,6 +252,7 @@ class PlainMarket(mesa.Model):
         self.scenarios = [{
             "rate": s.config.need_rate / 365.0 * s.seasonality(self.day),
             "fraud": getattr(self.behaviour.fraud.need_multiplier, s.config.product),
+            "risk_weight": getattr(self.behaviour.demand.product_weight, s.config.product),
             "product": PRODUCT_KINDS.index(s.config.product), "index": s.index,
             "online": s.online_share(self.day), "terms": list(s.config.term_days),
             "log_ticket": math.log(s.config.ticket_median_cents),

@@ -22,7 +22,7 @@ import numpy as np
 from simfin.lending.batch import APPROVED, DECLINED, NO_REASON, PENDING, REFERRED
 from simfin.lending.data_sources import DataSourceStage
 from simfin.lending.pipeline import Pipeline
-from simfin.lending.pricing import UNGRADED, PricingStage, average_life_years
+from simfin.lending.pricing import PricingStage, quote
 from simfin.lending.product import REVOLVING, ProductStage
 from simfin.lending.rules import RuleEngine
 from simfin.lending.scoring import INCOME_FEATURES, MODEL_FEATURES, ScoringStage, one_thread
@@ -167,24 +167,16 @@ class ReferenceLender:
             _decline(app, stage.reason_code)
 
     def price(self, stage: PricingStage, app: dict) -> None:
-        """Grade by PD, the grade's APR, the all-in APR and the cap (every application)."""
-        pd_ = app["pd"]
-        cutoffs = stage.grade_cutoffs
-        grade = UNGRADED if np.isnan(pd_) else sum(1 for c in cutoffs if pd_ > c)
-        if grade == UNGRADED:
-            priced = np.nan
-        elif grade < len(cutoffs):
-            priced = float(cutoffs[grade])
-        else:
-            priced = float(pd_)
-        term = np.array([app["term_days"]])
-        apr = float(stage.policy(np.array([priced]), term, flat_apr=stage.flat_apr,
-                                 loss_given_bad=stage.loss_given_bad,
-                                 cost_rate=stage.cost_rate)[0])
-        total = apr + float(app["fee_rate"]) / float(average_life_years(term)[0])
-        app["grade"] = grade
-        app["apr"], app["all_in_apr"] = F32(apr), F32(total)
-        if stage.apr_cap is not None and total > stage.apr_cap + 1e-9:
+        """Grade, price and caps of one application, by the stage's own :func:`quote`."""
+        grade, apr, total, over = quote(
+            stage, np.array([app["pd"]], dtype=np.float32), np.array([app["term_days"]]),
+            np.array([app["fee_rate"]]), np.array([app["amount_cents"]]))
+        app["grade"] = int(grade[0])
+        app["apr"], app["all_in_apr"] = F32(apr[0]), F32(total[0])
+        if stage.max_loan_to_income is not None and app["amount_cents"] > (
+                stage.max_loan_to_income * max(app["stated_income_cents"], 1) * 12):
+            _decline(app, stage.lti_reason)
+        if over[0]:
             _decline(app, stage.cap_reason)
 
 

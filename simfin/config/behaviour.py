@@ -46,7 +46,7 @@ class RepaymentBehaviour(Section):
 
 
 class ApplicationBehaviour(Section):
-    """Finishing the form, drawing an approved offer, and coming back to a lender."""
+    """Finishing the form, and coming back to a lender."""
 
     patience_minutes: list[float] = param(
         [60.0, 40.0, 25.0, 15.0], "Minutes of application friction at which half of a "
@@ -57,15 +57,6 @@ class ApplicationBehaviour(Section):
     online_form_floor: float = param(0.4, "Completion factor of an online form for a consumer "
                                      "with no digital affinity (rises linearly to 1 at full "
                                      "affinity).", "share", **PROBABILITY)
-    take_up_max: float = param(0.95, "Probability of drawing an approved offer at a low "
-                               "price.", "probability", **PROBABILITY)
-    take_up_min: float = param(0.3, "Floor of the probability of drawing an approved offer, "
-                               "however expensive.", "probability", **PROBABILITY)
-    take_up_free_apr: float = param(0.15, "All-in APR below which the price does not reduce "
-                                    "take-up.", "rate/year", ge=0.0, le=10.0)
-    take_up_price_slope: float = param(0.8, "Take-up lost per unit of all-in APR above the "
-                                       "free level.", "probability/(rate/year)", ge=0.0,
-                                       le=100.0)
     loyalty_weight: float = param(4.0, "How strongly a returning customer's satisfaction "
                                   "moves their choice of the lender: factor exp(weight * "
                                   "(satisfaction - neutral)).", "log factor/satisfaction",
@@ -81,6 +72,114 @@ class ApplicationBehaviour(Section):
             if not 0.0 < m <= 10_000.0:
                 raise ValueError(f"patience must be in (0, 10000] minutes, got {m}")
         return minutes
+
+
+class ProductWeights(Section):
+    """A weight per product kind."""
+
+    instalment: float = param(0.5, "Scenario instalment loans.", "ratio", ge=0.0, le=100.0)
+    cash: float = param(1.0, "Instant cash loans.", "ratio", ge=0.0, le=100.0)
+    revolving: float = param(0.8, "Revolving credit-line draws.", "ratio", ge=0.0, le=100.0)
+
+
+class DemandBehaviour(Section):
+    """Who needs credit, how often and for how much: adverse selection into applying.
+
+    A consumer's need rate is the scenario's ``need_rate`` times a multiplier from their
+    state: exp(product weight x (willingness, debt and income terms)) x the shock factor x
+    the cohort factor, capped at ``max_multiplier``. Riskier people need credit more often,
+    so applicants are riskier than the population.
+    """
+
+    willingness_weight: float = param(4.0, "Log need rate per unit of willingness below the "
+                                      "reference: the less willing to repay, the more often "
+                                      "in need of credit.", "log rate/probability", ge=0.0,
+                                      le=50.0)
+    reference_willingness: float = param(0.85, "Willingness at which the willingness term is "
+                                         "zero.", "probability", **PROBABILITY)
+    debt_weight: float = param(3.0, "Log need rate per unit of existing debt service / "
+                                "monthly income.", "log rate/ratio", ge=0.0, le=50.0)
+    income_weight: float = param(0.3, "Log need rate per unit of log(median income / "
+                                 "income): lower incomes need credit more often.",
+                                 "log rate/log ratio", ge=0.0, le=10.0)
+    shock_multiplier: float = param(2.5, "Need rate during an income shock relative to "
+                                    "normal.", "ratio", ge=0.0, le=100.0)
+    cohort_multiplier: list[float] = param(
+        [0.45, 0.9, 1.3, 1.25], "Need rate by cohort (pre80, post80, post90, post00): "
+        "online credit is used mostly by people in their twenties and thirties.", "ratio",
+        min_length=4, max_length=4)
+    product_weight: ProductWeights = param(ProductWeights(), "How strongly the risk terms "
+                                           "act on each product's needs (cash needs are the "
+                                           "most adversely selected).")
+    max_multiplier: float = param(6.0, "Highest state multiplier of a consumer's need rate.",
+                                  "ratio", ge=1.0, le=100.0)
+    amount_income_elasticity: float = param(0.3, "Elasticity of the ticket size to the "
+                                            "consumer's income.", "log/log", ge=0.0, le=3.0)
+    online_ticket_factor: float = param(0.7, "Ticket size of an online need relative to an "
+                                        "offline one: online needs are smaller.", "ratio",
+                                        gt=0.0, le=10.0)
+    online_short_term_tilt: float = param(1.5, "Online needs favour short terms: a term's "
+                                          "weight is term^-tilt (offline: uniform).", "",
+                                          ge=0.0, le=10.0)
+    reapply_probability: float = param(0.5, "Probability that an applicant no lender "
+                                       "approved applies again, to lenders not yet tried.",
+                                       "probability", **PROBABILITY)
+    reapply_max_days: int = param(3, "A re-application comes 1 to this many days later.",
+                                  "days", ge=1, le=365)
+    max_reapplications: int = param(2, "Re-applications of one need at most.", "count",
+                                    ge=0, le=20)
+
+    @field_validator("cohort_multiplier")
+    @classmethod
+    def _non_negative(cls, values: list[float]) -> list[float]:
+        for v in values:
+            if not 0.0 <= v <= 100.0:
+                raise ValueError(f"multipliers must be in [0, 100], got {v}")
+        return values
+
+
+class ChoiceBehaviour(Section):
+    """How a consumer chooses among the offers that reach them: a multinomial logit with an
+    outside option (not borrowing). Utility of an offer = brand - price sensitivity x
+    all-in APR + limit weight x log(offered / asked) - speed weight x log(1 + hours to
+    decision) - friction weight x form minutes / 10 + service weight x (satisfaction -
+    neutral) for a lender the consumer has borrowed from.
+    """
+
+    shop_around_online: float = param(0.35, "Probability that an online need also applies to "
+                                      "each other lender offering the product.",
+                                      "probability", **PROBABILITY)
+    shop_around_offline: float = param(0.05, "The same for an offline need (a store has its "
+                                       "partner lender).", "probability", **PROBABILITY)
+    price_sensitivity: float = param(6.0, "Utility lost per unit of all-in APR.",
+                                     "utility/(rate/year)", ge=0.0, le=100.0)
+    price_by_cohort: list[float] = param([1.3, 1.1, 0.9, 0.75], "Factor on price sensitivity "
+                                         "by cohort (pre80, post80, post90, post00).",
+                                         "ratio", min_length=4, max_length=4)
+    price_by_region: list[float] = param([1.2, 1.0, 0.8], "Factor on price sensitivity by "
+                                         "city tier (tier1, tier2, tier3): fewer "
+                                         "alternatives, less sensitivity.", "ratio",
+                                         min_length=3, max_length=3)
+    limit_weight: float = param(1.0, "Utility per unit of log(offered amount / asked).",
+                                "utility/log ratio", ge=0.0, le=50.0)
+    speed_weight: float = param(0.3, "Utility lost per unit of log(1 + hours to decision).",
+                                "utility/log hours", ge=0.0, le=50.0)
+    friction_weight: float = param(0.1, "Utility lost per 10 minutes of application form.",
+                                   "utility/10 minutes", ge=0.0, le=50.0)
+    service_weight: float = param(2.0, "Utility per unit of satisfaction above neutral with a "
+                                  "lender the consumer borrowed from.", "utility/satisfaction",
+                                  ge=0.0, le=50.0)
+    outside_utility: float = param(-1.4, "Utility of not borrowing (or borrowing outside the "
+                                   "market): sets the share of approved who draw.", "utility",
+                                   ge=-50.0, le=50.0)
+
+    @field_validator("price_by_cohort", "price_by_region")
+    @classmethod
+    def _non_negative(cls, values: list[float]) -> list[float]:
+        for v in values:
+            if not 0.0 <= v <= 100.0:
+                raise ValueError(f"factors must be in [0, 100], got {v}")
+        return values
 
 
 class ChannelBehaviour(Section):
@@ -118,9 +217,12 @@ class ServiceBehaviour(Section):
 class BehaviourConfig(Section):
     """Behavioural coefficients of consumers, fraudsters and service, by concern."""
 
+    demand: DemandBehaviour = param(DemandBehaviour(), "Who needs credit, how often, how "
+                                    "much; re-applying after a decline.")
+    choice: ChoiceBehaviour = param(ChoiceBehaviour(), "Choosing among offers.")
     repayment: RepaymentBehaviour = param(RepaymentBehaviour(), "Paying, missing and curing.")
     application: ApplicationBehaviour = param(ApplicationBehaviour(), "Finishing the form, "
-                                              "drawing the offer, coming back.")
+                                              "coming back.")
     channels: ChannelBehaviour = param(ChannelBehaviour(), "Channels' risk sorting and data.")
     fraud: FraudBehaviour = param(FraudBehaviour(), "Fraudsters: first-party, synthetic "
                                   "and stolen identities, rings (simfin/config/fraud.py).")

@@ -153,8 +153,9 @@ class PricingConfig(Section):
     strategy: str = param("risk_based", "Registered pricing policy: 'risk_based' (APR from "
                           "expected loss, cost of funds, operating cost and margin per grade) "
                           "or 'flat'.")
-    flat_apr: float = param(0.30, "APR of the 'flat' policy, and of every loan before the "
-                            "model is in use.", "rate/year", ge=0.0, le=10.0)
+    flat_apr: float = param(0.30, "All-in APR of the 'flat' policy, and of every loan before "
+                            "the model is in use; lowered to the APR cap where one binds.",
+                            "rate/year", ge=0.0, le=10.0)
     grade_cutoffs: list[float] = param([0.02, 0.05, 0.10, 0.20], "Upper predicted default "
                                        "probability of grades A, B, C, ...; the last grade "
                                        "takes the rest.", "probability", min_length=1)
@@ -166,6 +167,13 @@ class PricingConfig(Section):
                                        "rate/year", ge=0.0, le=1.0)
     margin_rate: float = param(0.05, "Target margin per unit of balance per year.",
                                "rate/year", ge=0.0, le=1.0)
+    unit_cost_prior_cents: int = param(6_000, "Starting estimate of the acquisition, data, "
+                                       "verification, review and platform cost per booked "
+                                       "loan; the lender re-estimates it from its own books.",
+                                       "cents/loan", ge=0)
+    unit_cost_prior_loans: int = param(500, "Loans the starting estimate counts for when "
+                                       "blended with the lender's own cost per loan.", "loans",
+                                       ge=1)
 
     @field_validator("strategy")
     @classmethod

@@ -2,7 +2,26 @@
 
 from __future__ import annotations
 
+from pydantic import model_validator
+
 from simfin.config.base import PROBABILITY, Section, param
+
+
+class PolicyChange(Section):
+    """A change of policy on a given day; the fields it sets replace the policy in force
+    (a field left out keeps its value; ``apr_cap: null`` lifts the cap).
+    """
+
+    day: int = param(0, "Day the change takes effect (before that day's applications).",
+                     "day", ge=0)
+    apr_cap: float | None = param(None, "New cap on the all-in APR (null: no cap).",
+                                  "rate/year", ge=0.0, le=10.0)
+    consortium: bool | None = param(None, "Data-sharing mandate: true makes the consortium "
+                                    "exist and every lender share its loans with it; false "
+                                    "closes it.")
+    max_loan_to_income: float | None = param(None, "New cap on principal / yearly stated "
+                                             "income (null: no cap).", "ratio", gt=0.0,
+                                             le=100.0)
 
 
 class PolicyConfig(Section):
@@ -13,6 +32,19 @@ class PolicyConfig(Section):
                                   "declined. null for no cap.", "rate/year", ge=0.0, le=10.0)
     consortium: bool = param(False, "Whether the lenders' information-sharing consortium "
                              "exists; members then see each other's active loans.")
+    max_loan_to_income: float | None = param(None, "Highest principal / yearly stated income "
+                                             "of a loan; larger asks are declined "
+                                             "(LOAN_TO_INCOME). null for no cap.", "ratio",
+                                             gt=0.0, le=100.0)
+    schedule: list[PolicyChange] = param([], "Policy changes by day (the regulator's "
+                                         "calendar), applied in day order.")
+
+    @model_validator(mode="after")
+    def _days_in_order(self) -> PolicyConfig:
+        days = [change.day for change in self.schedule]
+        if days != sorted(days):
+            raise ValueError(f"schedule: days must be in increasing order, got {days}")
+        return self
 
 
 class RunConfig(Section):

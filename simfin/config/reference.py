@@ -19,8 +19,11 @@ def _section_type(annotation) -> type[BaseModel] | None:
     return None
 
 
-def _default_text(field) -> str:
-    value = field.default_factory() if field.default_factory is not None else field.default
+def _default_value(field):
+    return field.default_factory() if field.default_factory is not None else field.default
+
+
+def _default_text(value) -> str:
     if isinstance(value, BaseModel):
         return "(section)"
     if isinstance(value, list) and value and isinstance(value[0], (BaseModel, dict)):
@@ -28,18 +31,28 @@ def _default_text(field) -> str:
     return json.dumps(value)
 
 
-def _rows(model: type[BaseModel], prefix: str) -> list[str]:
+def _rows(model: type[BaseModel], prefix: str, instance: BaseModel | None = None
+          ) -> list[str]:
+    """Rows of a section's fields. ``instance`` is the section's default as its parent
+    sets it (``payments.bank_transfer`` is a rail with a 240-minute latency, not the rail
+    class's 1 minute): its values are the defaults that apply.
+    """
     rows = []
     for name, field in model.model_fields.items():
         path = f"{prefix}{name}"
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
         unit = extra.get("unit", "")
         description = (field.description or "").replace("|", "\\|")
-        rows.append(f"| `{path}` | {_default_text(field)} | {unit} | {description} |")
+        value = getattr(instance, name) if instance is not None else _default_value(field)
+        rows.append(f"| `{path}` | {_default_text(value)} | {unit} | {description} |")
         section = _section_type(field.annotation)
         if section is not None:
             is_list = typing.get_origin(field.annotation) is list
-            rows.extend(_rows(section, f"{path}.N." if is_list else f"{path}."))
+            if is_list:  # an item added to the list takes the item class's defaults
+                rows.extend(_rows(section, f"{path}.N."))
+            else:
+                rows.extend(_rows(section, f"{path}.",
+                                  value if isinstance(value, BaseModel) else None))
     return rows
 
 

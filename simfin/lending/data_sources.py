@@ -38,6 +38,7 @@ class DataSource:
     cost_cents: int
     latency_minutes: float
     miss_values: Mapping[str, float] = field(default_factory=dict)
+    active: bool = True  # a source the regulator has not opened (yet) is not queried
 
     def __post_init__(self) -> None:
         self._everyone = bool(np.all(self.covered))
@@ -87,6 +88,8 @@ class DataSourceStage:
         consumers = batch["consumer"] if everyone else batch["consumer"].take(rows)
         latency = 0.0
         for source in self.sources:
+            if not source.active:
+                continue
             for name, values in source.lookup(consumers).items():
                 if everyone:
                     batch[name] = values

@@ -1,5 +1,26 @@
-"""Pricing: risk grades from the predicted default probability, an APR per grade, and the
-regulator's cap on the all-in APR (interest plus fees).
+"""Pricing: risk grades from the predicted default probability, the price a finance team
+would sign for each loan, and the regulator's caps.
+
+The price of a loan is the all-in yield (interest plus fees, per year of average balance)
+that covers what the loan costs over its real life:
+
+    funding + operating cost + margin                          (per year of balance)
+    + expected loss = PD x loss given bad / average life        (a lifetime loss, per year)
+    + unit cost = (acquisition, data, verification, platform cost per booked loan)
+                  / principal / average life
+
+A 14-day bullet loan lives 14 days, so its lifetime costs are spread over 14 days, not a
+month: small, short loans are dear per year, and a cap binds them and the risky grades
+first. The upfront fee is part of that price (the interest rate is what the fee leaves to
+charge), and the cap applies to the all-in APR.
+
+Under a cap, a row whose price is not risk-based (cold start: no PD yet; or a flat policy)
+is priced at the cap if its price is above it: the lender lends at the cap to learn,
+rather than turning the cap into zero lending. A risk-based price above the cap means the
+loan cannot be made at a price that covers its cost: it is declined (``APR_CAP``).
+
+One function, :func:`quote`, prices every row; the pipeline stage and the one-application
+reference lender both call it.
 """
 
 from __future__ import annotations
@@ -12,8 +33,10 @@ from simfin.lending.registry import PRICING, register_pricing
 UNGRADED = -1
 GRADE_LETTERS = "ABCDEFGHIJ"
 CAP_REASON = "APR_CAP"
-# Terms up to this many days are priced from a (grade, term) table.
-MAX_TABLE_TERM = 4096
+LTI_REASON = "LOAN_TO_INCOME"
+AMORTISING_FROM_DAYS = 60  # shorter terms are one bullet payment (see lending.loan_book)
+PERIOD_DAYS = 30
+MONTHS_PER_YEAR = 12
 
 
 def grade_names(n_cutoffs: int) -> list[str]:
@@ -22,30 +45,35 @@ def grade_names(n_cutoffs: int) -> list[str]:
 
 
 def average_life_years(term_days: np.ndarray) -> np.ndarray:
-    """Average life of a unit of principal: half the term when amortising, all of it for a
-    bullet loan (short terms are bullets; see :mod:`simfin.lending.loan_book`).
+    """Average life of a unit of principal, in years: the whole term for a bullet loan;
+    for a loan repaid in ``n`` equal 30-day instalments about ``(n + 1) / 2`` periods.
     """
-    term = np.maximum(np.asarray(term_days, dtype=np.float64), 30.0) / 365.0
-    return np.where(np.asarray(term_days) < 60, term, term / 2.0)
+    term = np.maximum(np.asarray(term_days, dtype=np.float64), 1.0)
+    amortising = (term + PERIOD_DAYS) / 2.0
+    return np.where(term < AMORTISING_FROM_DAYS, term, amortising) / 365.0
 
 
 @register_pricing("risk_based")
 def risk_based_apr(pd_: np.ndarray, term_days: np.ndarray, *, flat_apr: float,
-                   loss_given_bad: float, cost_rate: float) -> np.ndarray:
-    """APR = expected loss per year of balance + cost of funds + operating cost + margin.
+                   loss_given_bad: float, cost_rate: np.ndarray | float) -> np.ndarray:
+    """All-in APR = cost rate (funding, operating cost, margin and the unit cost per booked
+    loan, per year) + the lifetime expected loss per year of average life.
 
-    The grade's PD (of going 30+ days past due) is a probability over the loan's life;
-    times the loss on such a loan and spread over its average life it becomes a yearly
-    loss rate. Unscored rows (NaN PD, cold start) get ``flat_apr``.
+    The PD (of going 30+ days past due) is a probability over the loan's life; times the
+    loss on such a loan and spread over its average life it becomes a yearly loss rate.
+    Unscored rows (NaN PD, cold start) get ``flat_apr``.
     """
     loss_rate = pd_ * loss_given_bad / average_life_years(term_days)
     return np.where(np.isnan(pd_), flat_apr, cost_rate + loss_rate)
 
 
+risk_based_apr.prices_risk = True  # an ask over the cap is a loan that cannot pay its way
+
+
 @register_pricing("flat")
 def flat_apr_policy(pd_: np.ndarray, term_days: np.ndarray, *, flat_apr: float,
-                    loss_given_bad: float, cost_rate: float) -> np.ndarray:
-    """One APR for everyone, whatever the risk."""
+                    loss_given_bad: float, cost_rate: np.ndarray | float) -> np.ndarray:
+    """One all-in APR for everyone, whatever the risk (lowered to the cap where one binds)."""
     return np.full(len(pd_), flat_apr)
 
 
@@ -54,8 +82,62 @@ def all_in_apr(apr: np.ndarray, fee_rate: np.ndarray, term_days: np.ndarray) -> 
     return apr + fee_rate / average_life_years(term_days)
 
 
+def grade_of(pd_: np.ndarray, cutoffs: np.ndarray) -> np.ndarray:
+    """Grade index by PD (upper cutoffs inclusive), ``UNGRADED`` where PD is NaN."""
+    grade = np.zeros(len(pd_), dtype=np.int8)
+    for cutoff in cutoffs:  # = searchsorted(cutoffs, pd, side="left")
+        grade += pd_ > cutoff
+    grade -= np.isnan(pd_).view(np.int8)
+    return grade
+
+
+def priced_pd(grade: np.ndarray, pd_: np.ndarray, cutoffs: np.ndarray) -> np.ndarray:
+    """The PD each row is priced at: its grade's upper cutoff (its own in the last grade)."""
+    upper = np.append(cutoffs.astype(np.float64), np.nan)
+    out = np.where(grade >= 0, upper[np.maximum(grade, 0)], np.nan)
+    last = grade == len(cutoffs)
+    out[last] = pd_[last]
+    return out
+
+
+def quote(stage: PricingStage, pd_: np.ndarray, term_days: np.ndarray, fee_rate: np.ndarray,
+          amount_cents: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Grade, interest APR, all-in APR and whether each row is over the cap.
+
+    Args:
+        stage: The pricing parameters (policy, cutoffs, costs, the cap in force).
+        pd_: Predicted default probability (NaN: unscored).
+        term_days: The loan's term.
+        fee_rate: The upfront fee, a share of principal.
+        amount_cents: The principal.
+
+    Returns:
+        ``(grade, apr, all_in_apr, over_cap)``: ``over_cap`` rows cannot be priced under
+        the cap and are to be declined.
+    """
+    pd_ = np.asarray(pd_, dtype=np.float32)
+    grade = grade_of(pd_, stage.grade_cutoffs)
+    life = average_life_years(term_days)
+    unit_rate = stage.unit_cost_cents / np.maximum(np.asarray(amount_cents, np.float64), 1.0)
+    cost_rate = stage.cost_rate + unit_rate / life
+    ask = np.asarray(stage.policy(priced_pd(grade, pd_.astype(np.float64),
+                                            stage.grade_cutoffs),
+                                  np.asarray(term_days), flat_apr=stage.flat_apr,
+                                  loss_given_bad=stage.loss_given_bad, cost_rate=cost_rate),
+                     dtype=np.float64)
+    fee = np.asarray(fee_rate, dtype=np.float64) / life
+    over = np.zeros(len(pd_), dtype=bool)
+    if stage.apr_cap is not None:
+        cap = stage.apr_cap
+        clamp = np.isnan(pd_) | (not getattr(stage.policy, "prices_risk", False))
+        ask = np.where(clamp, np.minimum(ask, cap), ask)
+        over = np.maximum(ask, fee) > cap + 1e-9
+    apr = np.maximum(ask - fee, 0.0)
+    return grade, apr, apr + fee, over
+
+
 class PricingStage:
-    """Pipeline stage: grade, price, and decline what cannot be priced under the cap.
+    """Pipeline stage: grade, price, and decline what cannot be priced under the caps.
 
     Args:
         strategy: Registered pricing policy name.
@@ -64,74 +146,51 @@ class PricingStage:
         cost_rate: Cost of funds + operating cost + margin, per year.
         apr_cap: The regulator's cap on the all-in APR, or None.
         cap_reason: Index of ``APR_CAP`` in the lender's reason codes.
-
-    A pricing policy is elementwise (each row's APR depends on its own priced PD and
-    term), so the stage evaluates it once per (grade, term) cell and looks rows up.
+        unit_cost_cents: Acquisition, data, verification and platform cost per booked loan
+            (the lender updates it from its own books: :meth:`observe_costs`).
+        unit_cost_weight: Loans the starting ``unit_cost_cents`` counts for when blended
+            with the lender's own history.
+        max_loan_to_income: The regulator's cap on principal / yearly stated income, or
+            None.
+        lti_reason: Index of ``LOAN_TO_INCOME`` in the lender's reason codes.
     """
 
     row_wise = True
 
     def __init__(self, strategy: str, grade_cutoffs: list[float], flat_apr: float,
                  loss_given_bad: float, cost_rate: float, apr_cap: float | None,
-                 cap_reason: int) -> None:
+                 cap_reason: int, unit_cost_cents: float = 0.0, unit_cost_weight: float = 1.0,
+                 max_loan_to_income: float | None = None, lti_reason: int = -1) -> None:
         self.policy = PRICING.get(strategy)
-        # Grade by PD; the grade's APR uses its upper cutoff (the last grade its row's PD).
         self.grade_cutoffs = np.asarray(grade_cutoffs, dtype=np.float32)
         self.flat_apr = flat_apr
         self.loss_given_bad = loss_given_bad
         self.cost_rate = cost_rate
         self.apr_cap = apr_cap
         self.cap_reason = cap_reason
-        self._tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.prior_unit_cost_cents = float(unit_cost_cents)
+        self.unit_cost_weight = float(unit_cost_weight)
+        self.unit_cost_cents = float(unit_cost_cents)
+        self.max_loan_to_income = max_loan_to_income
+        self.lti_reason = lti_reason
+
+    def observe_costs(self, cost_cents: int, loans: int) -> None:
+        """Re-estimate the unit cost from the lender's costs and loans booked so far, shrunk
+        towards the starting estimate while there are few loans.
+        """
+        w = self.unit_cost_weight
+        self.unit_cost_cents = (self.prior_unit_cost_cents * w + cost_cents) / (w + loans)
 
     def run(self, batch: ApplicationBatch, ctx: object = None) -> ApplicationBatch:
-        """Add ``grade``, ``apr`` and ``all_in_apr``; decline rows over the cap."""
-        pd_, term = batch["pd"], batch["term_days"]
-        grade = np.zeros(batch.n, dtype=np.int8)
-        for cutoff in self.grade_cutoffs:  # = searchsorted(cutoffs, pd, side="left")
-            grade += pd_ > cutoff
-        grade -= np.isnan(pd_).view(np.int8)  # unscored rows are UNGRADED (-1)
-        top = int(term.max()) + 1 if batch.n else 1
-        if batch.n and term.min() >= 0 and top <= MAX_TABLE_TERM:
-            apr, life = self._priced(grade, term, top)
-            last = np.flatnonzero(grade == len(self.grade_cutoffs))
-            if len(last):  # the last grade is priced at the row's own PD
-                apr[last] = self._apr(pd_[last].astype(np.float64), term[last])
-            total = apr + batch["fee_rate"] / life
-        else:
-            apr = self._apr(self._priced_pd(grade, pd_), term)
-            total = all_in_apr(apr, batch["fee_rate"], term)
+        """Add ``grade``, ``apr`` and ``all_in_apr``; decline rows over the caps."""
+        grade, apr, total, over = quote(self, batch["pd"], batch["term_days"],
+                                        batch["fee_rate"], batch["amount_cents"])
         batch["grade"] = grade
         batch["apr"] = apr.astype(np.float32)
         batch["all_in_apr"] = total.astype(np.float32)
-        if self.apr_cap is not None:
-            batch.decline(total > self.apr_cap + 1e-9, self.cap_reason)
+        if self.max_loan_to_income is not None:
+            income = np.maximum(batch["stated_income_cents"], 1) * MONTHS_PER_YEAR
+            batch.decline(batch["amount_cents"] > self.max_loan_to_income * income,
+                          self.lti_reason)
+        batch.decline(over, self.cap_reason)
         return batch
-
-    def _apr(self, priced_pd: np.ndarray, term: np.ndarray) -> np.ndarray:
-        return self.policy(priced_pd, term, flat_apr=self.flat_apr,
-                           loss_given_bad=self.loss_given_bad, cost_rate=self.cost_rate)
-
-    def _priced_pd(self, grade: np.ndarray, pd_: np.ndarray) -> np.ndarray:
-        """The PD each row is priced at: its grade's upper cutoff (its own in the last)."""
-        upper = np.append(self.grade_cutoffs, np.nan)
-        priced_pd = np.where(grade >= 0, upper[np.maximum(grade, 0)], np.nan)
-        last = grade == len(self.grade_cutoffs)
-        priced_pd[last] = pd_[last]
-        return priced_pd
-
-    def _priced(self, grade: np.ndarray, term: np.ndarray, top: int
-                ) -> tuple[np.ndarray, np.ndarray]:
-        """APR and average life of each row from tables by (grade, term): the policy is
-        evaluated once per table cell, not once per row.
-        """
-        if top not in self._tables:
-            grades = np.arange(-1, len(self.grade_cutoffs) + 1, dtype=np.int8)
-            cell_grade = np.repeat(grades, top)
-            cell_term = np.tile(np.arange(top, dtype=np.int32), len(grades))
-            apr = self._apr(self._priced_pd(cell_grade, np.full(len(cell_grade), np.nan)),
-                            cell_term)
-            self._tables[top] = (apr, average_life_years(np.arange(top)))
-        apr, life = self._tables[top]
-        cell = (grade.astype(np.int32) + 1) * top + term
-        return apr.take(cell), life.take(term)

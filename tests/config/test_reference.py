@@ -20,3 +20,11 @@ def test_every_field_has_a_description():
     for line in field_reference().splitlines()[2:]:
         description = line.rsplit("|", 2)[-2].strip()
         assert description, line
+
+
+def test_the_reference_shows_the_defaults_that_apply_in_sections():
+    rows = {line.split("|")[1].strip(): line.split("|")[2].strip()
+            for line in field_reference().splitlines()[2:]}
+    assert rows["`payments.bank_transfer.latency_minutes`"] == "240.0"
+    assert rows["`payments.mobile_wallet.latency_minutes`"] == "1.0"
+    assert rows["`data.bureau.cost_cents`"] == "200"

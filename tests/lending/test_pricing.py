@@ -21,15 +21,18 @@ CAP_REASON = 7
 
 
 def price(pd_, term=None, fee=None, strategy="risk_based", apr_cap=None, flat_apr=0.3,
-          lgd=0.8) -> ApplicationBatch:
+          lgd=0.8, amount=None, unit_cost=0.0, max_lti=None, income=None) -> ApplicationBatch:
     pd_ = np.asarray(pd_, dtype=np.float32)
     n = len(pd_)
     batch = ApplicationBatch({
         "pd": pd_,
         "term_days": np.asarray(term if term is not None else [180] * n, dtype=np.int32),
         "fee_rate": np.asarray(fee if fee is not None else [0.0] * n, dtype=np.float32),
+        "amount_cents": np.asarray(amount if amount is not None else [300_000] * n),
+        "stated_income_cents": np.asarray(income if income is not None else [500_000] * n),
     })
-    stage = PricingStage(strategy, CUTOFFS, flat_apr, lgd, COST_RATE, apr_cap, CAP_REASON)
+    stage = PricingStage(strategy, CUTOFFS, flat_apr, lgd, COST_RATE, apr_cap, CAP_REASON,
+                         unit_cost_cents=unit_cost, max_loan_to_income=max_lti, lti_reason=9)
     return stage.run(batch)
 
 
@@ -38,14 +41,14 @@ def test_grade_names():
     assert grade_names(1) == ["A", "B"]
 
 
-def test_average_life_bullet_vs_amortising():
+def test_average_life_is_the_real_life_bullet_vs_amortising():
     life = average_life_years(np.array([14, 30, 59, 60, 180, 360]))
-    assert life[0] == pytest.approx(30 / 365)   # at least a month
+    assert life[0] == pytest.approx(14 / 365)   # a 14-day bullet lives 14 days
     assert life[1] == pytest.approx(30 / 365)
     assert life[2] == pytest.approx(59 / 365)   # bullet: the whole term
-    assert life[3] == pytest.approx(30 / 365)   # amortising: half the term
-    assert life[4] == pytest.approx(90 / 365)
-    assert life[5] == pytest.approx(180 / 365)
+    assert life[3] == pytest.approx(45 / 365)   # 2 instalments: (n + 1) / 2 periods
+    assert life[4] == pytest.approx(105 / 365)
+    assert life[5] == pytest.approx(195 / 365)
 
 
 def test_grades_follow_the_cutoffs_inclusive_upper_bound():
@@ -67,9 +70,9 @@ def test_apr_rises_with_grade_and_covers_costs():
     assert (np.diff(apr) > 0).all()
     assert (apr > COST_RATE).all()
     # grade A priced at its upper cutoff: cost + PD * LGD / average life
-    assert apr[0] == pytest.approx(COST_RATE + 0.02 * 0.8 / (90 / 365), rel=1e-5)
+    assert apr[0] == pytest.approx(COST_RATE + 0.02 * 0.8 / (105 / 365), rel=1e-5)
     # the last grade is priced at the row's own PD
-    assert apr[4] == pytest.approx(COST_RATE + 0.4 * 0.8 / (90 / 365), rel=1e-5)
+    assert apr[4] == pytest.approx(COST_RATE + 0.4 * 0.8 / (105 / 365), rel=1e-5)
 
 
 def test_unscored_rows_get_the_flat_apr():
@@ -93,23 +96,61 @@ def test_loss_given_bad_scales_the_risk_premium():
 def test_all_in_apr_adds_the_fee_over_the_average_life():
     total = all_in_apr(np.array([0.2, 0.2]), np.array([0.0, 0.02]), np.array([180, 180]))
     assert total[0] == pytest.approx(0.2)
-    assert total[1] == pytest.approx(0.2 + 0.02 / (90 / 365))
-    batch = price([np.nan], fee=[0.03], term=[30], flat_apr=0.2)
-    assert batch["all_in_apr"][0] == pytest.approx(0.2 + 0.03 / (30 / 365), rel=1e-6)
+    assert total[1] == pytest.approx(0.2 + 0.02 / (105 / 365))
 
 
-def test_cap_declines_what_cannot_be_priced_under_it():
+def test_the_fee_is_part_of_the_price_not_added_on_top():
+    # the price asked is all-in: the fee counts towards it and interest is what is left
+    batch = price([np.nan, np.nan], fee=[0.005, 0.03], term=[30, 30], flat_apr=0.2)
+    assert batch["all_in_apr"][0] == pytest.approx(0.2, rel=1e-6)
+    assert batch["apr"][0] == pytest.approx(0.2 - 0.005 / (30 / 365), rel=1e-5)
+    # a fee worth more than the price: no interest, the all-in APR is the fee's
+    assert batch["apr"][1] == 0.0
+    assert batch["all_in_apr"][1] == pytest.approx(0.03 / (30 / 365), rel=1e-6)
+
+
+def test_unit_costs_are_spread_over_principal_and_life():
+    base = price([0.01], term=[180], amount=[300_000])["all_in_apr"][0]
+    costly = price([0.01], term=[180], amount=[300_000], unit_cost=6_000)["all_in_apr"][0]
+    assert costly - base == pytest.approx(6_000 / 300_000 / (105 / 365), rel=1e-5)
+    small = price([0.01], term=[180], amount=[30_000], unit_cost=6_000)["all_in_apr"][0]
+    short = price([0.01], term=[14], amount=[300_000], unit_cost=6_000)["all_in_apr"][0]
+    assert small > costly and short > costly  # small and short loans are dear per year
+
+
+def test_a_short_loan_is_priced_by_its_real_life():
+    fourteen = price([0.01], term=[14])["all_in_apr"][0]
+    assert fourteen == pytest.approx(COST_RATE + 0.02 * 0.8 / (14 / 365), rel=1e-5)
+
+
+def test_cap_declines_risk_based_prices_over_it():
     batch = price([0.01, 0.15, 0.4, np.nan], apr_cap=0.5, flat_apr=0.3)
-    over = batch["all_in_apr"] > 0.5
-    assert over.tolist() == [False, True, True, False]
     assert batch["decision"].tolist() == [PENDING, DECLINED, DECLINED, PENDING]
     assert batch["reason"].tolist() == [-1, CAP_REASON, CAP_REASON, -1]
 
 
+def test_a_cap_under_the_cold_start_price_lowers_it_and_declines_no_one():
+    # before the model is in use the lender lends at the cap rather than not at all
+    batch = price([np.nan, np.nan], apr_cap=0.18, flat_apr=0.3)
+    assert (batch["decision"] == PENDING).all()
+    assert batch["all_in_apr"].tolist() == pytest.approx([0.18, 0.18])
+    flat = price([0.01, 0.4], strategy="flat", apr_cap=0.18, flat_apr=0.3)
+    assert (flat["decision"] == PENDING).all()
+    assert flat["all_in_apr"].tolist() == pytest.approx([0.18, 0.18])
+
+
 def test_fees_count_against_the_cap():
-    batch = price([np.nan, np.nan], fee=[0.0, 0.05], term=[180, 180], flat_apr=0.3,
+    batch = price([np.nan, np.nan], fee=[0.0, 0.05], term=[30, 30], flat_apr=0.3,
                   apr_cap=0.36)
+    # 5 % over 30 days is 61 % a year: more than the cap even with no interest
     assert batch["decision"].tolist() == [PENDING, DECLINED]
+
+
+def test_loan_to_income_cap_declines_large_asks():
+    batch = price([0.01, 0.01], amount=[1_000_000, 3_000_000], income=[500_000, 500_000],
+                  max_lti=1 / 3)
+    assert batch["decision"].tolist() == [PENDING, DECLINED]
+    assert batch["reason"].tolist() == [-1, 9]
 
 
 def test_no_cap_declines_nothing():

@@ -8,10 +8,8 @@ graph linked accounts), then the direction, by more than the seed-to-seed spread
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 import simfin
-from simfin.agents.fraud import STOLEN
 from simfin.lending.product import REVOLVING
 
 SEEDS = (21, 22, 23)

@@ -1,0 +1,104 @@
+"""Competition on offers: a need reaches one or more lenders, and the consumer takes the
+offer that is best for them, or none.
+
+Routing: each need goes to a primary lender (brand, and loyalty of returning customers)
+and, with the shop-around probability of its kind (online or offline), to every other
+lender that offers its product and has not declined it yet. Choice: among the approved
+offers of one need, a multinomial logit with an outside option (not borrowing), drawn as
+Gumbel-max so that it is vectorised over the day's offers. Price sensitivity varies by
+cohort and region (``behaviour.choice``), so a lender that prices better for a segment
+gains volume there.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simfin.config.behaviour import ChoiceBehaviour
+
+
+def route(products: np.ndarray, online: np.ndarray, tried: np.ndarray, brand: np.ndarray,
+          offers: np.ndarray, loyalty: np.ndarray, choice: ChoiceBehaviour,
+          rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The (need, lender) pairs of the day's applications.
+
+    Args:
+        products: Product kind of each need.
+        online: Whether each need arose online.
+        tried: (n, n_lenders) lenders each need has already applied to (re-applications).
+        brand: (n_lenders,) brand weights.
+        offers: (n_lenders, n_products) whether each lender offers each kind.
+        loyalty: (n, n_lenders) factor on the choice of a lender already borrowed from.
+        choice: ``behaviour.choice``.
+        rng: The model's random stream.
+
+    Returns:
+        ``(need, lender)`` index arrays, ordered by need, then lender.
+    """
+    n, k = tried.shape
+    if n == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    eligible = offers.T[products] & ~tried  # (n, n_lenders)
+    weights = brand[None, :] * eligible * loyalty
+    total = weights.sum(axis=1)
+    cum = np.cumsum(weights, axis=1) / np.where(total > 0, total, 1.0)[:, None]
+    primary = np.minimum((rng.random(n)[:, None] > cum).sum(axis=1), k - 1)
+    shop = np.where(online, choice.shop_around_online, choice.shop_around_offline)
+    reached = eligible & (rng.random((n, k)) < shop[:, None])
+    reached[np.arange(n), primary] = total > 0
+    need, lender = np.nonzero(reached)
+    return need, lender
+
+
+def price_sensitivity(cohort: np.ndarray, region: np.ndarray, choice: ChoiceBehaviour
+                      ) -> np.ndarray:
+    """Utility lost per unit of all-in APR, by the consumer's cohort and region."""
+    return (choice.price_sensitivity * np.asarray(choice.price_by_cohort).take(cohort)
+            * np.asarray(choice.price_by_region).take(region))
+
+
+def utility(all_in_apr: np.ndarray, offered_cents: np.ndarray, asked_cents: np.ndarray,
+            decision_minutes: np.ndarray, friction_minutes: np.ndarray,
+            service_gap: np.ndarray, log_brand: np.ndarray, sensitivity: np.ndarray,
+            choice: ChoiceBehaviour) -> np.ndarray:
+    """Systematic utility of each offer (see :class:`ChoiceBehaviour`).
+
+    Args:
+        all_in_apr: The offer's all-in APR.
+        offered_cents: The amount offered.
+        asked_cents: The amount the need asked for.
+        decision_minutes: Time the lender took to decide.
+        friction_minutes: Minutes of the lender's application form.
+        service_gap: Satisfaction minus neutral with the lender, 0 for a new customer.
+        log_brand: Log of the lender's brand weight.
+        sensitivity: Price sensitivity of the consumer (:func:`price_sensitivity`).
+        choice: ``behaviour.choice``.
+    """
+    limit = np.log(np.clip(offered_cents / np.maximum(asked_cents, 1), 1e-3, 1.0))
+    hours = np.log1p(np.asarray(decision_minutes, dtype=np.float64) / 60.0)
+    return (log_brand - sensitivity * all_in_apr + choice.limit_weight * limit
+            - choice.speed_weight * hours - choice.friction_weight * friction_minutes / 10.0
+            + choice.service_weight * service_gap)
+
+
+def choose(need: np.ndarray, value: np.ndarray, n_needs: int, outside_utility: float,
+           rng: np.random.Generator) -> np.ndarray:
+    """Indices of the offers taken: per need, the best of its offers and the outside option
+    after Gumbel noise (a multinomial logit draw); at most one offer per need.
+
+    Args:
+        need: Need index of each offer.
+        value: Systematic utility of each offer.
+        n_needs: Number of needs (length of the outside options).
+        outside_utility: Utility of not borrowing.
+        rng: The model's random stream.
+    """
+    if len(need) == 0:
+        return np.zeros(0, dtype=np.int64)
+    noisy = value + rng.gumbel(size=len(need))
+    best = outside_utility + rng.gumbel(size=n_needs)
+    np.maximum.at(best, need, noisy)
+    winner = np.flatnonzero(noisy >= best[need])
+    # a tie within a need (probability zero) keeps the first offer
+    _, first = np.unique(need[winner], return_index=True)
+    return winner[first]
