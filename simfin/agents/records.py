@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from simfin.agents import fraud as fraud_kinds
+from simfin.agents.consumer import pay_probability
 from simfin.agents.population import Population
 from simfin.config import MarketConfig
 from simfin.lending.batch import ApplicationBatch, nan_where
@@ -107,9 +108,12 @@ def behaviour_score(population: Population, rows: np.ndarray, rng: np.random.Gen
     signals = pop.behaviour.fraud.signals
     noise = rng.standard_normal(n)
     farmed = pop.is_fraud[rows] & (pop.fraud_kind[rows] != fraud_kinds.FIRST_PARTY)
+    # What the partner saw: how reliably the consumer paid on its platform (willingness
+    # and capacity, as in the repayment logit), around a typical small instalment.
+    typical_due = np.maximum(pop.disposable_cents(rows, 0) // 10, 1)
+    reliability = pay_probability(pop, rows, typical_due, 0)
     score = np.where(farmed, signals.farmed_score_mean + signals.farmed_score_sd * noise,
-                     pop.willingness[rows] + pop.behaviour.channels.behaviour_score_noise
-                     * noise)
+                     reliability + pop.behaviour.channels.behaviour_score_noise * noise)
     seen = shares_data & pop.partner_history[rows]
     return np.where(seen, np.clip(score, 0, 1), np.nan).astype(np.float32)
 
