@@ -162,7 +162,7 @@ def activity(pop, rows: np.ndarray) -> np.ndarray:
 
 
 def record_declines(pop, consumers: np.ndarray) -> None:
-    """Count today's declined applications of ring members, by ring."""
+    """Count declined applications of ring members, by ring (since it last adapted)."""
     ring = pop.ring_of[consumers]
     ring = ring[ring >= 0]
     if len(ring):
@@ -170,8 +170,9 @@ def record_declines(pop, consumers: np.ndarray) -> None:
 
 
 def adapt(pop, day: int, rng: np.random.Generator) -> np.ndarray:
-    """End of day: rings recover activity; rings blocked often today rotate their devices
-    (and maybe contacts) and slow down. Returns the rings that adapted.
+    """End of day: rings recover activity; rings declined ``adapt_after_declines`` times
+    since they last adapted rotate their devices (and maybe contacts) and slow down.
+    Returns the rings that adapted.
     """
     if pop.n_rings == 0:
         return np.zeros(0, dtype=np.int64)
@@ -180,9 +181,9 @@ def adapt(pop, day: int, rng: np.random.Generator) -> np.ndarray:
     np.minimum(pop.ring_activity + np.float32(recovery), 1.0, out=pop.ring_activity)
     hit = np.flatnonzero(pop.ring_declines >= rings.adapt_after_declines) if rings.adapt \
         else np.zeros(0, dtype=np.int64)
-    pop.ring_declines[:] = 0
     if len(hit) == 0:
         return hit
+    pop.ring_declines[hit] = 0  # count afresh after adapting
     pop.ring_activity[hit] = np.minimum(pop.ring_activity[hit], rings.slowdown)
     members = pop.ring_rows[np.isin(pop.ring_of[pop.ring_rows], hit)]
     _give_ring_identifiers(pop, members, devices=True, contacts=False)

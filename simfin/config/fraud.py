@@ -106,8 +106,8 @@ class FraudRings(Section):
                                            "contact number with another genuine consumer.",
                                            "share", **PROBABILITY)
     adapt: bool = param(True, "Whether rings adapt when their applications are declined.")
-    adapt_after_declines: int = param(3, "Declines of a ring's applications in one day that "
-                                      "make it adapt.", "declines/day", ge=1, le=100_000)
+    adapt_after_declines: int = param(3, "Declines of a ring's applications (since it last "
+                                      "adapted) that make it adapt.", "declines", ge=1, le=100_000)
     slowdown: float = param(0.4, "Factor on a ring's application rate when it adapts "
                             "(trades volume for stealth).", "ratio", ge=0.0, le=1.0)
     recovery_days: float = param(60.0, "Days over which a slowed ring's activity returns to "
