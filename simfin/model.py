@@ -22,7 +22,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from simfin.agents import fraud as fraud_kinds
+import simfin.agents.fraud as fraud_kinds
 from simfin.agents import offers
 from simfin.agents.channel import Channel, choose_channels
 from simfin.agents.consumer import (

@@ -9,7 +9,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from simfin.agents import fraud as fraud_kinds
+import simfin.agents.fraud as fraud_kinds
 from simfin.agents.population import Population
 
 

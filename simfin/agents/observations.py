@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simfin.agents import fraud as fraud_kinds
+import simfin.agents.fraud as fraud_kinds
 from simfin.agents.consumer import pay_probability
 from simfin.agents.population import Population
 from simfin.config import MarketConfig

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simfin.agents import fraud as fraud_kinds
+import simfin.agents.fraud as fraud_kinds
 from simfin.config import COHORTS, BehaviourConfig, PopulationConfig
 
 # Age ranges of the cohorts in the simulated year (2026), inclusive.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from simfin.agents import fraud as fraud_kinds
+import simfin.agents.fraud as fraud_kinds
 from simfin.agents.demand import need_multiplier, terms, ticket_cents
 from simfin.agents.population import Population
 from simfin.config import ScenarioConfig
