@@ -24,6 +24,7 @@ from typing import Any
 import mesa
 import numpy as np
 
+import simfin.agents.fraud as fraud_kinds
 from simfin.agents import offers
 from simfin.agents.channel import Channel, choose_channels
 from simfin.agents.consumer import (
@@ -42,7 +43,7 @@ from simfin.agents.regulator import Regulator
 from simfin.agents.scenario import MerchantScenario
 from simfin.application_log import ApplicationLog
 from simfin.config import COHORTS, ConfigError, MarketConfig, load_config
-from simfin.lending.batch import ApplicationBatch
+from simfin.lending.batch import DECLINED, ApplicationBatch
 from simfin.lending.ledger import Ledger
 from simfin.lending.loan_book import LoanBook, monthly_service
 from simfin.lending.product import PRODUCT_KINDS, REVOLVING
@@ -163,6 +164,7 @@ class MarketModel(mesa.Model):
         for quote, rows in zip(quotes, taken, strict=True):
             self.originate(quote, rows)
         self.queue_reapplications(needs, applications, quotes)
+        fraud_kinds.adapt(self.population, self.day, self.rng)
         self.service_loans()
         for lender in self.lenders:
             lender.review_lines(self.day)
@@ -200,17 +202,40 @@ class MarketModel(mesa.Model):
                                     self._brand, self._offers,
                                     loyalty(pop, needs["consumer"]),
                                     self.config.behaviour.choice, self.rng)
+        # A draw on an open credit line goes to the line's lender alone, in its app: no
+        # channel to convert through, no form to finish (frictionless, see
+        # ``Lender.decide``).
+        line_lender = self._line_lender(needs["consumer"], needs["product"])
+        on_line = line_lender >= 0
+        keep, draws = ~on_line[need], np.flatnonzero(on_line)
+        need = np.concatenate([need[keep], draws])
+        lender = np.concatenate([lender[keep], line_lender[draws].astype(lender.dtype)])
         reached = channel[need] >= 0  # a need with no channel of its kind goes nowhere
         need, lender = need[reached], lender[reached]
         apps = {k: needs[k][need] for k in NEED_COLUMNS}
         apps["need"], apps["channel"] = need, channel[need]
         apps["lender"] = lender.astype(np.int16)
         f = self._friction[apps["lender"], apps["product"]]
-        p = self._conversion[apps["channel"]] * completion_probability(
-            pop, apps["consumer"], apps["online"], f[:, 0], f[:, 1])
+        p = np.where(on_line[need], 1.0, self._conversion[apps["channel"]]
+                     * completion_probability(pop, apps["consumer"], apps["online"],
+                                              f[:, 0], f[:, 1]))
         completed = self.rng.random(len(p)) < p
         self.recorder.count_needs(apps["lender"], pop.cohort[apps["consumer"]], completed)
-        return {k: v[completed] for k, v in apps.items()}
+        applications = {k: v[completed] for k, v in apps.items()}
+        pop.count_inquiries(applications["consumer"])
+        return applications
+
+    def _line_lender(self, consumers: np.ndarray, products: np.ndarray) -> np.ndarray:
+        """For each revolving need, the lender where the consumer holds a line (the largest
+        limit), or -1 (no line, or not a revolving need).
+        """
+        out = np.full(len(consumers), -1, dtype=np.int16)
+        rows = np.flatnonzero(products == REVOLVING)
+        if len(rows) == 0 or not self._offers[:, REVOLVING].any():
+            return out
+        limits = self.population.line_limit_cents[consumers[rows]]
+        out[rows] = np.where(limits.max(axis=1) > 0, limits.argmax(axis=1), -1)
+        return out
 
     def applications_to(self, lender: Lender, applications: dict[str, np.ndarray]
                         ) -> ApplicationBatch:
@@ -235,6 +260,9 @@ class MarketModel(mesa.Model):
     def quote(self, lender: Lender, applications: dict[str, np.ndarray]) -> Quote:
         """One lender's quote on its applications of the day."""
         quote = lender.quote(self.applications_to(lender, applications), self.day)
+        batch = quote.batch
+        fraud_kinds.record_declines(self.population,
+                                    batch["consumer"][batch["decision"] == DECLINED])
         self._unit_costs[lender.index] += sum(quote.batch.costs_cents.values())
         return quote
 

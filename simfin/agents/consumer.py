@@ -9,6 +9,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+import simfin.agents.fraud as fraud_kinds
 from simfin.agents.population import Population
 
 
@@ -60,12 +61,13 @@ def pay_probability(population: Population, rows: np.ndarray, due_cents: np.ndar
     """Probability of paying an instalment of ``due_cents`` today.
 
     Follows from the consumer's state: willingness to repay and capacity (disposable income
-    over the amount due, lower during an income shock). Fraudsters never pay. ``boost``
-    adds to the logit (reminders, good service).
+    over the amount due, lower during an income shock). Fraudsters who have busted out
+    (stolen identities at once; first-party and synthetic ones after the loans they repay
+    to build trust) never pay. ``boost`` adds to the logit (reminders, good service).
     """
     z = _repayment_logit(population, rows, due_cents, day) + boost
     p = 1.0 / (1.0 + np.exp(-z))
-    return np.where(population.is_fraud[rows], 0.0, p)
+    return np.where(fraud_kinds.paying(population, rows), p, 0.0)
 
 
 def cure_probability(population: Population, rows: np.ndarray, due_cents: np.ndarray,

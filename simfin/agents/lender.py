@@ -12,6 +12,7 @@ assembled from the lender's config (``simfin.lending.assembly``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
@@ -30,6 +31,9 @@ from simfin.lending.pipeline import DecisionContext, Outcomes, Pipeline, Stage
 from simfin.lending.pricing import PricingStage
 from simfin.lending.product import PRODUCT_KINDS, REVOLVING
 from simfin.lending.scoring import feature_matrix
+
+if TYPE_CHECKING:  # networkx is imported only by a lender that builds a ring graph
+    from simfin.lending.ring_graph import RingGraphStage
 
 
 @dataclass
@@ -81,10 +85,17 @@ class Lender(mesa.Agent):
                                       infra.elastic_premium, infra.fixed_cost_per_day_cents,
                                       self._reason(CAPACITY_REASON))
         self.service = self._build_service(config)
+        self._shared: dict[str, Stage] = {}  # stages the champion and challenger share
         self.pipeline = self._build_pipeline(config, cfg.risk, sources)
+        # A draw on an open line meets only the product limits and the line's price.
+        self.line_pipeline = Pipeline([(name, self.pipeline[name])
+                                       for name in ("product", "pricing")])
         self.challenger: Pipeline | None = None
         if cfg.challenger is not None and cfg.challenger.share > 0:
             self.challenger = self._build_pipeline(config, cfg.challenger.risk, sources)
+        # The lender's one ring graph (if either pipeline has the step): it learns from
+        # every decision of the day.
+        self.ring_graph: RingGraphStage | None = self._shared.get("ring_graph")
         rail = getattr(config.payments, cfg.payment.disbursement_rail)
         self.disbursement = DisbursementStage(Rail(cfg.payment.disbursement_rail,
                                                    rail.latency_minutes, rail.failure_rate,
@@ -116,7 +127,8 @@ class Lender(mesa.Agent):
     def _build_pipeline(self, market: MarketConfig, risk: RiskConfig,
                         sources: dict[str, DataSource]) -> Pipeline:
         return assemble(StageBuild(market, self.config, risk, sources, self.reason_codes,
-                                   self.flag_reasons, _flag_rules=self._flag_rules))
+                                   self.flag_reasons, shared=self._shared,
+                                   _flag_rules=self._flag_rules))
 
     @property
     def pipelines(self) -> list[Pipeline]:
@@ -178,9 +190,31 @@ class Lender(mesa.Agent):
         ctx = DecisionContext(day=day, rng=self.stream)
         batch["pd"] = np.full(batch.n, np.nan, dtype=np.float32)
         batch = self.platform.run(batch, ctx)
+        redraw = self._redraws(batch)
+        if redraw.any():
+            # A draw on an open line is no new application: an instant decision on the
+            # existing limit (product limits and the line's price), with no rules or data.
+            draws = batch.take(redraw)
+            draws["challenger"] = np.zeros(draws.n, dtype=bool)
+            parts = [self._applications(batch.take(~redraw), ctx),
+                     self.line_pipeline.run(draws, ctx)]
+            merged = ApplicationBatch.concat(parts)
+            for item, cents in batch.costs_cents.items():
+                merged.charge(item, cents)
+            return merged
+        return self._applications(batch, ctx)
+
+    @staticmethod
+    def _redraws(batch: ApplicationBatch) -> np.ndarray:
+        """Rows that draw on a line the applicant already holds with this lender."""
+        return (batch["product"] == REVOLVING) & (batch["line_limit_cents"] > 0)
+
+    def _applications(self, batch: ApplicationBatch, ctx: DecisionContext
+                      ) -> ApplicationBatch:
+        """Run the champion (and challenger) on new applications."""
         if self.challenger is None:
             batch["challenger"] = np.zeros(batch.n, dtype=bool)
-            return self.pipeline.run(batch, ctx)
+            return self._observed(self.pipeline.run(batch, ctx))
         to_challenger = self.stream.random(batch.n) < self.config.challenger.share
         parts = []
         for mask, pipeline in ((~to_challenger, self.pipeline), (to_challenger, self.challenger)):
@@ -190,7 +224,13 @@ class Lender(mesa.Agent):
         merged = ApplicationBatch.concat(parts)
         for item, cents in batch.costs_cents.items():
             merged.charge(item, cents)
-        return merged
+        return self._observed(merged)
+
+    def _observed(self, batch: ApplicationBatch) -> ApplicationBatch:
+        """Let the ring graph learn from the day's decisions."""
+        if self.ring_graph is not None:
+            self.ring_graph.observe_decisions(batch)
+        return batch
 
     def originate(self, quote: Quote, accepted: np.ndarray) -> ApplicationBatch:
         """Disburse and book the offers the applicants accepted.

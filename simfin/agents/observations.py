@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+import simfin.agents.fraud as fraud_kinds
+from simfin.agents.consumer import pay_probability
 from simfin.agents.population import Population
 from simfin.config import MarketConfig
 from simfin.lending.batch import ApplicationBatch, nan_where
@@ -59,12 +61,14 @@ def build_sources(config: MarketConfig, population: Population, day_of=lambda: 0
             {"bureau_hit": lambda rows: np.ones(len(rows)),
              "bureau_history_months": lambda rows: pop.bureau_history_months.take(rows),
              "bureau_delinquencies": lambda rows: pop.bureau_delinquencies.take(rows),
-             "bureau_multi_lending": multi_lending},
+             "bureau_multi_lending": multi_lending,
+             "bureau_inquiries": lambda rows: pop.inquiries.take(rows),
+             "contact_mismatch": lambda rows: pop.contact_mismatch.take(rows)},
             data.bureau.cost_cents, data.bureau.latency_minutes,
             miss_values={"bureau_hit": 0.0}),
         "id_registry": DataSource(
             "id_registry", rng.random(pop.n) < data.id_registry.coverage,
-            {"id_match": lambda rows: (~pop.synthetic_id.take(rows)).astype(np.float32)},
+            {"id_match": lambda rows: (~pop.id_mismatch.take(rows)).astype(np.float32)},
             data.id_registry.cost_cents, data.id_registry.latency_minutes),
         "social_security": DataSource(
             "social_security", (rng.random(pop.n) < data.social_security.coverage)
@@ -90,6 +94,30 @@ def build_sources(config: MarketConfig, population: Population, day_of=lambda: 0
     return sources
 
 
+def behaviour_score(population: Population, rows: np.ndarray, rng: np.random.Generator,
+                    shares_data: np.ndarray) -> np.ndarray:
+    """The partner platform's behaviour score (0..1, high = reliable) of each applicant who
+    came through a data-sharing channel; NaN otherwise, and NaN when the partner has no
+    history on the identity (most often for stolen and synthetic ones).
+
+    Genuine and first-party applicants are scored on their own willingness to repay, with
+    noise (``behaviour.channels.behaviour_score_noise``); ring identities show a history
+    farmed on partner platforms, drawn around ``farmed_score_mean``: no constant fingerprint.
+    """
+    pop, n = population, len(rows)
+    signals = pop.behaviour.fraud.signals
+    noise = rng.standard_normal(n)
+    farmed = pop.is_fraud[rows] & (pop.fraud_kind[rows] != fraud_kinds.FIRST_PARTY)
+    # What the partner saw: how reliably the consumer paid on its platform (willingness
+    # and capacity, as in the repayment logit), around a typical small instalment.
+    typical_due = np.maximum(pop.disposable_cents(rows, 0) // 10, 1)
+    reliability = pay_probability(pop, rows, typical_due, 0)
+    score = np.where(farmed, signals.farmed_score_mean + signals.farmed_score_sd * noise,
+                     reliability + pop.behaviour.channels.behaviour_score_noise * noise)
+    seen = shares_data & pop.partner_history[rows]
+    return np.where(seen, np.clip(score, 0, 1), np.nan).astype(np.float32)
+
+
 def application_batch(population: Population, apps: dict[str, np.ndarray], lender: int,
                       day: int, rng: np.random.Generator, channel_shares_data: np.ndarray,
                       line_used_cents: np.ndarray) -> ApplicationBatch:
@@ -106,15 +134,15 @@ def application_batch(population: Population, apps: dict[str, np.ndarray], lende
     columns["online"] = apps["online"].astype(np.float32)
     columns["digital_affinity"] = pop.digital_affinity[rows]
     devices = pop.device_id[rows]
+    columns["device_id"], columns["contact_id"] = devices, pop.contact_id[rows]
     _, inverse, counts = np.unique(devices, return_inverse=True, return_counts=True)
     columns["device_applications_24h"] = counts[inverse].astype(np.float32)
-    noise = pop.behaviour.channels.behaviour_score_noise
-    score = np.clip(pop.willingness[rows] + noise * rng.standard_normal(n),
-                    0, 1).astype(np.float32)
-    # Fraud rings farm good behaviour scores on partner platforms.
-    score[pop.is_fraud[rows]] = np.float32(pop.behaviour.fraud.farmed_behaviour_score)
-    columns["behaviour_score"] = np.where(channel_shares_data[apps["channel"]], score,
-                                          np.float32(np.nan))
+    signals = pop.behaviour.fraud.signals
+    columns["new_device"] = ((rng.random(n) < pop.new_device_rate[rows])
+                             | (day - pop.device_since_day[rows] < signals.new_device_days)
+                             ).astype(np.float32)
+    columns["behaviour_score"] = behaviour_score(pop, rows, rng, channel_shares_data[
+        apps["channel"]])
     columns["own_active_loans"] = pop.loans_at[rows, lender].astype(np.float32)
     columns["own_past_defaults"] = pop.defaults_at[rows, lender].astype(np.float32)
     columns["line_limit_cents"] = pop.line_limit_cents[rows, lender]

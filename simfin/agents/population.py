@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+import simfin.agents.fraud as fraud_kinds
 from simfin.config import COHORTS, BehaviourConfig, PopulationConfig
 
 # Age ranges of the cohorts in the simulated year (2026), inclusive.
@@ -25,13 +26,15 @@ class Population:
     """
 
     STATIC = ("age_years", "cohort", "region", "base_income_cents", "digital_affinity",
-              "willingness", "is_fraud", "synthetic_id", "has_bureau_file",
+              "willingness", "is_fraud", "fraud_kind", "synthetic_id", "has_bureau_file",
               "bureau_history_months", "bureau_delinquencies", "external_loans",
-              "income_overstatement", "device_id")
+              "income_overstatement", "id_mismatch", "contact_mismatch", "new_device_rate",
+              "partner_history",               "trust_loans", "ring_of")
     PER_LENDER = ("loans_at", "defaults_at", "borrowed_at", "line_limit_cents",
                   "missed_since_review")
     DYNAMIC = ("shock_until_day", "debt_service_cents", "satisfaction",
-               "interactions")
+               "interactions", "loans_booked", "inquiries", "device_id", "contact_id",
+               "device_since_day")
 
     def __init__(self, config: PopulationConfig, rng: np.random.Generator,
                  behaviour: BehaviourConfig | None = None) -> None:
@@ -41,7 +44,6 @@ class Population:
         # How these consumers behave (repayment, applications, fraud): read by the
         # behaviour functions of :mod:`simfin.agents.consumer` and the scenarios.
         self.behaviour = behaviour if behaviour is not None else BehaviourConfig()
-        fraud = self.behaviour.fraud
         cohort_p = np.array([getattr(config.cohorts, c) for c in COHORTS])
         self.cohort = rng.choice(len(COHORTS), size=n, p=cohort_p / cohort_p.sum()).astype(
             np.uint8)
@@ -66,7 +68,6 @@ class Population:
         self.willingness = rng.beta(m * k, (1 - m) * k, size=n).astype(np.float32)
 
         self.is_fraud = rng.random(n) < config.fraud_share
-        # Stolen identities carry their victims' clean files; synthetic ones are thin.
         self.has_bureau_file = rng.random(n) >= config.thin_file_share * np.where(
             self.cohort == COHORTS.index("post00"), 1.6, 1.0)
         years_adult = np.maximum(self.age_years.astype(np.int16) - 18, 0)
@@ -75,9 +76,7 @@ class Population:
         ).astype(np.int16)
         # Past delinquencies reveal (noisily) the latent willingness to repay.
         lam = 4.0 * (1.0 - self.willingness) * np.minimum(self.bureau_history_months / 60, 1.5)
-        delinquencies = rng.poisson(lam)
-        delinquencies[self.is_fraud] = 0
-        self.bureau_delinquencies = np.minimum(delinquencies, 50).astype(np.int8)
+        self.bureau_delinquencies = np.minimum(rng.poisson(lam), 50).astype(np.int8)
         self.bureau_delinquencies[~self.has_bureau_file] = 0
 
         # Loans at banks and card issuers outside the simulated market (reported to the bureau).
@@ -86,22 +85,20 @@ class Population:
         self.external_loans[~self.has_bureau_file] = 0
         # Applicants round their income up; fraudsters invent one.
         self.income_overstatement = (1.0 + np.abs(rng.normal(0.0, 0.1, n))).astype(np.float32)
-        # A share of fraudsters use synthetic identities (fail the ID registry); the rest use
-        # stolen real ones (pass it; only biometrics stop them).
-        self.synthetic_id = self.is_fraud & (rng.random(n) < fraud.synthetic_share)
-
-        self.device_id = np.arange(n, dtype=np.int32)
+        # Fraudsters' kinds, files, identity checks, devices, contacts and rings.
+        fraud_kinds.disguise(self, rng)
         fraud_rows = np.flatnonzero(self.is_fraud)
-        self.device_id[fraud_rows] = n + np.arange(len(fraud_rows)) // fraud.ring_size
-        # fraudsters state any adult age; some are under age (a rule should catch them)
-        self.age_years[fraud_rows] = rng.integers(16, 60, len(fraud_rows)).astype(np.uint8)
-        self.income_overstatement[fraud_rows] = rng.uniform(1.5, 4.0, len(fraud_rows))
-
         self.fraud_rows = fraud_rows.astype(np.int32)
         self.shock_until_day = np.full(n, -1, dtype=np.int32)
         self.debt_service_cents = np.zeros(n, dtype=np.int64)
         self.satisfaction = np.full(n, 0.7, dtype=np.float32)
         self.interactions = np.zeros(n, dtype=np.int16)
+        self.loans_booked = np.zeros(n, dtype=np.int16)  # at any lender, ever
+        # Recent credit applications on the identity (decayed count): the bureau's inquiries.
+        self.inquiries = np.zeros(n, dtype=np.float32)
+        self.ring_applications = 0  # applications by ring identities so far
+        half_life = self.behaviour.fraud.signals.inquiry_half_life_days
+        self._inquiry_decay = np.float32(0.5 ** (1.0 / half_life))
 
     def attach_lenders(self, n_lenders: int) -> None:
         """Allocate per-lender columns: active loans and defaults at each lender."""
@@ -121,6 +118,7 @@ class Population:
         set the limits of the revolving lines among them.
         """
         np.add.at(self.loans_at, (consumers, lender), 1)
+        np.add.at(self.loans_booked, consumers, 1)
         self.borrowed_at[consumers, lender] = True
         self.line_limit_cents[line_consumers, lender] = line_limits_cents
         np.add.at(self.debt_service_cents, consumers, monthly_service_cents)
@@ -157,6 +155,12 @@ class Population:
         rows = rng.integers(0, self.n, k)
         duration = rng.exponential(cfg.shock_duration_days, k).astype(np.int32) + 1
         self.shock_until_day[rows] = np.maximum(self.shock_until_day[rows], day + duration)
+
+    def count_inquiries(self, consumers: np.ndarray) -> None:
+        """Age yesterday's application counts by a day and add today's applications."""
+        self.inquiries *= self._inquiry_decay
+        np.add.at(self.inquiries, consumers, np.float32(1.0))
+        self.ring_applications += int(np.count_nonzero(self.ring_of.take(consumers) >= 0))
 
     def nbytes(self) -> int:
         """Bytes held by all columns."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+import simfin.agents.fraud as fraud_kinds
 from simfin.agents.demand import need_multiplier, terms, ticket_cents
 from simfin.agents.population import Population
 from simfin.config import ScenarioConfig
@@ -63,18 +64,33 @@ class MerchantScenario(mesa.Agent):
         who = rng.integers(0, population.n, k)
         weight = (0.5 + population.digital_affinity[who]) * need_multiplier(
             population, who, day, c.product)
-        who = who[rng.random(k) * (1.5 * cap) < weight]
+        # Fraudsters' needs are drawn below, at their own rate.
+        who = who[(rng.random(k) * (1.5 * cap) < weight) & ~population.is_fraud[who]]
         fraud_rows = population.fraud_rows
+        n_genuine = len(who)
+        fraud = population.behaviour.fraud
         if len(fraud_rows):
-            multiplier = getattr(population.behaviour.fraud.need_multiplier, c.product)
+            multiplier = getattr(fraud.need_multiplier, c.product)
             k_fraud = rng.poisson(len(fraud_rows) * rate * multiplier)
-            who = np.concatenate([who, fraud_rows[rng.integers(0, len(fraud_rows), k_fraud)]])
+            fraudsters = fraud_rows[rng.integers(0, len(fraud_rows), k_fraud)]
+            # Rings lying low after being blocked apply less; burnt identities not at all.
+            fraudsters = fraudsters[rng.random(k_fraud) < fraud_kinds.activity(population,
+                                                                                 fraudsters)]
+            who = np.concatenate([who, fraudsters])
         n = len(who)
         online = rng.random(n) < self.online_share(day)
+        tail = slice(n_genuine, n)
+        # Fraudsters apply online (an offline store sees the face).
+        online[tail] = rng.random(n - n_genuine) < fraud.online_share
+        amount = ticket_cents(population, who, c.ticket_median_cents, c.ticket_sigma, online,
+                              rng)
+        # ... and ask for a lot when they bust out.
+        amount[tail] = (amount[tail] * np.where(fraud_kinds.busting_out(population, who[tail]),
+                                                fraud.bust_out_amount_multiplier, 1.0)
+                        ).astype(amount.dtype)
         return {
             "consumer": who.astype(np.int32),
-            "amount_cents": ticket_cents(population, who, c.ticket_median_cents,
-                                         c.ticket_sigma, online, rng),
+            "amount_cents": amount,
             "term_days": terms(c.term_days, online,
                                population.behaviour.demand.online_short_term_tilt, rng),
             "online": online,

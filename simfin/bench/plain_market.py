@@ -148,7 +148,7 @@ class PlainConsumer(mesa.Agent):
                               * rng.standard_normal()), 100)
         app = {name: np.float32(np.nan) for name in APPLICATION_FIELDS}
         b = m.behaviour
-        score = b.fraud.farmed_behaviour_score if self.is_fraud else min(max(
+        score = b.fraud.signals.farmed_score_mean if self.is_fraud else min(max(
             self.willingness + b.channels.behaviour_score_noise * rng.standard_normal(), 0.0),
             1.0)
         app.update(

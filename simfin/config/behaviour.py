@@ -11,6 +11,7 @@ from __future__ import annotations
 from pydantic import field_validator
 
 from simfin.config.base import PROBABILITY, Section, param
+from simfin.config.fraud import FraudBehaviour
 
 
 class RepaymentBehaviour(Section):
@@ -197,30 +198,6 @@ class ChannelBehaviour(Section):
                                          le=10.0)
 
 
-class FraudNeedMultiplier(Section):
-    """Fraudsters look for money, fast: how much more often they act, by product kind."""
-
-    instalment: float = param(1.5, "On scenario instalment loans.", "ratio", ge=0.0, le=1000.0)
-    cash: float = param(4.0, "On instant cash loans.", "ratio", ge=0.0, le=1000.0)
-    revolving: float = param(3.0, "On revolving credit-line draws.", "ratio", ge=0.0,
-                             le=1000.0)
-
-
-class FraudBehaviour(Section):
-    """Identity fraudsters: how often they apply, how they organise, what they fake."""
-
-    need_multiplier: FraudNeedMultiplier = param(FraudNeedMultiplier(), "Fraudsters' need "
-                                                 "rate relative to a scenario's, by product.")
-    ring_size: int = param(15, "Fraudulent identities per shared device (a ring).",
-                           "identities/device", ge=1, le=100_000)
-    synthetic_share: float = param(0.4, "Share of fraudsters using synthetic identities (fail "
-                                   "the ID registry, thin files); the rest use stolen real "
-                                   "ones.", "share", **PROBABILITY)
-    farmed_behaviour_score: float = param(0.8, "Behaviour score fraudsters show on "
-                                          "data-sharing channels (farmed on partner "
-                                          "platforms).", "probability", **PROBABILITY)
-
-
 class ServiceBehaviour(Section):
     """How service contacts move satisfaction and how a unified platform helps."""
 
@@ -247,5 +224,6 @@ class BehaviourConfig(Section):
     application: ApplicationBehaviour = param(ApplicationBehaviour(), "Finishing the form, "
                                               "coming back.")
     channels: ChannelBehaviour = param(ChannelBehaviour(), "Channels' risk sorting and data.")
-    fraud: FraudBehaviour = param(FraudBehaviour(), "Identity fraudsters.")
+    fraud: FraudBehaviour = param(FraudBehaviour(), "Fraudsters: first-party, synthetic "
+                                  "and stolen identities, rings (simfin/config/fraud.py).")
     service: ServiceBehaviour = param(ServiceBehaviour(), "Service and collections.")

@@ -109,6 +109,17 @@ BASIC_RULES = [
 DataSourceName = Literal["bureau", "id_registry", "social_security", "consortium"]
 
 
+class RingGraphConfig(Section):
+    """The lender's graph of applicants linked by shared devices and contacts."""
+
+    enabled: bool = param(False, "Build the graph (networkx) and add the fields "
+                          "linked_accounts and ring_exposure for rules and the model.")
+    bad_reasons: list[str] = param(["ID", "DEVICE", "VERIFY_FAIL", "RING"], "Reason codes "
+                                   "whose declines mark an account as bad (besides a past "
+                                   "default with the lender); codes the lender never uses "
+                                   "are ignored.", min_length=1)
+
+
 class StageConfig(Section):
     """An extra step in the lender's pipeline: a stage registered with
     ``simfin.lending.register_stage`` (see docs/adding_a_stage.md).
@@ -118,8 +129,9 @@ class StageConfig(Section):
     kind: str = param("", "Registered stage that builds the step; empty: the stage "
                       "registered under the step's name.")
     before: str = param("pricing", "The step this one runs before: product, "
-                        "rules_on_application, data, rules_on_data, verification, scoring, "
-                        "pricing, or an extra step listed earlier.")
+                        "rules_on_application, data, ring_graph (when enabled), "
+                        "rules_on_data, verification, scoring, pricing, or an extra step "
+                        "listed earlier.")
     settings: dict[str, Any] = param({}, "The stage's own parameters (given to its factory "
                                      "as build.settings).")
 
@@ -133,7 +145,8 @@ class RiskConfig(Section):
     """Risk control: rules and data models together (seed characteristic 4).
 
     Order of the pipeline: product limits, rules on application fields, data queries,
-    rules on data fields, biometric verification, the model's score, pricing.
+    the ring graph (if enabled), rules on data fields, biometric verification, the model's
+    score, pricing.
     """
 
     data_sources: list[DataSourceName] = param(
@@ -149,6 +162,8 @@ class RiskConfig(Section):
                                     "reason is recorded. Default: the KYC knock-outs "
                                     "underage, device_burst, identity_mismatch.")
     model: ModelConfig = param(ModelConfig(), "The statistical model.")
+    ring_graph: RingGraphConfig = param(RingGraphConfig(), "Graph of linked applicants "
+                                        "(fraud rings); runs right after the data sources.")
     approval_threshold: float = param(0.15, "Highest predicted default probability approved "
                                       "once the model is in use.", "probability",
                                       **PROBABILITY)

@@ -30,7 +30,7 @@ from simfin.lending.rules import Rule, RuleEngine, compile_condition
 from simfin.lending.verification import VERIFY_REASON, VerificationStage
 
 # The built-in steps, in the order a day's applications meet them.
-STANDARD_STEPS = ("product", "rules_on_application", "data", "rules_on_data",
+STANDARD_STEPS = ("product", "rules_on_application", "data", "ring_graph", "rules_on_data",
                   "verification", "scoring", "pricing")
 
 # Application fields that come from paid data (a rule reading one runs after the queries).
@@ -52,6 +52,8 @@ class StageBuild:
             ``flag_reasons[i]`` (champion and challenger share it).
         settings: The step's own config section (``risk.stages.N.settings``); empty for the
             built-in steps, which read their sections of the lender's config.
+        shared: Stages the lender's champion and challenger share, by step name (one ring
+            graph per lender, whichever pipeline saw the applicant).
     """
 
     market: Any
@@ -61,6 +63,7 @@ class StageBuild:
     reason_codes: list[str]
     flag_reasons: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
+    shared: dict[str, Stage] = field(default_factory=dict)
     _flag_rules: list[tuple] = field(default_factory=list)
 
     def reason(self, code: str) -> int:
@@ -148,6 +151,22 @@ def data_stage(build: StageBuild) -> Stage:
     if build.lender.service.mode == "unified":
         names.append("service_profile")  # the unified platform's own customer profile
     return DataSourceStage([build.sources[n] for n in names if n in build.sources])
+
+
+@register_stage("ring_graph")
+def ring_graph_stage(build: StageBuild) -> Stage | None:
+    """The lender's graph of applicants linked by shared devices and contacts (disabled: no
+    step). Champion and challenger share one graph, so it sees all the lender's applicants.
+    """
+    ring = build.risk.ring_graph
+    if not ring.enabled:
+        return None
+    if "ring_graph" not in build.shared:
+        from simfin.lending.ring_graph import RingGraphStage  # networkx only when used
+
+        build.shared["ring_graph"] = RingGraphStage([build.reason(code)
+                                                     for code in ring.bad_reasons])
+    return build.shared["ring_graph"]
 
 
 @register_stage("verification")

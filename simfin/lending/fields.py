@@ -16,6 +16,8 @@ APPLICATION_FIELDS: dict[str, tuple[str, str]] = {
     "online": ("1 if the application came through an online channel.", ""),
     "digital_affinity": ("Observed digital engagement (0..1) from the app session.", ""),
     "device_applications_24h": ("Applications to this lender from the same device today.", ""),
+    "new_device": ("1 if the session's device was first seen with this identity recently "
+                   "(people change phones; stolen identities mostly arrive on new ones).", ""),
     "behaviour_score": ("Channel partner's behaviour score (0..1, high = reliable); NaN when "
                         "the channel shares no data.", "channel"),
     "bureau_hit": ("1 if the credit bureau has a file on the applicant.", "bureau"),
@@ -23,6 +25,11 @@ APPLICATION_FIELDS: dict[str, tuple[str, str]] = {
     "bureau_delinquencies": ("Past delinquencies on the bureau file.", "bureau"),
     "bureau_multi_lending": ("Active loans at other lenders that report to the bureau.",
                              "bureau"),
+    "bureau_inquiries": ("Recent credit applications on the identity at any lender (decayed "
+                         "count, half-life behaviour.fraud.signals.inquiry_half_life_days): "
+                         "application velocity.", "bureau"),
+    "contact_mismatch": ("1 if the stated phone/address differs from the bureau file.",
+                         "bureau"),
     "consortium_loans": ("Active loans at members of the information-sharing consortium.",
                          "consortium"),
     "id_match": ("1 if the ID registry confirms the identity, 0 if not.", "id_registry"),
@@ -31,6 +38,11 @@ APPLICATION_FIELDS: dict[str, tuple[str, str]] = {
     "employed": ("1 if social security shows current employment.", "social_security"),
     "service_profile_score": ("Satisfaction and engagement from the unified service "
                               "platform's customer profile (0..1).", "service"),
+    "ring_exposure": ("Accounts linked to the applicant through shared devices and contacts "
+                      "(the lender's own graph) that it declined as fraud or saw default.",
+                      "graph"),
+    "linked_accounts": ("Other applicants linked to the applicant through shared devices and "
+                        "contacts in the lender's graph.", "graph"),
     "own_active_loans": ("Active loans the applicant already has with this lender.", ""),
     "own_past_defaults": ("Loans of this applicant that defaulted with this lender.", ""),
     "line_limit_cents": ("Credit limit of the applicant's revolving line with this lender "

@@ -25,7 +25,8 @@ MODEL_FEATURES = (
     "digital_affinity", "device_applications_24h", "behaviour_score", "bureau_hit",
     "bureau_history_months", "bureau_delinquencies", "bureau_multi_lending",
     "consortium_loans", "id_match", "log_verified_income", "employed",
-    "service_profile_score", "own_active_loans", "own_past_defaults",
+    "service_profile_score", "own_active_loans", "own_past_defaults", "new_device",
+    "bureau_inquiries", "contact_mismatch", "ring_exposure", "linked_accounts",
 )
 SCORE_REASON = "SCORE"
 INCOME_FEATURES = {"log_stated_income": "stated_income_cents",

@@ -8,6 +8,7 @@ import pytest
 
 from simfin import MarketModel
 from simfin.agents.consumer import Consumer, completion_probability, pay_probability
+from simfin.agents.fraud import STOLEN
 from simfin.agents.population import Population
 from simfin.config import PopulationConfig
 
@@ -90,14 +91,23 @@ def test_view_changes_behaviour_in_the_model(model: MarketModel):
     assert high > low + 0.5
 
 
-def test_fraudsters_never_pay():
-    pop = Population(PopulationConfig(n_consumers=2_000, fraud_share=0.2),
+def test_fraudsters_stop_paying_once_they_bust_out():
+    pop = Population(PopulationConfig(n_consumers=4_000, fraud_share=0.2),
                      np.random.default_rng(0))
     pop.attach_lenders(1)
     rows = np.arange(pop.n)
-    p = pay_probability(pop, rows, np.full(pop.n, 1_000), day=0)
-    assert (p[pop.is_fraud] == 0).all()
-    assert (p[~pop.is_fraud] > 0).all()
+    due = np.full(pop.n, 1_000)
+    p = pay_probability(pop, rows, due, day=0)
+    stolen = pop.fraud_kind == STOLEN
+    builders = pop.is_fraud & (pop.trust_loans >= 1)  # repay a first loan to build trust
+    assert stolen.any() and builders.any()
+    assert (p[~pop.is_fraud] > 0).all() and (p[builders] > 0).all()
+    pop.loans_booked[:] = 1  # a first loan booked: stolen identities never pay it
+    p = pay_probability(pop, rows, due, day=0)
+    assert (p[stolen] == 0).all() and (p[builders] > 0).all()
+    pop.loans_booked[:] = pop.trust_loans + 1  # one loan beyond the trust: bust-out
+    p = pay_probability(pop, rows, due, day=0)
+    assert (p[pop.is_fraud] == 0).all() and (p[~pop.is_fraud] > 0).all()
 
 
 def test_friction_lowers_completion():

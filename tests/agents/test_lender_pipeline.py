@@ -99,3 +99,26 @@ def test_a_lender_quotes_then_originates_only_the_accepted_offers():
             == int(booked["amount_cents"].sum()))
     assert lender.originate(quote, accepted[:0]).n == 0  # nobody accepts: nothing booked
     assert len(model.book) == loans_before + len(accepted)
+
+
+def test_the_ring_graph_is_a_registered_step_shared_by_champion_and_challenger():
+    rules = [{"name": "ring", "when": "ring_exposure >= 1", "action": "reject",
+              "reason": "RING"}]
+    graph = {"enabled": True}
+    model = small_model(rules, **{"population.fraud_share": 0.1,
+                                  "lenders.0.risk.ring_graph": graph,
+                                  "lenders.0.challenger": {
+                                      "share": 0.5, "risk": {"rules": rules,
+                                                             "ring_graph": graph,
+                                                             "model": {"kind": "none"}}}})
+    lender = model.lenders[0]
+    # After the data queries, before the rules that read ring_exposure.
+    names = lender.pipeline.names
+    assert names.index("data") < names.index("ring_graph") < names.index("rules_on_data")
+    # One graph per lender: both pipelines link their applicants into it.
+    assert lender.ring_graph is lender.pipeline["ring_graph"]
+    assert lender.challenger["ring_graph"] is lender.ring_graph
+    for _ in range(20):
+        model.step()
+    assert lender.ring_graph.graph.number_of_nodes() > 0  # rings' shared devices linked
+    assert "ring_graph" not in model.lenders[1].pipeline  # disabled: no step

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from simfin.agents.fraud import FIRST_PARTY, GENUINE, NEVER, STOLEN, SYNTHETIC
 from simfin.agents.population import COHORT_AGES, Population
 from simfin.config import COHORTS, BehaviourConfig, PopulationConfig
 
@@ -85,30 +86,53 @@ def test_willingness_is_a_probability_with_the_configured_mean():
     assert p.willingness.mean() == pytest.approx(0.7, abs=0.01)
 
 
-def test_fraud_share_and_synthetic_identities():
+def test_fraud_share_and_the_three_kinds_of_fraudster():
     p = make(fraud_share=0.05)
     assert p.is_fraud.mean() == pytest.approx(0.05, abs=0.007)
-    assert not (p.synthetic_id & ~p.is_fraud).any()  # only fraudsters are synthetic
-    assert 0 < p.synthetic_id.sum() < p.is_fraud.sum()
+    kinds = np.bincount(p.fraud_kind[p.is_fraud], minlength=4)
+    assert kinds[0] == 0 and (kinds[1:] > 0).all()  # first-party, synthetic, stolen
+    assert (p.fraud_kind[~p.is_fraud] == GENUINE).all()
+    assert np.array_equal(p.synthetic_id, p.fraud_kind == SYNTHETIC)
     assert np.array_equal(np.sort(p.fraud_rows), np.flatnonzero(p.is_fraud))
-    assert (p.income_overstatement[p.is_fraud] >= 1.5).all()
-    assert (p.bureau_delinquencies[p.is_fraud] == 0).all()
+    synthetic, stolen = p.fraud_kind == SYNTHETIC, p.fraud_kind == STOLEN
+    assert (p.income_overstatement[synthetic] >= 1.5).all()
+    assert (p.bureau_delinquencies[synthetic] == 0).all()
+    # Stolen identities carry real files: some have past delinquencies, like anyone.
+    assert p.has_bureau_file[stolen].mean() > p.has_bureau_file[synthetic].mean()
+
+
+def test_signals_are_imperfect_both_ways():
+    p = make(fraud_share=0.05, n_consumers=40_000)
+    genuine, stolen = ~p.is_fraud, p.fraud_kind == STOLEN
+    synthetic = p.fraud_kind == SYNTHETIC
+    # Some fraud passes each check, and some genuine consumers trip it.
+    assert 0 < p.id_mismatch[synthetic].mean() < 1 and p.id_mismatch[genuine].any()
+    assert 0 < p.contact_mismatch[stolen].mean() < 1 and p.contact_mismatch[genuine].any()
+    assert p.contact_mismatch[stolen].mean() > 5 * p.contact_mismatch[genuine].mean()
+    # First-party fraudsters really are less willing (and it shows, noisily).
+    first = p.fraud_kind == FIRST_PARTY
+    assert p.willingness[first].mean() < p.willingness[genuine].mean() - 0.1
+    assert (p.trust_loans[stolen] == 0).all() and (p.trust_loans[genuine] == NEVER).all()
 
 
 def test_no_fraud_when_the_share_is_zero():
     p = make(fraud_share=0.0, n_consumers=5_000)
-    assert not p.is_fraud.any() and len(p.fraud_rows) == 0
-    assert len(np.unique(p.device_id)) == p.n
+    assert not p.is_fraud.any() and len(p.fraud_rows) == 0 and p.n_rings == 0
 
 
-def test_fraud_rings_share_devices():
+def test_rings_share_devices_and_contacts_and_families_share_too():
     p = make(fraud_share=0.05)
-    fraud_devices = p.device_id[p.is_fraud]
-    genuine_devices = p.device_id[~p.is_fraud]
-    assert len(np.unique(genuine_devices)) == len(genuine_devices)
-    assert not np.isin(fraud_devices, genuine_devices).any()
-    _, ring_sizes = np.unique(fraud_devices, return_counts=True)
-    assert ring_sizes.max() == BehaviourConfig().fraud.ring_size
+    rings = BehaviourConfig().fraud.rings
+    members = p.ring_of >= 0
+    assert members.any() and not (members & ~p.is_fraud).any()
+    # identities_per_device members per ring device; one device per genuine consumer
+    # except families, whose devices never mix with a ring's.
+    _, per_device = np.unique(p.device_id[members], return_counts=True)
+    assert per_device.max() == rings.identities_per_device
+    assert not np.isin(p.device_id[members], p.device_id[~p.is_fraud]).any()
+    genuine = p.device_id[~p.is_fraud]
+    shared = len(genuine) - len(np.unique(genuine))
+    assert shared == pytest.approx(len(genuine) * rings.household_device_share / 2, rel=0.05)
 
 
 def test_thin_files_have_no_bureau_history():

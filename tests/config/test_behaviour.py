@@ -65,7 +65,7 @@ def test_the_defaults_are_the_market_of_the_former_constants():
     assert (b.repayment.willingness_weight, b.repayment.capacity_weight,
             b.repayment.intercept) == (2.5, 1.2, -0.5)
     assert b.application.patience_minutes == [60.0, 40.0, 25.0, 15.0]
-    assert b.fraud.ring_size == 15 and b.repayment.base_cure_rate == 0.05
+    assert b.repayment.base_cure_rate == 0.05
 
 
 def test_bad_behaviour_values_are_config_errors():

@@ -65,7 +65,10 @@ def test_steps_are_reached_by_name_and_learners_observe_outcomes():
 def test_a_lender_pipeline_has_the_standard_named_steps_and_both_rule_engines():
     model = simfin.MarketModel(simfin.load_config(None, {"population.n_consumers": 1000}))
     scored = model.lenders[1]
-    assert scored.pipeline.names == list(STANDARD_STEPS[:4]) + ["scoring", "pricing"]
+    # The ring graph is off by default: a disabled step is no step.
+    assert "ring_graph" in STANDARD_STEPS and "ring_graph" not in scored.pipeline
+    assert scored.pipeline.names == [s for s in STANDARD_STEPS[:5] if s != "ring_graph"] + [
+        "scoring", "pricing"]
     assert isinstance(scored.pipeline["rules_on_application"], RuleEngine)
     assert isinstance(scored.pipeline["rules_on_data"], RuleEngine)
     assert isinstance(scored.pipeline["scoring"], ScoringStage)

@@ -1,0 +1,145 @@
+"""The ring graph: a lender's own graph of applicants linked by shared devices and contacts.
+
+Fraud rings run many identities on a few devices and contact numbers; families share them
+too. A lender sees the device fingerprint and the contact number of every application, so
+it can link accounts that share one, and ask of each applicant: how many accounts am I
+linked to, and how many of them did this lender already decline as fraud or see default?
+(``ring_exposure``). Rules and models then read these like any other data field.
+
+The graph is a ``networkx.Graph`` whose nodes are accounts (consumer ids) and the shared
+identifiers, ``("device", id)`` or ``("contact", id)``. Only identifiers used by two or more
+accounts enter it (the lender keeps the first account of every identifier in an array), so
+it holds rings and families, not the whole population; connected components are recomputed
+with networkx when it grows, and every per-applicant value is a vectorised lookup.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+
+from simfin.lending.batch import DECLINED, ApplicationBatch
+from simfin.lending.pipeline import DecisionContext, Stage
+
+RING_REASON = "RING"
+
+
+def _grown(array: np.ndarray, size: int, fill) -> np.ndarray:
+    """``array`` extended with ``fill`` to the power of two at or above ``size``."""
+    if size <= len(array):
+        return array
+    out = np.full(1 << max(int(size - 1).bit_length(), 4), fill, dtype=array.dtype)
+    out[:len(array)] = array
+    return out
+
+
+class RingGraphStage(Stage):
+    """Pipeline stage: link the pending applicants into the lender's graph and add the
+    fields ``linked_accounts`` and ``ring_exposure``.
+
+    Args:
+        bad_reasons: Reason codes (indices) whose declines mark an account as bad, e.g. the
+            codes of ID mismatch, device bursts, biometric failures.
+
+    After the lender's decisions, :meth:`observe_decisions` marks the accounts declined for
+    those reasons, and applicants with a past default at the lender, as bad.
+
+    Attributes:
+        graph: The ``networkx.Graph`` of linked accounts and shared identifiers.
+    """
+
+    row_wise = False  # an applicant's links depend on the other rows
+
+    def __init__(self, bad_reasons: list[int]) -> None:
+        self.bad_reasons = np.asarray(bad_reasons, dtype=np.int16)
+        self.graph = nx.Graph()
+        self._first = {"device": np.full(0, -1, np.int64), "contact": np.full(0, -1, np.int64)}
+        self._component = np.full(0, -1, np.int32)  # per account: component label or -1
+        self._bad = np.zeros(0, dtype=bool)  # per account
+        self._size = np.zeros(0, dtype=np.int64)  # accounts per component
+        self._bad_in = np.zeros(0, dtype=np.int64)  # bad accounts per component
+
+    # -- the graph ---------------------------------------------------------------------
+
+    def _link(self, kind: str, accounts: np.ndarray, ids: np.ndarray) -> bool:
+        """Remember each identifier's first account; add an edge for every other account
+        using it. Returns whether the graph grew.
+        """
+        first = self._first[kind] = _grown(self._first[kind], int(ids.max()) + 1, -1)
+        unseen = first[ids] < 0
+        if unseen.any():
+            new_ids, at = np.unique(ids[unseen], return_index=True)
+            first[new_ids] = accounts[unseen][at]
+        owner = first[ids]
+        shared = np.flatnonzero(owner != accounts)
+        if len(shared) == 0:
+            return False
+        pairs = np.unique(np.stack([np.concatenate([accounts[shared], owner[shared]]),
+                                    np.tile(ids[shared], 2)], axis=1), axis=0)
+        before = self.graph.number_of_edges()
+        self.graph.add_edges_from((int(a), (kind, int(i))) for a, i in pairs)
+        return self.graph.number_of_edges() > before
+
+    def _relabel(self, n_accounts: int) -> None:
+        """Component of every linked account (networkx), and the counts per component."""
+        accounts, labels = [], []
+        for label, nodes in enumerate(nx.connected_components(self.graph)):
+            members = [node for node in nodes if not isinstance(node, tuple)]
+            accounts.extend(members)
+            labels.extend([label] * len(members))
+        self._component = np.full(max(n_accounts, len(self._component)), -1, np.int32)
+        self._component[np.asarray(accounts, dtype=np.int64)] = labels
+        self._count()
+
+    def _count(self) -> None:
+        linked = np.flatnonzero(self._component >= 0)
+        labels = self._component[linked]
+        self._size = np.bincount(labels)
+        self._bad = _grown(self._bad, len(self._component), False)
+        self._bad_in = np.bincount(labels, weights=self._bad[linked],
+                                   minlength=len(self._size)).astype(np.int64)
+
+    # -- the stage ---------------------------------------------------------------------
+
+    def run(self, batch: ApplicationBatch, ctx: DecisionContext | None = None
+            ) -> ApplicationBatch:
+        """Link the pending rows; fill ``linked_accounts`` and ``ring_exposure``."""
+        rows = np.flatnonzero(batch.pending)
+        linked = np.full(batch.n, np.nan, dtype=np.float32)
+        exposure = np.full(batch.n, np.nan, dtype=np.float32)
+        if len(rows):
+            accounts = batch["consumer"][rows].astype(np.int64)
+            grew = self._link("device", accounts, batch["device_id"][rows].astype(np.int64))
+            grew |= self._link("contact", accounts,
+                               batch["contact_id"][rows].astype(np.int64))
+            n_accounts = int(accounts.max()) + 1
+            if grew:
+                self._relabel(n_accounts)
+            self._component = _grown(self._component, n_accounts, -1)
+            self._bad = _grown(self._bad, len(self._component), False)
+            label = self._component[accounts]
+            inside = label >= 0
+            at = np.maximum(label, 0)
+            linked[rows] = np.where(inside, self._size[at] - 1 if len(self._size) else 0, 0)
+            exposure[rows] = np.where(inside, (self._bad_in[at] if len(self._bad_in) else 0)
+                                      - self._bad[accounts], 0)
+        batch["linked_accounts"] = linked
+        batch["ring_exposure"] = exposure
+        return batch
+
+    def observe_decisions(self, batch: ApplicationBatch) -> None:
+        """Mark the accounts the lender declined for a fraud reason, or that defaulted with
+        it, as bad: their linked accounts now show the exposure.
+        """
+        bad = (batch["decision"] == DECLINED) & np.isin(batch["reason"], self.bad_reasons)
+        bad |= batch["own_past_defaults"] > 0
+        accounts = batch["consumer"][bad].astype(np.int64)
+        if len(accounts) == 0:
+            return
+        self._bad = _grown(self._bad, int(accounts.max()) + 1, False)
+        fresh = accounts[~self._bad[accounts]]
+        if len(fresh):
+            self._bad[fresh] = True
+            self._component = _grown(self._component, len(self._bad), -1)
+            if (self._component[fresh] >= 0).any():
+                self._count()
