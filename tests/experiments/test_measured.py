@@ -8,8 +8,10 @@ import pytest
 
 from simfin.config import ConfigError
 from simfin.experiments.analysis import scenario_table
+from simfin.experiments.design import load_experiment
 from simfin.experiments.measured import TIMINGS, blocks_in, rewrite, update_readme
-from simfin.experiments.shipped import main
+from simfin.experiments.plan import plan
+from simfin.experiments.shipped import FOLDER, SHIPPED, main
 
 PROSE_TOP = "# Shipped\n\nSome prose *with* `code`.\n\n**`fake_cmp`: does B beat A?**\n"
 PROSE_MID = "\nHow to read the plot: bars.\n\n**`fake_sens`**\n"
@@ -111,3 +113,25 @@ def test_shipped_refuses_bad_input_before_running(tmp_path, capsys):
     assert capsys.readouterr().err.startswith("error: readme: ")
     assert main(["--out", str(tmp_path / "o"), "not_shipped"]) == 2
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_the_readme_quotes_every_shipped_experiment_as_its_file_now_defines_it(name):
+    """An edited experiment file (sizes, scenarios, outcomes) without a re-measured README
+    fails here: the block's run count, scenarios and outcomes must match the file."""
+    text = (FOLDER / "README.md").read_text(encoding="utf-8")
+    spans = blocks_in(text)
+    assert name in spans, f"experiments/README.md has no measured block for {name}"
+    block = text[slice(*spans[name])]
+    experiment, config = load_experiment(FOLDER / f"{name}.yaml")
+    assert f": {len(plan(experiment, config).tasks)} runs" in block
+    outcomes = experiment.sensitivity_outcomes if experiment.sensitivity else \
+        experiment.outcomes
+    for outcome in outcomes:
+        assert f"{outcome}" in block
+    if experiment.sensitivity is None:
+        for scenario in experiment.scenarios:
+            assert f"| {scenario} |" in block
+    else:
+        for parameter in experiment.design.parameters:
+            assert f"| {parameter} |" in block
