@@ -70,7 +70,7 @@ def _hashes(config: Path, overrides: dict, out: Path) -> dict[str, str]:
     return {f: hashlib.sha256((out / f).read_bytes()).hexdigest() for f in FILES}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # a small file: no reason to keep the cases on one worker
 def golden() -> dict:
     return json.loads(GOLDEN.read_text(encoding="utf-8")) if GOLDEN.exists() else {}
 
