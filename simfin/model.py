@@ -220,7 +220,8 @@ class MarketModel(mesa.Model):
                      * completion_probability(pop, who, apps["online"], f[:, 0], f[:, 1]))
         completed = self.rng.random(len(p)) < p
         self.recorder.count_needs(apps["lender"], pop.cohort.take(who), completed)
-        applications = {k: v[completed] for k, v in apps.items()}
+        done = np.flatnonzero(completed)
+        applications = {k: v.take(done) for k, v in apps.items()}
         pop.count_inquiries(applications["consumer"])
         return applications
 
@@ -241,8 +242,8 @@ class MarketModel(mesa.Model):
         """The lender's applications of the day, with what it can observe of each applicant;
         channels are paid for the applicants new to the lender.
         """
-        mine = applications["lender"] == lender.index
-        apps = {k: v[mine] for k, v in applications.items() if k != "lender"}
+        mine = np.flatnonzero(applications["lender"] == lender.index)
+        apps = {k: v.take(mine) for k, v in applications.items() if k != "lender"}
         used = (self.book.outstanding_of(apps["consumer"], lender.index, REVOLVING)
                 if lender.offers[REVOLVING] else np.zeros(len(apps["consumer"]), np.int64))
         batch = application_batch(self.population, apps, lender.index, self.day, self.rng,
