@@ -196,16 +196,15 @@ class MarketModel(mesa.Model):
         whose form is completed. ``need`` indexes the need of each application.
         """
         pop = self.population
-        channel = choose_channels(self.channels, needs["consumer"], needs["online"], pop,
-                                  self.rng)
+        consumer = needs["consumer"].astype(np.intp)  # for lookups: no index conversions
+        channel = choose_channels(self.channels, consumer, needs["online"], pop, self.rng)
         need, lender = offers.route(needs["product"], needs["online"], needs["tried"],
-                                    self._brand, self._offers,
-                                    loyalty(pop, needs["consumer"]),
+                                    self._brand, self._offers, loyalty(pop, consumer),
                                     self.config.behaviour.choice, self.rng)
         # A draw on an open credit line goes to the line's lender alone, in its app: no
         # channel to convert through, no form to finish (frictionless, see
         # ``Lender.decide``).
-        line_lender = self._line_lender(needs["consumer"], needs["product"])
+        line_lender = self._line_lender(consumer, needs["product"])
         on_line = line_lender >= 0
         keep, draws = ~on_line[need], np.flatnonzero(on_line)
         need = np.concatenate([need[keep], draws])
@@ -216,12 +215,13 @@ class MarketModel(mesa.Model):
         apps["need"], apps["channel"] = need, channel[need]
         apps["lender"] = lender.astype(np.int16)
         f = self._friction[apps["lender"], apps["product"]]
+        who = consumer.take(need)
         p = np.where(on_line[need], 1.0, self._conversion[apps["channel"]]
-                     * completion_probability(pop, apps["consumer"], apps["online"],
-                                              f[:, 0], f[:, 1]))
+                     * completion_probability(pop, who, apps["online"], f[:, 0], f[:, 1]))
         completed = self.rng.random(len(p)) < p
-        self.recorder.count_needs(apps["lender"], pop.cohort[apps["consumer"]], completed)
-        applications = {k: v[completed] for k, v in apps.items()}
+        self.recorder.count_needs(apps["lender"], pop.cohort.take(who), completed)
+        done = np.flatnonzero(completed)
+        applications = {k: v.take(done) for k, v in apps.items()}
         pop.count_inquiries(applications["consumer"])
         return applications
 
@@ -242,8 +242,8 @@ class MarketModel(mesa.Model):
         """The lender's applications of the day, with what it can observe of each applicant;
         channels are paid for the applicants new to the lender.
         """
-        mine = applications["lender"] == lender.index
-        apps = {k: v[mine] for k, v in applications.items() if k != "lender"}
+        mine = np.flatnonzero(applications["lender"] == lender.index)
+        apps = {k: v.take(mine) for k, v in applications.items() if k != "lender"}
         used = (self.book.outstanding_of(apps["consumer"], lender.index, REVOLVING)
                 if lender.offers[REVOLVING] else np.zeros(len(apps["consumer"]), np.int64))
         batch = application_batch(self.population, apps, lender.index, self.day, self.rng,
@@ -330,17 +330,21 @@ class MarketModel(mesa.Model):
 
         lenders = book.column("lender")
 
-        def boost(rows: np.ndarray) -> np.ndarray:
-            return service_boost(pop, consumers[rows]) - self._manual_penalty[lenders[rows]]
+        def borrowers(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            # Each loan's borrower and lender gathered once (as intp: no index conversion
+            # in the many population lookups that follow), and the service boost.
+            who, by = consumers.take(rows).astype(np.intp), lenders.take(rows)
+            return who, by, service_boost(pop, who) - self._manual_penalty[by]
 
         def pays(rows: np.ndarray) -> np.ndarray:
-            return pay_probability(pop, consumers[rows], due[rows], day, boost(rows))
+            who, _, boost = borrowers(rows)
+            return pay_probability(pop, who, due.take(rows), day, boost)
 
         def cures(rows: np.ndarray) -> np.ndarray:
-            owed = due[rows] * book.column("missed_instalments")[rows]
-            rate = (self.config.behaviour.repayment.base_cure_rate
-                    * self._cure_multiplier[lenders[rows]])
-            return cure_probability(pop, consumers[rows], owed, day, rate, boost(rows))
+            owed = due.take(rows) * book.column("missed_instalments").take(rows)
+            who, by, boost = borrowers(rows)
+            rate = self.config.behaviour.repayment.base_cure_rate * self._cure_multiplier[by]
+            return cure_probability(pop, who, owed, day, rate, boost)
 
         result = self.servicer.run(day, self.rng, pays, cures)
         pop.missed_since_review[consumers[result.missed], lenders[result.missed]] = True

@@ -75,8 +75,12 @@ class Recorder:
         the application (the funnel).
         """
         self._today["needs"] += np.bincount(lenders, minlength=self.n_lenders)
-        np.add.at(self.cohort_needs, (lenders, cohorts), 1)
-        np.add.at(self.cohort_applications, (lenders[completed], cohorts[completed]), 1)
+        # Counts by (lender, cohort) cell: a bincount of the flat cell index.
+        shape = self.cohort_needs.shape
+        cell = lenders.astype(np.intp) * shape[1] + cohorts
+        self.cohort_needs += np.bincount(cell, minlength=shape[0] * shape[1]).reshape(shape)
+        self.cohort_applications += np.bincount(cell[completed], minlength=shape[0] * shape[1]
+                                                ).reshape(shape)
 
     def count_acquisition(self, lender: int, channels: np.ndarray, cents: np.ndarray) -> None:
         """Applications and acquisition cost of one lender's batch, by channel."""

@@ -1,14 +1,88 @@
-"""Shared fixtures: small markets that build and run in well under a second."""
+"""Shared fixtures: small markets that build and run in well under a second; and how the
+suite is spread over processes (pytest-xdist, ``-n auto`` in pyproject.toml).
+"""
 
 from __future__ import annotations
 
+import re
 import sys
+from functools import cache
 from pathlib import Path
 
 import pytest
 
 import simfin
 from simfin.config import dump_config
+
+# -- parallel runs (pytest-xdist) ----------------------------------------------------------
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """Timed benchmarks run in one process: pytest-benchmark refuses to time under xdist, and
+    two workers would disturb each other's timings. ``--benchmark-enable`` (the README's
+    timed command) therefore means ``-n 0``; the default run keeps its workers and runs every
+    benchmark once, untimed.
+    """
+    if config.getoption("benchmark_enable", False) and config.pluginmanager.has_plugin("xdist"):
+        config.option.numprocesses = 0
+
+
+# Work units the scheduler hands out first (longest first is the shortest wall time): path
+# prefixes of the slowest tests, measured on 2 cores. A unit not listed keeps its place.
+HEAVY_FIRST = (
+    "tests/test_strategy_direction.py",
+    "tests/mechanisms/",
+    "tests/test_calibration.py",
+    "notebooks/",
+    "tests/viz/test_dashboard_browser.py",
+    "tests/experiments/",
+    "tests/hardening/test_fuzz.py",
+    "tests/test_golden.py",
+)
+# A module with a fixture of module or class scope keeps its tests on one worker: the fixture
+# (a market run, a batch of CLI subprocesses, a Dask cluster) is built once, not per worker.
+SHARED_FIXTURE = re.compile(r"""scope\s*=\s*["'](module|class)["']""")
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """``--dist loadscope`` (pyproject.toml), refined: a test is its own work unit unless its
+    module has a module- or class-scoped fixture (then the module is one unit); the slowest
+    units (:data:`HEAVY_FIRST`) go first, so that no long test starts last.
+    """
+    if config.getoption("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    root = Path(str(config.rootpath))
+
+    @cache
+    def shares_fixtures(module: str) -> bool:
+        path = root / module
+        return path.suffix == ".py" and path.is_file() and bool(
+            SHARED_FIXTURE.search(path.read_text(encoding="utf-8")))
+
+    def rank(scope: str) -> int:
+        starts = [scope.startswith(prefix) for prefix in HEAVY_FIRST]
+        return starts.index(True) if any(starts) else len(HEAVY_FIRST)
+
+    class SharedFixtureScheduling(LoadScopeScheduling):
+        ordered = False
+
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if shares_fixtures(module) else nodeid
+
+        def _assign_work_unit(self, node) -> None:
+            if not self.ordered:  # the queue is complete on the first assignment
+                units = sorted(self.workqueue.items(), key=lambda unit: rank(unit[0]))
+                self.workqueue.clear()
+                self.workqueue.update(units)
+                self.ordered = True
+            super()._assign_work_unit(node)
+
+    return SharedFixtureScheduling(config, log)
+
 
 # A small market: a few thousand consumers, a couple of months.
 SMALL = {"population.n_consumers": 3_000, "run.steps": 90, "run.seed": 7}

@@ -19,6 +19,7 @@ upgrade of those, regenerate too.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -70,7 +71,7 @@ def _hashes(config: Path, overrides: dict, out: Path) -> dict[str, str]:
     return {f: hashlib.sha256((out / f).read_bytes()).hexdigest() for f in FILES}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # a small file: no reason to keep the cases on one worker
 def golden() -> dict:
     return json.loads(GOLDEN.read_text(encoding="utf-8")) if GOLDEN.exists() else {}
 
@@ -80,10 +81,16 @@ def test_outputs_are_bit_identical(case, golden, tmp_path):
     config, overrides = CASES[case]
     got = _hashes(config, overrides, tmp_path / case)
     if os.environ.get("SIMFIN_REGENERATE_GOLDEN"):
-        stored = json.loads(GOLDEN.read_text(encoding="utf-8")) if GOLDEN.exists() else {}
-        stored[case] = got
-        GOLDEN.write_text(json.dumps(dict(sorted(stored.items())), indent=2) + "\n",
-                          encoding="utf-8")
+        # The cases run on several xdist workers: read, update and write under a lock.
+        with GOLDEN.open("a+", encoding="utf-8") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            handle.seek(0)
+            text = handle.read()
+            stored = json.loads(text) if text.strip() else {}
+            stored[case] = got
+            handle.seek(0)
+            handle.truncate()
+            handle.write(json.dumps(dict(sorted(stored.items())), indent=2) + "\n")
         return
     assert case in golden, f"no golden hashes for {case}: regenerate (see module docstring)"
     changed = [f for f in FILES if golden[case][f] != got[f]]

@@ -42,8 +42,9 @@ def choose_channels(channels: list[Channel], consumers: np.ndarray, online: np.n
         return np.zeros(0, dtype=np.int8)
     weights = np.empty((n, k), dtype=np.float64)
     tilt = population.behaviour.channels
-    gap = tilt.tilt_reference_willingness - population.willingness[consumers].astype(np.float64)
-    fraud = population.is_fraud[consumers]
+    gap = (tilt.tilt_reference_willingness
+           - population.willingness.take(consumers).astype(np.float64))
+    fraud = population.is_fraud.take(consumers)
     for j, ch in enumerate(channels):
         c = ch.config
         w = c.reach * np.exp(tilt.risk_tilt_scale * c.risk_tilt * gap)

@@ -18,7 +18,7 @@ def loyalty(population: Population, rows: np.ndarray) -> np.ndarray:
     favour a lender when satisfied and avoid it when not.
     """
     b = population.behaviour.application
-    factor = np.exp(b.loyalty_weight * (population.satisfaction[rows] - b.loyalty_neutral)
+    factor = np.exp(b.loyalty_weight * (population.satisfaction.take(rows) - b.loyalty_neutral)
                     )[:, None]
     return np.where(population.borrowed_at[rows], factor, 1.0)
 
@@ -26,7 +26,7 @@ def loyalty(population: Population, rows: np.ndarray) -> np.ndarray:
 def service_boost(population: Population, rows: np.ndarray) -> np.ndarray:
     """Logit boost of repayment from satisfaction."""
     b = population.behaviour.repayment
-    return b.satisfaction_weight * (population.satisfaction[rows] - b.neutral_satisfaction)
+    return b.satisfaction_weight * (population.satisfaction.take(rows) - b.neutral_satisfaction)
 
 
 def completion_probability(population: Population, rows: np.ndarray, online: np.ndarray,
@@ -38,9 +38,9 @@ def completion_probability(population: Population, rows: np.ndarray, online: np.
     are harder for consumers with low digital affinity.
     """
     b = population.behaviour.application
-    patience = np.asarray(b.patience_minutes, dtype=np.float64)[population.cohort[rows]]
+    patience = np.asarray(b.patience_minutes, dtype=np.float64)[population.cohort.take(rows)]
     p = np.exp2(-friction_minutes / patience) * (1.0 - b.step_drop_off) ** friction_steps
-    affinity = population.digital_affinity[rows]
+    affinity = population.digital_affinity.take(rows)
     floor = b.online_form_floor
     return np.where(online, p * (floor + (1.0 - floor) * affinity), p)
 
@@ -48,7 +48,7 @@ def completion_probability(population: Population, rows: np.ndarray, online: np.
 def _repayment_logit(population: Population, rows: np.ndarray, due_cents: np.ndarray,
                      day: int) -> np.ndarray:
     b = population.behaviour.repayment
-    w = np.clip(population.willingness[rows].astype(np.float64), 1e-4, 1 - 1e-4)
+    w = np.clip(population.willingness.take(rows).astype(np.float64), 1e-4, 1 - 1e-4)
     capacity = population.disposable_cents(rows, day) / np.maximum(due_cents, 1)
     return (b.willingness_weight * np.log(w / (1 - w))
             + b.capacity_weight * np.log(np.clip(capacity, b.min_capacity_ratio,
@@ -65,9 +65,19 @@ def pay_probability(population: Population, rows: np.ndarray, due_cents: np.ndar
     (stolen identities at once; first-party and synthetic ones after the loans they repay
     to build trust) never pay. ``boost`` adds to the logit (reminders, good service).
     """
-    z = _repayment_logit(population, rows, due_cents, day) + boost
-    p = 1.0 / (1.0 + np.exp(-z))
-    return np.where(fraud_kinds.paying(population, rows), p, 0.0)
+    paying = fraud_kinds.paying(population, rows)
+    if paying.all():
+        return 1.0 / (1.0 + np.exp(-(_repayment_logit(population, rows, due_cents, day)
+                                     + boost)))
+    # Only the rows that still pay need their state looked up (busted-out fraudsters pile
+    # up among delinquent loans).
+    some = np.flatnonzero(paying)
+    z = (_repayment_logit(population, rows[some],
+                          due_cents[some] if np.ndim(due_cents) else due_cents, day)
+         + (boost[some] if np.ndim(boost) else boost))
+    p = np.zeros(len(rows))
+    p[some] = 1.0 / (1.0 + np.exp(-z))
+    return p
 
 
 def cure_probability(population: Population, rows: np.ndarray, due_cents: np.ndarray,

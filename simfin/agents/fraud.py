@@ -198,7 +198,7 @@ def paying(pop, rows: np.ndarray) -> np.ndarray:
     """Whether each consumer still pays at all: false for fraudsters who have busted out
     (booked more loans than the trust loans they meant to repay).
     """
-    return pop.loans_booked[rows] <= pop.trust_loans[rows]
+    return pop.loans_booked.take(rows) <= pop.trust_loans.take(rows)
 
 
 def busting_out(pop, rows: np.ndarray) -> np.ndarray:

@@ -125,7 +125,7 @@ def application_batch(population: Population, apps: dict[str, np.ndarray], lende
     NaN for every field a data source has to provide.
     """
     pop = population
-    rows = apps["consumer"]
+    rows = apps["consumer"].astype(np.intp)  # intp: no index conversion in each lookup
     n = len(rows)
     columns: dict[str, np.ndarray] = {k: v for k, v in apps.items()}
     columns["age_years"] = pop.age_years[rows].astype(np.float32)

@@ -142,7 +142,7 @@ class Population:
         """Monthly income left after living costs and existing debt service."""
         income = self.income_cents(rows, day)
         return (income * (1.0 - self.config.living_cost_share)).astype(np.int64) - \
-            self.debt_service_cents[rows]
+            self.debt_service_cents.take(rows)
 
     # -- daily dynamics ------------------------------------------------------------------
 

@@ -118,7 +118,8 @@ def market_rows(size: Size, progress: Callable[[str], None] = print
                             ours / theirs >= 40 if n_plain >= 100_000 else None))
         rows.append(Row(f"market step, {run['consumers']:,} consumers, {run['days']} days",
                         f"{_rate(cd)}consumer-days/s",
-                        f"mean day {step.mean() * 1e3:.1f} ms, last 30 days "
+                        f"mean day {step.mean() * 1e3:.1f} ms (CPU "
+                        f"{run['cpu'] / run['days'] * 1e3:.1f} ms), last 30 days "
                         f"{step[-30:].mean() * 1e3:.1f} ms", "",
                         ">= 20 M/s, day <= 50 ms at 1M" if run["consumers"] >= 1e6 else "",
                         (cd >= 20e6 and step.mean() <= 0.05) if run["consumers"] >= 1e6

@@ -98,6 +98,7 @@ class DataSourceStage(Stage):
             return batch
         everyone = len(rows) == batch.n
         consumers = batch["consumer"] if everyone else batch["consumer"].take(rows)
+        consumers = consumers.astype(np.intp)  # converted once, not in every lookup
         latency = 0.0
         for source in self.sources:
             if not source.active:

@@ -70,8 +70,8 @@ class Servicer:
             return out
         overdue_since = b.column("overdue_since_day")
         next_due = b.column("next_due_day")
-        due_mask = next_due[active] == day
-        current = overdue_since[active] < 0
+        due_mask = next_due.take(active) == day
+        current = overdue_since.take(active) < 0
 
         # 1. Delinquent loans whose next instalment falls due now add one more missed one.
         rolling = active[due_mask & ~current]

@@ -29,3 +29,28 @@ def test_other_strategies_fall_back_to_the_parent():
     x = np.array([[1.0, np.nan], [3.0, 4.0], [np.nan, 8.0]])
     ours = MedianImputer(strategy="mean").fit(x)
     np.testing.assert_array_equal(ours.statistics_, [2.0, 6.0])
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("indicator", [True, False])
+def test_fit_transform_is_the_parents(seed, dtype, indicator):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(3, 2_000))
+    x = np.round(rng.standard_normal((n, 5)) * 50, 1).astype(dtype)
+    x[rng.random(x.shape) < 0.3] = np.nan
+    x[:, 1] = np.nan  # never observed
+    x[:, 3] = 2.0  # never missing
+    kwargs = {"strategy": "median", "add_indicator": indicator, "keep_empty_features": True}
+    ours = MedianImputer(**kwargs).fit_transform(x.copy())
+    theirs = SimpleImputer(**kwargs).fit_transform(x.copy())
+    assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
+    np.testing.assert_array_equal(ours, theirs)
+
+
+def test_fit_transform_rejects_infinity_like_the_parent():
+    x = np.array([[1.0, np.nan], [np.inf, 4.0], [3.0, 8.0], [2.0, 1.0]])
+    with pytest.raises(ValueError, match="infinity"):
+        SimpleImputer(strategy="median").fit_transform(x)
+    with pytest.raises(ValueError, match="infinity"):
+        MedianImputer(strategy="median").fit_transform(x)
