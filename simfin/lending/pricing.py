@@ -98,9 +98,13 @@ def grade_of(pd_: np.ndarray, cutoffs: np.ndarray) -> np.ndarray:
 
 
 def priced_pd(grade: np.ndarray, pd_: np.ndarray, cutoffs: np.ndarray) -> np.ndarray:
-    """The PD each row is priced at: its grade's upper cutoff (its own in the last grade)."""
-    upper = np.append(cutoffs.astype(np.float64), np.nan)
-    out = np.where(grade >= 0, upper[np.maximum(grade, 0)], np.nan)
+    """The PD each row is priced at: the middle of its grade's PD range, the grade's
+    expected PD (its own PD in the last grade, which has no upper bound). Pricing a grade at
+    its upper cutoff would charge every borrower in it the risk of its worst.
+    """
+    bounds = cutoffs.astype(np.float64)
+    middle = np.append((np.append(0.0, bounds[:-1]) + bounds) / 2.0, np.nan)
+    out = np.where(grade >= 0, middle[np.maximum(grade, 0)], np.nan)
     last = grade == len(cutoffs)
     out[last] = pd_[last]
     return out

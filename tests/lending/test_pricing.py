@@ -72,8 +72,10 @@ def test_apr_rises_with_grade_and_covers_costs():
     apr = batch["apr"]
     assert (np.diff(apr) > 0).all()
     assert (apr > COST_RATE).all()
-    # grade A priced at its upper cutoff: cost + PD * LGD / average life
-    assert apr[0] == pytest.approx(COST_RATE + 0.02 * 0.8 / (105 / 365), rel=1e-5)
+    # grade A (PD 0-0.02) priced at its expected PD, the middle: cost + PD * LGD / life
+    assert apr[0] == pytest.approx(COST_RATE + 0.01 * 0.8 / (105 / 365), rel=1e-5)
+    # grade C (PD 0.05-0.10) at 0.075
+    assert apr[2] == pytest.approx(COST_RATE + 0.075 * 0.8 / (105 / 365), rel=1e-5)
     # the last grade is priced at the row's own PD
     assert apr[4] == pytest.approx(COST_RATE + 0.4 * 0.8 / (105 / 365), rel=1e-5)
 
@@ -123,7 +125,7 @@ def test_unit_costs_are_spread_over_principal_and_life():
 
 def test_a_short_loan_is_priced_by_its_real_life():
     fourteen = price([0.01], term=[14])["all_in_apr"][0]
-    assert fourteen == pytest.approx(COST_RATE + 0.02 * 0.8 / (14 / 365), rel=1e-5)
+    assert fourteen == pytest.approx(COST_RATE + 0.01 * 0.8 / (14 / 365), rel=1e-5)
 
 
 def test_cap_declines_risk_based_prices_over_it():
@@ -184,6 +186,6 @@ def test_a_loan_that_covers_its_marginal_cost_is_booked_at_the_cap():
 
 def test_the_cap_declines_the_risky_tail_not_the_safe_loans():
     batch = price([0.01, 0.04, 0.08, 0.3], term=[90] * 4, apr_cap=0.36, marginal=0.09,
-                  lgd=0.5, unit_cost=6_000)
+                  lgd=0.8, unit_cost=6_000)
     assert batch["decision"].tolist() == [PENDING, PENDING, DECLINED, DECLINED]
     assert (batch["all_in_apr"] <= 0.36 + 1e-6).all()
