@@ -143,8 +143,10 @@ class MarketModel(mesa.Model):
         self._cost_per_app = np.array([c.cost_per_application_cents for c in config.channels])
         self._conversion = np.array([c.conversion_rate for c in config.channels])
         self._friction = np.zeros((len(self.lenders), len(PRODUCT_KINDS), 2))
+        self._min_amount = np.zeros((len(self.lenders), len(PRODUCT_KINDS)), dtype=np.int64)
         for i, lc in enumerate(config.lenders):
             for p in lc.products:
+                self._min_amount[i, PRODUCT_KINDS.index(p.kind)] = p.min_amount_cents
                 self._friction[i, PRODUCT_KINDS.index(p.kind)] = (p.friction_minutes,
                                                                    p.friction_steps)
 
@@ -200,7 +202,8 @@ class MarketModel(mesa.Model):
         channel = choose_channels(self.channels, consumer, needs["online"], pop, self.rng)
         need, lender = offers.route(needs["product"], needs["online"], needs["tried"],
                                     self._brand, self._offers, loyalty(pop, consumer),
-                                    self.config.behaviour.choice, self.rng)
+                                    self.config.behaviour.choice, self.rng,
+                                    needs["amount_cents"], self._min_amount)
         # A draw on an open credit line goes to the line's lender alone, in its app: no
         # channel to convert through, no form to finish (frictionless, see
         # ``Lender.decide``).

@@ -50,10 +50,7 @@ def disguise(pop, rng: np.random.Generator) -> None:
     k = pop.config.willingness_concentration
     pop.willingness[rows] = rng.beta(fp.willingness_mean * k, (1 - fp.willingness_mean) * k,
                                      len(rows))
-    lam = 4.0 * (1.0 - pop.willingness[rows]) * np.minimum(
-        pop.bureau_history_months[rows] / 60, 1.5)
-    pop.bureau_delinquencies[rows] = np.where(pop.has_bureau_file[rows],
-                                              np.minimum(rng.poisson(lam), 50), 0)
+    pop.bureau_delinquencies[rows] = pop.past_delinquencies(rows, rng)
     pop.external_loans[rows] = np.where(pop.has_bureau_file[rows], np.minimum(
         pop.external_loans[rows] + rng.poisson(fp.extra_external_loans, len(rows)), 20), 0)
     pop.income_overstatement[rows] = rng.uniform(1.0, 1.6, len(rows))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 import simfin.agents.fraud as fraud_kinds
-from simfin.agents.consumer import pay_probability
 from simfin.agents.population import Population
 from simfin.config import MarketConfig
 from simfin.lending.batch import ApplicationBatch, nan_where
@@ -100,20 +99,22 @@ def behaviour_score(population: Population, rows: np.ndarray, rng: np.random.Gen
     came through a data-sharing channel; NaN otherwise, and NaN when the partner has no
     history on the identity (most often for stolen and synthetic ones).
 
-    Genuine and first-party applicants are scored on their own willingness to repay, with
-    noise (``behaviour.channels.behaviour_score_noise``); ring identities show a history
-    farmed on partner platforms, drawn around ``farmed_score_mean``: no constant fingerprint.
+    Genuine and first-party applicants are scored on how reliably they paid on the
+    partner's platform: their willingness to repay on the log-odds scale, blurred by
+    ``behaviour.channels.behaviour_score_noise`` (so the score ranks risk, imperfectly,
+    across the whole range instead of piling up near 1); ring identities show a history
+    farmed on partner platforms, drawn around ``farmed_score_mean``: no constant
+    fingerprint.
     """
     pop, n = population, len(rows)
     signals = pop.behaviour.fraud.signals
     noise = rng.standard_normal(n)
     farmed = pop.is_fraud[rows] & (pop.fraud_kind[rows] != fraud_kinds.FIRST_PARTY)
-    # What the partner saw: how reliably the consumer paid on its platform (willingness
-    # and capacity, as in the repayment logit), around a typical small instalment.
-    typical_due = np.maximum(pop.disposable_cents(rows, 0) // 10, 1)
-    reliability = pay_probability(pop, rows, typical_due, 0)
+    w = np.clip(pop.willingness[rows].astype(np.float64), 1e-4, 1 - 1e-4)
+    reliability = 1.0 / (1.0 + np.exp(-(np.log(w / (1 - w))
+                                        + pop.behaviour.channels.behaviour_score_noise * noise)))
     score = np.where(farmed, signals.farmed_score_mean + signals.farmed_score_sd * noise,
-                     reliability + pop.behaviour.channels.behaviour_score_noise * noise)
+                     reliability)
     seen = shares_data & pop.partner_history[rows]
     return np.where(seen, np.clip(score, 0, 1), np.nan).astype(np.float32)
 

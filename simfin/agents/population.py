@@ -75,13 +75,14 @@ class Population:
             self.has_bureau_file, (rng.random(n) * years_adult * 12).astype(np.int16), 0
         ).astype(np.int16)
         # Past delinquencies reveal (noisily) the latent willingness to repay.
-        lam = 4.0 * (1.0 - self.willingness) * np.minimum(self.bureau_history_months / 60, 1.5)
-        self.bureau_delinquencies = np.minimum(rng.poisson(lam), 50).astype(np.int8)
-        self.bureau_delinquencies[~self.has_bureau_file] = 0
+        self.bureau_delinquencies = self.past_delinquencies(np.arange(n), rng)
 
         # Loans at banks and card issuers outside the simulated market (reported to the bureau).
-        self.external_loans = np.minimum(rng.poisson(0.3 + 1.5 * (1.0 - self.willingness)),
-                                         20).astype(np.int8)
+        records = self.behaviour.records
+        odds = (1.0 - self.willingness) / np.maximum(self.willingness, 1e-4)
+        self.external_loans = np.minimum(rng.poisson(
+            records.external_loans_base + records.external_loans_per_odds * odds), 20
+        ).astype(np.int8)
         self.external_loans[~self.has_bureau_file] = 0
         # Applicants round their income up; fraudsters invent one.
         self.income_overstatement = (1.0 + np.abs(rng.normal(0.0, 0.1, n))).astype(np.float32)
@@ -128,6 +129,25 @@ class Population:
         """Loans closed or were written off: their borrowers no longer service them."""
         np.add.at(self.loans_at, (consumers, lenders), -1)
         np.subtract.at(self.debt_service_cents, consumers, monthly_service_cents)
+
+    def past_delinquencies(self, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Delinquencies on the bureau files of ``rows`` (0 without a file), drawn from past
+        behaviour: each reported month's instalments were missed with the probability the
+        repayment logit gives at the row's willingness and ``behaviour.records``' past
+        capacity, plus records unrelated to willingness. Poisson counts, at most 50.
+        """
+        rec, rep = self.behaviour.records, self.behaviour.repayment
+        w = np.clip(self.willingness[rows].astype(np.float64), 1e-4, 1 - 1e-4)
+        logit = (rep.willingness_weight * np.log(w / (1 - w))
+                 + rep.capacity_weight * np.log(np.clip(rec.past_capacity_ratio,
+                                                        rep.min_capacity_ratio,
+                                                        rep.max_capacity_ratio))
+                 + rep.intercept)
+        months = np.minimum(self.bureau_history_months[rows], rec.window_months)
+        lam = months * (rec.instalments_per_month * rec.reported_share / (1 + np.exp(logit))
+                        + rec.unrelated_per_year / 12)
+        count = np.minimum(rng.poisson(lam), 50).astype(np.int8)
+        return np.where(self.has_bureau_file[rows], count, 0).astype(np.int8)
 
     # -- derived state -------------------------------------------------------------------
 

@@ -192,10 +192,45 @@ class ChannelBehaviour(Section):
     tilt_reference_willingness: float = param(0.85, "Willingness at which a channel's risk "
                                               "tilt neither draws nor repels a consumer.",
                                               "probability", **PROBABILITY)
-    behaviour_score_noise: float = param(0.15, "Standard deviation of a data-sharing "
-                                         "channel's behaviour score around the true "
-                                         "willingness to repay.", "probability", ge=0.0,
-                                         le=10.0)
+    behaviour_score_noise: float = param(1.0, "Standard deviation of the noise a "
+                                         "data-sharing partner's behaviour score adds to "
+                                         "the log-odds of the applicant's willingness to "
+                                         "repay (score = logistic(logit(willingness) + "
+                                         "noise)): 0 reveals willingness exactly, 3 leaves "
+                                         "little of it.", "log-odds", ge=0.0, le=10.0)
+
+
+class RecordsBehaviour(Section):
+    """What a consumer's past behaviour left in the bureau file: past delinquencies are
+    drawn from the same repayment logit as today's instalments (willingness and capacity),
+    over the instalments of the years the bureau reports, plus records unrelated to
+    willingness (a past income shock, a dispute, a reporting error). The file therefore
+    reveals willingness, imperfectly: a short file says little, and clean payers carry
+    some delinquencies too.
+    """
+
+    window_months: int = param(60, "Months of repayment history the bureau reports (the "
+                               "PBoC report shows five years).", "months", ge=1, le=600)
+    instalments_per_month: float = param(1.0, "Instalments (cards, loans) a consumer with a "
+                                         "bureau file had due each month in the past.",
+                                         "instalments/month", ge=0.0, le=100.0)
+    past_capacity_ratio: float = param(4.0, "Disposable income / amount due of those past "
+                                       "instalments, in the repayment logit (lower: past "
+                                       "misses more frequent at every willingness).", "ratio",
+                                       gt=0.0, le=10_000.0)
+    reported_share: float = param(1.0, "Share of past missed instalments the bureau "
+                                  "recorded.", "share", **PROBABILITY)
+    unrelated_per_year: float = param(0.05, "Delinquencies recorded per year of history "
+                                      "whatever the willingness (past shocks, disputes, "
+                                      "reporting errors): noise that clean payers carry.",
+                                      "delinquencies/year", ge=0.0, le=100.0)
+    external_loans_base: float = param(0.2, "Mean loans at banks and card issuers outside the "
+                                       "market (reported to the bureau) whatever the "
+                                       "willingness (Poisson).", "loans", ge=0.0, le=20.0)
+    external_loans_per_odds: float = param(3.0, "Extra outside loans per unit of the odds of "
+                                           "not repaying, (1 - willingness) / willingness: "
+                                           "the less willing borrow more widely "
+                                           "(multi-lending).", "loans/odds", ge=0.0, le=20.0)
 
 
 class ServiceBehaviour(Section):
@@ -224,6 +259,8 @@ class BehaviourConfig(Section):
     application: ApplicationBehaviour = param(ApplicationBehaviour(), "Finishing the form, "
                                               "coming back.")
     channels: ChannelBehaviour = param(ChannelBehaviour(), "Channels' risk sorting and data.")
+    records: RecordsBehaviour = param(RecordsBehaviour(), "What past behaviour left in "
+                                      "the bureau file (delinquency history).")
     fraud: FraudBehaviour = param(FraudBehaviour(), "Fraudsters: first-party, synthetic "
                                   "and stolen identities, rings (simfin/config/fraud.py).")
     service: ServiceBehaviour = param(ServiceBehaviour(), "Service and collections.")

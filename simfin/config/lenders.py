@@ -188,9 +188,10 @@ class RiskConfig(Section):
 class PricingConfig(Section):
     """Risk-grade pricing."""
 
-    strategy: str = param("risk_based", "Registered pricing policy: 'risk_based' (APR from "
-                          "expected loss, cost of funds, operating cost and margin per grade) "
-                          "or 'flat'.")
+    strategy: str = param("risk_based", "Registered pricing policy: 'risk_based' (cost-plus "
+                          "APR per grade: funding, operating cost, margin, lifetime expected "
+                          "loss and cost per booked loan, lowered to the APR cap; declined "
+                          "only where the marginal cost is above the cap) or 'flat'.")
     flat_apr: float = param(0.30, "All-in APR of the 'flat' policy, and of every loan before "
                             "the model is in use; lowered to the APR cap where one binds.",
                             "rate/year", ge=0.0, le=10.0)
@@ -209,6 +210,12 @@ class PricingConfig(Section):
                                        "verification, review and platform cost per booked "
                                        "loan; the lender re-estimates it from its own books.",
                                        "cents/loan", ge=0)
+    booking_cost_cents: int = param(1_000, "What booking one more loan adds once it is "
+                                    "decided (disbursement, servicing, collections); with "
+                                    "funding, operating cost and expected loss it is the "
+                                    "marginal cost a risk-based lender must cover under the "
+                                    "APR cap to lend (acquisition, data and verification are "
+                                    "sunk by then).", "cents/loan", ge=0)
     unit_cost_prior_loans: int = param(500, "Loans the starting estimate counts for when "
                                        "blended with the lender's own cost per loan.", "loans",
                                        ge=1)

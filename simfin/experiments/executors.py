@@ -22,10 +22,13 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING
 
 from simfin.experiments.models import RunOutcome, evaluate
-from simfin.experiments.plan import RunTask
 from simfin.lending.registry import Registry
+
+if TYPE_CHECKING:  # the plan imports SciPy and pandas; a run needs neither here
+    from simfin.experiments.plan import RunTask
 
 EXECUTORS = Registry("executor")
 MAX_ATTEMPTS = 3

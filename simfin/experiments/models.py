@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import traceback
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from simfin.experiments.plan import RunTask
 from simfin.lending.registry import Registry
+
+if TYPE_CHECKING:  # the plan imports SciPy and pandas; a run needs neither here
+    from simfin.experiments.plan import RunTask
 
 MODELS = Registry("experiment model")
 

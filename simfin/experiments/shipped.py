@@ -1,82 +1,93 @@
-"""Run every shipped experiment (``experiments/*.yaml``) and print the lines the README quotes.
+"""Run every shipped experiment (``experiments/*.yaml``); regenerate the README's results.
 
-One command re-measures them all after the market changes::
+One command re-measures them all after the market changes and rewrites the measured block
+of each experiment's section in ``experiments/README.md`` (``simfin.experiments.measured``)::
 
-    python -m simfin.experiments.shipped --executor processes --out runs/measured
+    python -m simfin.experiments.shipped --out runs/m-2026-11-29 --readme experiments/README.md
 
 Each experiment goes to its own folder under ``--out`` (resumable: a second call finishes
-only missing runs). Use a new ``--out`` after changing simfin's code: a folder resumes the
-same experiment file and config, and cannot tell that the code that made its parts changed.
+only missing runs, then regenerates the reports and blocks from the parts). Use a new
+``--out`` after changing simfin's code: a folder resumes the same experiment file and config,
+and cannot tell that the code that made its parts changed.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import shlex
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
-from simfin.experiments.analysis import cell, fmt, scenario_table
+from simfin.config import ConfigError
 from simfin.experiments.design import load_experiment
-from simfin.experiments.runner import ExperimentResult, run_experiment
-from simfin.outputs.experiments import sensitivity_table, write_experiment
+from simfin.experiments.measured import blocks_in, record_timing, result_block, update_readme
+from simfin.experiments.runner import run_experiment
+from simfin.outputs.experiments import write_experiment
 
 SHIPPED = ("c1_scenarios", "c2_products", "c3_channels", "c4_risk_control", "c5_payment",
            "c6_service", "c7_infrastructure", "apr_cap", "consortium", "sobol_profit")
 FOLDER = Path(__file__).resolve().parents[2] / "experiments"
 
 
-def headline(name: str, result: ExperimentResult, experiment) -> list[str]:
-    """Markdown lines: the market's paired differences to the baseline, or the indices."""
-    if experiment.sensitivity is not None:
-        table = sensitivity_table(experiment, result)
-        lines = []
-        for outcome, group in table.groupby("outcome", sort=False):
-            cells = [f"{r.parameter} S1 {fmt(r.S1)} ± {fmt(r.S1_conf)}, ST {fmt(r.ST)} ± "
-                     f"{fmt(r.ST_conf)}" for r in group.itertuples()]
-            lines.append(f"- `{name}` {outcome}: " + "; ".join(cells))
-        return lines or [f"- `{name}`: indices not computed (missing outcomes)"]
-    baseline = experiment.baseline_scenario
-    table = scenario_table(result.results, experiment.outcomes, baseline,
-                           experiment.interval, result.plan.analysis_seed)
-    market = table[(table["lender"] == "market") & (table["scenario"] != baseline)]
-    lines = []
-    for scenario, group in market.groupby("scenario", sort=False):
-        cells = []
-        for row in group.itertuples():
-            base = table[(table["lender"] == "market") & (table["scenario"] == baseline)
-                         & (table["outcome"] == row.outcome)]["mean"].iloc[0]
-            mark = "*" if row.diff_low > 0 or row.diff_high < 0 else ""
-            cells.append(f"{row.outcome} {fmt(base)} → {fmt(row.mean)}, "
-                         f"Δ {cell(row.diff, row.diff_low, row.diff_high)}{mark}"
-                         if np.isfinite(row.diff) else f"{row.outcome} n/a")
-        lines.append(f"- `{name}` {scenario} vs {baseline} (market, n={int(group["diff_n"].max())}"
-                     f"): " + "; ".join(cells))
-    return lines
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run the shipped experiments; print the README lines; exit 1 if any run failed."""
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--executor", default="processes",
                         choices=["local", "processes", "dask"])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path("runs/measured"))
+    parser.add_argument("--readme", type=Path, default=None,
+                        help="README whose measured blocks are rewritten from the runs.")
+    parser.add_argument("--date", default=datetime.date.today().isoformat(),
+                        help="Date quoted in the blocks (default: today).")
     parser.add_argument("names", nargs="*", default=list(SHIPPED))
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the shipped experiments, print each one's measured block, rewrite the README's.
+
+    Returns:
+        0, 1 if any run failed, 2 on bad input (one ``error:`` line, README untouched).
+    """
+    args = _parser().parse_args(argv)
+    command = "python -m simfin.experiments.shipped --out " + shlex.quote(str(args.out))
+    if args.readme is not None:
+        command += " --readme " + shlex.quote(str(args.readme))
+    if args.names != list(SHIPPED):
+        command += " " + " ".join(args.names)
     failed = 0
-    for name in args.names:
-        experiment, config = load_experiment(FOLDER / f"{name}.yaml")
-        start = time.perf_counter()
-        result = run_experiment(experiment, config, args.out / name, args.executor,
-                                args.workers)
-        write_experiment(result, experiment, args.out / name)
-        seconds = time.perf_counter() - start
-        failed += len(result.failures)
-        print(f"<!-- {name}: {len(result.plan.tasks)} runs, {seconds:.0f} s -->")
-        print("\n".join(headline(name, result, experiment)), flush=True)
+    try:
+        if args.readme is not None:  # bad markers fail before an hour of runs, not after
+            if not args.readme.is_file():
+                raise ConfigError(f"readme: {args.readme}: no such file")
+            blocks_in(args.readme.read_text(encoding="utf-8"))
+        for name in args.names:
+            if name not in SHIPPED:
+                raise ConfigError(f"names: {name!r} is not a shipped experiment "
+                                  f"({', '.join(SHIPPED)})")
+        for name in args.names:
+            experiment, config = load_experiment(FOLDER / f"{name}.yaml")
+            start = time.perf_counter()
+            result = run_experiment(experiment, config, args.out / name, args.executor,
+                                    args.workers)
+            write_experiment(result, experiment, args.out / name)
+            seconds = time.perf_counter() - start
+            failed += len(result.failures)
+            if result.ran == len(result.plan.tasks):
+                record_timing(args.out, name, result.ran, seconds)
+            print(f"## {name}: {len(result.plan.tasks)} runs ({result.ran} run now), "
+                  f"{seconds:.0f} s\n")
+            print(result_block(name, args.out / name, args.date, command), flush=True)
+        if args.readme is not None:
+            missing = update_readme(args.readme, args.out, args.names, args.date, command)
+            for name in missing:
+                print(f"note: {args.readme} has no measured block for {name}",
+                      file=sys.stderr)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 1 if failed else 0
 
 

@@ -205,4 +205,6 @@ def pricing_stage(build: StageBuild) -> Stage:
         unit_cost_cents=pricing.unit_cost_prior_cents,
         unit_cost_weight=pricing.unit_cost_prior_loans,
         max_loan_to_income=build.market.policy.max_loan_to_income,
-        lti_reason=build.reason(LTI_REASON))
+        lti_reason=build.reason(LTI_REASON),
+        marginal_cost_rate=lender.cost_of_funds_rate + pricing.operating_cost_rate,
+        booking_cost_cents=pricing.booking_cost_cents)

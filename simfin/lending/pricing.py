@@ -14,10 +14,15 @@ month: small, short loans are dear per year, and a cap binds them and the risky 
 first. The upfront fee is part of that price (the interest rate is what the fee leaves to
 charge), and the cap applies to the all-in APR.
 
-Under a cap, a row whose price is not risk-based (cold start: no PD yet; or a flat policy)
-is priced at the cap if its price is above it: the lender lends at the cap to learn,
-rather than turning the cap into zero lending. A risk-based price above the cap means the
-loan cannot be made at a price that covers its cost: it is declined (``APR_CAP``).
+The price covers the full cost, but the decision to lend is taken on marginal economics:
+when a loan is decided, its acquisition, data and verification have already been paid for
+the application (sunk), so a loan whose price, lowered to the cap, still covers what
+booking it adds (funding, operating cost, the lifetime expected loss and the booking cost
+per loan: disbursement, servicing, collections) is worth making at the cap. Only a loan
+whose marginal cost is above the cap is declined (``APR_CAP``): the cap binds the risky
+tail, as in reality. A row whose price is not risk-based (cold start: no PD yet; or a flat
+policy) is priced at the cap if its price is above it and is never declined for it: the
+lender lends at the cap to learn, rather than turning the cap into zero lending.
 
 One function, :func:`quote`, prices every row; the pipeline stage and the one-application
 reference lender both call it.
@@ -93,9 +98,13 @@ def grade_of(pd_: np.ndarray, cutoffs: np.ndarray) -> np.ndarray:
 
 
 def priced_pd(grade: np.ndarray, pd_: np.ndarray, cutoffs: np.ndarray) -> np.ndarray:
-    """The PD each row is priced at: its grade's upper cutoff (its own in the last grade)."""
-    upper = np.append(cutoffs.astype(np.float64), np.nan)
-    out = np.where(grade >= 0, upper[np.maximum(grade, 0)], np.nan)
+    """The PD each row is priced at: the middle of its grade's PD range, the grade's
+    expected PD (its own PD in the last grade, which has no upper bound). Pricing a grade at
+    its upper cutoff would charge every borrower in it the risk of its worst.
+    """
+    bounds = cutoffs.astype(np.float64)
+    middle = np.append((np.append(0.0, bounds[:-1]) + bounds) / 2.0, np.nan)
+    out = np.where(grade >= 0, middle[np.maximum(grade, 0)], np.nan)
     last = grade == len(cutoffs)
     out[last] = pd_[last]
     return out
@@ -113,16 +122,17 @@ def quote(stage: PricingStage, pd_: np.ndarray, term_days: np.ndarray, fee_rate:
         amount_cents: The principal.
 
     Returns:
-        ``(grade, apr, all_in_apr, over_cap)``: ``over_cap`` rows cannot be priced under
-        the cap and are to be declined.
+        ``(grade, apr, all_in_apr, over_cap)``: every price is lowered to the cap;
+        ``over_cap`` rows cost more to book than the cap allows (their marginal cost, or
+        the upfront fee alone, is above it) and are to be declined.
     """
     pd_ = np.asarray(pd_, dtype=np.float32)
     grade = grade_of(pd_, stage.grade_cutoffs)
     life = average_life_years(term_days)
     unit_rate = stage.unit_cost_cents / np.maximum(np.asarray(amount_cents, np.float64), 1.0)
     cost_rate = stage.cost_rate + unit_rate / life
-    ask = np.asarray(stage.policy(priced_pd(grade, pd_.astype(np.float64),
-                                            stage.grade_cutoffs),
+    priced = priced_pd(grade, pd_.astype(np.float64), stage.grade_cutoffs)
+    ask = np.asarray(stage.policy(priced,
                                   np.asarray(term_days), flat_apr=stage.flat_apr,
                                   loss_given_bad=stage.loss_given_bad, cost_rate=cost_rate),
                      dtype=np.float64)
@@ -130,9 +140,19 @@ def quote(stage: PricingStage, pd_: np.ndarray, term_days: np.ndarray, fee_rate:
     over = np.zeros(len(pd_), dtype=bool)
     if stage.apr_cap is not None:
         cap = stage.apr_cap
-        clamp = np.isnan(pd_) | (not getattr(stage.policy, "prices_risk", False))
-        ask = np.where(clamp, np.minimum(ask, cap), ask)
-        over = np.maximum(ask, fee) > cap + 1e-9
+        floor = fee
+        if getattr(stage.policy, "prices_risk", False):
+            # the marginal cost of booking: the same price without margin and without the
+            # costs already paid for the application (acquisition, data, verification)
+            booking = stage.booking_cost_cents / np.maximum(
+                np.asarray(amount_cents, np.float64), 1.0) / life
+            marginal = np.asarray(stage.policy(
+                priced, np.asarray(term_days), flat_apr=stage.flat_apr,
+                loss_given_bad=stage.loss_given_bad,
+                cost_rate=stage.marginal_cost_rate + booking), dtype=np.float64)
+            floor = np.maximum(fee, np.where(np.isnan(pd_), 0.0, marginal))
+        ask = np.minimum(ask, cap)
+        over = floor > cap + 1e-9
     apr = np.maximum(ask - fee, 0.0)
     return grade, apr, apr + fee, over
 
@@ -145,6 +165,10 @@ class PricingStage(Stage):
         grade_cutoffs: Upper PD of each grade but the last.
         flat_apr, loss_given_bad: See ``PricingConfig``.
         cost_rate: Cost of funds + operating cost + margin, per year.
+        marginal_cost_rate: Cost of funds + operating cost, per year: the part of the
+            price a loan must cover to be worth booking (no margin); None: ``cost_rate``.
+        booking_cost_cents: What booking a loan adds at decision time (disbursement,
+            servicing, collections), per loan.
         apr_cap: The regulator's cap on the all-in APR, or None.
         cap_reason: Index of ``APR_CAP`` in the lender's reason codes.
         unit_cost_cents: Acquisition, data, verification and platform cost per booked loan
@@ -161,8 +185,12 @@ class PricingStage(Stage):
     def __init__(self, strategy: str, grade_cutoffs: list[float], flat_apr: float,
                  loss_given_bad: float, cost_rate: float, apr_cap: float | None,
                  cap_reason: int, unit_cost_cents: float = 0.0, unit_cost_weight: float = 1.0,
-                 max_loan_to_income: float | None = None, lti_reason: int = -1) -> None:
+                 max_loan_to_income: float | None = None, lti_reason: int = -1,
+                 marginal_cost_rate: float | None = None,
+                 booking_cost_cents: float = 0.0) -> None:
         self.policy = PRICING.get(strategy)
+        self.marginal_cost_rate = cost_rate if marginal_cost_rate is None else marginal_cost_rate
+        self.booking_cost_cents = float(booking_cost_cents)
         self.grade_cutoffs = np.asarray(grade_cutoffs, dtype=np.float32)
         self.flat_apr = flat_apr
         self.loss_given_bad = loss_given_bad

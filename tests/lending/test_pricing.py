@@ -22,7 +22,8 @@ CAP_REASON = 7
 
 
 def price(pd_, term=None, fee=None, strategy="risk_based", apr_cap=None, flat_apr=0.3,
-          lgd=0.8, amount=None, unit_cost=0.0, max_lti=None, income=None) -> ApplicationBatch:
+          lgd=0.8, amount=None, unit_cost=0.0, max_lti=None, income=None, marginal=None,
+          booking=0.0) -> ApplicationBatch:
     pd_ = np.asarray(pd_, dtype=np.float32)
     n = len(pd_)
     batch = ApplicationBatch({
@@ -33,7 +34,8 @@ def price(pd_, term=None, fee=None, strategy="risk_based", apr_cap=None, flat_ap
         "stated_income_cents": np.asarray(income if income is not None else [500_000] * n),
     })
     stage = PricingStage(strategy, CUTOFFS, flat_apr, lgd, COST_RATE, apr_cap, CAP_REASON,
-                         unit_cost_cents=unit_cost, max_loan_to_income=max_lti, lti_reason=9)
+                         unit_cost_cents=unit_cost, max_loan_to_income=max_lti, lti_reason=9,
+                         marginal_cost_rate=marginal, booking_cost_cents=booking)
     return stage.run(batch, DecisionContext(day=0, rng=np.random.default_rng(0)))
 
 
@@ -70,8 +72,10 @@ def test_apr_rises_with_grade_and_covers_costs():
     apr = batch["apr"]
     assert (np.diff(apr) > 0).all()
     assert (apr > COST_RATE).all()
-    # grade A priced at its upper cutoff: cost + PD * LGD / average life
-    assert apr[0] == pytest.approx(COST_RATE + 0.02 * 0.8 / (105 / 365), rel=1e-5)
+    # grade A (PD 0-0.02) priced at its expected PD, the middle: cost + PD * LGD / life
+    assert apr[0] == pytest.approx(COST_RATE + 0.01 * 0.8 / (105 / 365), rel=1e-5)
+    # grade C (PD 0.05-0.10) at 0.075
+    assert apr[2] == pytest.approx(COST_RATE + 0.075 * 0.8 / (105 / 365), rel=1e-5)
     # the last grade is priced at the row's own PD
     assert apr[4] == pytest.approx(COST_RATE + 0.4 * 0.8 / (105 / 365), rel=1e-5)
 
@@ -121,7 +125,7 @@ def test_unit_costs_are_spread_over_principal_and_life():
 
 def test_a_short_loan_is_priced_by_its_real_life():
     fourteen = price([0.01], term=[14])["all_in_apr"][0]
-    assert fourteen == pytest.approx(COST_RATE + 0.02 * 0.8 / (14 / 365), rel=1e-5)
+    assert fourteen == pytest.approx(COST_RATE + 0.01 * 0.8 / (14 / 365), rel=1e-5)
 
 
 def test_cap_declines_risk_based_prices_over_it():
@@ -162,3 +166,26 @@ def test_no_cap_declines_nothing():
 def test_unknown_pricing_policy_names_the_choices():
     with pytest.raises(ValueError, match="flat"):
         PRICING.get("does_not_exist")
+
+
+def test_a_loan_that_covers_its_marginal_cost_is_booked_at_the_cap():
+    # a small short loan: the cost per booked loan (RMB 60 on RMB 2,000 over 30 days) puts
+    # its full price far above the cap, but acquisition and data are sunk at decision time
+    # and its marginal cost (funding, opex, expected loss, RMB 10 booking cost) is under it
+    stage_args = dict(pd_=[0.01, 0.01], term=[30, 30], amount=[200_000, 200_000],
+                      unit_cost=6_000, apr_cap=0.36, lgd=0.5)
+    full = price(**stage_args, marginal=0.09, booking=1_000)
+    assert full["decision"].tolist() == [PENDING, PENDING]
+    assert full["all_in_apr"].tolist() == pytest.approx([0.36, 0.36])
+    assert price(**{**stage_args, "apr_cap": None})["all_in_apr"][0] > 0.36  # full price
+    # the same loan with a marginal cost above the cap (a booking cost of RMB 50) is declined
+    dear = price(**stage_args, marginal=0.09, booking=5_000)
+    assert dear["decision"].tolist() == [DECLINED, DECLINED]
+    assert dear["reason"].tolist() == [CAP_REASON, CAP_REASON]
+
+
+def test_the_cap_declines_the_risky_tail_not_the_safe_loans():
+    batch = price([0.01, 0.04, 0.08, 0.3], term=[90] * 4, apr_cap=0.36, marginal=0.09,
+                  lgd=0.8, unit_cost=6_000)
+    assert batch["decision"].tolist() == [PENDING, PENDING, DECLINED, DECLINED]
+    assert (batch["all_in_apr"] <= 0.36 + 1e-6).all()
