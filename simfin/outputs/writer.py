@@ -27,14 +27,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from simfin.config import dump_config
-
-if TYPE_CHECKING:
-    from simfin.runner import RunResult
+from simfin.outputs.application_table import named_applications
+from simfin.outputs.figures import write_figures
+from simfin.outputs.loan_table import named_loans
+from simfin.outputs.report import render_report
+from simfin.runner import RunResult
 
 MANIFEST = "manifest.json"
 # What a run writes (besides figures/*.png); tests and users can rely on these names.
@@ -248,13 +249,6 @@ def write_run(result: RunResult, out: Path, force: bool = False,
         force: Allow a non-empty ``out`` (only simfin's files are replaced).
         staging: The staging folder :func:`prepare` made before the run, if any.
     """
-    # Imported here: the command line checks the destination before the simulation, and
-    # should not pay for Matplotlib and the tables to do so.
-    from simfin.outputs.application_table import named_applications
-    from simfin.outputs.figures import write_figures
-    from simfin.outputs.loan_table import named_loans
-    from simfin.outputs.report import render_report
-
     with staged(out, force, staging) as staging:
         steps = result.steps.copy()
         steps["lender"] = steps["lender"].astype(str)

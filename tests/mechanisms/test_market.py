@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import simfin
@@ -98,14 +99,16 @@ def test_a_cheaper_lender_gains_volume_most_with_price_sensitive_segments():
          "products": [{"kind": "instalment"}, {"kind": "cash"}]}],
         "run.steps": 60, "behaviour.choice.shop_around_online": 0.9,
         "behaviour.choice.shop_around_offline": 0.9}
-    r = simfin.run(BASELINE, overrides={**SMALL, **two, "run.seed": 6})
-    loans = r.loans
-    assert len(loans) > 500  # precondition
+    # Pooled over four seeds: the pre80 cohort books only ~130 loans per run, too few for
+    # one seed to order the cohorts.
+    loans = pd.concat([simfin.run(BASELINE, overrides={**SMALL, **two, "run.seed": seed}).loans
+                       for seed in (6, 7, 8, 9)])
+    assert len(loans) > 4 * 500  # precondition
     share = (loans["lender"] == 1).mean()
     assert share > 0.6
     by_cohort = (loans["lender"] == 1).groupby(loans["cohort"]).mean()
     # pre80 (cohort 0, the most price-sensitive) favours the cheap lender more than post00
-    assert by_cohort[0] > by_cohort[3]
+    assert by_cohort[0] > by_cohort[3] + 0.02
 
 
 def test_a_scheduled_cap_shows_in_the_series():
