@@ -20,8 +20,8 @@ from simfin.config.behaviour import ChoiceBehaviour
 
 def route(products: np.ndarray, online: np.ndarray, tried: np.ndarray, brand: np.ndarray,
           offers: np.ndarray, loyalty: np.ndarray, choice: ChoiceBehaviour,
-          rng: np.random.Generator, amounts: np.ndarray | None = None,
-          min_amounts: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+          rng: np.random.Generator, amounts: np.ndarray, min_amounts: np.ndarray
+          ) -> tuple[np.ndarray, np.ndarray]:
     """The (need, lender) pairs of the day's applications.
 
     Args:
@@ -33,7 +33,7 @@ def route(products: np.ndarray, online: np.ndarray, tried: np.ndarray, brand: np
         loyalty: (n, n_lenders) factor on the choice of a lender already borrowed from.
         choice: ``behaviour.choice``.
         rng: The model's random stream.
-        amounts: The amount each need asks for (None: every amount is served).
+        amounts: The amount each need asks for, in cents.
         min_amounts: (n_lenders, n_products) the smallest loan of each lender's product:
             a consumer does not apply for less than a lender's app lets them ask for (nor
             does the lender pay a channel for such an application).
@@ -45,8 +45,7 @@ def route(products: np.ndarray, online: np.ndarray, tried: np.ndarray, brand: np
     if n == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     eligible = offers.T[products] & ~tried  # (n, n_lenders)
-    if amounts is not None and min_amounts is not None:
-        eligible &= np.asarray(amounts)[:, None] >= min_amounts.T[products]
+    eligible &= np.asarray(amounts)[:, None] >= min_amounts.T[products]
     primary = weighted_pick(brand[None, :] * eligible * loyalty, rng)
     shop = np.where(online, choice.shop_around_online, choice.shop_around_offline)
     reached = eligible & (rng.random((n, k)) < shop[:, None])

@@ -210,8 +210,9 @@ class PricingConfig(Section):
                                        "verification, review and platform cost per booked "
                                        "loan; the lender re-estimates it from its own books.",
                                        "cents/loan", ge=0)
-    booking_cost_cents: int = param(1_000, "What booking one more loan adds once it is "
-                                    "decided (disbursement, servicing, collections); with "
+    booking_cost_cents: int = param(1_000, "The lender's estimate of what booking one more "
+                                    "loan adds once it is decided (disbursement, servicing, "
+                                    "collections); with "
                                     "funding, operating cost and expected loss it is the "
                                     "marginal cost a risk-based lender must cover under the "
                                     "APR cap to lend (acquisition, data and verification are "

@@ -129,7 +129,8 @@ def quote(stage: PricingStage, pd_: np.ndarray, term_days: np.ndarray, fee_rate:
     pd_ = np.asarray(pd_, dtype=np.float32)
     grade = grade_of(pd_, stage.grade_cutoffs)
     life = average_life_years(term_days)
-    unit_rate = stage.unit_cost_cents / np.maximum(np.asarray(amount_cents, np.float64), 1.0)
+    principal = np.maximum(np.asarray(amount_cents, np.float64), 1.0)
+    unit_rate = stage.unit_cost_cents / principal
     cost_rate = stage.cost_rate + unit_rate / life
     priced = priced_pd(grade, pd_.astype(np.float64), stage.grade_cutoffs)
     ask = np.asarray(stage.policy(priced,
@@ -144,8 +145,7 @@ def quote(stage: PricingStage, pd_: np.ndarray, term_days: np.ndarray, fee_rate:
         if getattr(stage.policy, "prices_risk", False):
             # the marginal cost of booking: the same price without margin and without the
             # costs already paid for the application (acquisition, data, verification)
-            booking = stage.booking_cost_cents / np.maximum(
-                np.asarray(amount_cents, np.float64), 1.0) / life
+            booking = stage.booking_cost_cents / principal / life
             marginal = np.asarray(stage.policy(
                 priced, np.asarray(term_days), flat_apr=stage.flat_apr,
                 loss_given_bad=stage.loss_given_bad,
