@@ -343,13 +343,19 @@ class MarketModel(mesa.Model):
             who, _, boost = borrowers(rows)
             return pay_probability(pop, who, due.take(rows), day, boost)
 
+        def cure_rate(lender_of_rows: np.ndarray) -> np.ndarray:
+            # The daily cure rate with the lender's collections: a cure probability is
+            # this rate times a probability of paying, so it is also the ceiling.
+            return (self.config.behaviour.repayment.base_cure_rate
+                    * self._cure_multiplier[lender_of_rows])
+
         def cures(rows: np.ndarray) -> np.ndarray:
             owed = due.take(rows) * book.column("missed_instalments").take(rows)
             who, by, boost = borrowers(rows)
-            rate = self.config.behaviour.repayment.base_cure_rate * self._cure_multiplier[by]
-            return cure_probability(pop, who, owed, day, rate, boost)
+            return cure_probability(pop, who, owed, day, cure_rate(by), boost)
 
-        result = self.servicer.run(day, self.rng, pays, cures)
+        result = self.servicer.run(day, self.rng, pays, cures,
+                                   lambda rows: cure_rate(lenders.take(rows)))
         pop.missed_since_review[consumers[result.missed], lenders[result.missed]] = True
         np.add.at(pop.defaults_at, (consumers[result.new_defaults],
                                     lenders[result.new_defaults]), 1)

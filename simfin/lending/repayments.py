@@ -14,6 +14,9 @@ from simfin.lending.loan_book import ACTIVE, CLOSED, WRITTEN_OFF, LoanBook
 
 # loan rows -> probability that each borrower pays what is due today
 PayProbability = Callable[[np.ndarray], np.ndarray]
+# loan rows -> an upper bound of each row's cure probability, known without looking up the
+# borrower (e.g. the lender's daily cure rate)
+CureCeiling = Callable[[np.ndarray], np.ndarray]
 
 
 @dataclass
@@ -61,8 +64,16 @@ class Servicer:
         self.retry_days = np.asarray(retry_days, dtype=np.int16)
 
     def run(self, day: int, rng: np.random.Generator, pay_probability: PayProbability,
-            cure_probability: PayProbability) -> ServicingDay:
-        """Collect today's instalments, cure or age delinquent loans, default, write off."""
+            cure_probability: PayProbability, cure_ceiling: CureCeiling | None = None
+            ) -> ServicingDay:
+        """Collect today's instalments, cure or age delinquent loans, default, write off.
+
+        ``cure_ceiling``, when given, bounds ``cure_probability`` from above row by row:
+        a delinquent loan whose uniform draw is at or above its ceiling cannot cure today,
+        so its borrower's state is not looked up. The draws and the outcomes are the same
+        as without it (most delinquent loans are decided by the ceiling alone: the daily
+        cure rate is a few per cent).
+        """
         b = self.book
         out = ServicingDay()
         active = b.active_rows()
@@ -110,7 +121,12 @@ class Servicer:
         # 3. Delinquent loans (before today) may cure: pay every missed instalment plus fees.
         delinquent = active[~current]
         if len(delinquent):
-            willing = np.flatnonzero(rng.random(len(delinquent)) < cure_probability(delinquent))
+            u = rng.random(len(delinquent))
+            if cure_ceiling is None:
+                willing = np.flatnonzero(u < cure_probability(delinquent))
+            else:
+                maybe = np.flatnonzero(u < cure_ceiling(delinquent))
+                willing = maybe[u.take(maybe) < cure_probability(delinquent.take(maybe))]
             cures = np.zeros(len(delinquent), dtype=bool)
             cures[willing[self._debit(delinquent[willing], rng)]] = True
             cured = delinquent[cures]
