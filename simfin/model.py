@@ -357,8 +357,7 @@ class MarketModel(mesa.Model):
         result = self.servicer.run(day, self.rng, pays, cures,
                                    lambda rows: cure_rate(lenders.take(rows)))
         pop.missed_since_review[consumers[result.missed], lenders[result.missed]] = True
-        np.add.at(pop.defaults_at, (consumers[result.new_defaults],
-                                    lenders[result.new_defaults]), 1)
+        pop.count_defaults(consumers[result.new_defaults], lenders[result.new_defaults])
         ended = np.concatenate([result.closed, result.written_off])
         pop.end_loans(consumers[ended], lenders[ended],
                       monthly_service(due[ended], book.column("period_days")[ended]))

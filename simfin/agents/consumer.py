@@ -114,6 +114,7 @@ class Consumer(mesa.Agent):
         population = self.__dict__.get("_population")
         if population is not None and name in population.STATIC + population.DYNAMIC:
             getattr(population, name)[self.row] = value
+            population.refresh(self.row)  # what the market derives from the row follows
         else:
             object.__setattr__(self, name, value)
 

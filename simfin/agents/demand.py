@@ -6,10 +6,14 @@ All of it is vectorised over the candidate needs of a day; nothing loops over co
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from simfin.agents.population import Population
 from simfin.config.behaviour import DemandBehaviour
+
+if TYPE_CHECKING:  # the population keeps the need ceiling current: it imports this module
+    from simfin.agents.population import Population
 
 NEED_COLUMNS = ("consumer", "amount_cents", "term_days", "online", "scenario", "product")
 
@@ -22,18 +26,59 @@ def need_multiplier(population: Population, rows: np.ndarray, day: int, product:
     all raise it (weighted by how adversely selected the product is); cohorts differ.
     Capped at ``max_multiplier`` (the bound of the thinning draw).
     """
-    pop, d = population, population.behaviour.demand
-    weight = getattr(d.product_weight, product)
+    d = population.behaviour.demand
+    log_terms, cohort_factor = _state_terms(population, rows)
+    m = _unshocked(d, getattr(d.product_weight, product), log_terms, cohort_factor)
+    m = np.where(population.shock_until_day.take(rows) > day, m * d.shock_multiplier, m)
+    return np.minimum(m, d.max_multiplier)
+
+
+def _state_terms(pop: Population, rows: np.ndarray) -> tuple[tuple, np.ndarray]:
+    """The consumer-state terms of the need multiplier's logarithm (willingness, debt,
+    income, each before its weight) and the cohort factor: every lookup it needs.
+    """
+    d = pop.behaviour.demand
     income = pop.base_income_cents.take(rows).astype(np.float64)
     gap = d.reference_willingness - pop.willingness.take(rows).astype(np.float64)
     debt = pop.debt_service_cents.take(rows) / np.maximum(income, 1.0)
     poorer = np.log(pop.config.income_median_cents / np.maximum(income, 1.0))
+    return (gap, debt, poorer), np.asarray(d.cohort_multiplier).take(pop.cohort.take(rows))
+
+
+def _unshocked(d: DemandBehaviour, weight: float, log_terms: tuple,
+               cohort_factor: np.ndarray) -> np.ndarray:
+    """The multiplier before the income shock and the final cap."""
+    gap, debt, poorer = log_terms
     log_m = weight * (d.willingness_weight * gap + d.debt_weight * debt
                       + d.income_weight * poorer)
     m = np.exp(np.minimum(log_m, np.log(d.max_multiplier)))
-    m *= np.asarray(d.cohort_multiplier).take(pop.cohort.take(rows))
-    m = np.where(pop.shock_until_day.take(rows) > day, m * d.shock_multiplier, m)
-    return np.minimum(m, d.max_multiplier)
+    m *= cohort_factor
+    return m
+
+
+def need_ceiling(population: Population, rows: np.ndarray) -> np.ndarray:
+    """An upper bound of each genuine consumer's need weight, (0.5 + digital affinity) x
+    :func:`need_multiplier`, for every product and every day until their state changes;
+    0 for fraudsters (their needs are drawn apart).
+
+    A scenario's thinning keeps a candidate need when its uniform draw is below the need
+    weight; a draw at or above this ceiling is thinned out after one lookup, and only the
+    few candidates below it have their state looked up (the same needs as without it).
+    It assumes an income shock wherever one may still run (``shock_until_day > 0``), and
+    a small margin covers rounding. :class:`~simfin.agents.population.Population` keeps
+    it current where the inputs change.
+    """
+    pop, d = population, population.behaviour.demand
+    log_terms, cohort_factor = _state_terms(pop, rows)
+    may_be_shocked = pop.shock_until_day.take(rows) > 0
+    best = np.zeros(len(rows))
+    for weight in set(d.product_weight.model_dump().values()):
+        m = _unshocked(d, weight, log_terms, cohort_factor)
+        np.maximum(best, np.where(may_be_shocked, np.maximum(m, m * d.shock_multiplier), m),
+                   out=best)
+    best = np.minimum(best, d.max_multiplier)
+    affinity = 0.5 + pop.digital_affinity.take(rows)
+    return np.where(pop.is_fraud.take(rows), 0.0, affinity * best * (1.0 + 1e-9))
 
 
 def ticket_cents(population: Population, rows: np.ndarray, median_cents: int, sigma: float,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 import simfin.agents.fraud as fraud_kinds
+from simfin.agents.demand import need_ceiling
 from simfin.config import COHORTS, BehaviourConfig, PopulationConfig
 
 # Age ranges of the cohorts in the simulated year (2026), inclusive.
@@ -23,6 +24,10 @@ class Population:
     Attributes are numpy arrays of length ``n``. Static traits (age, cohort, income,
     willingness) are drawn at creation; dynamic state (income shocks, active loans, debt
     service, satisfaction) is updated by the model's vectorised steps.
+
+    ``need_ceiling`` is derived from the columns (a bound the day's demand thinning trusts);
+    the population's own steps and the ``Consumer`` view keep it current. Code that writes
+    the columns directly calls :meth:`refresh` for the rows it wrote.
     """
 
     STATIC = ("age_years", "cohort", "region", "base_income_cents", "digital_affinity",
@@ -100,6 +105,19 @@ class Population:
         self.ring_applications = 0  # applications by ring identities so far
         half_life = self.behaviour.fraud.signals.inquiry_half_life_days
         self._inquiry_decay = np.float32(0.5 ** (1.0 / half_life))
+        # Derived from the columns above, kept current where they change (see refresh).
+        self.need_ceiling = need_ceiling(self, np.arange(n))
+
+    def refresh(self, rows: np.ndarray | int) -> None:
+        """Recompute what is derived from the columns of ``rows`` (the need ceiling of
+        :func:`~simfin.agents.demand.need_ceiling`).
+
+        The population's own steps and the ``Consumer`` view call it when they change a
+        column; code that writes the columns directly must call it for the rows written
+        (``population.refresh(np.arange(population.n))`` after a change to everyone).
+        """
+        rows = np.atleast_1d(np.asarray(rows, dtype=np.intp))
+        self.need_ceiling[rows] = need_ceiling(self, rows)
 
     def attach_lenders(self, n_lenders: int) -> None:
         """Allocate per-lender columns: active loans and defaults at each lender."""
@@ -118,17 +136,23 @@ class Population:
         """Borrowers took loans from ``lender``: count them, add their debt service, and
         set the limits of the revolving lines among them.
         """
-        np.add.at(self.loans_at, (consumers, lender), 1)
-        np.add.at(self.loans_booked, consumers, 1)
+        _count(self.loans_at, consumers, lender, 1)
+        np.add.at(self.loans_booked, consumers, np.int16(1))  # no cast: add.at's fast path
         self.borrowed_at[consumers, lender] = True
         self.line_limit_cents[line_consumers, lender] = line_limits_cents
         np.add.at(self.debt_service_cents, consumers, monthly_service_cents)
+        self.refresh(consumers)
 
     def end_loans(self, consumers: np.ndarray, lenders: np.ndarray,
                   monthly_service_cents: np.ndarray) -> None:
         """Loans closed or were written off: their borrowers no longer service them."""
-        np.add.at(self.loans_at, (consumers, lenders), -1)
+        _count(self.loans_at, consumers, lenders, -1)
         np.subtract.at(self.debt_service_cents, consumers, monthly_service_cents)
+        self.refresh(consumers)
+
+    def count_defaults(self, consumers: np.ndarray, lenders: np.ndarray) -> None:
+        """New defaults: one more on each consumer's record at the lender."""
+        _count(self.defaults_at, consumers, lenders, 1)
 
     def past_delinquencies(self, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Delinquencies on the bureau files of ``rows`` (0 without a file), drawn from past
@@ -175,6 +199,7 @@ class Population:
         rows = rng.integers(0, self.n, k)
         duration = rng.exponential(cfg.shock_duration_days, k).astype(np.int32) + 1
         self.shock_until_day[rows] = np.maximum(self.shock_until_day[rows], day + duration)
+        self.refresh(rows)
 
     def count_inquiries(self, consumers: np.ndarray) -> None:
         """Age yesterday's application counts by a day and add today's applications."""
@@ -188,3 +213,15 @@ class Population:
                          if hasattr(self, name))
         return per_lender + sum(getattr(self, name).nbytes
                                 for name in self.STATIC + self.DYNAMIC)
+
+
+def _count(counters: np.ndarray, consumers: np.ndarray, lenders: np.ndarray | int,
+           step: int) -> None:
+    """Add ``step`` to the (consumer, lender) cells of per-lender counters, repeated cells
+    adding up: ``np.add.at`` on flat indexes with a scalar of the column's type, its fast
+    path (a tuple index or a cast costs ~50x more per row).
+    """
+    if not counters.flags.c_contiguous:  # reshape would copy: the counts would be lost
+        raise ValueError("per-lender counters must be C-contiguous")
+    flat = np.asarray(consumers, dtype=np.intp) * counters.shape[1] + lenders
+    np.add.at(counters.reshape(-1), flat, counters.dtype.type(step))

@@ -63,15 +63,13 @@ class MerchantScenario(mesa.Agent):
         k = rng.poisson(population.n * rate * 1.5 * cap)
         who = rng.integers(0, population.n, k)
         u = rng.random(k) * (1.5 * cap)
-        affinity = 0.5 + population.digital_affinity.take(who)
-        # A candidate is kept when u < affinity x need_multiplier; the multiplier is at most
-        # ``cap``, so those with u >= affinity x cap are thinned out without looking up
-        # their state (about a quarter of them).
-        # Fraudsters' needs are drawn below, at their own rate.
-        maybe = np.flatnonzero(u < affinity.astype(np.float64) * cap)
-        maybe = maybe[~population.is_fraud.take(who.take(maybe))]
+        # A candidate is kept when u < (0.5 + affinity) x need_multiplier: those at or
+        # above the consumer's need ceiling (most of them, and every fraudster: their
+        # needs are drawn below, at their own rate) are thinned out after that one lookup.
+        maybe = np.flatnonzero(u < population.need_ceiling.take(who))
         rows = who.take(maybe)
-        weight = affinity.take(maybe) * need_multiplier(population, rows, day, c.product)
+        weight = (0.5 + population.digital_affinity.take(rows)) * need_multiplier(
+            population, rows, day, c.product)
         who = rows[u.take(maybe) < weight]
         fraud_rows = population.fraud_rows
         n_genuine = len(who)

@@ -88,7 +88,7 @@ class ServiceDesk:
         resolved = rng.random(k) < self.quality
         step = np.float32(self.effects.satisfaction_step)
         satisfaction[who] += step * (resolved - satisfaction[who])
-        np.add.at(interactions, who, 1)
+        np.add.at(interactions, who, interactions.dtype.type(1))  # no cast: fast path
         costs = np.array([c.cost_per_contact_cents for c in self.channels])
         return int(costs[rng.integers(0, len(costs), k)].sum())
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from simfin.agents.demand import Reapplications, need_multiplier, terms
+from simfin.agents.demand import Reapplications, need_ceiling, need_multiplier, terms
 from simfin.agents.population import Population
 from simfin.config import BehaviourConfig, PopulationConfig
+from simfin.lending.product import PRODUCT_KINDS
+from simfin.model import MarketModel
+from tests.conftest import small_config
 
 
 def population(n: int = 2_000) -> Population:
@@ -61,3 +64,40 @@ def test_declined_needs_come_back_within_days_to_untried_lenders():
     assert first["tried"][:, 0].all() and (first["attempt"] == 1).all()
     queue.add(first, first["tried"], day=9, rng=np.random.default_rng(3))
     assert len(queue) == 0  # no attempts left
+
+
+def need_weights(pop: Population, day: int) -> np.ndarray:
+    """(products, n) need weight of every consumer for every product, as the thinning
+    computes it."""
+    rows = np.arange(pop.n)
+    return np.array([(0.5 + pop.digital_affinity) * need_multiplier(pop, rows, day, p)
+                     for p in PRODUCT_KINDS])
+
+
+def test_the_need_ceiling_bounds_every_need_weight_as_the_market_runs():
+    """The ceiling the thinning trusts stays above every genuine consumer's need weight
+    while loans open and close, shocks start and end, and a user changes a consumer
+    through its Mesa view; and it is 0 for fraudsters, whose needs are drawn apart.
+    """
+    model = MarketModel(small_config(**{"population.n_consumers": 1_500,
+                                        "population.job_loss_rate": 1.0}))
+    pop = model.population
+    genuine = ~pop.is_fraud
+    for _ in range(25):
+        model.step()
+        assert (need_weights(pop, model.day)[:, genuine] <= pop.need_ceiling[genuine]).all()
+    assert (pop.debt_service_cents > 0).sum() > 50  # loans were booked
+    assert (pop.shock_until_day > model.day).sum() > 50  # shocks are running
+    assert (pop.need_ceiling[pop.is_fraud] == 0).all() and pop.is_fraud.any()
+    # a Mesa-view change raises one consumer's need weight: the ceiling follows at once
+    row = int(np.flatnonzero(genuine & (pop.debt_service_cents == 0))[0])
+    before = pop.need_ceiling[row]
+    consumer = model.consumer(row)
+    consumer.willingness, consumer.debt_service_cents = 0.01, 10 * pop.base_income_cents[row]
+    assert pop.need_ceiling[row] > before
+    assert (need_weights(pop, model.day)[:, row] <= pop.need_ceiling[row]).all()
+    # the ceiling is the weight itself where no shock may still run (tight: it thins)
+    calm = genuine & (pop.shock_until_day <= 0)
+    tight = need_weights(pop, model.day)[:, calm].max(axis=0)
+    np.testing.assert_allclose(pop.need_ceiling[calm], tight, rtol=1e-8)
+    np.testing.assert_array_equal(need_ceiling(pop, np.arange(pop.n)), pop.need_ceiling)

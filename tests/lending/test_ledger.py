@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from simfin.lending.ledger import KINDS, POSTINGS, Ledger, LedgerError
@@ -205,3 +206,28 @@ def test_delinquent_borrowers_who_cure_pay_what_they_missed():
     assert (book.column("cured") == 1).all()
     assert (book.column("outstanding_cents") < 100_000).all()
     assert ledger.balance("loans").tolist() == book.outstanding_by_lender(2).tolist()
+
+
+def test_a_cure_ceiling_skips_lookups_but_not_outcomes():
+    """With a ceiling of the cure probability, only loans drawn below it are looked up,
+    and the cures, defaults, postings and random stream are the same as without it.
+    """
+    runs = []
+    for ceiling in (None, lambda rows: np.full(len(rows), 0.3)):
+        book, ledger, servicer = make_servicer(400, term=90, default_dpd=20,
+                                               writeoff_dpd=40)
+        rng = np.random.default_rng(3)
+        looked_up = []
+
+        def cure(rows, looked_up=looked_up):
+            looked_up.append(len(rows))
+            return 0.3 * (rows % 7) / 6  # a function of the loan, at most the ceiling
+
+        for day in range(80):
+            servicer.run(day, rng, lambda r: np.full(len(r), 0.5), cure, ceiling)
+        runs.append((book.frame(), ledger.balance("equity"), rng.random(), sum(looked_up)))
+    (plain, equity, draw, plain_lookups), (bounded, equity_b, draw_b, bounded_lookups) = runs
+    assert (plain["cured"] > 0).any() and plain["defaulted"].any()  # loans cured, defaulted
+    pd.testing.assert_frame_equal(plain, bounded)
+    assert equity.tolist() == equity_b.tolist() and draw == draw_b
+    assert bounded_lookups < 0.5 * plain_lookups
