@@ -236,7 +236,7 @@ class MarketModel(mesa.Model):
         rows = np.flatnonzero(products == REVOLVING)
         if len(rows) == 0 or not self._offers[:, REVOLVING].any():
             return out
-        limits = self.population.line_limit_cents[consumers[rows]]
+        limits = self.population.line_limit_cents.take(consumers.take(rows), axis=0)
         out[rows] = np.where(limits.max(axis=1) > 0, limits.argmax(axis=1), -1)
         return out
 
@@ -252,7 +252,8 @@ class MarketModel(mesa.Model):
         batch = application_batch(self.population, apps, lender.index, self.day, self.rng,
                                   self._shares_data, used)
         # Channels are paid for new customers; returning ones come back through the app.
-        new = ~self.population.borrowed_at[batch["consumer"], lender.index]
+        new = ~self.population.at_lender(self.population.borrowed_at, batch["consumer"],
+                                         lender.index)
         acquisition = np.where(new, self._cost_per_app[batch["channel"]], 0)
         self.ledger.post(lender.index, "acquisition_cost", int(acquisition.sum()))
         self.recorder.count_acquisition(lender.index, batch["channel"], acquisition)
@@ -280,15 +281,16 @@ class MarketModel(mesa.Model):
         col = {name: np.concatenate([q.batch[name][r] for q, r in zip(quotes, rows, strict=True)])
                for name in ("need", "consumer", "all_in_apr", "amount_cents", "asked_cents",
                             "decision_minutes", "product")}
-        consumer = col["consumer"]
-        borrowed = pop.borrowed_at[consumer, lender]
-        gap = np.where(borrowed, pop.satisfaction[consumer]
+        consumer = col["consumer"].astype(np.intp)
+        borrowed = pop.at_lender(pop.borrowed_at, consumer, lender)
+        gap = np.where(borrowed, pop.satisfaction.take(consumer)
                        - self.config.behaviour.repayment.neutral_satisfaction, 0.0)
         value = offers.utility(
             col["all_in_apr"], col["amount_cents"], col["asked_cents"],
             col["decision_minutes"], self._friction[lender, col["product"], 0], gap,
             np.log(self._brand[lender]),
-            offers.price_sensitivity(pop.cohort[consumer], pop.region[consumer], choice),
+            offers.price_sensitivity(pop.cohort.take(consumer), pop.region.take(consumer),
+                                     choice),
             choice)
         taken = offers.choose(col["need"], value, len(needs["consumer"]),
                               choice.outside_utility, self.rng)

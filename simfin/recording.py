@@ -84,8 +84,12 @@ class Recorder:
 
     def count_acquisition(self, lender: int, channels: np.ndarray, cents: np.ndarray) -> None:
         """Applications and acquisition cost of one lender's batch, by channel."""
-        np.add.at(self.channel_applications[lender], channels, 1)
-        np.add.at(self.channel_acquisition_cents[lender], channels, cents)
+        # Integer counts and cents by channel: a bincount, and add.at on intp indexes with
+        # int64 values (its fast path): the same sums as add.at with a cast, much faster.
+        n = self.channel_applications.shape[1]
+        self.channel_applications[lender] += np.bincount(channels, minlength=n)
+        np.add.at(self.channel_acquisition_cents[lender], channels.astype(np.intp),
+                  np.asarray(cents, dtype=np.int64))
 
     def count_decisions(self, lender: int, batch: ApplicationBatch,
                         booked: ApplicationBatch) -> None:

@@ -20,7 +20,7 @@ def loyalty(population: Population, rows: np.ndarray) -> np.ndarray:
     b = population.behaviour.application
     factor = np.exp(b.loyalty_weight * (population.satisfaction.take(rows) - b.loyalty_neutral)
                     )[:, None]
-    return np.where(population.borrowed_at[rows], factor, 1.0)
+    return np.where(population.borrowed_at.take(rows, axis=0), factor, 1.0)
 
 
 def service_boost(population: Population, rows: np.ndarray) -> np.ndarray:

@@ -269,11 +269,12 @@ class Lender(mesa.Agent):
             apr=booked["all_in_apr"], pd=booked["pd"], period_days=period,
             n_instalments=n_inst, next_due_day=day + period,
             is_fraud=booked["truth_is_fraud"], challenger=booked["challenger"],
-            repeat=pop.borrowed_at[consumers, i], term_days=booked["term_days"],
-            other_loans=np.minimum(pop.loans_at[consumers].sum(axis=1)
-                                   - pop.loans_at[consumers, i]
-                                   + pop.external_loans[consumers], 127),
-            cohort=pop.cohort[consumers], region=pop.region[consumers],
+            repeat=pop.at_lender(pop.borrowed_at, consumers, i),
+            term_days=booked["term_days"],
+            other_loans=np.minimum(pop.loans_at.take(consumers, axis=0).sum(axis=1)
+                                   - pop.at_lender(pop.loans_at, consumers, i)
+                                   + pop.external_loans.take(consumers), 127),
+            cohort=pop.cohort.take(consumers), region=pop.region.take(consumers),
             online=booked["online"] > 0, flags=booked["flags"])
         self.ledger.post(i, "disbursed", int(principal.sum()))
         fees = np.round(principal * booked["fee_rate"]).astype(np.int64)

@@ -109,13 +109,13 @@ def behaviour_score(population: Population, rows: np.ndarray, rng: np.random.Gen
     pop, n = population, len(rows)
     signals = pop.behaviour.fraud.signals
     noise = rng.standard_normal(n)
-    farmed = pop.is_fraud[rows] & (pop.fraud_kind[rows] != fraud_kinds.FIRST_PARTY)
-    w = np.clip(pop.willingness[rows].astype(np.float64), 1e-4, 1 - 1e-4)
+    farmed = pop.is_fraud.take(rows) & (pop.fraud_kind.take(rows) != fraud_kinds.FIRST_PARTY)
+    w = np.clip(pop.willingness.take(rows).astype(np.float64), 1e-4, 1 - 1e-4)
     reliability = 1.0 / (1.0 + np.exp(-(np.log(w / (1 - w))
                                         + pop.behaviour.channels.behaviour_score_noise * noise)))
     score = np.where(farmed, signals.farmed_score_mean + signals.farmed_score_sd * noise,
                      reliability)
-    seen = shares_data & pop.partner_history[rows]
+    seen = shares_data & pop.partner_history.take(rows)
     return np.where(seen, np.clip(score, 0, 1), np.nan).astype(np.float32)
 
 
@@ -129,26 +129,27 @@ def application_batch(population: Population, apps: dict[str, np.ndarray], lende
     rows = apps["consumer"].astype(np.intp)  # intp: no index conversion in each lookup
     n = len(rows)
     columns: dict[str, np.ndarray] = {k: v for k, v in apps.items()}
-    columns["age_years"] = pop.age_years[rows].astype(np.float32)
+    columns["age_years"] = pop.age_years.take(rows).astype(np.float32)
     columns["stated_income_cents"] = (pop.income_cents(rows, day)
-                                      * pop.income_overstatement[rows]).astype(np.int64)
+                                      * pop.income_overstatement.take(rows)).astype(np.int64)
     columns["online"] = apps["online"].astype(np.float32)
-    columns["digital_affinity"] = pop.digital_affinity[rows]
-    devices = pop.device_id[rows]
-    columns["device_id"], columns["contact_id"] = devices, pop.contact_id[rows]
+    columns["digital_affinity"] = pop.digital_affinity.take(rows)
+    devices = pop.device_id.take(rows)
+    columns["device_id"], columns["contact_id"] = devices, pop.contact_id.take(rows)
     _, inverse, counts = np.unique(devices, return_inverse=True, return_counts=True)
     columns["device_applications_24h"] = counts[inverse].astype(np.float32)
     signals = pop.behaviour.fraud.signals
-    columns["new_device"] = ((rng.random(n) < pop.new_device_rate[rows])
-                             | (day - pop.device_since_day[rows] < signals.new_device_days)
+    columns["new_device"] = ((rng.random(n) < pop.new_device_rate.take(rows))
+                             | (day - pop.device_since_day.take(rows) < signals.new_device_days)
                              ).astype(np.float32)
     columns["behaviour_score"] = behaviour_score(pop, rows, rng, channel_shares_data[
         apps["channel"]])
-    columns["own_active_loans"] = pop.loans_at[rows, lender].astype(np.float32)
-    columns["own_past_defaults"] = pop.defaults_at[rows, lender].astype(np.float32)
-    columns["line_limit_cents"] = pop.line_limit_cents[rows, lender]
+    columns["own_active_loans"] = pop.at_lender(pop.loans_at, rows, lender).astype(np.float32)
+    columns["own_past_defaults"] = pop.at_lender(pop.defaults_at, rows, lender
+                                                 ).astype(np.float32)
+    columns["line_limit_cents"] = pop.at_lender(pop.line_limit_cents, rows, lender)
     columns["line_used_cents"] = line_used_cents
-    columns["truth_is_fraud"] = pop.is_fraud[rows]
+    columns["truth_is_fraud"] = pop.is_fraud.take(rows)
     for name in APPLICATION_FIELDS:
         if name not in columns:
             columns[name] = np.full(n, np.nan, dtype=np.float32)
