@@ -371,8 +371,9 @@ class MarketModel(mesa.Model):
         delinquent = book.column("overdue_since_day").take(book.active_rows()) >= 0
         n_delinquent = np.bincount(book.active("lender")[delinquent],
                                    minlength=len(self.lenders))
+        borrowers = self.population.borrowers_by_lender()
         for lender in self.lenders:
-            lender.serve(int(n_delinquent[lender.index]), self.rng)
+            lender.serve(int(n_delinquent[lender.index]), self.rng, borrowers[lender.index])
 
     # -- looking at one consumer -------------------------------------------------------
 

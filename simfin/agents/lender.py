@@ -300,12 +300,16 @@ class Lender(mesa.Agent):
         pop.line_limit_cents[lines, i] = np.where(missed, np.maximum(used, 1), raised)
         pop.missed_since_review[lines, i] = False
 
-    def serve(self, n_delinquent: int, rng: np.random.Generator) -> None:
-        """Service contacts with active borrowers and collection calls on delinquent loans."""
+    def serve(self, n_delinquent: int, rng: np.random.Generator,
+              borrowers: np.ndarray | None = None) -> None:
+        """Service contacts with active borrowers and collection calls on delinquent loans.
+
+        ``borrowers``: the consumers with an active loan at the lender, in id order
+        (``population.borrowers_by_lender()``, looked up when not given).
+        """
         pop = self.population
-        # Consumers with an active loan at the lender, in id order: the active-loan counter,
-        # not a sort of the book.
-        borrowers = np.flatnonzero(pop.loans_at[:, self.index] > 0)
+        if borrowers is None:
+            borrowers = pop.borrowers_by_lender()[self.index]
         cost = self.service.serve(borrowers, pop.satisfaction, pop.interactions, rng)
         self.ledger.post(self.index, "service_cost", cost)
         calls = self.service.collect(n_delinquent, rng)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 import simfin.agents.fraud as fraud_kinds
+from simfin.agents.borrowers import BorrowerLists
 from simfin.agents.demand import need_ceiling
 from simfin.config import COHORTS, BehaviourConfig, PopulationConfig
 
@@ -128,6 +129,7 @@ class Population:
         # that lender since the line's last review.
         self.line_limit_cents = np.zeros((self.n, n_lenders), dtype=np.int64)
         self.missed_since_review = np.zeros((self.n, n_lenders), dtype=bool)
+        self._borrowers = BorrowerLists()
 
     # -- borrowing ---------------------------------------------------------------------
 
@@ -137,6 +139,7 @@ class Population:
         set the limits of the revolving lines among them.
         """
         _count(self.loans_at, consumers, lender, 1)
+        self._borrowers.changed(consumers, self.n)
         np.add.at(self.loans_booked, consumers, np.int16(1))  # no cast: add.at's fast path
         self.borrowed_at[consumers, lender] = True
         self.line_limit_cents[line_consumers, lender] = line_limits_cents
@@ -147,8 +150,16 @@ class Population:
                   monthly_service_cents: np.ndarray) -> None:
         """Loans closed or were written off: their borrowers no longer service them."""
         _count(self.loans_at, consumers, lenders, -1)
+        self._borrowers.changed(consumers, self.n)
         np.subtract.at(self.debt_service_cents, consumers, monthly_service_cents)
         self.refresh(consumers)
+
+    def borrowers_by_lender(self) -> list[np.ndarray]:
+        """Per lender, the consumers with an active loan there, in id order (the same as
+        ``np.flatnonzero(loans_at[:, lender] > 0)``, kept from day to day: see
+        :mod:`simfin.agents.borrowers`). Treat the arrays as read-only.
+        """
+        return self._borrowers.current(self.loans_at)
 
     def at_lender(self, column: np.ndarray, rows: np.ndarray,
                   lenders: np.ndarray | int) -> np.ndarray:
