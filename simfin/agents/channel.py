@@ -58,6 +58,14 @@ def weighted_pick(weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     its weight (one uniform per row, inverse CDF), or -1 where every weight is zero.
     """
     total = weights.sum(axis=1)
-    cum = np.cumsum(weights, axis=1) / np.where(total > 0, total, 1.0)[:, None]
-    pick = (rng.random(len(weights))[:, None] > cum).sum(axis=1)
+    share = np.where(total > 0, total, 1.0)
+    u = rng.random(len(weights))
+    # Column by column (the options are few): the running sum is a cumsum's, in the same
+    # order, and the pick counts the cumulative shares below the draw, without (n, k)
+    # temporaries and reductions across short rows.
+    cum = np.zeros(len(weights))
+    pick = np.zeros(len(weights), dtype=np.intp)
+    for j in range(weights.shape[1]):
+        cum += weights[:, j]
+        pick += u > cum / share
     return np.where(total > 0, np.minimum(pick, weights.shape[1] - 1), -1)

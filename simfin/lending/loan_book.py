@@ -69,6 +69,7 @@ class LoanBook:
         self._cols = {name: np.zeros(capacity, dtype=dtype) for name, dtype in _COLUMNS.items()}
         self._active_cache: np.ndarray | None = None
         self._active_columns: dict[str, np.ndarray] = {}
+        self._by_consumer = np.zeros(0, dtype=np.int64)  # all zero between uses
 
     def __len__(self) -> int:
         return self.n
@@ -142,12 +143,18 @@ class LoanBook:
                                   & (self.active("product") == product)]
         if len(mine) == 0:
             return np.zeros(len(consumers), dtype=np.int64)
-        # Totals by consumer id (summed in row order, as a sort by owner would).
-        owners = self._cols["consumer"].take(mine)
+        # Integer totals by consumer id in a kept all-zero buffer, cleared after use: no
+        # pass over every consumer id (a bincount's float sums of these integers are the
+        # same).
+        owners = self._cols["consumer"].take(mine).astype(np.intp)
         size = max(int(owners.max()), int(consumers.max())) + 1
-        totals = np.bincount(owners, weights=self._cols["outstanding_cents"].take(mine),
-                             minlength=size)
-        return totals.take(consumers).round().astype(np.int64)
+        if len(self._by_consumer) < size:
+            self._by_consumer = np.zeros(max(size, 2 * len(self._by_consumer)), np.int64)
+        totals = self._by_consumer
+        np.add.at(totals, owners, self._cols["outstanding_cents"].take(mine))
+        out = totals.take(np.asarray(consumers, dtype=np.intp))
+        totals[owners] = 0
+        return out
 
     def frame(self):
         """Every loan booked so far as a pandas DataFrame (one row per loan)."""
@@ -157,4 +164,4 @@ class LoanBook:
 
     def nbytes(self) -> int:
         """Bytes held by the book's storage (including spare capacity)."""
-        return sum(v.nbytes for v in self._cols.values())
+        return sum(v.nbytes for v in self._cols.values()) + self._by_consumer.nbytes

@@ -176,14 +176,49 @@ class Servicer:
     def _cure(self, rows: np.ndarray, day: int) -> None:
         b = self.book
         missed = b.column("missed_instalments")
-        # Pay the missed instalments one round at a time: at most a handful of rounds.
-        paid, n = b.column("paid_instalments"), b.column("n_instalments")
-        for k in range(int(missed[rows].max()) if len(rows) else 0):
-            self._pay_instalments(rows[(missed[rows] > k) & (paid[rows] < n[rows])], day,
-                                  late=True)
+        if len(rows):
+            self._pay_missed(rows, missed.take(rows))
         missed[rows] = 0
         b.column("overdue_since_day")[rows] = -1
         b.column("cured")[rows] += 1
+
+    def _pay_missed(self, rows: np.ndarray, missed: np.ndarray) -> None:
+        """Pay each row's ``missed`` instalments late, as :meth:`_pay_instalments` would
+        one round at a time (interest first on what is still outstanding, the last
+        instalment clears the loan, a late fee each), on the rows' own copies of the
+        columns: a round costs a few operations on the rows still paying, and the
+        ledger gets one posting per lender and kind (the same sums of cents).
+        """
+        b = self.book
+        outstanding = b.column("outstanding_cents").take(rows)
+        paid = b.column("paid_instalments").take(rows)
+        n_instalments = b.column("n_instalments").take(rows)
+        rate = b.column("rate_per_period").take(rows)
+        instalment = b.column("instalment_cents").take(rows)
+        lenders = b.column("lender").take(rows)
+        fee = self.late_fee_cents[lenders, b.column("product").take(rows)]
+        paying: list[np.ndarray] = []
+        principals: list[np.ndarray] = []
+        interests: list[np.ndarray] = []
+        for k in range(int(missed.max())):
+            now = np.flatnonzero((missed > k) & (paid < n_instalments))
+            owed = outstanding.take(now)
+            interest = np.round(owed * rate.take(now)).astype(np.int64)
+            last = paid.take(now) + 1 >= n_instalments.take(now)
+            principal = np.where(last, owed, np.clip(instalment.take(now) - interest, 0, owed))
+            outstanding[now] = owed - principal
+            paid[now] += 1
+            paying.append(now)
+            principals.append(principal)
+            interests.append(interest)
+        b.column("outstanding_cents")[rows] = outstanding
+        b.column("paid_instalments")[rows] = paid
+        if paying:
+            now = np.concatenate(paying)
+            by = lenders.take(now)
+            self.ledger.post_by_lender("principal_repaid", by, np.concatenate(principals))
+            self.ledger.post_by_lender("interest_paid", by, np.concatenate(interests))
+            self.ledger.post_by_lender("fees_paid", by, fee.take(now))
 
     def _write_off(self, rows: np.ndarray, day: int) -> None:
         if len(rows) == 0:
