@@ -69,6 +69,8 @@ class LoanBook:
         self._cols = {name: np.zeros(capacity, dtype=dtype) for name, dtype in _COLUMNS.items()}
         self._active_cache: np.ndarray | None = None
         self._active_columns: dict[str, np.ndarray] = {}
+        self._active_upto = 0  # loans booked when the active rows were last brought up to date
+        self._status_changed = False
         self._by_consumer = np.zeros(0, dtype=np.int64)  # all zero between uses
 
     def __len__(self) -> int:
@@ -91,7 +93,6 @@ class LoanBook:
         self._cols["closed_day"][rows] = -1
         self._cols["default_day"][rows] = -1
         self.n += k
-        self._active_cache = None
         return rows
 
     def _reserve(self, size: int) -> None:
@@ -105,11 +106,41 @@ class LoanBook:
             self._cols[name] = grown
 
     def active_rows(self) -> np.ndarray:
-        """Row ids of loans still on book (cached until a status changes)."""
+        """Row ids of loans still on book, in row order.
+
+        Kept from call to call: after :meth:`status_changed` the kept rows are filtered by
+        their status and the loans booked since are appended (with the cached columns of
+        :meth:`active`), instead of a scan of the whole book. A count of the active
+        statuses checks the result (a loan set back to active, say), and a failed check
+        scans: the rows are always ``np.flatnonzero(status == ACTIVE)``.
+        """
+        if self._active_cache is not None and (self._status_changed
+                                               or self._active_upto < self.n):
+            self._update_active()
         if self._active_cache is None:
             self._active_cache = np.flatnonzero(self.column("status") == ACTIVE)
             self._active_columns = {}
+            self._active_upto, self._status_changed = self.n, False
         return self._active_cache
+
+    def _update_active(self) -> None:
+        status = self._cols["status"]
+        rows, columns = self._active_cache, self._active_columns
+        keep = np.flatnonzero(status.take(rows) == ACTIVE)
+        if len(keep) < len(rows):
+            rows = rows.take(keep)
+            columns = {name: values.take(keep) for name, values in columns.items()}
+        new = np.arange(self._active_upto, self.n)
+        new = new[status[self._active_upto:self.n] == ACTIVE]
+        if len(new):
+            rows = np.concatenate([rows, new])
+            columns = {name: np.concatenate([values, self._cols[name].take(new)])
+                       for name, values in columns.items()}
+        if len(rows) != np.count_nonzero(self.column("status") == ACTIVE):
+            self._active_cache = None  # a status changed back: scan
+            return
+        self._active_cache, self._active_columns = rows, columns
+        self._active_upto, self._status_changed = self.n, False
 
     def active(self, name: str) -> np.ndarray:
         """A column that never changes after booking (``lender``, ``consumer``, ...) over
@@ -124,7 +155,7 @@ class LoanBook:
 
     def status_changed(self) -> None:
         """Tell the book that some loans closed or were written off."""
-        self._active_cache = None
+        self._status_changed = True
 
     def outstanding_by_lender(self, n_lenders: int) -> np.ndarray:
         """Outstanding principal per lender, from the loan rows (for reconciliation)."""

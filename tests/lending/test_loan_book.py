@@ -168,3 +168,25 @@ def test_outstanding_by_lender_counts_active_loans_only():
 def test_nbytes_grows_with_capacity():
     small, large = LoanBook(capacity=10), LoanBook(capacity=1_000)
     assert 0 < small.nbytes() < large.nbytes()
+
+
+def test_active_rows_kept_from_call_to_call_are_always_the_scan():
+    """Loans close, are written off and are booked between calls; a loan is even set back
+    to active by hand: the kept rows and cached columns always equal a fresh scan.
+    """
+    rng = np.random.default_rng(0)
+    book = LoanBook(capacity=4)
+    add_loans(book, 50)
+    status = lambda: book.column("status")  # noqa: E731
+    for step in range(30):
+        if step % 3:
+            add_loans(book, int(rng.integers(1, 5)))
+        closing = rng.choice(book.n, 4, replace=False)
+        status()[closing] = np.where(rng.random(4) < 0.5, CLOSED, WRITTEN_OFF)
+        if step == 20:  # a loan closed on an earlier day back on book, by hand
+            status()[np.flatnonzero(status() != 0)[0]] = 0
+        book.status_changed()
+        expected = np.flatnonzero(status() == 0)
+        assert book.active_rows().tolist() == expected.tolist()
+        assert book.active("consumer").tolist() == book.column("consumer")[expected].tolist()
+    assert 0 < len(book.active_rows()) < book.n  # loans both on and off the book
