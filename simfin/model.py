@@ -219,10 +219,12 @@ class MarketModel(mesa.Model):
         apps["lender"] = lender.astype(np.int16)
         f = self._friction[apps["lender"], apps["product"]]
         who = consumer.take(need)
+        cohort = pop.cohort.take(who)
         p = np.where(on_line[need], 1.0, self._conversion[apps["channel"]]
-                     * completion_probability(pop, who, apps["online"], f[:, 0], f[:, 1]))
+                     * completion_probability(pop, who, apps["online"], f[:, 0], f[:, 1],
+                                              cohort))
         completed = self.rng.random(len(p)) < p
-        self.recorder.count_needs(apps["lender"], pop.cohort.take(who), completed)
+        self.recorder.count_needs(apps["lender"], cohort, completed)
         done = np.flatnonzero(completed)
         applications = {k: v.take(done) for k, v in apps.items()}
         pop.count_inquiries(applications["consumer"])

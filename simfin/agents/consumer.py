@@ -30,15 +30,17 @@ def service_boost(population: Population, rows: np.ndarray) -> np.ndarray:
 
 
 def completion_probability(population: Population, rows: np.ndarray, online: np.ndarray,
-                           friction_minutes: np.ndarray, friction_steps: np.ndarray
-                           ) -> np.ndarray:
+                           friction_minutes: np.ndarray, friction_steps: np.ndarray,
+                           cohort: np.ndarray | None = None) -> np.ndarray:
     """Probability that an applicant finishes the application form.
 
     Falls with the product's minutes and steps, faster for younger cohorts, and online forms
-    are harder for consumers with low digital affinity.
+    are harder for consumers with low digital affinity. ``cohort``: the rows' cohorts, when
+    the caller has looked them up already.
     """
     b = population.behaviour.application
-    patience = np.asarray(b.patience_minutes, dtype=np.float64)[population.cohort.take(rows)]
+    cohort = population.cohort.take(rows) if cohort is None else cohort
+    patience = np.asarray(b.patience_minutes, dtype=np.float64)[cohort]
     p = np.exp2(-friction_minutes / patience) * (1.0 - b.step_drop_off) ** friction_steps
     affinity = population.digital_affinity.take(rows)
     floor = b.online_form_floor

@@ -64,9 +64,9 @@ def need_ceiling(population: Population, rows: np.ndarray) -> np.ndarray:
     A scenario's thinning keeps a candidate need when its uniform draw is below the need
     weight; a draw at or above this ceiling is thinned out after one lookup, and only the
     few candidates below it have their state looked up (the same needs as without it).
-    It assumes an income shock wherever one may still run (``shock_until_day > 0``), and
-    a small margin covers rounding. :class:`~simfin.agents.population.Population` keeps
-    it current where the inputs change.
+    It assumes an income shock wherever one may still run (``shock_until_day > 0``); a
+    small margin covers rounding, and it is kept in float32 rounded up.
+    :class:`~simfin.agents.population.Population` keeps it current where inputs change.
     """
     pop, d = population, population.behaviour.demand
     log_terms, cohort_factor = _state_terms(pop, rows)
@@ -78,7 +78,10 @@ def need_ceiling(population: Population, rows: np.ndarray) -> np.ndarray:
                    out=best)
     best = np.minimum(best, d.max_multiplier)
     affinity = 0.5 + pop.digital_affinity.take(rows)
-    return np.where(pop.is_fraud.take(rows), 0.0, affinity * best * (1.0 + 1e-9))
+    ceiling = np.where(pop.is_fraud.take(rows), 0.0, affinity * best * (1.0 + 1e-9))
+    # Kept in float32 (half the memory a day's random lookups sweep), rounded up.
+    narrow = ceiling.astype(np.float32)
+    return np.where(narrow < ceiling, np.nextafter(narrow, np.float32(np.inf)), narrow)
 
 
 def ticket_cents(population: Population, rows: np.ndarray, median_cents: int, sigma: float,
