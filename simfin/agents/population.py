@@ -232,8 +232,8 @@ class Population:
         """Bytes held by all columns."""
         per_lender = sum(getattr(self, name).nbytes for name in self.PER_LENDER
                          if hasattr(self, name))
-        return per_lender + sum(getattr(self, name).nbytes
-                                for name in self.STATIC + self.DYNAMIC)
+        return per_lender + self.need_ceiling.nbytes + sum(getattr(self, name).nbytes
+                                                           for name in self.STATIC + self.DYNAMIC)
 
 
 def _count(counters: np.ndarray, consumers: np.ndarray, lenders: np.ndarray | int,
