@@ -6,19 +6,34 @@ All of it is vectorised over the candidate needs of a day; nothing loops over co
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
+from simfin.config import BehaviourConfig, PopulationConfig
 from simfin.config.behaviour import DemandBehaviour
 
-if TYPE_CHECKING:  # the population keeps the need ceiling current: it imports this module
-    from simfin.agents.population import Population
+
+class ConsumerColumns(Protocol):
+    """What the need rate reads of the population's columns. A protocol, not the
+    :class:`~simfin.agents.population.Population` itself: the population imports this
+    module to keep its need ceiling current, and imports point one way.
+    """
+
+    config: PopulationConfig
+    behaviour: BehaviourConfig
+    base_income_cents: np.ndarray
+    willingness: np.ndarray
+    debt_service_cents: np.ndarray
+    cohort: np.ndarray
+    shock_until_day: np.ndarray
+    digital_affinity: np.ndarray
+    is_fraud: np.ndarray
 
 NEED_COLUMNS = ("consumer", "amount_cents", "term_days", "online", "scenario", "product")
 
 
-def need_multiplier(population: Population, rows: np.ndarray, day: int, product: str
+def need_multiplier(population: ConsumerColumns, rows: np.ndarray, day: int, product: str
                     ) -> np.ndarray:
     """How much more often than the reference consumer each of ``rows`` needs credit.
 
@@ -33,7 +48,7 @@ def need_multiplier(population: Population, rows: np.ndarray, day: int, product:
     return np.minimum(m, d.max_multiplier)
 
 
-def _state_terms(pop: Population, rows: np.ndarray) -> tuple[tuple, np.ndarray]:
+def _state_terms(pop: ConsumerColumns, rows: np.ndarray) -> tuple[tuple, np.ndarray]:
     """The consumer-state terms of the need multiplier's logarithm (willingness, debt,
     income, each before its weight) and the cohort factor: every lookup it needs.
     """
@@ -56,7 +71,7 @@ def _unshocked(d: DemandBehaviour, weight: float, log_terms: tuple,
     return m
 
 
-def need_ceiling(population: Population, rows: np.ndarray) -> np.ndarray:
+def need_ceiling(population: ConsumerColumns, rows: np.ndarray) -> np.ndarray:
     """An upper bound of each genuine consumer's need weight, (0.5 + digital affinity) x
     :func:`need_multiplier`, for every product and every day until their state changes;
     0 for fraudsters (their needs are drawn apart).
@@ -84,7 +99,7 @@ def need_ceiling(population: Population, rows: np.ndarray) -> np.ndarray:
     return np.where(narrow < ceiling, np.nextafter(narrow, np.float32(np.inf)), narrow)
 
 
-def ticket_cents(population: Population, rows: np.ndarray, median_cents: int, sigma: float,
+def ticket_cents(population: ConsumerColumns, rows: np.ndarray, median_cents: int, sigma: float,
                  online: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Ticket sizes: log-normal around the scenario's median, larger for higher incomes,
     smaller online.
