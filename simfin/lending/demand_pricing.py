@@ -184,6 +184,7 @@ class DemandPricer:
     regularisation: float = 1.0
     model: TakeUpModel = field(init=False)
     since_day: int | None = field(init=False, default=None)  # first day it priced
+    tested_prices: int = field(init=False, default=0)  # prices a test has moved so far
     _days: list[int] = field(init=False, default_factory=list)
     _offers: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(init=False,
                                                                      default_factory=list)
@@ -270,13 +271,14 @@ class DemandPricer:
             tested = scored & (tests[:, 0] < self.price_test_share)
             shift = (2.0 * tests[:, 1] - 1.0) * self.price_test_width
             moved = np.minimum(np.maximum(price + shift, lower), upper)
+            self.tested_prices += int(np.count_nonzero(tested & (moved != price)))
             price = np.where(tested, moved, price)
         return price
 
     def state(self) -> dict[str, Any]:
         """What the pricer has learned (for reports and tests)."""
         return {"offers": self.n_offers, "live": self.live, "since_day": self.since_day,
-                "price_slope": self.model.price_slope}
+                "price_slope": self.model.price_slope, "tested_prices": self.tested_prices}
 
 
 def demand_pricer(config: Any, refit_every_days: int) -> DemandPricer:
