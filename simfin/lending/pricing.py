@@ -24,6 +24,12 @@ tail, as in reality. A row whose price is not risk-based (cold start: no PD yet;
 policy) is priced at the cap if its price is above it and is never declined for it: the
 lender lends at the cap to learn, rather than turning the cap into zero lending.
 
+A cost-plus price is what a finance team signs, not what maximises profit once acquisition
+is sunk and applicants compare offers: the ``optimised`` policy
+(:mod:`simfin.lending.demand_pricing`) starts from the same cost-plus price and, once it has
+learned how take-up falls with the price, charges the profit-maximising price between the
+marginal cost and the cap (same decline rule).
+
 One function, :func:`quote`, prices every row; the pipeline stage and the one-application
 reference lender both call it.
 """
