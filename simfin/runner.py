@@ -21,7 +21,7 @@ from simfin.metrics import (
 )
 from simfin.model import MarketModel
 from simfin.outputs.health import run_health
-from simfin.score_performance import discrimination, frontier
+from simfin.score_performance import discrimination, frontier, validation
 
 Progress = Callable[[int, int], None]  # (days done, days in all)
 
@@ -109,6 +109,7 @@ def add_score_performance(summary: dict, model: MarketModel, loans: pd.DataFrame
                                                lender.model_since_day is not None)
         out["frontier"] = frontier(applications, loans, lender.index, run_cfg.default_dpd,
                                    horizon, has_model, lender.model_since_day)
+        out["validation"] = validation(lender.pipeline.get("scoring"))
 
 
 def run(config: MarketConfig | str | Path | dict | None = None, steps: int | None = None,

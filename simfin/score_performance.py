@@ -14,6 +14,13 @@ Two views of the PD a lender's model gave at decision:
 
 Both use only the lender's champion strategy, and only loans with a PD (decided while its
 model was in use). Each gives ``None`` values and a ``reason`` when it cannot be measured.
+
+A model scored on the book it selected ranks it worse than it ranks applicants: the
+threshold removed the high scores, so the PD varies little among the loans that remain,
+and each loan's PD comes from the fit in use when it was booked (early fits on a few dozen
+bads among them). The **out-of-time validation** of each refit (:func:`validation`) is the
+figure a model risk team monitors: the AUC of the model in use on the newest outcomes,
+which no fit in use had seen.
 """
 
 from __future__ import annotations
@@ -130,3 +137,26 @@ def frontier(applications: pd.DataFrame | None, loans: pd.DataFrame, lender: int
                "default_rate": float(defaulted[k - 1] / k) if k else None, "loans": int(k)}
               for t, a, k in zip(thresholds, n_approved, n_loans, strict=True)]
     return {"points": points, "default_dpd": default_dpd, "reason": None}
+
+
+def validation(stage: object | None) -> dict | None:
+    """The champion's refits and their out-of-time validation (None: no model).
+
+    Args:
+        stage: The champion pipeline's scoring stage (``ScoringStage.history_``: one record
+            per refit tried), or None.
+
+    Returns:
+        ``fits`` and ``deployed`` (refits tried and deployed); ``deployed_auc`` (held-out
+        AUC of the model in use when it was deployed); ``monitoring_auc`` (the AUC of the
+        model in use on the newest held-out outcomes at the last refit: how it ranks loans
+        it has not seen); ``history`` (the records).
+    """
+    history = getattr(stage, "history_", None)
+    if history is None:
+        return None
+    monitored = [h["in_use_auc"] for h in history if h["in_use_auc"] is not None]
+    return {"fits": len(history), "deployed": sum(h["deployed"] for h in history),
+            "deployed_auc": getattr(stage, "validation_auc_", None),
+            "monitoring_auc": monitored[-1] if monitored else None,
+            "history": [dict(h) for h in history]}

@@ -88,9 +88,12 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
 SMALL = {"population.n_consumers": 3_000, "run.steps": 90, "run.seed": 7}
 # Fast credit events, so that defaults and write-offs happen within a short run.
 FAST_EVENTS = {"run.default_dpd": 15, "run.writeoff_dpd": 30}
-# The scored lender leaves cold start early.
+# The scored lender leaves cold start early, and deploys every fit (these tests are about
+# what a live model does; the validation gate is tested in tests/lending/test_scoring.py).
 EARLY_MODEL = {
     "lenders.1.risk.model.min_outcomes": 10,
+    "lenders.1.risk.model.min_bad_outcomes": 5,
+    "lenders.1.risk.model.validation_share": 0.0,
     "lenders.1.risk.model.performance_window_days": 31,
     "lenders.1.risk.model.retrain_every_days": 7,
 }

@@ -35,6 +35,8 @@ def test_fitting_a_model_loads_it():
         "result = simfin.run(None, steps=70, overrides={\n"
         "    'population.n_consumers': 2000, 'run.default_dpd': 15,\n"
         "    'lenders.1.risk.model.min_outcomes': 10,\n"
+        "    'lenders.1.risk.model.min_bad_outcomes': 1,\n"
+        "    'lenders.1.risk.model.validation_share': 0.0,\n"
         "    'lenders.1.risk.model.performance_window_days': 31,\n"
         "    'lenders.1.risk.model.retrain_every_days': 7})\n"
         "assert result.model.lenders[1].model_in_use")

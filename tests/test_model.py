@@ -16,6 +16,8 @@ from simfin.lending.ledger import KINDS
 
 EARLY_MODEL = {
     "lenders.1.risk.model.min_outcomes": 10,
+    "lenders.1.risk.model.min_bad_outcomes": 5,
+    "lenders.1.risk.model.validation_share": 0.0,
     "lenders.1.risk.model.performance_window_days": 31,
     "lenders.1.risk.model.retrain_every_days": 7,
 }
@@ -83,7 +85,8 @@ def operations_config(base: dict) -> dict:
     lenders[0]["infrastructure"] = {"kind": "fixed", "capacity_per_day": 5}
     lenders[0]["service"] = {"mode": "unified"}
     lenders[1]["challenger"] = {"share": 0.3, "risk": {"model": {
-        "kind": "gbm", "min_outcomes": 10, "performance_window_days": 31}}}
+        "kind": "gbm", "min_outcomes": 10, "min_bad_outcomes": 5, "validation_share": 0.0,
+        "performance_window_days": 31}}}
     lenders[1]["payment"] = {"repayment_rail": "bank_transfer", "retry_days": 2,
                              "auto_debit": False}
     scenarios = [s.model_dump() for s in cfg.scenarios] + [

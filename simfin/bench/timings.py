@@ -96,6 +96,8 @@ def decision_setup(n_rows: int, model: str = "logistic"):
     history = lender.pipeline.run(batch_of(rng.permutation(pop.n)[:min(pop.n, 100_000)]),
                                   DecisionContext(day=0, rng=np.random.default_rng(1)))
     bad = rng.random(history.n) < 0.7 * (1 - pop.willingness[history["consumer"]])
+    for stage in lender.learners:  # one fit on synthetic outcomes: deploy it unvalidated
+        stage.min_bad_outcomes, stage.validation_share = 1, 0.0
     for pipeline in lender.pipelines:
         pipeline.observe(Outcomes(0, feature_matrix(history), bad))
     return lender, batch_of(rng.permutation(pop.n)[:n_rows])

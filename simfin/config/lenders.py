@@ -94,6 +94,20 @@ class ModelConfig(Section):
     min_outcomes: int = param(300, "Observed outcomes needed before the model is used; until "
                               "then the lender decides on rules only (cold start).", "loans",
                               ge=10)
+    min_bad_outcomes: int = param(50, "Bad loans (30+ days past due) among the observed "
+                                  "outcomes needed before a fit is tried: a scorecard is "
+                                  "estimated from its bads, and a few dozen only teach it "
+                                  "noise.", "loans", ge=1)
+    validation_share: float = param(0.25, "Share of the most recent observed outcomes held "
+                                    "out to validate each fit out of time; the fit is "
+                                    "deployed only if it ranks them well enough (0: deploy "
+                                    "every fit unvalidated).", "share", ge=0.0, lt=1.0)
+    min_validation_auc: float = param(0.6, "AUC a fit must reach on the held-out outcomes to "
+                                      "decide, and it must not rank them worse than the "
+                                      "model in use; otherwise the lender keeps what it has "
+                                      "(the model in use, or rules only).", "AUC", ge=0.0,
+                                      le=1.0)
+
     @field_validator("kind")
     @classmethod
     def _known_scorer(cls, kind: str) -> str:

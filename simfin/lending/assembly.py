@@ -189,7 +189,10 @@ def scoring_stage(build: StageBuild) -> Stage | None:
     if model.kind == "none":
         return None
     return ScoringStage(SCORERS.get(model.kind), build.risk.approval_threshold,
-                        model.min_outcomes, build.reason(SCORE_REASON))
+                        model.min_outcomes, build.reason(SCORE_REASON),
+                        min_bad_outcomes=model.min_bad_outcomes,
+                        validation_share=model.validation_share,
+                        min_validation_auc=model.min_validation_auc)
 
 
 @register_stage("pricing")

@@ -153,6 +153,10 @@ class Pipeline:
     def __contains__(self, name: str) -> bool:
         return name in self.names
 
+    def get(self, name: str, default: Stage | None = None) -> Stage | None:
+        """The stage of the step called ``name``, or ``default`` if there is none."""
+        return next((stage for step, stage in self.steps if step == name), default)
+
     @property
     def learners(self) -> list[Stage]:
         """The stages that learn from outcomes."""

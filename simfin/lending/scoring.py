@@ -106,6 +106,17 @@ class ScoringStage(Stage):
         approval_threshold: Highest predicted default probability approved.
         min_outcomes: Observed outcomes needed before the model is used.
         reason_code: Index of ``SCORE`` in the lender's reason-code table.
+        min_bad_outcomes: Bad outcomes needed before a fit is tried.
+        validation_share: Share of the most recent outcomes held out to validate a fit
+            out of time (0: every fit is deployed, trained on all outcomes).
+        min_validation_auc: AUC a fit needs on the held-out outcomes to be deployed.
+
+    Validation is the gate a model risk team keeps: a fit on a few months of loans with a
+    few dozen bads can rank the next applicants worse than chance, and a lender that
+    deploys it declines good customers at random. A fit is deployed only when it ranks the
+    newest outcomes (which it did not see) with an AUC of at least ``min_validation_auc``
+    and no worse than the model in use; the deployed fit is the validated one (trained on
+    the older outcomes), so validation costs no second fit.
 
     A fitted logistic pipeline is folded into one weight vector
     (:mod:`simfin.lending.linear`) and scored from the batch's columns, with no feature
@@ -116,6 +127,12 @@ class ScoringStage(Stage):
         estimator_: The fitted estimator, or None during cold start.
         folded_: The folded linear scorer, or None (not linear, or not fitted).
         n_trained_on_: Outcomes the current fit used.
+        validation_auc_: Held-out AUC of the model in use when it was deployed (None: not
+            validated).
+        history_: One record per refit tried: ``day``, ``outcomes``, ``bads``, the
+            candidate's held-out AUC (``candidate_auc``), the AUC of the model in use on the
+            same newest outcomes (``in_use_auc``: the monitoring figure), ``deployed``.
+        fits_: Fits tried so far; ``rejected_fits_``: those that failed validation.
         unobserved_: Mask of the MODEL_FEATURES never observed in training (zero-filled).
     """
 
@@ -123,15 +140,23 @@ class ScoringStage(Stage):
     learns = True
 
     def __init__(self, make_estimator: Callable[[], object], approval_threshold: float,
-                 min_outcomes: int, reason_code: int) -> None:
+                 min_outcomes: int, reason_code: int, min_bad_outcomes: int = 1,
+                 validation_share: float = 0.0, min_validation_auc: float = 0.0) -> None:
         self.make_estimator = make_estimator
         self._estimator: object | None = None
         self.approval_threshold = approval_threshold
         self.min_outcomes = min_outcomes
         self.reason_code = reason_code
+        self.min_bad_outcomes = min_bad_outcomes
+        self.validation_share = validation_share
+        self.min_validation_auc = min_validation_auc
         self.estimator_: object | None = None
         self.folded_: FoldedLinear | None = None
         self.n_trained_on_ = 0
+        self.validation_auc_: float | None = None
+        self.history_: list[dict] = []
+        self.fits_ = 0
+        self.rejected_fits_ = 0
 
     @property
     def estimator(self) -> object:
@@ -145,28 +170,61 @@ class ScoringStage(Stage):
         """Whether the model has been trained and now decides."""
         return self.estimator_ is not None
 
-    def fit(self, x: np.ndarray, bad: np.ndarray) -> bool:
-        """Train on observed outcomes; returns whether the model is now in use."""
-        if len(bad) < self.min_outcomes or bad.all() or not bad.any():
+    def fit(self, x: np.ndarray, bad: np.ndarray, day: int = -1) -> bool:
+        """Train on observed outcomes (rows in booking order, oldest first) and deploy the
+        fit if it validates; returns whether a model is in use.
+        """
+        train = len(bad) - int(round(len(bad) * self.validation_share))
+        if (len(bad) < self.min_outcomes or bad.sum() < self.min_bad_outcomes
+                or bad[:train].all() or not bad[:train].any()):
             return self.in_use
+        from sklearn.base import clone
+
+        self.fits_ += 1
         # Features the lender never observed (data it does not buy) carry no information;
         # they are zero-filled, keeping every estimator away from all-missing columns while
         # column j stays MODEL_FEATURES[j] for estimators that look features up by name.
-        self.unobserved_ = np.isnan(x).all(axis=0)
-        from sklearn.base import clone
-
+        unobserved = np.isnan(x[:train]).all(axis=0)
         with one_thread():
-            self.estimator_ = clone(self.estimator).fit(self._fill(x), bad.astype(np.int8))
+            fitted = clone(self.estimator).fit(_zero_filled(x[:train], unobserved),
+                                               bad[:train].astype(np.int8))
+        record = {"day": day, "outcomes": len(bad), "bads": int(bad.sum()),
+                  "candidate_auc": None, "in_use_auc": None, "deployed": True}
+        self.history_.append(record)
+        if train < len(bad):
+            record.update(self._validate(fitted, unobserved, x[train:], bad[train:]))
+            if not record["deployed"]:
+                self.rejected_fits_ += 1
+                return self.in_use
+        self.estimator_, self.unobserved_ = fitted, unobserved
+        self.validation_auc_ = record["candidate_auc"]
         self.folded_ = fold_linear(self.estimator_, x.shape[1])
         if self.folded_ is not None:  # unobserved features are zero-filled: no term
             self.folded_.weights[self.unobserved_] = 0.0
             self.folded_.nan_terms[self.unobserved_] = 0.0
-        self.n_trained_on_ = len(bad)
+        self.n_trained_on_ = train
         return True
+
+    def _validate(self, fitted: object, unobserved: np.ndarray, x: np.ndarray,
+                  bad: np.ndarray) -> dict:
+        """The candidate's and the model in use's AUC on the held-out (newest) outcomes,
+        and whether the candidate is deployed: it needs both outcome classes held out, an
+        AUC of at least ``min_validation_auc``, and no worse than the model in use.
+        """
+        if bad.all() or not bad.any():
+            return {"deployed": False}
+        from sklearn.metrics import roc_auc_score
+
+        with one_thread():
+            auc = float(roc_auc_score(bad, fitted.predict_proba(
+                _zero_filled(x, unobserved))[:, 1]))
+        in_use = float(roc_auc_score(bad, self.predict_pd(x))) if self.in_use else None
+        deployed = auc >= self.min_validation_auc and (in_use is None or auc >= in_use)
+        return {"candidate_auc": auc, "in_use_auc": in_use, "deployed": deployed}
 
     def observe(self, outcomes: Outcomes) -> None:
         """Refit on the observed outcomes (the learning hook of the pipeline)."""
-        self.fit(outcomes.features, outcomes.bad)
+        self.fit(outcomes.features, outcomes.bad, outcomes.day)
 
     def predict_pd(self, x: np.ndarray) -> np.ndarray:
         """Predicted probability of going 30+ days past due (float32)."""
@@ -177,11 +235,7 @@ class ScoringStage(Stage):
         return proba[:, 1].astype(np.float32)
 
     def _fill(self, x: np.ndarray) -> np.ndarray:
-        if not self.unobserved_.any():
-            return x
-        x = x.copy()
-        x[:, self.unobserved_] = 0.0
-        return x
+        return _zero_filled(x, self.unobserved_)
 
     def run(self, batch: ApplicationBatch, ctx: DecisionContext) -> ApplicationBatch:
         """Score the pending rows; decline those above the threshold."""
@@ -201,3 +255,12 @@ class ScoringStage(Stage):
             batch.decline(pd_ > self.approval_threshold, self.reason_code)
         batch["pd"] = pd_
         return batch
+
+
+def _zero_filled(x: np.ndarray, unobserved: np.ndarray) -> np.ndarray:
+    """``x`` with the never-observed feature columns set to 0 (a copy only if needed)."""
+    if not unobserved.any():
+        return x
+    x = x.copy()
+    x[:, unobserved] = 0.0
+    return x

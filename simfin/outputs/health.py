@@ -76,12 +76,24 @@ def model_not_live(config: MarketConfig, summary: dict) -> list[dict]:
         model = config.lenders[i].risk.model
         if model.kind == "none" or ind.get("model_since_day") is not None:
             continue
+        fits = (ind.get("validation") or {}).get("history") or []
+        aucs = [h["candidate_auc"] for h in fits if h["candidate_auc"] is not None]
+        if fits:  # fits were tried, none validated
+            best = f"best held-out AUC {max(aucs):.3f}" if aucs else "one outcome class held out"
+            out.append(_warning(
+                "model_not_live", f"{name}'s {model.kind} model never went live: none of its "
+                f"{len(fits)} fits validated ({best}; lenders.{i}.risk.model."
+                f"min_validation_auc = {model.min_validation_auc}), so {name} decided on "
+                "rules alone; give the model more data (run longer, a larger market) or "
+                "lower min_validation_auc.", name))
+            continue
         out.append(_warning(
             "model_not_live", f"{name}'s {model.kind} model never went live: it needs "
             f"{model.min_outcomes:,} observed outcomes (loans {model.performance_window_days}"
-            f" days old) and the run ended first, so {name} decided on rules alone; run "
-            f"longer (run.steps = {config.run.steps}) or lower lenders.{i}.risk.model."
-            "min_outcomes or performance_window_days.", name))
+            f" days old) with {model.min_bad_outcomes:,} bad ones, and the run ended first, "
+            f"so {name} decided on rules alone; run longer (run.steps = {config.run.steps}) "
+            f"or lower lenders.{i}.risk.model.min_outcomes, min_bad_outcomes or "
+            "performance_window_days.", name))
     return out
 
 

@@ -39,8 +39,9 @@ def _breakdowns(summary: dict) -> list[str]:
 
 def discrimination_markdown(summary: dict) -> str:
     """Per lender: AUC, KS and Brier of its model's PD on its own seasoned loans."""
-    rows = ["| lender | AUC | KS | Brier | scored seasoned loans | 30+ DPD | note |",
-            "|---|---:|---:|---:|---:|---:|---|"]
+    rows = ["| lender | AUC | KS | Brier | scored seasoned loans | 30+ DPD | out-of-time AUC "
+            "| refits deployed | note |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for name, ind in summary["lenders"].items():
         d = ind.get("discrimination")
         if d is None:
@@ -49,8 +50,12 @@ def discrimination_markdown(summary: dict) -> str:
         def num(key: str, d: dict = d) -> str:
             return "n/a" if d[key] is None else f"{d[key]:.3f}"
 
+        v = ind.get("validation") or {}
+        oot = "n/a" if v.get("monitoring_auc") is None else f"{v['monitoring_auc']:.3f}"
+        refits = f"{v['deployed']} of {v['fits']}" if v else "n/a"
         rows.append(f"| {name} | {num('auc')} | {num('ks')} | {num('brier')} | "
-                    f"{d['loans']:,} | {d['bad_loans']:,} | {d['reason'] or ''} |")
+                    f"{d['loans']:,} | {d['bad_loans']:,} | {oot} | {refits} | "
+                    f"{d['reason'] or ''} |")
     return "\n".join(rows)
 
 
@@ -92,7 +97,11 @@ def render_report(config: MarketConfig, summary: dict, figures: list[str]) -> st
               "no better than chance), KS (largest gap between the score distributions of "
               "bad and good loans) and Brier score (mean squared error of the PD). The "
               "approval/default frontier figure shows what stricter thresholds would have "
-              "given.", "", discrimination_markdown(summary), ""]
+              "given. On its own book a model looks worse than it is (its threshold removed "
+              "the high scores, and early fits decided early loans); the out-of-time AUC is "
+              "the model in use ranking the newest outcomes, held out at the last refit, "
+              "which no fit in use had seen. A refit is deployed only if it validates.", "",
+              discrimination_markdown(summary), ""]
     vintages = vintage_markdown(summary["market"])
     if vintages:
         parts += ["## Vintages (market)", "",

@@ -37,7 +37,8 @@ def full_lender_market(kind: str) -> MarketModel:
                      {"kind": "revolving", "max_amount_cents": 2_000_000}],
         "risk": {"data_sources": ["bureau", "id_registry", "social_security", "consortium"],
                  "verification": "face", "rules": rules,
-                 "model": {"kind": kind, "min_outcomes": 50}},
+                 "model": {"kind": kind, "min_outcomes": 50, "min_bad_outcomes": 5,
+                           "validation_share": 0.0}},
         "service": {"mode": "unified"}})
     base["population"].update(n_consumers=N_CONSUMERS, fraud_share=0.05)
     base["policy"]["apr_cap"] = 0.36

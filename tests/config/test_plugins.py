@@ -45,8 +45,8 @@ CONFIG = textwrap.dedent('''
     lenders:
       - name: plugged
         risk:
-          model: {kind: constant_pd, min_outcomes: 10, performance_window_days: 31,
-                  retrain_every_days: 7}
+          model: {kind: constant_pd, min_outcomes: 10, min_bad_outcomes: 5,
+                  validation_share: 0.0, performance_window_days: 31, retrain_every_days: 7}
 ''')
 
 

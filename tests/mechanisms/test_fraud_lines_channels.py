@@ -8,6 +8,7 @@ graph linked accounts), then the direction, by more than the seed-to-seed spread
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import simfin
 from simfin.lending.product import REVOLVING
@@ -97,3 +98,72 @@ def test_a_ring_graph_rule_blocks_fraud_and_rings_adapt_by_slowing_down():
     assert sum(with_graph) < 0.85 * sum(without), (with_graph, without)
     # Adapting rings trade volume for stealth: fewer applications than rings that do not.
     assert all(a < s for a, s in zip(adapting, still, strict=True)), (adapting, still)
+
+
+# -- data shared by a partner channel --------------------------------------------------------
+
+SCORE_RULE = {"name": "partner_score", "when": "behaviour_score < 0.6", "action": "reject",
+              "reason": "PARTNER_SCORE"}
+
+
+def partner_market(shares: bool, rule: bool) -> dict:
+    """One lender whose applicants all come through a partner platform's channel, which
+    shares its behaviour score or not; the lender may decline on the score.
+    """
+    rules = [*RING_RULES, SCORE_RULE] if rule else RING_RULES
+    return {"population.n_consumers": 6_000, "run.record_applications": True,
+            "channels": [{"name": "partner", "online": True, "reach": 1.0,
+                          "cost_per_application_cents": 800, "shares_data": shares}],
+            "lenders": [{"name": "a", "risk": {"data_sources": ["bureau", "id_registry"],
+                                               "rules": rules}}]}
+
+
+def bad_rate(result: simfin.RunResult) -> float:
+    """Share of loans seasoned 90+ days that went 30+ days past due."""
+    loans = result.loans
+    seasoned = loans[loans["origination_day"] + 90 <= result.config.run.steps]
+    return float(seasoned["ever_30dpd"].mean())
+
+
+def score_declines(result: simfin.RunResult) -> int:
+    """Applications the lender declined on the partner's score."""
+    codes = result.model.lenders[0].reason_codes
+    if "PARTNER_SCORE" not in codes:
+        return 0
+    return int((result.applications["reason"] == codes.index("PARTNER_SCORE")).sum())
+
+
+@pytest.fixture(scope="module")
+def partner_runs() -> dict[str, list[simfin.RunResult]]:
+    """Per seed: the shared score unused, the score rule with the data, and without it."""
+    cases = {"shared": (True, False), "rule": (True, True), "closed_rule": (False, True)}
+    return {name: [simfin.run(None, steps=240, seed=seed,
+                              overrides=partner_market(shares, rule)) for seed in SEEDS]
+            for name, (shares, rule) in cases.items()}
+
+
+def test_a_partner_channel_shares_a_score_that_ranks_its_applicants_risk(partner_runs):
+    from sklearn.metrics import roc_auc_score
+
+    for shared, closed in zip(partner_runs["shared"], partner_runs["closed_rule"],
+                              strict=True):
+        apps = shared.applications
+        booked = apps[apps["taken_up"] & (apps["day"] + 90 <= 240)]
+        scored = booked[booked["behaviour_score"].notna()]
+        # precondition: most loans carry the partner's score, and some went bad
+        assert len(scored) > 0.6 * len(booked) and scored["ever_30dpd"].sum() > 30
+        auc = roc_auc_score(scored["ever_30dpd"], -scored["behaviour_score"])
+        assert auc > 0.65, auc
+        assert closed.applications["behaviour_score"].isna().all()  # no sharing, no score
+
+
+def test_a_lender_that_declines_on_shared_data_books_fewer_bad_loans(partner_runs):
+    for shared, closed in zip(partner_runs["rule"], partner_runs["closed_rule"], strict=True):
+        # precondition: the rule fired on shared scores, and loans were made
+        assert score_declines(shared) > 200 and len(shared.loans) > 1_000
+        # the same rule without the data: the score is missing, the rule never fires
+        assert score_declines(closed) == 0
+    with_data = np.array([bad_rate(r) for r in partner_runs["rule"]])
+    without = np.array([bad_rate(r) for r in partner_runs["closed_rule"]])
+    drop = without - with_data  # paired by seed
+    assert drop.min() > 0.02 and drop.mean() > np.ptp(without), (with_data, without)

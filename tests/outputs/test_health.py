@@ -59,6 +59,18 @@ def test_model_never_live_warns(short_run):
     assert warning["lender"] == scored.name and "min_outcomes" in warning["message"]
 
 
+def test_a_model_whose_fits_never_validate_warns_with_the_gate():
+    result = simfin.run(None, overrides={
+        **SMALL, **FAST_EVENTS, **EARLY_MODEL, "run.steps": 120,
+        "lenders.1.risk.model.validation_share": 0.25,
+        "lenders.1.risk.model.min_validation_auc": 1.0})  # no fit can rank perfectly
+    name = result.config.lenders[1].name
+    validation = result.summary["lenders"][name]["validation"]
+    assert validation["fits"] > 0 and validation["deployed"] == 0  # precondition: fits tried
+    (warning,) = _codes(result, "model_not_live")
+    assert "min_validation_auc = 1.0" in warning["message"] and "validated" in warning["message"]
+
+
 def test_no_model_warning_once_the_model_is_live(fit_run):
     assert fit_run.summary["lenders"][fit_run.config.lenders[1].name]["model_since_day"] \
         is not None
