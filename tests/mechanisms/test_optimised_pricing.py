@@ -12,7 +12,7 @@ import pytest
 import simfin
 
 BASELINE = Path(__file__).resolve().parents[2] / "configs" / "baseline.yaml"
-STEPS = 210
+STEPS = 300
 # A small, fast market: the platform's model and its take-up model learn within the run.
 # Approval threshold PD 0.15: the platform keeps most of the rules' volume, so the prices
 # (not the threshold) decide its profit.
