@@ -52,8 +52,8 @@ LENDER_LEVERS: dict[str, Lever] = {
                                 "probability approved once the model is in use."),
     "risk_model": Lever(("risk.model.kind",), "Scoring model: 'none' (rules only), "
                         "'logistic', 'gbm' or a registered name."),
-    "pricing": Lever(("pricing.strategy",), "Pricing policy: 'risk_based', 'flat' or a "
-                     "registered name."),
+    "pricing": Lever(("pricing.strategy",), "Pricing policy: 'risk_based', 'flat', "
+                     "'optimised' or a registered name."),
     "verification": Lever(("risk.verification",), "Biometric check: 'none', 'face', "
                           "'voice' or 'iris'."),
     "data_sources": Lever(("risk.data_sources",), "External data queried: a list, or one "

@@ -111,6 +111,8 @@ def test_the_product_never_imports_the_bench_wing():
 def test_scikit_learn_is_imported_only_by_the_scoring_modules():
     users = sorted(m for m in MODULES if "sklearn" in imports_of(m)["external"])
     # score_performance: scikit-learn's metrics, imported only when a model's score is
-    # measured (a model was fitted, so scikit-learn is loaded already).
-    assert users == ["simfin.lending.imputation", "simfin.lending.linear",
+    # measured (a model was fitted, so scikit-learn is loaded already). demand_pricing: the
+    # optimised pricing policy's take-up model, imported only when it is fitted.
+    assert users == ["simfin.lending.demand_pricing", "simfin.lending.imputation",
+                     "simfin.lending.linear",
                      "simfin.lending.scoring", "simfin.score_performance"]

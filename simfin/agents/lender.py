@@ -242,6 +242,8 @@ class Lender(mesa.Agent):
         Returns:
             The booked loans (rows of the batch, with disbursement columns).
         """
+        for stage in self.pricers:  # what became of each offer (a pricing policy may learn)
+            stage.observe_offers(quote.day, quote.batch, quote.offers, accepted)
         booked = self.disbursement.run(quote.batch.take(accepted),
                                        DecisionContext(day=quote.day, rng=self.stream))
         for item, cents in booked.costs_cents.items():

@@ -21,6 +21,7 @@ import numpy as np
 
 from simfin.lending.batch import APPROVED, DECLINED, NO_REASON, PENDING, REFERRED
 from simfin.lending.data_sources import DataSourceStage
+from simfin.lending.demand_pricing import SEGMENT_COLUMNS
 from simfin.lending.pipeline import Pipeline
 from simfin.lending.pricing import PricingStage, quote
 from simfin.lending.product import REVOLVING, ProductStage
@@ -167,10 +168,20 @@ class ReferenceLender:
             _decline(app, stage.reason_code)
 
     def price(self, stage: PricingStage, app: dict) -> None:
-        """Grade, price and caps of one application, by the stage's own :func:`quote`."""
+        """Grade, price and caps of one application, by the stage's own :func:`quote`.
+
+        A demand-based policy's price is reproduced without its price tests only: those
+        draw from the lender's stream for the whole batch after the biometric check's
+        draws, an order that deciding one application at a time cannot follow.
+        """
+        if stage.draws:
+            raise NotImplementedError("the reference cannot reproduce price tests (they "
+                                      "draw for the whole batch after verification)")
+        segment = ({k: np.array([app[k]]) for k in SEGMENT_COLUMNS if k in app}
+                   if stage.demand is not None else None)
         grade, apr, total, over = quote(
             stage, np.array([app["pd"]], dtype=np.float32), np.array([app["term_days"]]),
-            np.array([app["fee_rate"]]), np.array([app["amount_cents"]]))
+            np.array([app["fee_rate"]]), np.array([app["amount_cents"]]), segment)
         app["grade"] = int(grade[0])
         app["apr"], app["all_in_apr"] = F32(apr[0]), F32(total[0])
         if stage.max_loan_to_income is not None and app["amount_cents"] > (

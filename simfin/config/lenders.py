@@ -71,7 +71,13 @@ class RuleConfig(Section):
 
 def _registered(registry_name: str, name: str) -> str:
     # Importing the stages registers the built-in strategies.
-    from simfin.lending import assembly, pricing, registry, scoring  # noqa: F401
+    from simfin.lending import (  # noqa: F401
+        assembly,
+        demand_pricing,
+        pricing,
+        registry,
+        scoring,
+    )
 
     reg = getattr(registry, registry_name)
     if name not in reg:
@@ -199,13 +205,43 @@ class RiskConfig(Section):
         return self
 
 
+class OptimisedPricingConfig(Section):
+    """The 'optimised' (demand-based) policy: per offer, the all-in APR that maximises the
+    expected profit P(take-up | APR, segment) x (APR - marginal cost rate), between the
+    marginal cost and the cap; P is a logistic regression of the lender's own offers (taken
+    or not) on APR, PD, term, amount, share of the ask offered, online, age and product,
+    refitted on the lender's retraining schedule (risk.model.retrain_every_days).
+    """
+
+    min_offers: int = param(1_000, "Scored offers (with a PD) observed in the window before "
+                            "the take-up model prices; until then the lender prices as "
+                            "'risk_based' does (cold start).", "offers", ge=10)
+    window_days: int = param(365, "Offers older than this are left out of the take-up fit "
+                             "(competitors and the applicant mix move).", "days", ge=1)
+    price_test_share: float = param(0.1, "Share of scored offers whose price is moved at "
+                                    "random (price tests: without them the take-up model "
+                                    "cannot tell the price's effect from the segment's).",
+                                    "share", **PROBABILITY)
+    price_test_width: float = param(0.06, "Largest move of a price test, up or down "
+                                    "(uniform), kept between the marginal cost and the cap.",
+                                    "rate/year", ge=0.0, le=1.0)
+    max_apr: float = param(0.48, "Highest all-in APR the policy chooses where no APR cap is "
+                           "in force (with a cap: the cap).", "rate/year", gt=0.0, le=10.0)
+    regularisation: float = param(1.0, "Inverse L2 strength of the take-up fit "
+                                  "(scikit-learn's C) on standardised features.", "1/penalty",
+                                  gt=0.0)
+
+
 class PricingConfig(Section):
     """Risk-grade pricing."""
 
     strategy: str = param("risk_based", "Registered pricing policy: 'risk_based' (cost-plus "
                           "APR per grade: funding, operating cost, margin, lifetime expected "
                           "loss and cost per booked loan, lowered to the APR cap; declined "
-                          "only where the marginal cost is above the cap) or 'flat'.")
+                          "only where the marginal cost is above the cap), 'flat', or "
+                          "'optimised' (the profit-maximising APR against the lender's "
+                          "estimate of take-up, see 'optimised'; risk_based until it has "
+                          "learned; needs a risk model for the PD).")
     flat_apr: float = param(0.30, "All-in APR of the 'flat' policy, and of every loan before "
                             "the model is in use; lowered to the APR cap where one binds.",
                             "rate/year", ge=0.0, le=10.0)
@@ -234,6 +270,9 @@ class PricingConfig(Section):
     unit_cost_prior_loans: int = param(500, "Loans the starting estimate counts for when "
                                        "blended with the lender's own cost per loan.", "loans",
                                        ge=1)
+    optimised: OptimisedPricingConfig = param(OptimisedPricingConfig(), "The 'optimised' "
+                                              "policy's take-up model and price tests (used "
+                                              "by that strategy only).")
 
     @field_validator("strategy")
     @classmethod

@@ -5,7 +5,12 @@ return batches. Plug in your own parts with :func:`register_stage` (a pipeline s
 ``docs/adding_a_stage.md``), :func:`register_scorer` and :func:`register_pricing`.
 """
 
-from simfin.lending import assembly, pricing, scoring  # noqa: F401  (registers the built-ins)
+from simfin.lending import (  # noqa: F401  (registers the built-ins)
+    assembly,
+    demand_pricing,
+    pricing,
+    scoring,
+)
 from simfin.lending.assembly import STANDARD_STEPS, StageBuild
 from simfin.lending.batch import ApplicationBatch
 from simfin.lending.pipeline import DecisionContext, Outcomes, Pipeline, Stage

@@ -25,7 +25,7 @@ from simfin.lending.fields import APPLICATION_FIELDS
 from simfin.lending.pipeline import Pipeline, Stage
 from simfin.lending.pricing import CAP_REASON, LTI_REASON, PricingStage
 from simfin.lending.product import AMOUNT_REASON, PRODUCT_KINDS, ProductStage
-from simfin.lending.registry import SCORERS, STAGES, register_stage
+from simfin.lending.registry import PRICING, SCORERS, STAGES, register_stage
 from simfin.lending.rules import Rule, RuleEngine, compile_condition
 from simfin.lending.verification import VERIFY_REASON, VerificationStage
 
@@ -201,6 +201,7 @@ def pricing_stage(build: StageBuild) -> Stage:
     caps (APR, loan-to-income).
     """
     pricing, lender = build.lender.pricing, build.lender
+    learner = getattr(PRICING.get(pricing.strategy), "learner", None)  # demand-based policy
     return PricingStage(
         pricing.strategy, pricing.grade_cutoffs, pricing.flat_apr, pricing.loss_given_bad,
         lender.cost_of_funds_rate + pricing.operating_cost_rate + pricing.margin_rate,
@@ -210,4 +211,6 @@ def pricing_stage(build: StageBuild) -> Stage:
         max_loan_to_income=build.market.policy.max_loan_to_income,
         lti_reason=build.reason(LTI_REASON),
         marginal_cost_rate=lender.cost_of_funds_rate + pricing.operating_cost_rate,
-        booking_cost_cents=pricing.booking_cost_cents)
+        booking_cost_cents=pricing.booking_cost_cents,
+        demand=learner(pricing.optimised, build.risk.model.retrain_every_days)
+        if learner else None)

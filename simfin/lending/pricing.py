@@ -24,11 +24,20 @@ tail, as in reality. A row whose price is not risk-based (cold start: no PD yet;
 policy) is priced at the cap if its price is above it and is never declined for it: the
 lender lends at the cap to learn, rather than turning the cap into zero lending.
 
+A cost-plus price is what a finance team signs, not what maximises profit once acquisition
+is sunk and applicants compare offers: the ``optimised`` policy
+(:mod:`simfin.lending.demand_pricing`) starts from the same cost-plus price and, once it has
+learned how take-up falls with the price, charges the profit-maximising price between the
+marginal cost and the cap (same decline rule).
+
 One function, :func:`quote`, prices every row; the pipeline stage and the one-application
 reference lender both call it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
 
 import numpy as np
 
@@ -110,8 +119,32 @@ def priced_pd(grade: np.ndarray, pd_: np.ndarray, cutoffs: np.ndarray) -> np.nda
     return out
 
 
+class DemandLearner(Protocol):
+    """What the pricing stage needs of a demand-based policy's learner (implemented by
+    :class:`simfin.lending.demand_pricing.DemandPricer`).
+    """
+
+    max_apr: float
+
+    @property
+    def draws(self) -> bool:
+        """Whether it draws price tests from the decision context's generator."""
+
+    def price(self, ask: np.ndarray, marginal: np.ndarray, lower: np.ndarray,
+              upper: np.ndarray | float, pd_: np.ndarray, term_days: np.ndarray,
+              amount_cents: np.ndarray, segment: Mapping[str, np.ndarray] | None,
+              tests: np.ndarray | None) -> np.ndarray:
+        """The all-in APR of each row."""
+
+    def observe(self, day: int, batch: ApplicationBatch, offers: np.ndarray,
+                accepted: np.ndarray) -> None:
+        """Learn from the day's offers and which were taken."""
+
+
 def quote(stage: PricingStage, pd_: np.ndarray, term_days: np.ndarray, fee_rate: np.ndarray,
-          amount_cents: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+          amount_cents: np.ndarray, segment: Mapping[str, np.ndarray] | None = None,
+          tests: np.ndarray | None = None
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Grade, interest APR, all-in APR and whether each row is over the cap.
 
     Args:
@@ -120,6 +153,9 @@ def quote(stage: PricingStage, pd_: np.ndarray, term_days: np.ndarray, fee_rate:
         term_days: The loan's term.
         fee_rate: The upfront fee, a share of principal.
         amount_cents: The principal.
+        segment: The application's columns a demand-based policy reads
+            (:data:`simfin.lending.demand_pricing.SEGMENT_COLUMNS`).
+        tests: (n, 2) uniforms of a demand-based policy's price tests.
 
     Returns:
         ``(grade, apr, all_in_apr, over_cap)``: every price is lowered to the cap;
@@ -139,20 +175,24 @@ def quote(stage: PricingStage, pd_: np.ndarray, term_days: np.ndarray, fee_rate:
                      dtype=np.float64)
     fee = np.asarray(fee_rate, dtype=np.float64) / life
     over = np.zeros(len(pd_), dtype=bool)
+    floor = marginal = fee
+    if getattr(stage.policy, "prices_risk", False) and (stage.apr_cap is not None
+                                                         or stage.demand is not None):
+        # the marginal cost of booking: the same price without margin and without the
+        # costs already paid for the application (acquisition, data, verification)
+        booking = stage.booking_cost_cents / principal / life
+        marginal = np.asarray(stage.policy(
+            priced, np.asarray(term_days), flat_apr=stage.flat_apr,
+            loss_given_bad=stage.loss_given_bad,
+            cost_rate=stage.marginal_cost_rate + booking), dtype=np.float64)
+        floor = np.maximum(fee, np.where(np.isnan(pd_), 0.0, marginal))
     if stage.apr_cap is not None:
-        cap = stage.apr_cap
-        floor = fee
-        if getattr(stage.policy, "prices_risk", False):
-            # the marginal cost of booking: the same price without margin and without the
-            # costs already paid for the application (acquisition, data, verification)
-            booking = stage.booking_cost_cents / principal / life
-            marginal = np.asarray(stage.policy(
-                priced, np.asarray(term_days), flat_apr=stage.flat_apr,
-                loss_given_bad=stage.loss_given_bad,
-                cost_rate=stage.marginal_cost_rate + booking), dtype=np.float64)
-            floor = np.maximum(fee, np.where(np.isnan(pd_), 0.0, marginal))
-        ask = np.minimum(ask, cap)
-        over = floor > cap + 1e-9
+        ask = np.minimum(ask, stage.apr_cap)
+        over = floor > stage.apr_cap + 1e-9
+    if stage.demand is not None:
+        upper = stage.demand.max_apr if stage.apr_cap is None else stage.apr_cap
+        ask = stage.demand.price(ask, marginal, floor, upper, pd_, term_days, amount_cents,
+                                 segment, tests)
     apr = np.maximum(ask - fee, 0.0)
     return grade, apr, apr + fee, over
 
@@ -178,6 +218,9 @@ class PricingStage(Stage):
         max_loan_to_income: The regulator's cap on principal / yearly stated income, or
             None.
         lti_reason: Index of ``LOAN_TO_INCOME`` in the lender's reason codes.
+        demand: The learner of a demand-based policy (``optimised``): its take-up model
+            and price tests (it draws from ``ctx.rng`` when the tests are on); None for a
+            policy that prices from costs alone.
     """
 
     row_wise = True
@@ -187,8 +230,11 @@ class PricingStage(Stage):
                  cap_reason: int, unit_cost_cents: float = 0.0, unit_cost_weight: float = 1.0,
                  max_loan_to_income: float | None = None, lti_reason: int = -1,
                  marginal_cost_rate: float | None = None,
-                 booking_cost_cents: float = 0.0) -> None:
+                 booking_cost_cents: float = 0.0,
+                 demand: DemandLearner | None = None) -> None:
         self.policy = PRICING.get(strategy)
+        self.demand = demand
+        self.draws = demand is not None and demand.draws
         self.marginal_cost_rate = cost_rate if marginal_cost_rate is None else marginal_cost_rate
         self.booking_cost_cents = float(booking_cost_cents)
         self.grade_cutoffs = np.asarray(grade_cutoffs, dtype=np.float32)
@@ -210,10 +256,18 @@ class PricingStage(Stage):
         w = self.unit_cost_weight
         self.unit_cost_cents = (self.prior_unit_cost_cents * w + cost_cents) / (w + loans)
 
+    def observe_offers(self, day: int, batch: ApplicationBatch, offers: np.ndarray,
+                       accepted: np.ndarray) -> None:
+        """What became of the day's offers (a demand-based policy learns its take-up)."""
+        if self.demand is not None:
+            self.demand.observe(day, batch, offers, accepted)
+
     def run(self, batch: ApplicationBatch, ctx: DecisionContext) -> ApplicationBatch:
         """Add ``grade``, ``apr`` and ``all_in_apr``; decline rows over the caps."""
+        tests = ctx.rng.random((batch.n, 2)) if self.draws else None
         grade, apr, total, over = quote(self, batch["pd"], batch["term_days"],
-                                        batch["fee_rate"], batch["amount_cents"])
+                                        batch["fee_rate"], batch["amount_cents"],
+                                        batch.columns, tests)
         batch["grade"] = grade
         batch["apr"] = apr.astype(np.float32)
         batch["all_in_apr"] = total.astype(np.float32)

@@ -8,6 +8,7 @@ import pytest
 import simfin
 from simfin.agents.observations import application_batch
 from simfin.bench.reference_lender import ReferenceLender
+from simfin.lending.assembly import StageBuild, pricing_stage
 from simfin.lending.batch import APPROVED, DECLINED, REFERRED, ApplicationBatch
 from simfin.lending.pipeline import DecisionContext
 from simfin.lending.scoring import feature_matrix
@@ -138,3 +139,55 @@ def test_slices_and_threads_change_no_column(unique, monkeypatch):
     for name in whole.columns:
         np.testing.assert_array_equal(sliced[name], whole[name], err_msg=name)
     assert whole.costs_cents == sliced.costs_cents
+
+
+def optimised_lender(price_test_share: float):
+    """The trained third lender on the optimised policy, its take-up model live (fitted on
+    offers of a first batch at random prices, taken with a falling curve).
+    """
+    model, lender = trained("logistic")
+    cfg = model.config.lenders[2]
+    cfg.pricing.strategy = "optimised"
+    cfg.pricing.optimised.price_test_share = price_test_share
+    cfg.pricing.optimised.min_offers = 100
+    for pipeline in lender.pipelines:  # rebuild the pricing step from the changed config
+        pipeline.steps[pipeline.names.index("pricing")] = ("pricing", pricing_stage(
+            StageBuild(model.config, cfg, cfg.risk, {}, lender.reason_codes,
+                       lender.flag_reasons)))
+    offered = lender.pipeline.run(applications(model, 3_000, seed=12),
+                                  DecisionContext(day=0, rng=np.random.default_rng(4)))
+    rng = np.random.default_rng(6)
+    offered["all_in_apr"] = rng.uniform(0.1, 0.36, offered.n).astype(np.float32)
+    offers = np.flatnonzero(offered["decision"] == APPROVED)
+    taken = rng.random(offered.n) < 1 / (1 + np.exp(-(1.5 - 6 * offered["all_in_apr"])))
+    for stage in lender.pricers:
+        stage.observe_offers(0, offered, offers, np.flatnonzero(taken))
+        assert stage.demand.live
+    return model, lender
+
+
+def test_the_reference_makes_the_optimised_decisions_without_price_tests():
+    model, lender = optimised_lender(price_test_share=0.0)
+    batch = applications(model, 2_000, seed=11)
+    expected = ReferenceLender(lender.pipeline, np.random.default_rng(5)).decide_all(
+        rows_of(batch))
+    got = lender.pipeline.run(batch, DecisionContext(day=5, rng=np.random.default_rng(5)))
+    np.testing.assert_array_equal(got["decision"], [d.decision for d in expected])
+    np.testing.assert_array_equal(got["all_in_apr"],
+                                  np.array([d.all_in_apr for d in expected], np.float32))
+    # the optimum differs from the cost-plus price (it is not the risk-based quote again)
+    lender.pipeline["pricing"].demand = None
+    risk = lender.pipeline.run(applications(model, 2_000, seed=11),
+                               DecisionContext(day=5, rng=np.random.default_rng(5)))
+    approved = got["decision"] == APPROVED
+    assert (got["all_in_apr"][approved] != risk["all_in_apr"][approved]).mean() > 0.5
+
+
+@pytest.mark.skip(reason="not reproducible one application at a time: the optimised "
+                  "policy's price tests draw from the lender's stream for the whole batch "
+                  "after the biometric check's draws (the reference raises "
+                  "NotImplementedError); without price tests it is compared above")
+def test_the_reference_makes_the_optimised_decisions_with_price_tests():
+    model, lender = optimised_lender(price_test_share=0.1)
+    ReferenceLender(lender.pipeline, np.random.default_rng(5)).decide_all(
+        rows_of(applications(model, 100, seed=11)))
