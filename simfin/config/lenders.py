@@ -325,6 +325,18 @@ class LenderConfig(Section):
                                                  "platform.")
 
     @model_validator(mode="after")
+    def _demand_pricing_needs_a_model(self) -> LenderConfig:
+        # A demand-based policy prices scored offers only: without a model it would never
+        # leave cost-plus, a setting with no effect.
+        from simfin.lending.registry import PRICING
+
+        learns = getattr(PRICING.get(self.pricing.strategy), "learner", None) is not None
+        if learns and self.risk.model.kind == "none":
+            raise ValueError(f"pricing.strategy {self.pricing.strategy!r} prices by the "
+                             "model's PD: set risk.model.kind (not 'none')")
+        return self
+
+    @model_validator(mode="after")
     def _one_product_per_kind(self) -> LenderConfig:
         kinds = [p.kind for p in self.products]
         if len(set(kinds)) != len(kinds):

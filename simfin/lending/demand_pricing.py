@@ -120,7 +120,7 @@ class TakeUpModel:
     def __init__(self, regularisation: float = 1.0) -> None:
         self.regularisation = regularisation
         self.price_slope: float = 0.0
-        self._mean = self._scale = self._coef = None
+        self._coef: np.ndarray | None = None
         self._intercept = 0.0
 
     @property
@@ -145,7 +145,7 @@ class TakeUpModel:
         fit = LogisticRegression(C=self.regularisation, max_iter=500)
         fit.fit((x - mean) / scale, taken)
         coef = fit.coef_[0] / scale
-        self._mean, self._scale, self._coef = mean, scale, coef
+        self._coef = coef
         self._intercept = float(fit.intercept_[0] - coef @ mean)
         self.price_slope = float(coef[0])
         return True
@@ -228,7 +228,7 @@ class DemandPricer:
         keep = [i for i, d in enumerate(self._days) if day - d < self.window_days]
         self._days = [self._days[i] for i in keep]
         self._offers = [self._offers[i] for i in keep]
-        if sum(len(o[2]) for o in self._offers) < self.min_offers:
+        if self.n_offers < self.min_offers:
             return
         apr, x, taken = (np.concatenate(parts) for parts in zip(*self._offers, strict=True))
         if self.model.fit(apr, x, taken) and self.live and self.since_day is None:
@@ -274,11 +274,6 @@ class DemandPricer:
             self.tested_prices += int(np.count_nonzero(tested & (moved != price)))
             price = np.where(tested, moved, price)
         return price
-
-    def state(self) -> dict[str, Any]:
-        """What the pricer has learned (for reports and tests)."""
-        return {"offers": self.n_offers, "live": self.live, "since_day": self.since_day,
-                "price_slope": self.model.price_slope, "tested_prices": self.tested_prices}
 
 
 def demand_pricer(config: Any, refit_every_days: int) -> DemandPricer:

@@ -155,8 +155,6 @@ class ScoringStage(Stage):
         self.n_trained_on_ = 0
         self.validation_auc_: float | None = None
         self.history_: list[dict] = []
-        self.fits_ = 0
-        self.rejected_fits_ = 0
 
     @property
     def estimator(self) -> object:
@@ -164,6 +162,16 @@ class ScoringStage(Stage):
         if self._estimator is None:
             self._estimator = self.make_estimator()
         return self._estimator
+
+    @property
+    def fits_(self) -> int:
+        """Fits tried so far."""
+        return len(self.history_)
+
+    @property
+    def rejected_fits_(self) -> int:
+        """Fits that failed validation."""
+        return sum(not record["deployed"] for record in self.history_)
 
     @property
     def in_use(self) -> bool:
@@ -180,7 +188,6 @@ class ScoringStage(Stage):
             return self.in_use
         from sklearn.base import clone
 
-        self.fits_ += 1
         # Features the lender never observed (data it does not buy) carry no information;
         # they are zero-filled, keeping every estimator away from all-missing columns while
         # column j stays MODEL_FEATURES[j] for estimators that look features up by name.
@@ -194,7 +201,6 @@ class ScoringStage(Stage):
         if train < len(bad):
             record.update(self._validate(fitted, unobserved, x[train:], bad[train:]))
             if not record["deployed"]:
-                self.rejected_fits_ += 1
                 return self.in_use
         self.estimator_, self.unobserved_ = fitted, unobserved
         self.validation_auc_ = record["candidate_auc"]

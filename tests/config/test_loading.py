@@ -197,3 +197,13 @@ def test_any_override_is_valid_or_a_one_line_config_error(path: str, value: str)
         assert str(exc)
     else:
         assert isinstance(cfg, MarketConfig)
+
+
+def test_a_demand_based_price_without_a_model_is_refused():
+    # it prices scored offers only: with no model it would stay cost-plus for ever
+    with pytest.raises(ConfigError, match=r"lenders\.1: pricing\.strategy 'optimised'.*"
+                                          r"risk\.model\.kind"):
+        load_config(None, {"lenders.1.risk.model.kind": "none",
+                           "lenders.1.pricing.strategy": "optimised"})
+    assert load_config(None, {"lenders.1.pricing.strategy": "optimised"}).lenders[1] \
+        .pricing.strategy == "optimised"
