@@ -86,7 +86,7 @@ def fold_linear(estimator: object, n_features: int) -> FoldedLinear | None:
             or list(model.classes_) != [0, 1]):
         return None
     imputer = pre.pop(0) if pre and isinstance(pre[0], SimpleImputer) else None
-    scaler = pre.pop(0) if pre and type(pre[0]) is StandardScaler else None
+    scaler = pre.pop(0) if pre and isinstance(pre[0], StandardScaler) else None
     if pre:
         return None
     # The columns the logistic regression sees, as (input column, is indicator).

@@ -39,13 +39,14 @@ def make_logistic() -> object:
     """Logistic regression on standardised features; missing data imputed and flagged."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
 
     from simfin.lending.imputation import MedianImputer
+    from simfin.lending.scaling import BlockScaler
 
+    # The scaler works in place (copy=False) on the imputer's output, always a new array.
     return make_pipeline(MedianImputer(strategy="median", add_indicator=True,
                                        keep_empty_features=True),
-                         StandardScaler(), LogisticRegression(C=1.0, max_iter=1000))
+                         BlockScaler(copy=False), LogisticRegression(C=1.0, max_iter=1000))
 
 
 @register_scorer("gbm")
