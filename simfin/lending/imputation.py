@@ -5,8 +5,8 @@ column (``np.ma.median``), which dominates the refit of simfin's logistic pipeli
 large book. This subclass finds the same medians (same values, bit for bit) by
 partitioning each column's observed values, then fits the parent on a three-row stand-in
 with those medians and the same missing columns, so every fitted attribute is the
-parent's own. ``fit_transform`` (what a refit calls) imputes and builds the missing
-indicator from one NaN mask; the parent's ``transform`` gives the same array.
+parent's own. ``transform`` (a refit's, and its validation's) imputes and builds the
+missing indicator from one NaN mask; the parent's ``transform`` gives the same array.
 """
 
 from __future__ import annotations
@@ -42,19 +42,23 @@ class MedianImputer(SimpleImputer):
         return super().fit(stand_in.astype(x.dtype), y)
 
     def fit_transform(self, X, y=None, **fit_params):  # noqa: N803
-        """``fit(X).transform(X)``: on a float array with NaN as missing, the imputed
-        values and the missing indicator come from one NaN mask (the parent's transform
-        validates, masks and indexes the missing cells twice); the same array results.
+        """``fit(X).transform(X)`` (a refit's call)."""
+        return self.fit(X, y, **fit_params).transform(X)
+
+    def transform(self, X):  # noqa: N803
+        """On a float array with NaN as missing, the imputed values and the missing
+        indicator come from one NaN mask (the parent's transform validates, masks and
+        indexes the missing cells twice); the same array results. Other inputs go to the
+        parent's transform (its checks and errors apply).
         """
-        self.fit(X, y, **fit_params)
         x = X if isinstance(X, np.ndarray) else None
         if (x is None or self.strategy != "median" or not self.copy or x.ndim != 2
                 or x.dtype.kind != "f" or not hasattr(self, "_fit_dtype")
                 or not (isinstance(self.missing_values, float)
                         and np.isnan(self.missing_values))
-                or x.dtype != self._fit_dtype or np.isnan(self.statistics_).any()
-                or np.isinf(x).any()):
-            return self.transform(X)  # the parent's checks (and errors) apply
+                or x.dtype != self._fit_dtype or x.shape[1] != len(self.statistics_)
+                or np.isnan(self.statistics_).any() or np.isinf(x).any()):
+            return super().transform(X)
         missing = np.isnan(x)
         out = np.where(missing, self.statistics_.astype(x.dtype, copy=False), x)
         if not self.add_indicator:

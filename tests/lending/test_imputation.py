@@ -54,3 +54,23 @@ def test_fit_transform_rejects_infinity_like_the_parent():
         SimpleImputer(strategy="median").fit_transform(x)
     with pytest.raises(ValueError, match="infinity"):
         MedianImputer(strategy="median").fit_transform(x)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("indicator", [True, False])
+def test_transform_of_new_rows_is_the_parents(seed, indicator):
+    # As in validation: fitted on older rows, applied to newer ones, whose missing cells
+    # may fall in columns that were complete at the fit.
+    rng = np.random.default_rng(seed)
+    old, new = (np.round(rng.standard_normal((n, 5)) * 50, 1).astype(np.float32)
+                for n in (400, 150))
+    old[rng.random(old.shape) < 0.3] = np.nan
+    old[:, 3] = 2.0  # never missing at the fit
+    new[rng.random(new.shape) < 0.3] = np.nan
+    kwargs = {"strategy": "median", "add_indicator": indicator, "keep_empty_features": True}
+    ours, theirs = MedianImputer(**kwargs).fit(old), SimpleImputer(**kwargs).fit(old)
+    out = ours.transform(new)
+    assert out.dtype == theirs.transform(new).dtype
+    np.testing.assert_array_equal(out, theirs.transform(new))
+    with pytest.raises(ValueError, match="features"):
+        ours.transform(new[:, :4])

@@ -92,3 +92,18 @@ def test_the_held_out_outcomes_are_the_newest(share):
     s = stage(min_bad_outcomes=10, validation_share=share, min_validation_auc=0.0)
     assert s.fit(x, bad)
     assert s.n_trained_on_ == 2_000 - round(2_000 * share)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_binary_auc_is_roc_auc_score(seed):
+    from sklearn.metrics import roc_auc_score
+
+    from simfin.lending.scoring import binary_auc
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(10, 5_000))
+    bad = rng.random(n) < rng.uniform(0.05, 0.5)
+    bad[:2] = [True, False]
+    # Rounded scores: many ties, as float32 probabilities of a few distinct profiles have.
+    score = np.round(rng.random(n) + 0.4 * bad, int(rng.integers(1, 4))).astype(np.float32)
+    assert binary_auc(bad, score) == roc_auc_score(bad, score)
