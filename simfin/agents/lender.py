@@ -170,9 +170,15 @@ class Lender(mesa.Agent):
         window = self.config.risk.model.performance_window_days
         # Label only loans that have been on book for the whole window: labelling early
         # bads and early closures would teach the model that every loan is good.
-        observed = day - self.book.column("origination_day")[rows] >= window
-        bad = self.book.column("ever_30dpd")[rows][observed]
-        outcomes = Outcomes(day, x[observed], bad)
+        observed = day - self.book.column("origination_day").take(rows) >= window
+        n_observed = int(np.count_nonzero(observed))
+        if observed[:n_observed].all():
+            # Loans are booked day after day, so the observed ones are the first rows:
+            # their features are a view, not a copy of most of the training data.
+            features, labelled = x[:n_observed], rows[:n_observed]
+        else:
+            features, labelled = x[observed], rows[observed]
+        outcomes = Outcomes(day, features, self.book.column("ever_30dpd").take(labelled))
         for pipeline in self.pipelines:
             pipeline.observe(outcomes)
         if self.model_since_day is None and self.model_in_use:

@@ -37,7 +37,8 @@ class Outcomes:
     Attributes:
         day: The day the outcomes are observed.
         features: Model inputs at application, one row per loan, one column per name in
-            ``simfin.lending.scoring.MODEL_FEATURES`` (float32, NaN = unknown).
+            ``simfin.lending.scoring.MODEL_FEATURES`` (float32, NaN = unknown); read-only
+            (it may be a view of the lender's training data).
         bad: Whether each loan went 30+ days past due within the performance window.
     """
 
