@@ -134,7 +134,8 @@ class LoanBook:
         new = new[status[self._active_upto:self.n] == ACTIVE]
         if len(new):
             rows = np.concatenate([rows, new])
-            columns = {name: np.concatenate([values, self._cols[name].take(new)])
+            columns = {name: np.concatenate([values, self._cols[name].take(new)],
+                                            dtype=values.dtype)
                        for name, values in columns.items()}
         if len(rows) != np.count_nonzero(self.column("status") == ACTIVE):
             self._active_cache = None  # a status changed back: scan
@@ -144,13 +145,17 @@ class LoanBook:
 
     def active(self, name: str) -> np.ndarray:
         """A column that never changes after booking (``lender``, ``consumer``, ...) over
-        :meth:`active_rows`; cached with them. Treat as read-only.
+        :meth:`active_rows`; cached with them. Treat as read-only. ``consumer`` comes as
+        ``intp``: it indexes lookups into the population's columns, and ``take`` with
+        other integer ids converts them on every call.
         """
         if name not in FIXED:
             raise ValueError(f"{name!r} changes after booking; use column()[active_rows()]")
         rows = self.active_rows()
         if name not in self._active_columns:
-            self._active_columns[name] = self._cols[name].take(rows)
+            values = self._cols[name].take(rows)
+            self._active_columns[name] = (values.astype(np.intp) if name == "consumer"
+                                          else values)
         return self._active_columns[name]
 
     def status_changed(self) -> None:

@@ -189,4 +189,6 @@ def test_active_rows_kept_from_call_to_call_are_always_the_scan():
         expected = np.flatnonzero(status() == 0)
         assert book.active_rows().tolist() == expected.tolist()
         assert book.active("consumer").tolist() == book.column("consumer")[expected].tolist()
+        assert book.active("consumer").dtype == np.intp  # ids for lookups, kept so
+        assert book.active("lender").dtype == book.column("lender").dtype
     assert 0 < len(book.active_rows()) < book.n  # loans both on and off the book
