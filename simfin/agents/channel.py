@@ -57,15 +57,20 @@ def weighted_pick(weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """For each row of ``weights`` (n, k), a column drawn with probability proportional to
     its weight (one uniform per row, inverse CDF), or -1 where every weight is zero.
     """
-    total = weights.sum(axis=1)
-    share = np.where(total > 0, total, 1.0)
-    u = rng.random(len(weights))
-    # Column by column (the options are few): the running sum is a cumsum's, in the same
+    n, k = weights.shape
+    # Column by column (the options are few): the running sums are a cumsum's, in the same
     # order, and the pick counts the cumulative shares below the draw, without (n, k)
-    # temporaries and reductions across short rows.
-    cum = np.zeros(len(weights))
-    pick = np.zeros(len(weights), dtype=np.intp)
-    for j in range(weights.shape[1]):
-        cum += weights[:, j]
+    # temporaries and reductions across short rows. Below 8 columns numpy sums a row one
+    # element after the other, so the last running sum is the row's total (its
+    # ``sum(axis=1)``, a slow reduction over short rows) bit for bit; from 8 on it sums
+    # in pairs, so the total comes from ``sum`` there.
+    cums = [weights[:, 0].astype(np.float64)] if k else []
+    for j in range(1, k):
+        cums.append(cums[-1] + weights[:, j])
+    total = cums[-1] if 0 < k < 8 else weights.sum(axis=1)
+    share = np.where(total > 0, total, 1.0)
+    u = rng.random(n)
+    pick = np.zeros(n, dtype=np.intp)
+    for cum in cums:
         pick += u > cum / share
-    return np.where(total > 0, np.minimum(pick, weights.shape[1] - 1), -1)
+    return np.where(total > 0, np.minimum(pick, k - 1), -1)
