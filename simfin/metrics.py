@@ -61,6 +61,7 @@ def indicators(steps: pd.DataFrame, loans: pd.DataFrame, default_dpd: int,
         "loss_rate": _ratio((s["written_off"] - s["recoveries"]) / years, avg_outstanding),
         "yield": _ratio((s["interest_paid"] + s["fees_paid"]) / years, avg_outstanding),
         "cure_rate": _ratio(s["cures"], s["missed_payments"]),
+        "collection_30d_rate": collection_30d_rate(steps, horizon_days),
         "fraud_loss": int(s["fraud_loss"]),
         "fraud_loans": int(s["fraud_loans"]),
         "acquisition_cost": int(s["acquisition_cost"]),
@@ -91,6 +92,19 @@ def indicators(steps: pd.DataFrame, loans: pd.DataFrame, default_dpd: int,
         **lifetime_default(loans, default_dpd, horizon_days),
     }
     return out
+
+
+def collection_30d_rate(steps: pd.DataFrame, horizon_days: int) -> float | None:
+    """Share of missed instalments collected (cured) before 30 days past due.
+
+    The figure online lenders publish as the "30-day collection rate". A payment missed on
+    day d that is not collected reaches 30 days past due on day d + 30, so the missed
+    payments counted are those of days up to the end - 31: each has had its full 30 days.
+    """
+    started = steps.loc[steps["day"] <= horizon_days - 31, "missed_payments"].sum()
+    if started == 0:
+        return None
+    return float(1.0 - steps["entered_30dpd"].sum() / started)
 
 
 def retention(loans: pd.DataFrame) -> float | None:

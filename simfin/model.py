@@ -347,19 +347,23 @@ class MarketModel(mesa.Model):
             who, _, boost = borrowers(rows)
             return pay_probability(pop, who, due.take(rows), day, boost)
 
-        def cure_rate(lender_of_rows: np.ndarray) -> np.ndarray:
-            # The daily cure rate with the lender's collections: a cure probability is
-            # this rate times a probability of paying, so it is also the ceiling.
-            return (self.config.behaviour.repayment.base_cure_rate
-                    * self._cure_multiplier[lender_of_rows])
+        repayment = self.config.behaviour.repayment
+        overdue_since = book.column("overdue_since_day")
+
+        def cure_rate(rows: np.ndarray) -> np.ndarray:
+            # The daily cure rate with the lender's collections, halving every
+            # cure_half_life_days past due: a cure probability is this rate times a
+            # probability of paying, so it is also the ceiling.
+            days_past_due = day - overdue_since.take(rows)
+            return (repayment.base_cure_rate * self._cure_multiplier[lenders.take(rows)]
+                    * np.exp2(days_past_due / -repayment.cure_half_life_days))
 
         def cures(rows: np.ndarray) -> np.ndarray:
             owed = due.take(rows) * book.column("missed_instalments").take(rows)
-            who, by, boost = borrowers(rows)
-            return cure_probability(pop, who, owed, day, cure_rate(by), boost)
+            who, _, boost = borrowers(rows)
+            return cure_probability(pop, who, owed, day, cure_rate(rows), boost)
 
-        result = self.servicer.run(day, self.rng, pays, cures,
-                                   lambda rows: cure_rate(lenders.take(rows)))
+        result = self.servicer.run(day, self.rng, pays, cures, cure_rate)
         pop.missed_since_review[consumers[result.missed], lenders[result.missed]] = True
         pop.count_defaults(consumers[result.new_defaults], lenders[result.new_defaults])
         ended = np.concatenate([result.closed, result.written_off])

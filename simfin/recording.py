@@ -21,7 +21,7 @@ from simfin.lending.repayments import ServicingDay
 
 COUNTS = ("needs", "applications", "approvals", "declined", "referred", "lost", "loans",
           "due_payments", "missed_payments", "failed_debits", "retried_debits", "cures",
-          "new_defaults", "loans_written_off", "fraud_loans", "fraud_loss",
+          "entered_30dpd", "new_defaults", "loans_written_off", "fraud_loans", "fraud_loss",
           "online_applications")
 BALANCES = ("outstanding", "dpd1_balance", "dpd30_balance", "dpd90_balance", "cash",
             "equity", "active_loans", "satisfaction", "capacity_used")
@@ -121,6 +121,7 @@ class Recorder:
         t["due_payments"] += np.bincount(lenders[result.due], minlength=n)
         t["missed_payments"] += np.bincount(lenders[result.missed], minlength=n)
         t["cures"] += np.bincount(lenders[result.cured], minlength=n)
+        t["entered_30dpd"] += np.bincount(lenders[result.entered_30dpd], minlength=n)
         t["failed_debits"] += np.bincount(lenders[result.failed_debits], minlength=n)
         t["retried_debits"] += np.bincount(lenders[result.retried], minlength=n)
         t["new_defaults"] += np.bincount(lenders[result.new_defaults], minlength=n)

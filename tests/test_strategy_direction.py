@@ -29,7 +29,7 @@ def scored_totals(threshold: float) -> dict[str, int]:
 
 def test_loosening_a_strict_threshold_raises_approvals_defaults_and_profit(monkeypatch):
     monkeypatch.chdir(Path(__file__).resolve().parents[1])
-    strict, moderate = scored_totals(0.03), scored_totals(0.15)
+    strict, moderate = scored_totals(0.02), scored_totals(0.15)
     assert moderate["approvals"] > 1.5 * strict["approvals"]
     assert moderate["defaults"] > strict["defaults"]
     assert moderate["profit"] > strict["profit"]

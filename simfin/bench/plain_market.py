@@ -186,7 +186,8 @@ class PlainConsumer(mesa.Agent):
             else:
                 loan.overdue_since, loan.missed = day, 1
             return
-        rate = r.base_cure_rate * m.cure_multiplier[loan.lender]
+        rate = (r.base_cure_rate * m.cure_multiplier[loan.lender]
+                * 2.0 ** ((loan.overdue_since - day) / r.cure_half_life_days))
         if rng.random() < rate * self.pay_probability(loan.instalment * loan.missed, boost):
             loan.overdue_since, loan.missed = -1, 0
         elif day - loan.overdue_since >= m.writeoff_dpd:

@@ -40,9 +40,15 @@ class RepaymentBehaviour(Section):
     manual_payment_penalty: float = param(0.7, "Logit of paying lost without auto-debit: "
                                           "borrowers must remember to pay.", "logit", ge=0.0,
                                           le=20.0)
-    base_cure_rate: float = param(0.05, "Daily probability that a delinquent borrower who can "
+    base_cure_rate: float = param(0.2, "Daily probability that a delinquent borrower who can "
                                   "pay gets round to paying everything overdue, before "
-                                  "collections.", "rate/day", **PROBABILITY)
+                                  "collections, on the first day past due.", "rate/day",
+                                  **PROBABILITY)
+    cure_half_life_days: float = param(
+        15.0, "Days past due over which the daily cure rate halves. Borrowers who can pay "
+        "do so early and a debt long overdue is rarely paid, so most missed payments are "
+        "collected within 30 days and most loans 30+ days past due go on to default.",
+        "days", gt=0.0, le=10_000.0)
 
 
 class ApplicationBehaviour(Section):

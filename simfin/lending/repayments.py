@@ -26,6 +26,7 @@ class ServicingDay:
     due: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     missed: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     cured: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    entered_30dpd: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     new_defaults: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     closed: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     written_off: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -135,6 +136,9 @@ class Servicer:
             still = delinquent[~cures]
             dpd = day - overdue_since[still]
             b.column("ever_30dpd")[still[dpd >= 30]] = True
+            # A delinquency reaches 30 days past due once (a loan is visited every day
+            # while it is delinquent): the count behind the 30-day collection rate.
+            out.entered_30dpd = still[dpd == 30]
             defaulted = b.column("defaulted")
             new_default = still[(dpd >= self.default_dpd) & ~defaulted[still]]
             defaulted[new_default] = True

@@ -22,6 +22,7 @@ ROWS = (
     ("loss_rate", "Loss rate (annualised)", "pct2"),
     ("yield", "Yield (annualised)", "pct2"),
     ("cure_rate", "Cure rate", "pct1"),
+    ("collection_30d_rate", "30-day collection rate", "pct1"),
     ("fraud_loss", "Fraud loss (yuan)", "yuan"),
     ("cac", "CAC (yuan/new customer)", "yuan2"),
     ("time_to_cash_minutes", "Time to cash (min)", "num1"),

@@ -89,8 +89,12 @@ def test_channels_differ_in_cost_and_in_the_risk_they_bring():
     assert channel("social", "cac") < channel("app_store", "cac")
     without_social = runs("c3_channels.yaml", ["channels.1.reach=0"], steps=300,
                           n_consumers=20_000)
-    assert mean(without_social, "channel_lender", "default_rate") < \
-        mean(results, "channel_lender", "default_rate")
+    # Closing the cheap channel raises the cost of acquisition. Its risk is not removed
+    # with it: the risky consumers still need credit and come through other channels, so
+    # the lender's default rate does not move (measured over seeds 11-18: -0.0002, seed
+    # spread 0.009; experiments/README.md, c3).
+    assert mean(without_social, "channel_lender", "cac") > mean(results, "channel_lender",
+                                                                 "cac")
 
 
 # -- 4. rules and data models together -----------------------------------------------------

@@ -14,6 +14,8 @@ import simfin
 BASELINE = Path(__file__).resolve().parents[2] / "configs" / "baseline.yaml"
 SMALL = {"population.n_consumers": 8_000, "run.steps": 210,
          "lenders.1.risk.model.min_outcomes": 150,
+         # 20 bads: the small market's model goes live by about day 105
+         "lenders.1.risk.model.min_bad_outcomes": 20,
          "lenders.1.risk.model.performance_window_days": 45,
          "lenders.1.risk.model.retrain_every_days": 15}
 
