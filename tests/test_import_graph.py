@@ -13,7 +13,7 @@ dependency) and checks the contracts of the README's Layout section:
 - the product imports nothing from the bench wing, except the CLI's ``bench`` command (the
   one door into the wing);
 - scikit-learn is imported only by the scoring modules (scoring, the linear folding, the
-  imputer, and the measures of a model's score), so ``import simfin.config`` does not
+  imputer, the scaler, and the measures of a model's score), so ``import simfin.config`` does not
   load it (``tests/test_lazy_imports.py`` checks that in a fresh interpreter).
 """
 
@@ -114,5 +114,5 @@ def test_scikit_learn_is_imported_only_by_the_scoring_modules():
     # measured (a model was fitted, so scikit-learn is loaded already). demand_pricing: the
     # optimised pricing policy's take-up model, imported only when it is fitted.
     assert users == ["simfin.lending.demand_pricing", "simfin.lending.imputation",
-                     "simfin.lending.linear",
+                     "simfin.lending.linear", "simfin.lending.scaling",
                      "simfin.lending.scoring", "simfin.score_performance"]
