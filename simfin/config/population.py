@@ -47,11 +47,16 @@ class PopulationConfig(Section):
 
     n_consumers: int = param(20_000, "Number of consumers in the market.", "consumers", ge=10,
                              le=50_000_000)
-    income_median_cents: int = param(600_000, "Median monthly income.", "cents/month", gt=0)
+    # Upper bounds keep every income (log-normal, times the city and age factors) inside
+    # int64 cents: a larger median or multiplier would overflow into negative incomes.
+    income_median_cents: int = param(600_000, "Median monthly income. At most "
+                                     "1,000,000,000 (incomes are int64 cents).",
+                                     "cents/month", gt=0, le=1_000_000_000)
     income_sigma: float = param(0.6, "Sigma of the log-normal income distribution.", "log cents",
                                 ge=0.0, le=3.0)
     tier1_income_multiplier: float = param(1.5, "Income multiplier in tier-1 cities; tier-3 "
-                                           "gets its inverse.", "ratio", gt=0.0)
+                                           "gets its inverse. From 0.1 to 10.", "ratio", ge=0.1,
+                                           le=10.0)
     living_cost_share: float = param(0.6, "Share of income spent on living costs, not "
                                      "available for debt service.", "share", **PROBABILITY)
     willingness_mean: float = param(0.85, "Mean latent willingness to repay (Beta "

@@ -5,11 +5,13 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import simfin
 from simfin import ConfigError, MarketConfig, load_config
 from simfin.config import dump_config, validate
 
@@ -207,3 +209,24 @@ def test_a_demand_based_price_without_a_model_is_refused():
                            "lenders.1.pricing.strategy": "optimised"})
     assert load_config(None, {"lenders.1.pricing.strategy": "optimised"}).lenders[1] \
         .pricing.strategy == "optimised"
+
+
+@pytest.mark.parametrize(("item", "field"), [
+    ("population.income_median_cents=100000000000000000000", "income_median_cents"),
+    ("population.tier1_income_multiplier=1e-300", "tier1_income_multiplier"),
+])
+def test_incomes_that_would_overflow_are_refused(item: str, field: str):
+    # Found by the fuzz test: these validated, then the population's int64 incomes
+    # overflowed into negative values (a RuntimeWarning, and a market of nonsense).
+    with pytest.raises(ConfigError, match=field):
+        simfin.load_config(None, [item])
+
+
+def test_the_largest_incomes_that_validate_stay_positive():
+    cfg = simfin.load_config(None, ["population.n_consumers=20000",
+                                    "population.income_median_cents=1000000000",
+                                    "population.income_sigma=3", "run.steps=1",
+                                    "population.tier1_income_multiplier=10"])
+    with np.errstate(over="raise", invalid="raise"):
+        model = simfin.MarketModel(cfg)
+    assert (model.population.base_income_cents > 0).all()
