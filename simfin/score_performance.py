@@ -156,7 +156,7 @@ def validation(stage: object | None) -> dict | None:
     if history is None:
         return None
     monitored = [h["in_use_auc"] for h in history if h["in_use_auc"] is not None]
-    return {"fits": len(history), "deployed": sum(h["deployed"] for h in history),
+    return {"fits": stage.fits_, "deployed": stage.fits_ - stage.rejected_fits_,
             "deployed_auc": getattr(stage, "validation_auc_", None),
             "monitoring_auc": monitored[-1] if monitored else None,
             "history": [dict(h) for h in history]}

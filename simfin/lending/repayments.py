@@ -73,7 +73,7 @@ class Servicer:
         a delinquent loan whose uniform draw is at or above its ceiling cannot cure today,
         so its borrower's state is not looked up. The draws and the outcomes are the same
         as without it (most delinquent loans are decided by the ceiling alone: the daily
-        cure rate is a few per cent).
+        cure rate is at most ``base_cure_rate`` and halves with every half-life past due).
         """
         b = self.book
         out = ServicingDay()
@@ -107,7 +107,7 @@ class Servicer:
             paid, missed = due[ok], due[done & ~ok]
             out.retried = due[retry]
             out.failed_debits = due[willing & ~ok]
-            self._pay_instalments(paid, day, late=False)
+            self._pay(paid, np.ones(len(paid), dtype=np.int16), late=False)
             # The schedule keeps its dates: a retried debit does not move the next due day.
             settled = due[done]
             original_due = day - retries[settled].astype(np.int32)
@@ -156,42 +156,21 @@ class Servicer:
         self.ledger.post_by_lender("payment_fees", lenders, self.debit_fee_cents[lenders])
         return rng.random(len(rows)) >= self.debit_failure_rate[lenders]
 
-    def _pay_instalments(self, rows: np.ndarray, day: int, late: bool) -> None:
-        """Pay one instalment on each row: interest first, then principal."""
-        if len(rows) == 0:
-            return
-        b = self.book
-        outstanding = b.column("outstanding_cents")
-        interest = np.round(outstanding[rows] * b.column("rate_per_period")[rows]).astype(
-            np.int64)
-        last = b.column("paid_instalments")[rows] + 1 >= b.column("n_instalments")[rows]
-        principal = np.where(last, outstanding[rows],
-                             np.clip(b.column("instalment_cents")[rows] - interest, 0,
-                                     outstanding[rows]))
-        outstanding[rows] -= principal
-        b.column("paid_instalments")[rows] += 1
-        lenders = b.column("lender")[rows]
-        self.ledger.post_by_lender("principal_repaid", lenders, principal)
-        self.ledger.post_by_lender("interest_paid", lenders, interest)
-        if late:
-            fees = self.late_fee_cents[lenders, b.column("product")[rows]]
-            self.ledger.post_by_lender("fees_paid", lenders, fees)
-
     def _cure(self, rows: np.ndarray, day: int) -> None:
         b = self.book
         missed = b.column("missed_instalments")
         if len(rows):
-            self._pay_missed(rows, missed.take(rows))
+            self._pay(rows, missed.take(rows), late=True)
         missed[rows] = 0
         b.column("overdue_since_day")[rows] = -1
         b.column("cured")[rows] += 1
 
-    def _pay_missed(self, rows: np.ndarray, missed: np.ndarray) -> None:
-        """Pay each row's ``missed`` instalments late, as :meth:`_pay_instalments` would
-        one round at a time (interest first on what is still outstanding, the last
-        instalment clears the loan, a late fee each), on the rows' own copies of the
-        columns: a round costs a few operations on the rows still paying, and the
-        ledger gets one posting per lender and kind (the same sums of cents).
+    def _pay(self, rows: np.ndarray, instalments: np.ndarray, late: bool) -> None:
+        """Pay ``instalments`` instalments on each row, one round at a time: interest first
+        on what is still outstanding, the rest to principal, the last instalment clears the
+        loan; a late fee for each instalment paid late. Works on the rows' own copies of
+        the columns (a round costs a few operations on the rows still paying), and the
+        ledger gets one posting per lender and kind.
         """
         b = self.book
         outstanding = b.column("outstanding_cents").take(rows)
@@ -200,12 +179,11 @@ class Servicer:
         rate = b.column("rate_per_period").take(rows)
         instalment = b.column("instalment_cents").take(rows)
         lenders = b.column("lender").take(rows)
-        fee = self.late_fee_cents[lenders, b.column("product").take(rows)]
         paying: list[np.ndarray] = []
         principals: list[np.ndarray] = []
         interests: list[np.ndarray] = []
-        for k in range(int(missed.max())):
-            now = np.flatnonzero((missed > k) & (paid < n_instalments))
+        for k in range(int(instalments.max()) if len(rows) else 0):
+            now = np.flatnonzero((instalments > k) & (paid < n_instalments))
             owed = outstanding.take(now)
             interest = np.round(owed * rate.take(now)).astype(np.int64)
             last = paid.take(now) + 1 >= n_instalments.take(now)
@@ -222,7 +200,9 @@ class Servicer:
             by = lenders.take(now)
             self.ledger.post_by_lender("principal_repaid", by, np.concatenate(principals))
             self.ledger.post_by_lender("interest_paid", by, np.concatenate(interests))
-            self.ledger.post_by_lender("fees_paid", by, fee.take(now))
+            if late:
+                fees = self.late_fee_cents[by, b.column("product").take(rows.take(now))]
+                self.ledger.post_by_lender("fees_paid", by, fees)
 
     def _write_off(self, rows: np.ndarray, day: int) -> None:
         if len(rows) == 0:

@@ -235,11 +235,8 @@ class ScoringStage(Stage):
         if self.folded_ is not None:
             return self.folded_.predict_pd([x[:, j] for j in range(x.shape[1])])
         with one_thread():
-            proba = self.estimator_.predict_proba(self._fill(x))
+            proba = self.estimator_.predict_proba(_zero_filled(x, self.unobserved_))
         return proba[:, 1].astype(np.float32)
-
-    def _fill(self, x: np.ndarray) -> np.ndarray:
-        return _zero_filled(x, self.unobserved_)
 
     def run(self, batch: ApplicationBatch, ctx: DecisionContext) -> ApplicationBatch:
         """Score the pending rows; decline those above the threshold."""
