@@ -373,9 +373,8 @@ class MarketModel(mesa.Model):
 
     def serve_customers(self) -> None:
         """Each lender serves its borrowers and calls on its delinquent loans."""
-        book = self.book
-        delinquent = book.column("overdue_since_day").take(book.active_rows()) >= 0
-        n_delinquent = np.bincount(book.active("lender")[delinquent],
+        delinquent = self.servicer.delinquent_loans()
+        n_delinquent = np.bincount(self.book.column("lender").take(delinquent),
                                    minlength=len(self.lenders))
         borrowers = self.population.borrowers_by_lender()
         for lender in self.lenders:

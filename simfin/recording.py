@@ -51,6 +51,7 @@ class Recorder:
         self._rows: list[dict[str, np.ndarray]] = []
         self._today: dict[str, np.ndarray] = {}
         self._ttc: list[list[np.ndarray]] = []
+        self._delinquent: np.ndarray | None = None  # the day's servicing result's
         self.reasons: list[Counter] = [Counter() for _ in range(self.n_lenders)]
         self.grade_approvals: list[Counter] = [Counter() for _ in range(self.n_lenders)]
         # The funnel by cohort: needs routed to the lender, applications completed.
@@ -64,6 +65,7 @@ class Recorder:
         """Zero the day's counters."""
         self._today = {k: np.zeros(self.n_lenders, dtype=np.int64) for k in COUNTS}
         self._ttc = [[] for _ in range(self.n_lenders)]
+        self._delinquent = None
 
     def today(self, column: str) -> np.ndarray:
         """The last recorded day's values of a column, per lender."""
@@ -130,6 +132,7 @@ class Recorder:
         principal = book.column("principal_cents")
         t["fraud_loss"] += np.bincount(lenders[fraud], weights=principal[fraud],
                                        minlength=n).round().astype(np.int64)
+        self._delinquent = result.delinquent
 
     def end_day(self, day: int, ledger: Ledger, book: LoanBook,
                 satisfaction: np.ndarray) -> None:
@@ -157,14 +160,17 @@ class Recorder:
     def _balances(self, day: int, ledger: Ledger, book: LoanBook,
                   satisfaction: np.ndarray) -> dict[str, np.ndarray]:
         n = self.n_lenders
-        active = book.active_rows()
         lenders = book.active("lender")
-        # Only delinquent loans carry a DPD balance: aggregate over them (same row order).
-        since = book.column("overdue_since_day").take(active)
-        late = np.flatnonzero(since >= 0)
-        late_lenders = lenders.take(late)
-        late_balance = book.column("outstanding_cents").take(active.take(late))
-        dpd = day - since.take(late) + 1
+        # Only delinquent loans carry a DPD balance: aggregate over them, in row order. The
+        # day's servicing result lists them (nothing after servicing makes a loan
+        # delinquent or current); without one, a pass over the active loans finds them.
+        late = self._delinquent
+        if late is None:
+            active = book.active_rows()
+            late = active[book.column("overdue_since_day").take(active) >= 0]
+        late_lenders = book.column("lender").take(late)
+        late_balance = book.column("outstanding_cents").take(late)
+        dpd = day - book.column("overdue_since_day").take(late) + 1
 
         def balance(mask: np.ndarray) -> np.ndarray:
             return np.bincount(late_lenders[mask], weights=late_balance[mask],

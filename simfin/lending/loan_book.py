@@ -70,15 +70,31 @@ class LoanBook:
         self._active_cache: np.ndarray | None = None
         self._active_columns: dict[str, np.ndarray] = {}
         self._active_upto = 0  # loans booked when the active rows were last brought up to date
-        self._status_changed = False
+        self._ended: list[np.ndarray] = []  # rows set off book since then (set_status)
         self._by_consumer = np.zeros(0, dtype=np.int64)  # all zero between uses
 
     def __len__(self) -> int:
         return self.n
 
     def column(self, name: str) -> np.ndarray:
-        """A writable view of one column over the loans booked so far."""
-        return self._cols[name][: self.n]
+        """A writable view of one column over the loans booked so far; ``status`` is
+        read-only (set it with :meth:`set_status`, which keeps the active rows exact).
+        """
+        view = self._cols[name][: self.n]
+        if name == "status":
+            view.flags.writeable = False
+        return view
+
+    def set_status(self, rows: np.ndarray, status: int) -> None:
+        """Set the status of loans ``rows`` (closed, written off, or back to active)."""
+        rows = np.asarray(rows, dtype=np.intp)
+        if len(rows) == 0:
+            return
+        self._cols["status"][rows] = status
+        if status == ACTIVE:  # back on book: rare, found by a scan
+            self._active_cache = None
+        elif self._active_cache is not None:
+            self._ended.append(rows)
 
     def add(self, **columns: np.ndarray) -> np.ndarray:
         """Book new loans; returns their row ids. Unnamed columns take their defaults."""
@@ -108,28 +124,35 @@ class LoanBook:
     def active_rows(self) -> np.ndarray:
         """Row ids of loans still on book, in row order.
 
-        Kept from call to call: after :meth:`status_changed` the kept rows are filtered by
-        their status and the loans booked since are appended (with the cached columns of
-        :meth:`active`), instead of a scan of the whole book. A count of the active
-        statuses checks the result (a loan set back to active, say), and a failed check
-        scans: the rows are always ``np.flatnonzero(status == ACTIVE)``.
+        Kept from call to call: the loans :meth:`set_status` took off the book since are
+        removed from the kept rows (and from the cached columns of :meth:`active`), and the
+        loans booked since are appended, instead of a scan of the whole book. Statuses
+        change only through :meth:`set_status` (the ``status`` column is read-only) and
+        :meth:`add`, and a loan set back to active makes the next call scan: the rows are
+        always ``np.flatnonzero(status == ACTIVE)``.
         """
-        if self._active_cache is not None and (self._status_changed
-                                               or self._active_upto < self.n):
+        if self._active_cache is not None and (self._ended or self._active_upto < self.n):
             self._update_active()
         if self._active_cache is None:
-            self._active_cache = np.flatnonzero(self.column("status") == ACTIVE)
+            self._active_cache = np.flatnonzero(self._cols["status"][: self.n] == ACTIVE)
             self._active_columns = {}
-            self._active_upto, self._status_changed = self.n, False
+            self._active_upto, self._ended = self.n, []
         return self._active_cache
 
     def _update_active(self) -> None:
         status = self._cols["status"]
         rows, columns = self._active_cache, self._active_columns
-        keep = np.flatnonzero(status.take(rows) == ACTIVE)
-        if len(keep) < len(rows):
-            rows = rows.take(keep)
-            columns = {name: values.take(keep) for name, values in columns.items()}
+        if self._ended:
+            # The kept rows that ended (rows booked since, or off book already, are not
+            # among them): positions found by binary search in the sorted rows.
+            ended = np.concatenate(self._ended)
+            at = np.minimum(np.searchsorted(rows, ended), max(len(rows) - 1, 0))
+            at = at[rows.take(at) == ended] if len(rows) else at[:0]
+            if len(at):
+                keep = np.ones(len(rows), dtype=bool)
+                keep[at] = False
+                rows = rows[keep]
+                columns = {name: values[keep] for name, values in columns.items()}
         new = np.arange(self._active_upto, self.n)
         new = new[status[self._active_upto:self.n] == ACTIVE]
         if len(new):
@@ -137,11 +160,8 @@ class LoanBook:
             columns = {name: np.concatenate([values, self._cols[name].take(new)],
                                             dtype=values.dtype)
                        for name, values in columns.items()}
-        if len(rows) != np.count_nonzero(self.column("status") == ACTIVE):
-            self._active_cache = None  # a status changed back: scan
-            return
         self._active_cache, self._active_columns = rows, columns
-        self._active_upto, self._status_changed = self.n, False
+        self._active_upto, self._ended = self.n, []
 
     def active(self, name: str) -> np.ndarray:
         """A column that never changes after booking (``lender``, ``consumer``, ...) over
@@ -157,10 +177,6 @@ class LoanBook:
             self._active_columns[name] = (values.astype(np.intp) if name == "consumer"
                                           else values)
         return self._active_columns[name]
-
-    def status_changed(self) -> None:
-        """Tell the book that some loans closed or were written off."""
-        self._status_changed = True
 
     def outstanding_by_lender(self, n_lenders: int) -> np.ndarray:
         """Outstanding principal per lender, from the loan rows (for reconciliation)."""

@@ -32,6 +32,10 @@ class ServicingDay:
     written_off: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     retried: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     failed_debits: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    # The loans on book that are delinquent when servicing ends, in row order: the rows of
+    # ``active_rows()`` with ``overdue_since_day >= 0``, known here without a pass over the
+    # book (the delinquent loans that stay so, and today's new misses).
+    delinquent: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
 
 class Servicer:
@@ -63,6 +67,19 @@ class Servicer:
         self.debit_failure_rate = np.asarray(debit_failure_rate, dtype=np.float64)
         self.debit_fee_cents = np.asarray(debit_fee_cents, dtype=np.int64)
         self.retry_days = np.asarray(retry_days, dtype=np.int16)
+        self._delinquent: np.ndarray | None = None  # as the last run left them
+
+    def delinquent_loans(self) -> np.ndarray:
+        """The loans on book that are delinquent (``overdue_since_day >= 0``), in row
+        order: those the last run left delinquent that are still on book (only servicing
+        makes a loan delinquent; loans booked since are current), or, before the first
+        run, found by a pass over the book.
+        """
+        if self._delinquent is None:
+            active = self.book.active_rows()
+            return active[self.book.column("overdue_since_day").take(active) >= 0]
+        rows = self._delinquent
+        return rows[self.book.column("status").take(rows) == ACTIVE]
 
     def run(self, day: int, rng: np.random.Generator, pay_probability: PayProbability,
             cure_probability: PayProbability, cure_ceiling: CureCeiling | None = None
@@ -78,6 +95,7 @@ class Servicer:
         b = self.book
         out = ServicingDay()
         active = b.active_rows()
+        self._delinquent = out.delinquent
         if len(active) == 0:
             return out
         overdue_since = b.column("overdue_since_day")
@@ -121,6 +139,7 @@ class Servicer:
 
         # 3. Delinquent loans (before today) may cure: pay every missed instalment plus fees.
         delinquent = active[~current]
+        still_delinquent = delinquent[:0]
         if len(delinquent):
             u = rng.random(len(delinquent))
             if cure_ceiling is None:
@@ -146,8 +165,15 @@ class Servicer:
             out.new_defaults = new_default
             out.written_off = still[dpd >= self.writeoff_dpd]
             self._write_off(out.written_off, day)
+            still_delinquent = still[dpd < self.writeoff_dpd]
 
         out.closed = self._close_paid(np.concatenate([due, out.cured]), day)
+        # Today's misses still on book (one whose balance was already nil closes) join the
+        # loans that stay delinquent; both are in row order and disjoint.
+        missed = out.missed[b.column("status").take(out.missed) == ACTIVE]
+        out.delinquent = np.insert(still_delinquent,
+                                   np.searchsorted(still_delinquent, missed), missed)
+        self._delinquent = out.delinquent
         return out
 
     def _debit(self, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -214,16 +240,13 @@ class Servicer:
         recovered = np.round(principal * self.recovery_rate).astype(np.int64)
         self.ledger.post_by_lender("recoveries", lenders, recovered)
         b.column("outstanding_cents")[rows] = 0
-        b.column("status")[rows] = WRITTEN_OFF
+        b.set_status(rows, WRITTEN_OFF)
         b.column("closed_day")[rows] = day
-        b.status_changed()
 
     def _close_paid(self, rows: np.ndarray, day: int) -> np.ndarray:
         b = self.book
         done = rows[(b.column("outstanding_cents")[rows] == 0)
                     & (b.column("status")[rows] == ACTIVE)]
-        b.column("status")[done] = CLOSED
+        b.set_status(done, CLOSED)
         b.column("closed_day")[done] = day
-        if len(done):
-            b.status_changed()
         return done

@@ -231,3 +231,45 @@ def test_a_cure_ceiling_skips_lookups_but_not_outcomes():
     pd.testing.assert_frame_equal(plain, bounded)
     assert equity.tolist() == equity_b.tolist() and draw == draw_b
     assert bounded_lookups < 0.5 * plain_lookups
+
+
+def test_delinquent_loans_are_always_the_scan():
+    """The delinquent loans servicing reports (kept, not found by a pass over the book)
+    equal the scan of the active loans every day: loans miss, are retried, cure, default,
+    are written off and close; a loan with nothing left to pay misses and closes the same
+    day; loans close after servicing; before the first run they are found by the scan.
+    """
+    book, ledger, servicer = make_servicer(300, term=90, default_dpd=15, writeoff_dpd=30)
+    n = len(book)
+    book.add(lender=np.zeros(3, np.int16), consumer=np.arange(3), principal_cents=np.ones(3),
+             outstanding_cents=np.zeros(3), instalment_cents=np.ones(3),
+             rate_per_period=np.zeros(3), period_days=np.full(3, 30), n_instalments=np.ones(3),
+             next_due_day=np.full(3, 30), origination_day=np.zeros(3))
+    servicer.debit_failure_rate[:] = 0.2
+    servicer.retry_days[:] = 2
+
+    def scan():
+        active = book.active_rows()
+        return active[book.column("overdue_since_day")[active] >= 0].tolist()
+
+    book.column("overdue_since_day")[[5, 7]] = 0  # set by hand before any run: found
+    assert servicer.delinquent_loans().tolist() == scan() == [5, 7]
+    book.column("overdue_since_day")[[5, 7]] = -1
+    rng = np.random.default_rng(1)
+    events = dict.fromkeys(("missed", "cured", "written_off", "retried", "closed"), 0)
+    for day in range(1, 130):
+        result = servicer.run(day, rng, lambda r: np.where(r >= n, 0.0, 0.6),
+                              lambda r: np.full(len(r), 0.15))
+        for name in events:
+            events[name] += len(getattr(result, name))
+        assert result.delinquent.tolist() == scan()
+        assert servicer.delinquent_loans().tolist() == scan()
+        if day == 60:  # delinquent loans taken off the book after servicing
+            gone = result.delinquent[:3]
+            book.set_status(gone, CLOSED)
+            assert len(gone) == 3 and servicer.delinquent_loans().tolist() == scan()
+        if day == 30:  # the loans with nothing left to pay missed and closed
+            assert set(range(n, n + 3)) <= set(result.missed.tolist())
+            assert (book.column("status")[n:] == CLOSED).all()
+            assert (book.column("overdue_since_day")[n:] == 30).all()
+    assert all(count > 0 for count in events.values()), events

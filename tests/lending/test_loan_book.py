@@ -149,19 +149,29 @@ def test_column_is_a_writable_view_and_active_rows_follow_status():
     book = LoanBook(capacity=8)
     add_loans(book, 5)
     assert book.active_rows().tolist() == [0, 1, 2, 3, 4]
-    book.column("status")[[1, 3]] = (CLOSED, WRITTEN_OFF)
+    book.set_status([1], CLOSED)
+    book.set_status([3], WRITTEN_OFF)
     book.column("outstanding_cents")[[1, 3]] = 0
-    book.status_changed()
+    assert book.column("outstanding_cents")[[1, 3]].tolist() == [0, 0]
+    assert book.column("status").tolist() == [ACTIVE, CLOSED, ACTIVE, WRITTEN_OFF, ACTIVE]
     assert book.active_rows().tolist() == [0, 2, 4]
+
+
+def test_status_is_set_only_through_the_book():
+    """A direct write to the status column would escape the kept active rows: refused."""
+    book = LoanBook(capacity=8)
+    add_loans(book, 3)
+    with pytest.raises(ValueError, match="read-only"):
+        book.column("status")[0] = CLOSED
+    assert book.active_rows().tolist() == [0, 1, 2]
 
 
 def test_outstanding_by_lender_counts_active_loans_only():
     book = LoanBook(capacity=2)
     add_loans(book, 3, first_principal=100, lender=0)   # 100 + 101 + 102
     add_loans(book, 2, first_principal=1_000, lender=2)  # 1000 + 1001
-    book.column("status")[0] = CLOSED
+    book.set_status([0], CLOSED)
     book.column("outstanding_cents")[0] = 0
-    book.status_changed()
     assert book.outstanding_by_lender(3).tolist() == [203, 0, 2_001]
 
 
@@ -171,24 +181,32 @@ def test_nbytes_grows_with_capacity():
 
 
 def test_active_rows_kept_from_call_to_call_are_always_the_scan():
-    """Loans close, are written off and are booked between calls; a loan is even set back
-    to active by hand: the kept rows and cached columns always equal a fresh scan.
+    """Loans close, are written off and are booked between calls (some closed before the
+    rows are next asked for, some twice, some already off book); a loan is even set back
+    to active: the kept rows and cached columns always equal a fresh scan.
     """
     rng = np.random.default_rng(0)
     book = LoanBook(capacity=4)
     add_loans(book, 50)
     status = lambda: book.column("status")  # noqa: E731
-    for step in range(30):
+    book.active_rows()
+    scans = []
+    for step in range(40):
         if step % 3:
             add_loans(book, int(rng.integers(1, 5)))
-        closing = rng.choice(book.n, 4, replace=False)
-        status()[closing] = np.where(rng.random(4) < 0.5, CLOSED, WRITTEN_OFF)
-        if step == 20:  # a loan closed on an earlier day back on book, by hand
-            status()[np.flatnonzero(status() != 0)[0]] = 0
-        book.status_changed()
-        expected = np.flatnonzero(status() == 0)
+        for _ in range(int(rng.integers(1, 3))):
+            closing = rng.choice(book.n, 4, replace=False)
+            book.set_status(closing, CLOSED if rng.random() < 0.5 else WRITTEN_OFF)
+        if step in (20, 30):  # a loan closed on an earlier day back on book
+            back = np.flatnonzero(status() != ACTIVE)[0]
+            book.set_status([back], ACTIVE)
+        scans.append(book._active_cache is None)
+        expected = np.flatnonzero(status() == ACTIVE)
         assert book.active_rows().tolist() == expected.tolist()
         assert book.active("consumer").tolist() == book.column("consumer")[expected].tolist()
         assert book.active("consumer").dtype == np.intp  # ids for lookups, kept so
         assert book.active("lender").dtype == book.column("lender").dtype
+        assert book.active("product").tolist() == book.column("product")[expected].tolist()
+    # Kept from call to call but for the two loans set back to active.
+    assert [i for i, scanned in enumerate(scans) if scanned] == [20, 30]
     assert 0 < len(book.active_rows()) < book.n  # loans both on and off the book
