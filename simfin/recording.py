@@ -26,6 +26,7 @@ COUNTS = ("needs", "applications", "approvals", "declined", "referred", "lost", 
 BALANCES = ("outstanding", "dpd1_balance", "dpd30_balance", "dpd90_balance", "cash",
             "equity", "active_loans", "satisfaction", "capacity_used")
 DERIVED = ("profit", "time_to_cash_minutes")
+DPD_BANDS = (1, 30, 90)  # days past due of the dpd1/dpd30/dpd90 balances
 STEP_COLUMNS = ("day", "lender") + COUNTS + KINDS + BALANCES + DERIVED
 
 
@@ -168,14 +169,10 @@ class Recorder:
         if late is None:
             active = book.active_rows()
             late = active[book.column("overdue_since_day").take(active) >= 0]
-        late_lenders = book.column("lender").take(late)
-        late_balance = book.column("outstanding_cents").take(late)
         dpd = day - book.column("overdue_since_day").take(late) + 1
-
-        def balance(mask: np.ndarray) -> np.ndarray:
-            return np.bincount(late_lenders[mask], weights=late_balance[mask],
-                               minlength=n).round().astype(np.int64)
-
+        dpd1, dpd30, dpd90 = dpd_balances(book.column("lender").take(late),
+                                          book.column("outstanding_cents").take(late), dpd,
+                                          DPD_BANDS, n)
         count = np.bincount(lenders, minlength=n)
         borrowers = satisfaction.take(book.active("consumer"))
         mean_satisfaction = np.bincount(lenders, weights=borrowers, minlength=n) / \
@@ -185,9 +182,9 @@ class Recorder:
             "capacity_used": (self._today["applications"] - self._today["lost"])
             / self._capacity,
             "outstanding": ledger.balance("loans"),
-            "dpd1_balance": balance(dpd >= 1),
-            "dpd30_balance": balance(dpd >= 30),
-            "dpd90_balance": balance(dpd >= 90),
+            "dpd1_balance": dpd1,
+            "dpd30_balance": dpd30,
+            "dpd90_balance": dpd90,
             "cash": ledger.balance("cash"),
             "equity": ledger.balance("equity"),
             "active_loans": count,
@@ -202,3 +199,34 @@ class Recorder:
         frame["lender"] = pd.Categorical.from_codes(frame["lender"],
                                                     categories=self.lender_names)
         return frame
+
+
+def dpd_balances(lenders: np.ndarray, balance_cents: np.ndarray, dpd: np.ndarray,
+                 thresholds: tuple[int, ...], n_lenders: int) -> list[np.ndarray]:
+    """Per threshold (ascending), the balance of the loans at least that many days past
+    due, per lender.
+
+    One weighted bincount of (lender, band) cells, the bands from each threshold up then
+    added: the same as one bincount per threshold's loans (:func:`dpd_balances_plain`),
+    for bincount's float sums of integer cents are exact below 2**53 in all. Beyond, where
+    the order of the additions could round differently, the plain route is taken.
+    """
+    balance_cents = np.asarray(balance_cents, dtype=np.int64)
+    if int(np.abs(balance_cents).sum()) >= 2**53:
+        return dpd_balances_plain(lenders, balance_cents, dpd, thresholds, n_lenders)
+    bands = len(thresholds) + 1
+    band = np.zeros(len(dpd), dtype=np.intp)
+    for threshold in thresholds:
+        band += dpd >= threshold
+    cells = lenders.astype(np.intp) * bands + band
+    sums = np.bincount(cells, weights=balance_cents, minlength=n_lenders * bands
+                       ).reshape(n_lenders, bands)
+    above = np.cumsum(sums[:, ::-1], axis=1)[:, ::-1]  # band k and every band above it
+    return [above[:, k].round().astype(np.int64) for k in range(1, bands)]
+
+
+def dpd_balances_plain(lenders: np.ndarray, balance_cents: np.ndarray, dpd: np.ndarray,
+                       thresholds: tuple[int, ...], n_lenders: int) -> list[np.ndarray]:
+    """:func:`dpd_balances` by one bincount per threshold (its reference)."""
+    return [np.bincount(lenders[dpd >= t], weights=balance_cents[dpd >= t],
+                        minlength=n_lenders).round().astype(np.int64) for t in thresholds]

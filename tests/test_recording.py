@@ -9,6 +9,7 @@ import numpy as np
 import simfin
 from simfin import MarketModel
 from simfin.lending.loan_book import ACTIVE
+from simfin.recording import DPD_BANDS, dpd_balances, dpd_balances_plain
 from tests.conftest import FAST_EVENTS, SMALL
 
 
@@ -52,3 +53,26 @@ def test_recorded_balances_are_those_of_a_pass_over_the_book():
                 np.testing.assert_array_equal(again[column], row[column], err_msg=column)
         model.day += 1
     assert late_days > 10 and model.recorder.steps_frame()["loans_written_off"].sum() > 0
+
+
+def test_dpd_balances_are_one_bincount_per_threshold():
+    """The banded sums equal one bincount per threshold, on random books (balances up to
+    what a market holds) and where float sums of cents round (beyond 2**53 in all): there
+    the banded order would give another number, and the plain route is taken.
+    """
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        k, n = int(rng.integers(0, 400)), int(rng.integers(1, 5))
+        lenders = rng.integers(0, n, k).astype(np.int16)
+        balance = rng.integers(0, 10 ** int(rng.integers(1, 13)), k)
+        dpd = rng.integers(1, 200, k)
+        fast = dpd_balances(lenders, balance, dpd, DPD_BANDS, n)
+        plain = dpd_balances_plain(lenders, balance, dpd, DPD_BANDS, n)
+        assert [b.tolist() for b in fast] == [b.tolist() for b in plain]
+    lenders, dpd = np.zeros(3, np.int16), np.array([100, 5, 5])
+    balance = np.array([2**53, 1, 1])
+    plain = dpd_balances_plain(lenders, balance, dpd, DPD_BANDS, 1)
+    assert plain[0].tolist() == [2**53]  # 2**53 + 1 + 1, rounded at each addition
+    assert float(2**53) + float(1 + 1) != float(2**53)  # what bands would have added
+    fast = dpd_balances(lenders, balance, dpd, DPD_BANDS, 1)
+    assert [b.tolist() for b in fast] == [b.tolist() for b in plain]
