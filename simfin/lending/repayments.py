@@ -100,17 +100,20 @@ class Servicer:
             return out
         overdue_since = b.column("overdue_since_day")
         next_due = b.column("next_due_day")
-        due_mask = next_due.take(active) == day
-        current = overdue_since.take(active) < 0
+        # The loans due today (a few in a hundred) and the delinquent ones, each found by
+        # one pass over the active loans; the due split into current and delinquent.
+        falling_due = active.take(np.flatnonzero(next_due.take(active) == day))
+        delinquent = active[overdue_since.take(active) >= 0]
+        current = overdue_since.take(falling_due) < 0
 
         # 1. Delinquent loans whose next instalment falls due now add one more missed one.
-        rolling = active[due_mask & ~current]
+        rolling = falling_due[~current]
         b.column("missed_instalments")[rolling] += 1
         next_due[rolling] += b.column("period_days")[rolling]
 
         # 2. Current loans with an instalment due (or a debit to retry) today: the borrower
         #    pays or not, and the rail delivers or fails (then it is retried tomorrow).
-        due = active[due_mask & current]
+        due = falling_due[current]
         out.due = due
         if len(due):
             lenders = b.column("lender")[due]
@@ -138,7 +141,6 @@ class Servicer:
             out.missed = missed
 
         # 3. Delinquent loans (before today) may cure: pay every missed instalment plus fees.
-        delinquent = active[~current]
         still_delinquent = delinquent[:0]
         if len(delinquent):
             u = rng.random(len(delinquent))
