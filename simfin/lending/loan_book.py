@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from simfin.lending.active_loans import ActiveLoans
+
 ACTIVE, CLOSED, WRITTEN_OFF = 0, 1, 2
 INSTALMENT_PERIOD_DAYS = 30
 MIN_INSTALMENT_TERM_DAYS = 60
@@ -67,8 +69,7 @@ class LoanBook:
     def __init__(self, capacity: int = 1024) -> None:
         self.n = 0
         self._cols = {name: np.zeros(capacity, dtype=dtype) for name, dtype in _COLUMNS.items()}
-        self._active_cache: np.ndarray | None = None
-        self._active_columns: dict[str, np.ndarray] = {}
+        self._active: ActiveLoans | None = None
         self._active_upto = 0  # loans booked when the active rows were last brought up to date
         self._ended: list[np.ndarray] = []  # rows set off book since then (set_status)
         self._by_consumer = np.zeros(0, dtype=np.int64)  # all zero between uses
@@ -92,8 +93,8 @@ class LoanBook:
             return
         self._cols["status"][rows] = status
         if status == ACTIVE:  # back on book: rare, found by a scan
-            self._active_cache = None
-        elif self._active_cache is not None:
+            self._active = None
+        elif self._active is not None:
             self._ended.append(rows)
 
     def add(self, **columns: np.ndarray) -> np.ndarray:
@@ -131,37 +132,18 @@ class LoanBook:
         :meth:`add`, and a loan set back to active makes the next call scan: the rows are
         always ``np.flatnonzero(status == ACTIVE)``.
         """
-        if self._active_cache is not None and (self._ended or self._active_upto < self.n):
-            self._update_active()
-        if self._active_cache is None:
-            self._active_cache = np.flatnonzero(self._cols["status"][: self.n] == ACTIVE)
-            self._active_columns = {}
+        if self._active is not None and (self._ended or self._active_upto < self.n):
+            if self._ended:
+                self._active.drop(np.concatenate(self._ended))
+            new = np.arange(self._active_upto, self.n)
+            new = new[self._cols["status"][self._active_upto:self.n] == ACTIVE]
+            if len(new):
+                self._active.append(new, lambda name, rows: self._fixed(name, rows))
             self._active_upto, self._ended = self.n, []
-        return self._active_cache
-
-    def _update_active(self) -> None:
-        status = self._cols["status"]
-        rows, columns = self._active_cache, self._active_columns
-        if self._ended:
-            # The kept rows that ended (rows booked since, or off book already, are not
-            # among them): positions found by binary search in the sorted rows.
-            ended = np.concatenate(self._ended)
-            at = np.minimum(np.searchsorted(rows, ended), max(len(rows) - 1, 0))
-            at = at[rows.take(at) == ended] if len(rows) else at[:0]
-            if len(at):
-                keep = np.ones(len(rows), dtype=bool)
-                keep[at] = False
-                rows = rows[keep]
-                columns = {name: values[keep] for name, values in columns.items()}
-        new = np.arange(self._active_upto, self.n)
-        new = new[status[self._active_upto:self.n] == ACTIVE]
-        if len(new):
-            rows = np.concatenate([rows, new])
-            columns = {name: np.concatenate([values, self._cols[name].take(new)],
-                                            dtype=values.dtype)
-                       for name, values in columns.items()}
-        self._active_cache, self._active_columns = rows, columns
-        self._active_upto, self._ended = self.n, []
+        if self._active is None:
+            self._active = ActiveLoans(np.flatnonzero(self._cols["status"][: self.n] == ACTIVE))
+            self._active_upto, self._ended = self.n, []
+        return self._active.rows
 
     def active(self, name: str) -> np.ndarray:
         """A column that never changes after booking (``lender``, ``consumer``, ...) over
@@ -171,12 +153,12 @@ class LoanBook:
         """
         if name not in FIXED:
             raise ValueError(f"{name!r} changes after booking; use column()[active_rows()]")
-        rows = self.active_rows()
-        if name not in self._active_columns:
-            values = self._cols[name].take(rows)
-            self._active_columns[name] = (values.astype(np.intp) if name == "consumer"
-                                          else values)
-        return self._active_columns[name]
+        self.active_rows()
+        return self._active.column(name, lambda rows: self._fixed(name, rows))
+
+    def _fixed(self, name: str, rows: np.ndarray) -> np.ndarray:
+        values = self._cols[name].take(rows)
+        return values.astype(np.intp) if name == "consumer" else values
 
     def outstanding_by_lender(self, n_lenders: int) -> np.ndarray:
         """Outstanding principal per lender, from the loan rows (for reconciliation)."""

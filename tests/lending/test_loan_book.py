@@ -189,20 +189,25 @@ def test_active_rows_kept_from_call_to_call_are_always_the_scan():
     book = LoanBook(capacity=4)
     add_loans(book, 50)
     status = lambda: book.column("status")  # noqa: E731
-    book.active_rows()
+    earlier = (book.active_rows(), book.active_rows().tolist(),
+               book.active("consumer"), book.active("consumer").tolist())
     scans = []
     for step in range(40):
-        if step % 3:
-            add_loans(book, int(rng.integers(1, 5)))
+        if step % 3:  # sometimes more than the kept arrays have room for
+            add_loans(book, int(rng.integers(1, 5)) if step % 7 else 5_000)
         for _ in range(int(rng.integers(1, 3))):
             closing = rng.choice(book.n, 4, replace=False)
             book.set_status(closing, CLOSED if rng.random() < 0.5 else WRITTEN_OFF)
         if step in (20, 30):  # a loan closed on an earlier day back on book
             back = np.flatnonzero(status() != ACTIVE)[0]
             book.set_status([back], ACTIVE)
-        scans.append(book._active_cache is None)
+        scans.append(book._active is None)
         expected = np.flatnonzero(status() == ACTIVE)
         assert book.active_rows().tolist() == expected.tolist()
+        # Arrays handed out earlier are not changed by the updates since.
+        assert earlier[0].tolist() == earlier[1] and earlier[2].tolist() == earlier[3]
+        earlier = (book.active_rows(), book.active_rows().tolist(),
+                   book.active("consumer"), book.active("consumer").tolist())
         assert book.active("consumer").tolist() == book.column("consumer")[expected].tolist()
         assert book.active("consumer").dtype == np.intp  # ids for lookups, kept so
         assert book.active("lender").dtype == book.column("lender").dtype

@@ -1,0 +1,86 @@
+"""The loans on book, kept from call to call by the loan book (:class:`ActiveLoans`).
+
+Every day some thousands of loans are booked and some thousands close, among a few hundred
+thousand on book at 1M consumers. The rows on book, and the copies of the fixed columns
+the day reads over them (lender, consumer, ...), are kept in arrays with room to grow: the
+loans booked are written into the room (no copy of what is kept), and the loans that ended
+are dropped by one compression of each array. The arrays handed out are views of the kept
+ones; a view stays valid when loans are appended (they go past its end) and when loans are
+dropped (that makes new arrays).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+_ROWS = ""  # the key of the rows among the kept arrays (no column has this name)
+
+
+def _room(n: int) -> int:
+    """The length of an array kept for ``n`` loans: room for some days of new loans."""
+    return n + max(n // 8, 4_096)
+
+
+def _kept(values: np.ndarray) -> np.ndarray:
+    out = np.empty(_room(len(values)), dtype=values.dtype)
+    out[: len(values)] = values
+    return out
+
+
+class ActiveLoans:
+    """Row ids of the loans on book, in row order, and columns over them.
+
+    Args:
+        rows: The rows on book (sorted).
+    """
+
+    def __init__(self, rows: np.ndarray) -> None:
+        self.n = len(rows)
+        self._arrays = {_ROWS: _kept(rows)}
+
+    @property
+    def rows(self) -> np.ndarray:
+        """The rows on book (a view: treat as read-only)."""
+        return self._arrays[_ROWS][: self.n]
+
+    def column(self, name: str, values_of: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """A column over the rows (a view), kept from its first use: ``values_of(rows)``
+        gives its values at ``rows``.
+        """
+        if name not in self._arrays:
+            self._arrays[name] = _kept(values_of(self.rows))
+        return self._arrays[name][: self.n]
+
+    def drop(self, ended: np.ndarray) -> None:
+        """Drop the ``ended`` rows (any order; rows not kept are ignored)."""
+        rows = self.rows
+        if self.n == 0 or len(ended) == 0:
+            return
+        at = np.minimum(np.searchsorted(rows, ended), self.n - 1)
+        at = at[rows.take(at) == ended]
+        if len(at) == 0:
+            return
+        keep = np.ones(self.n, dtype=bool)
+        keep[at] = False
+        n = int(np.count_nonzero(keep))
+        arrays = {}
+        for name, values in self._arrays.items():
+            arrays[name] = np.empty(_room(n), dtype=values.dtype)
+            np.compress(keep, values[: self.n], out=arrays[name][:n])
+        self._arrays, self.n = arrays, n
+
+    def append(self, new: np.ndarray, values_of: Callable[[str, np.ndarray], np.ndarray]
+               ) -> None:
+        """Append rows ``new`` (all after the kept ones, sorted); ``values_of(name, new)``
+        gives the kept columns' values at them.
+        """
+        end = self.n + len(new)
+        for name, values in self._arrays.items():
+            if end > len(values):  # out of room: a longer array
+                grown = np.empty(_room(end), dtype=values.dtype)
+                grown[: self.n] = values[: self.n]
+                values = self._arrays[name] = grown
+            values[self.n:end] = new if name == _ROWS else values_of(name, new)
+        self.n = end
