@@ -9,7 +9,7 @@ import numpy as np
 import simfin
 from simfin import MarketModel
 from simfin.lending.loan_book import ACTIVE
-from simfin.recording import DPD_BANDS, dpd_balances, dpd_balances_plain
+from simfin.recording import DPD_BANDS, dpd_balances, dpd_balances_plain, value_counts
 from tests.conftest import FAST_EVENTS, SMALL
 
 
@@ -76,3 +76,18 @@ def test_dpd_balances_are_one_bincount_per_threshold():
     assert float(2**53) + float(1 + 1) != float(2**53)  # what bands would have added
     fast = dpd_balances(lenders, balance, dpd, DPD_BANDS, 1)
     assert [b.tolist() for b in fast] == [b.tolist() for b in plain]
+
+
+def test_value_counts_are_those_of_unique():
+    """Small non-negative codes by a bincount; anything else (negative, large, float,
+    empty) by ``np.unique`` itself: the same values, counts and types either way.
+    """
+    rng = np.random.default_rng(2)
+    cases = [rng.integers(0, 30, int(rng.integers(1, 500))).astype(dtype)
+             for dtype in (np.int8, np.int16, np.int64, np.uint8) for _ in range(20)]
+    cases += [np.array([], dtype=np.int8), np.array([-1, 3, 3], dtype=np.int8),
+              np.array([5_000, 2, 2]), np.array([0.5, 0.5, 2.0])]
+    for values in cases:
+        got, expected = value_counts(values), np.unique(values, return_counts=True)
+        for a, b in zip(got, expected, strict=True):
+            assert a.tolist() == b.tolist() and a.dtype == b.dtype

@@ -47,7 +47,7 @@ class BorrowerLists:
         """
         lists = self._lists
         if lists is not None and self._changed:
-            changed = np.unique(np.concatenate(self._changed))
+            changed = _distinct(np.concatenate(self._changed))
             lists = [_merge(rows, changed, _cells(loans_at, changed, j) > 0)
                      for j, rows in enumerate(lists)]
         if lists is None or not _hold(lists, loans_at):
@@ -66,13 +66,30 @@ def _cells(loans_at: np.ndarray, rows: np.ndarray, lender: int) -> np.ndarray:
 
 def _merge(rows: np.ndarray, changed: np.ndarray, borrowing: np.ndarray) -> np.ndarray:
     """The sorted ``rows`` without the ``changed`` consumers, plus those of them still
-    ``borrowing`` (both sorted): the list after the day's openings and closings.
+    ``borrowing`` (both sorted): the list after the day's openings and closings. Only the
+    consumers that left or joined move the list (most changed consumers borrow elsewhere).
     """
+    at = np.searchsorted(rows, changed)
     if len(rows):
-        at = np.minimum(np.searchsorted(rows, changed), len(rows) - 1)
-        rows = np.delete(rows, at[rows.take(at) == changed])
-    now = changed[borrowing]
-    return np.insert(rows, np.searchsorted(rows, now), now)
+        listed = rows.take(np.minimum(at, len(rows) - 1)) == changed
+    else:
+        listed = np.zeros(len(changed), dtype=bool)
+    gone = at[listed & ~borrowing]  # sorted, as ``changed`` is
+    joined = np.flatnonzero(~listed & borrowing)
+    if len(gone):
+        rows = np.delete(rows, gone)
+    if len(joined) == 0:
+        return rows
+    # Where each joining consumer goes once the leavers before it are gone.
+    to = at.take(joined)
+    return np.insert(rows, to - np.searchsorted(gone, to), changed.take(joined))
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` by a sort (a few times faster for a day's consumer ids)."""
+    values = np.sort(values)
+    return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) \
+        else values
 
 
 def _hold(lists: list[np.ndarray], loans_at: np.ndarray) -> bool:

@@ -64,11 +64,14 @@ class ActiveLoans:
             return
         keep = np.ones(self.n, dtype=bool)
         keep[at] = False
-        n = int(np.count_nonzero(keep))
+        kept = np.flatnonzero(keep)
+        n = len(kept)
         arrays = {}
         for name, values in self._arrays.items():
+            # take into the new array (mode "clip": no buffered copy for index checks;
+            # the positions are in range)
             arrays[name] = np.empty(_room(n), dtype=values.dtype)
-            np.compress(keep, values[: self.n], out=arrays[name][:n])
+            values.take(kept, out=arrays[name][:n], mode="clip")
         self._arrays, self.n = arrays, n
 
     def append(self, new: np.ndarray, values_of: Callable[[str, np.ndarray], np.ndarray]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simfin.agents.borrowers import BorrowerLists
+from simfin.agents.borrowers import BorrowerLists, _distinct, _merge
 from simfin.model import MarketModel
 from tests.conftest import small_config
 
@@ -50,3 +50,20 @@ def test_the_market_serves_from_lists_equal_to_the_scan():
     assert pop._borrowers.scans < 5  # kept from day to day
     pop.loans_at[:] = 0  # a user clears every loan counter: nobody is served
     assert all(len(b) == 0 for b in pop.borrowers_by_lender())
+
+
+def test_merge_is_the_set_update():
+    """A list after the changes: the rows without the changed consumers, plus those of them
+    still borrowing; on random lists (empty ones too), consumers leaving, joining, staying.
+    """
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        size = int(rng.integers(1, 60))
+        rows = np.flatnonzero(rng.random(size) < rng.random())
+        reported = rng.integers(0, size, int(rng.integers(0, 20)))  # repeats, any order
+        changed = _distinct(reported)
+        borrowing = rng.random(len(changed)) < 0.5
+        expected = sorted((set(rows.tolist()) - set(changed.tolist()))
+                          | set(changed[borrowing].tolist()))
+        assert _merge(rows, changed, borrowing).tolist() == expected
+        assert changed.tolist() == np.unique(reported).tolist()
