@@ -161,7 +161,6 @@ class Recorder:
     def _balances(self, day: int, ledger: Ledger, book: LoanBook,
                   satisfaction: np.ndarray) -> dict[str, np.ndarray]:
         n = self.n_lenders
-        lenders = book.active("lender")
         # Only delinquent loans carry a DPD balance: aggregate over them, in row order. The
         # day's servicing result lists them (nothing after servicing makes a loan
         # delinquent or current); without one, a pass over the active loans finds them.
@@ -173,10 +172,8 @@ class Recorder:
         dpd1, dpd30, dpd90 = dpd_balances(book.column("lender").take(late),
                                           book.column("outstanding_cents").take(late), dpd,
                                           DPD_BANDS, n)
-        count = np.bincount(lenders, minlength=n)
-        borrowers = satisfaction.take(book.active("consumer"))
-        mean_satisfaction = np.bincount(lenders, weights=borrowers, minlength=n) / \
-            np.maximum(count, 1)
+        count, satisfied = book.by_lender(n, satisfaction)
+        mean_satisfaction = satisfied / np.maximum(count, 1)
         return {
             "satisfaction": np.where(count > 0, mean_satisfaction, np.nan),
             "capacity_used": (self._today["applications"] - self._today["lost"])

@@ -53,13 +53,19 @@ class ActiveLoans:
             self._arrays[name] = _kept(values_of(self.rows))
         return self._arrays[name][: self.n]
 
+    def positions(self, ended: np.ndarray) -> np.ndarray:
+        """Where the kept ones among rows ``ended`` are, ascending, each once (rows not
+        kept are left out).
+        """
+        if self.n == 0 or len(ended) == 0:
+            return np.zeros(0, dtype=np.intp)
+        at = np.minimum(np.searchsorted(self.rows, ended), self.n - 1)
+        at = np.sort(at[self.rows.take(at) == ended])
+        return at[np.concatenate(([True], at[1:] != at[:-1]))] if len(at) else at
+
     def drop(self, ended: np.ndarray) -> None:
         """Drop the ``ended`` rows (any order; rows not kept are ignored)."""
-        rows = self.rows
-        if self.n == 0 or len(ended) == 0:
-            return
-        at = np.minimum(np.searchsorted(rows, ended), self.n - 1)
-        at = at[rows.take(at) == ended]
+        at = self.positions(ended)
         if len(at) == 0:
             return
         keep = np.ones(self.n, dtype=bool)

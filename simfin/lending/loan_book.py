@@ -156,6 +156,33 @@ class LoanBook:
         self.active_rows()
         return self._active.column(name, lambda rows: self._fixed(name, rows))
 
+    def by_lender(self, n_lenders: int, per_consumer: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """Per lender, the loans on book and the sum over them of their borrower's value in
+        ``per_consumer`` (say satisfaction): ``np.bincount(active("lender"))`` and
+        ``np.bincount(active("lender"), weights=per_consumer[active("consumer")])``.
+
+        When loans only ended since the active rows were last brought up to date, the sums
+        run over the kept rows with a zero term for each ended loan, in the same order:
+        adding +0.0 to a sum that starts at +0.0 never changes it, so the result is the
+        same bit for bit, and the ended loans are dropped once with the next bookings
+        instead of in a pass of their own.
+        """
+        if self._active is None or self._active_upto < self.n or not self._ended:
+            lenders = self.active("lender")
+            return (np.bincount(lenders, minlength=n_lenders),
+                    np.bincount(lenders, weights=per_consumer.take(self.active("consumer")),
+                                minlength=n_lenders))
+        kept = self._active
+        lenders = kept.column("lender", lambda rows: self._fixed("lender", rows))
+        consumers = kept.column("consumer", lambda rows: self._fixed("consumer", rows))
+        ended = kept.positions(np.concatenate(self._ended))
+        values = per_consumer.take(consumers)
+        values[ended] = 0
+        count = np.bincount(lenders, minlength=n_lenders) - np.bincount(
+            lenders.take(ended), minlength=n_lenders)
+        return count, np.bincount(lenders, weights=values, minlength=n_lenders)
+
     def _fixed(self, name: str, rows: np.ndarray) -> np.ndarray:
         values = self._cols[name].take(rows)
         return values.astype(np.intp) if name == "consumer" else values

@@ -215,3 +215,40 @@ def test_active_rows_kept_from_call_to_call_are_always_the_scan():
     # Kept from call to call but for the two loans set back to active.
     assert [i for i, scanned in enumerate(scans) if scanned] == [20, 30]
     assert 0 < len(book.active_rows()) < book.n  # loans both on and off the book
+
+
+def test_by_lender_is_the_bincount_over_the_active_loans_bit_for_bit():
+    """Counts and sums of a per-consumer value by lender, while loans close (some twice,
+    some booked since), with negative values, -0.0 and values that round when added:
+    always the bincounts over the active loans' borrowers, to the last bit.
+    """
+    rng = np.random.default_rng(4)
+    book = LoanBook(capacity=4)
+    values = (rng.standard_normal(300) * 10.0 ** rng.integers(-8, 9, 300)).astype(np.float32)
+    values[:10] = -0.0
+
+    def book_loans(k):
+        principal = np.full(k, 100, dtype=np.int64)
+        book.add(lender=rng.integers(0, 3, k), consumer=rng.integers(0, 300, k),
+                 principal_cents=principal, outstanding_cents=principal)
+
+    book_loans(200)
+    kept_route = 0
+    for step in range(60):
+        if step % 4 == 0:
+            book_loans(int(rng.integers(1, 30)))
+        for _ in range(int(rng.integers(0, 3))):
+            book.set_status(rng.choice(book.n, 6), CLOSED)  # repeats among them
+        if step == 45:
+            book.set_status(np.flatnonzero(book.column("status") == 0), CLOSED)  # all
+        kept_route += bool(book._active is not None and book._ended
+                           and book._active_upto == book.n)
+        count, sums = book.by_lender(3, values)
+        active = np.flatnonzero(book.column("status") == ACTIVE)
+        lenders = book.column("lender")[active]
+        assert count.tolist() == np.bincount(lenders, minlength=3).tolist()
+        plain = np.bincount(lenders, weights=values[book.column("consumer")[active]],
+                            minlength=3)
+        assert sums.tobytes() == plain.tobytes()
+        book.active_rows()  # the day goes on: the ended loans dropped, new ones booked
+    assert kept_route > 20
