@@ -72,8 +72,9 @@ class Servicer:
     def delinquent_loans(self) -> np.ndarray:
         """The loans on book that are delinquent (``overdue_since_day >= 0``), in row
         order: those the last run left delinquent that are still on book (only servicing
-        makes a loan delinquent; loans booked since are current), or, before the first
-        run, found by a pass over the book.
+        makes a loan delinquent or current; loans booked since are current), or, before
+        the first run, found by a pass over the book. A ``overdue_since_day`` written by
+        hand after a run is seen from the next run on (each run starts from the column).
         """
         if self._delinquent is None:
             active = self.book.active_rows()
