@@ -88,7 +88,7 @@ def run_command(
         columns = (TextColumn("[bold]{task.description}"), BarColumn(),
                    TextColumn("day {task.completed}/{task.total}"), TimeElapsedColumn())
         with Progress(*columns, console=console, transient=True) as bar:
-            task = bar.add_task(resolved.run.name, total=resolved.run.steps)
+            task = bar.add_task(resolved.run.name, total=resolved.run.total_days)
             result = run(resolved,
                          progress=lambda done, total: bar.update(task, completed=done))
         write_run(result, target, force=force, staging=staging)

@@ -42,6 +42,8 @@ MARKET_LEVERS: dict[str, Lever] = {
     "seed": Lever(("run.seed",), "Seed of the run (same as rng=, recorded in the config)."),
     "steps": Lever(("run.steps",), "Days to run; the model stops (running=False) after "
                    "them."),
+    "runoff_days": Lever(("run.runoff_days",), "Days of run-off after the steps: no loan is "
+                         "made, the open book runs to its end (lifetime profit)."),
     "apr_cap": Lever(("policy.apr_cap",), "Regulator's all-in APR cap (rate/year); None for "
                      "no cap."),
     "consortium": Lever(("policy.consortium",), "Whether the information-sharing consortium "

@@ -75,7 +75,8 @@ class MarketModel(mesa.Model):
             None when ``run.record_applications`` is off.
         datacollector: Mesa ``DataCollector``: run-to-date totals and end-of-day balances
             for the market and per lender (:mod:`simfin.reporters`).
-        running: False once ``config.run.steps`` days have run (Mesa's stop signal).
+        running: False once ``config.run.steps`` days and the ``run.runoff_days`` of
+            run-off have run (Mesa's stop signal).
     """
 
     def __init__(self, config: MarketConfig | str | dict | None = None, *,
@@ -153,10 +154,25 @@ class MarketModel(mesa.Model):
     # -- the day -----------------------------------------------------------------------
 
     def step(self) -> None:
-        """One day in the market."""
+        """One day: lending (none in the run-off after ``run.steps`` days), then the book."""
         self.recorder.start_day()
-        self.regulator.step_day(self.day, self.lenders)
         self.population.step_shocks(self.day, self.rng)
+        if self.day < self.config.run.steps:
+            self.lend()
+        self.service_loans()
+        for lender in self.lenders:
+            lender.review_lines(self.day)
+        self.serve_customers()
+        for lender in self.lenders:
+            lender.fund()
+        self.recorder.end_day(self.day, self.ledger, self.book, self.population.satisfaction)
+        self.datacollector.collect(self)
+        self.day += 1
+        self.running = self.day < self.config.run.total_days
+
+    def lend(self) -> None:
+        """The day's lending: needs arise, applications are decided, offers are taken."""
+        self.regulator.step_day(self.day, self.lenders)
         needs = self.arise_needs()
         applications = self.bring_applications(needs)
         for lender in self.lenders:
@@ -167,16 +183,6 @@ class MarketModel(mesa.Model):
             self.originate(quote, rows)
         self.queue_reapplications(needs, applications, quotes)
         fraud_kinds.adapt(self.population, self.day, self.rng)
-        self.service_loans()
-        for lender in self.lenders:
-            lender.review_lines(self.day)
-        self.serve_customers()
-        for lender in self.lenders:
-            lender.fund()
-        self.recorder.end_day(self.day, self.ledger, self.book, self.population.satisfaction)
-        self.datacollector.collect(self)
-        self.day += 1
-        self.running = self.day < self.config.run.steps
 
     def arise_needs(self) -> dict[str, np.ndarray]:
         """Every scenario's financing needs of the day and the re-applications due today,

@@ -129,7 +129,7 @@ def run(config: MarketConfig | str | Path | dict | None = None, steps: int | Non
     """
     resolved = resolve(config, steps, seed, overrides)
     model = MarketModel(resolved)
-    total = resolved.run.steps
+    total = resolved.run.total_days
     for day in range(total):
         model.step()
         if progress is not None:

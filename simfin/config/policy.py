@@ -52,6 +52,13 @@ class RunConfig(Section):
 
     name: str = name_param("market", "Run name, used in output folder names.")
     steps: int = param(365, "Days to simulate.", "days", ge=1, le=36_500)
+    runoff_days: int = param(0, "Days of run-off after run.steps: no loan is made, and the "
+                             "open book is collected, funded, serviced and written off as on "
+                             "any day, so profit and losses count every loan of the run to its "
+                             "end (its lifetime value). Long enough when it covers the longest "
+                             "term plus run.writeoff_dpd (the health check says when it does "
+                             "not). 0: the run stops after run.steps. At most 36,500.", "days",
+                             ge=0, le=36_500)
     seed: int = param(42, "Seed of the model's random number generator; the same config and "
                       "seed give bit-identical results.", "", ge=0)
     default_dpd: int = param(90, "Days past due at which a loan counts as defaulted.", "days",
@@ -63,3 +70,8 @@ class RunConfig(Section):
     record_applications: bool = param(True, "Keep a row per application (features, data "
                                       "queried, rules hit, score, decision, outcome) and write "
                                       "applications.parquet; about 0.2 kB per application.")
+
+    @property
+    def total_days(self) -> int:
+        """Days the model runs: ``steps`` days of lending, then ``runoff_days`` of run-off."""
+        return self.steps + self.runoff_days

@@ -2,8 +2,8 @@
 
 A lender keeps its colour in every figure (its position in the config picks it), money is
 shown in yuan with thousands separators and never with an axis offset, and the days that
-explain a bend in a series are marked: a lender's model going live, festival days and the
-regulator's policy changes.
+explain a bend in a series are marked: a lender's model going live, festival days, the
+regulator's policy changes and the run-off (``run.runoff_days``: no new loans).
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ class Events:
     model_live: dict[str, int] = field(default_factory=dict)  # lender -> first model day
     festivals: list[int] = field(default_factory=list)  # run days that are festival days
     policy: list[tuple[int, str]] = field(default_factory=list)  # (day, what changed)
+    runoff_from: int | None = None  # first day of the run-off (no new loans), if any
 
 
 def _policy_changes(config) -> list[tuple[int, str]]:
@@ -72,13 +73,18 @@ def events_of(config, summary: dict) -> Events:
                     if ind.get("model_since_day") is not None},
         festivals=[d for d in range(config.run.steps) if d % 365 in festival_days],
         policy=_policy_changes(config),
+        runoff_from=config.run.steps if getattr(config.run, "runoff_days", 0) else None,
     )
 
 
 def mark_events(ax: Axes, events: Events, colours: dict[str, tuple]) -> None:
     """Vertical marks: festivals (grey band), model go-live (dotted, lender colour),
-    policy changes (dash-dot, labelled at the top).
+    policy changes (dash-dot, labelled at the top), the run-off (hatched, to the end).
     """
+    if events.runoff_from is not None:
+        ax.axvspan(events.runoff_from - 0.5, ax.get_xlim()[1], facecolor="none",
+                   edgecolor=FESTIVAL_COLOUR, hatch="//", lw=0, zorder=0,
+                   label="run-off: no new loans")
     for k, day in enumerate(events.festivals):
         ax.axvspan(day - 0.5, day + 0.5, color=FESTIVAL_COLOUR, alpha=0.6, lw=0, zorder=0,
                    label="festival day" if k == 0 else None)

@@ -10,13 +10,16 @@ from __future__ import annotations
 import pandas as pd
 
 from simfin.config import MarketConfig
-from simfin.lending.loan_book import INSTALMENT_PERIOD_DAYS, MIN_INSTALMENT_TERM_DAYS
+from simfin.lending.loan_book import ACTIVE, INSTALMENT_PERIOD_DAYS, MIN_INSTALMENT_TERM_DAYS
 
 # Below this share of loans old enough to be written off, losses have not emerged.
 EMERGED_SHARE = 0.5
 # A platform whose busiest day used less than this share of its capacity never came near
 # binding: its capacity settings do not change the run.
 CAPACITY_BINDS_SHARE = 0.5
+# A run-off that leaves more than this share of the principal lent still outstanding has
+# not counted the run's loans to their end.
+RUNOFF_OPEN_SHARE = 0.01
 
 
 def _warning(code: str, message: str, lender: str | None = None) -> dict[str, str | None]:
@@ -109,18 +112,35 @@ def losses_not_emerged(config: MarketConfig, loans: pd.DataFrame) -> list[dict]:
     earliest = _first_due_days(config) + run.writeoff_dpd
     if len(loans):
         old_enough = (loans["origination_day"] + loans["period_days"] + run.writeoff_dpd
-                      <= run.steps - 1)
+                      <= run.total_days - 1)
         share = float(old_enough.mean())
     else:
-        share = 0.0 if earliest > run.steps - 1 else 1.0
+        share = 0.0 if earliest > run.total_days - 1 else 1.0
     if share >= EMERGED_SHARE:
         return []
     return [_warning(
         "losses_not_emerged", f"Losses have not emerged: only {share:.0%} of loans had their "
         f"first due date run.writeoff_dpd ({run.writeoff_dpd}) days before the end of this "
-        f"{run.steps}-day run (the earliest possible write-off is day {earliest}), "
-        "so loss rate, fraud loss and profit understate losses; run longer (run.steps) or "
-        "compare lifetime_default_rate and the vintage curves instead.")]
+        f"{run.total_days}-day run (the earliest possible write-off is day {earliest}), "
+        "so loss rate, fraud loss and profit understate losses; run longer (run.steps), "
+        "add a run-off (run.runoff_days) or compare lifetime_default_rate and the vintage "
+        "curves instead.")]
+
+
+def runoff_unfinished(config: MarketConfig, loans: pd.DataFrame) -> list[dict]:
+    """A run-off that ended with much of the run's lending still on book."""
+    run = config.run
+    if not run.runoff_days or not len(loans):
+        return []
+    open_cents = loans.loc[loans["status"] == ACTIVE, "outstanding_cents"].sum()
+    share = float(open_cents / max(loans["principal_cents"].sum(), 1))
+    if share <= RUNOFF_OPEN_SHARE:
+        return []
+    return [_warning(
+        "runoff_unfinished", f"The run-off ended with {share:.1%} of the principal lent "
+        f"still outstanding on open loans, so profit and losses do not yet count those "
+        f"loans to their end: lengthen run.runoff_days (now {run.runoff_days}) to the "
+        f"longest term plus run.writeoff_dpd ({run.writeoff_dpd}).")]
 
 
 def capacity_slack(config: MarketConfig, summary: dict) -> list[dict]:
@@ -143,4 +163,5 @@ def capacity_slack(config: MarketConfig, summary: dict) -> list[dict]:
 def run_health(config: MarketConfig, summary: dict, loans: pd.DataFrame) -> list[dict]:
     """Every warning of a run: ``[{"code", "lender", "message"}, ...]`` (empty when fit)."""
     return [*zero_loans(config, summary), *model_not_live(config, summary),
-            *losses_not_emerged(config, loans), *capacity_slack(config, summary)]
+            *losses_not_emerged(config, loans), *runoff_unfinished(config, loans),
+            *capacity_slack(config, summary)]

@@ -67,7 +67,9 @@ def render_report(config: MarketConfig, summary: dict, figures: list[str]) -> st
         "",
         f"{config.population.n_consumers:,} consumers, {len(config.lenders)} lenders, "
         f"{len(config.scenarios)} scenarios, {len(config.channels)} channels; "
-        f"{run.steps} days, seed {run.seed}. APR cap: "
+        f"{run.steps} days"
+        f"{f' and {run.runoff_days} days of run-off (no new loans)' if run.runoff_days else ''}"
+        f", seed {run.seed}. APR cap: "
         f"{'none' if config.policy.apr_cap is None else f'{config.policy.apr_cap:.0%}'}; "
         f"consortium: {'on' if config.policy.consortium else 'off'}. Money in yuan.",
         "",

@@ -87,7 +87,7 @@ def model_params(config: MarketConfig, source: str | MarketConfig | None = None
 def status(model: MarketModel) -> str:
     """One line on the market shown: its day and the market levers it was built with."""
     cap = model.config.policy.apr_cap
-    return (f"day {model.day} of {model.config.run.steps} | {model.population.n:,} consumers"
+    return (f"day {model.day} of {model.config.run.total_days} | {model.population.n:,} consumers"
             f" | {len(model.config.lenders)} lenders | APR cap "
             f"{'none' if cap is None else f'{cap:.2f}'} | seed {model.config.run.seed}")
 

@@ -110,6 +110,22 @@ def test_festivals_and_policy_changes_are_marked_and_optional(small_run):
     assert "festival day" in labels and "policy change" in labels
 
 
+def test_the_runoff_is_marked_from_its_first_day(small_run):
+    summary = small_run.summary
+    assert events_of(small_run.config, summary).runoff_from is None  # no run-off, no mark
+    config = SimpleNamespace(scenarios=[], run=SimpleNamespace(steps=80, runoff_days=40),
+                             policy=SimpleNamespace(schedule=[]))
+    events = events_of(config, summary)
+    assert events.runoff_from == 80
+    view = RunView(small_run.steps, summary, RunView.of(small_run).colours, events)
+    fig = _draw(plot_applications, view)
+    ax = fig.axes[0]
+    labels = [h.get_label() for h in ax.get_legend().legend_handles]
+    assert "run-off: no new loans" in labels
+    span = next(p for p in ax.patches if p.get_label() == "run-off: no new loans")
+    assert span.get_x() == 79.5
+
+
 def test_waterfall_adds_up_to_the_profit(small_run, view):
     for name, ind in small_run.summary["lenders"].items():
         total = sum(value for _, value in waterfall_flows(small_run.steps, name))
