@@ -125,25 +125,44 @@ class LoanBook:
     def active_rows(self) -> np.ndarray:
         """Row ids of loans still on book, in row order.
 
-        Kept from call to call: the loans :meth:`set_status` took off the book since are
-        removed from the kept rows (and from the cached columns of :meth:`active`), and the
-        loans booked since are appended, instead of a scan of the whole book. Statuses
-        change only through :meth:`set_status` (the ``status`` column is read-only) and
-        :meth:`add`, and a loan set back to active makes the next call scan: the rows are
-        always ``np.flatnonzero(status == ACTIVE)``.
+        Kept from call to call (:mod:`simfin.lending.active_loans`): the loans
+        :meth:`set_status` took off the book since are dropped from the kept rows (and
+        from the cached columns of :meth:`active`), and the loans booked since are
+        appended, instead of a scan of the whole book. Statuses change only through
+        :meth:`set_status` (the ``status`` column is read-only) and :meth:`add`, and a
+        loan set back to active makes the next call scan: the rows are always
+        ``np.flatnonzero(status == ACTIVE)``.
         """
-        if self._active is not None and (self._ended or self._active_upto < self.n):
-            if self._ended:
-                self._active.drop(np.concatenate(self._ended))
+        return self._kept(drop=True).rows
+
+    def rows_kept(self) -> np.ndarray:
+        """The rows of :meth:`active_rows` and of some loans that ended since the kept
+        rows were last compacted (at most one in 16 more), in row order, without a pass
+        over the kept rows: for the day's servicing, which looks at few of them and checks
+        those few's status. The ended loans are dropped in one pass every few days
+        instead of every day.
+        """
+        return self._kept(drop=False).rows
+
+    def _kept(self, drop: bool) -> ActiveLoans:
+        if self._active is None:
+            self._active = ActiveLoans(np.flatnonzero(self._cols["status"][: self.n] == ACTIVE))
+            self._active_upto, self._ended = self.n, []
+            return self._active
+        if self._ended and (drop or 16 * sum(map(len, self._ended)) > self._active.n):
+            self._active.drop(np.concatenate(self._ended))
+            self._ended = []
+        if self._active_upto < self.n:
             new = np.arange(self._active_upto, self.n)
             new = new[self._cols["status"][self._active_upto:self.n] == ACTIVE]
             if len(new):
                 self._active.append(new, lambda name, rows: self._fixed(name, rows))
-            self._active_upto, self._ended = self.n, []
-        if self._active is None:
-            self._active = ActiveLoans(np.flatnonzero(self._cols["status"][: self.n] == ACTIVE))
-            self._active_upto, self._ended = self.n, []
-        return self._active.rows
+            self._active_upto = self.n
+        return self._active
+
+    def _kept_column(self, name: str) -> np.ndarray:
+        """A fixed column over :meth:`rows_kept`."""
+        return self._kept(drop=False).column(name, lambda rows: self._fixed(name, rows))
 
     def active(self, name: str) -> np.ndarray:
         """A column that never changes after booking (``lender``, ``consumer``, ...) over
@@ -153,8 +172,7 @@ class LoanBook:
         """
         if name not in FIXED:
             raise ValueError(f"{name!r} changes after booking; use column()[active_rows()]")
-        self.active_rows()
-        return self._active.column(name, lambda rows: self._fixed(name, rows))
+        return self._kept(drop=True).column(name, lambda rows: self._fixed(name, rows))
 
     def by_lender(self, n_lenders: int, per_consumer: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray]:
@@ -162,22 +180,14 @@ class LoanBook:
         ``per_consumer`` (say satisfaction): ``np.bincount(active("lender"))`` and
         ``np.bincount(active("lender"), weights=per_consumer[active("consumer")])``.
 
-        When loans only ended since the active rows were last brought up to date, the sums
-        run over the kept rows with a zero term for each ended loan, in the same order:
-        adding +0.0 to a sum that starts at +0.0 never changes it, so the result is the
-        same bit for bit, and the ended loans are dropped once with the next bookings
-        instead of in a pass of their own.
+        The sums run over :meth:`rows_kept` in row order with a zero term for each loan
+        that ended: adding +0.0 to a sum that starts at +0.0 never changes it, so the
+        result is the same bit for bit, without dropping the ended loans first.
         """
-        if self._active is None or self._active_upto < self.n or not self._ended:
-            lenders = self.active("lender")
-            return (np.bincount(lenders, minlength=n_lenders),
-                    np.bincount(lenders, weights=per_consumer.take(self.active("consumer")),
-                                minlength=n_lenders))
-        kept = self._active
-        lenders = kept.column("lender", lambda rows: self._fixed("lender", rows))
-        consumers = kept.column("consumer", lambda rows: self._fixed("consumer", rows))
-        ended = kept.positions(np.concatenate(self._ended))
+        lenders, consumers = self._kept_column("lender"), self._kept_column("consumer")
         values = per_consumer.take(consumers)
+        ended = self._active.positions(np.concatenate(self._ended)) if self._ended \
+            else np.zeros(0, dtype=np.intp)
         values[ended] = 0
         count = np.bincount(lenders, minlength=n_lenders) - np.bincount(
             lenders.take(ended), minlength=n_lenders)
@@ -200,8 +210,9 @@ class LoanBook:
         """
         if len(consumers) == 0:
             return np.zeros(0, dtype=np.int64)
-        mine = self.active_rows()[(self.active("lender") == lender)
-                                  & (self.active("product") == product)]
+        mine = self.rows_kept()[(self._kept_column("lender") == lender)
+                                & (self._kept_column("product") == product)]
+        mine = mine[self._cols["status"].take(mine) == ACTIVE]  # rows_kept: some ended
         if len(mine) == 0:
             return np.zeros(len(consumers), dtype=np.int64)
         # Integer totals by consumer id in a kept all-zero buffer, cleared after use: no

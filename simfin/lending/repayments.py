@@ -95,16 +95,20 @@ class Servicer:
         """
         b = self.book
         out = ServicingDay()
-        active = b.active_rows()
+        kept = b.rows_kept()  # the active loans and some that ended
         self._delinquent = out.delinquent
-        if len(active) == 0:
+        if len(kept) == 0:
             return out
         overdue_since = b.column("overdue_since_day")
         next_due = b.column("next_due_day")
+        status = b.column("status")
         # The loans due today (a few in a hundred) and the delinquent ones, each found by
-        # one pass over the active loans; the due split into current and delinquent.
-        falling_due = active.take(np.flatnonzero(next_due.take(active) == day))
-        delinquent = active[overdue_since.take(active) >= 0]
+        # one pass over the kept loans and kept if still on book; the due split into
+        # current and delinquent. (The same rows, in the same order, as from active_rows.)
+        falling_due = kept.take(np.flatnonzero(next_due.take(kept) == day))
+        falling_due = falling_due[status.take(falling_due) == ACTIVE]
+        delinquent = kept[overdue_since.take(kept) >= 0]
+        delinquent = delinquent[status.take(delinquent) == ACTIVE]
         current = overdue_since.take(falling_due) < 0
 
         # 1. Delinquent loans whose next instalment falls due now add one more missed one.

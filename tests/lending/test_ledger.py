@@ -248,16 +248,18 @@ def test_delinquent_loans_are_always_the_scan():
     servicer.debit_failure_rate[:] = 0.2
     servicer.retry_days[:] = 2
 
-    def scan():
-        active = book.active_rows()
-        return active[book.column("overdue_since_day")[active] >= 0].tolist()
+    def scan():  # from the columns (active_rows would drop the ended loans kept)
+        active = book.column("status") == 0
+        return np.flatnonzero(active & (book.column("overdue_since_day") >= 0)).tolist()
 
     book.column("overdue_since_day")[[5, 7]] = 0  # set by hand before any run: found
     assert servicer.delinquent_loans().tolist() == scan() == [5, 7]
     book.column("overdue_since_day")[[5, 7]] = -1
     rng = np.random.default_rng(1)
     events = dict.fromkeys(("missed", "cured", "written_off", "retried", "closed"), 0)
+    ended_kept = 0  # days on which servicing started from rows kept with ended loans
     for day in range(1, 130):
+        ended_kept += bool(book._ended)
         result = servicer.run(day, rng, lambda r: np.where(r >= n, 0.0, 0.6),
                               lambda r: np.full(len(r), 0.15))
         for name in events:
@@ -273,3 +275,4 @@ def test_delinquent_loans_are_always_the_scan():
             assert (book.column("status")[n:] == CLOSED).all()
             assert (book.column("overdue_since_day")[n:] == 30).all()
     assert all(count > 0 for count in events.values()), events
+    assert ended_kept > 10

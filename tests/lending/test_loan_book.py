@@ -252,3 +252,42 @@ def test_by_lender_is_the_bincount_over_the_active_loans_bit_for_bit():
         assert sums.tobytes() == plain.tobytes()
         book.active_rows()  # the day goes on: the ended loans dropped, new ones booked
     assert kept_route > 20
+
+
+def test_rows_kept_hold_the_active_rows_and_few_ended_ones():
+    """Without active_rows (which drops the ended loans), the kept rows are the active
+    ones plus at most one in 16 that ended, in row order; the sums by lender and the
+    outstanding balances of a product computed from them are the plain ones.
+    """
+    rng = np.random.default_rng(6)
+    book = LoanBook(capacity=4)
+    values = rng.random(200).astype(np.float32)
+
+    def book_loans(k):
+        principal = rng.integers(1, 1_000, k)
+        book.add(lender=rng.integers(0, 3, k), consumer=rng.integers(0, 200, k),
+                 product=rng.integers(0, 2, k), principal_cents=principal,
+                 outstanding_cents=principal)
+
+    book_loans(400)
+    holes = 0
+    for _ in range(80):
+        book_loans(int(rng.integers(0, 12)))
+        book.set_status(rng.choice(book.n, int(rng.integers(0, 8))), CLOSED)
+        kept = book.rows_kept()
+        active = np.flatnonzero(book.column("status") == ACTIVE)
+        assert (np.diff(kept) > 0).all() and set(active.tolist()) <= set(kept.tolist())
+        assert 16 * (len(kept) - len(active)) <= len(kept)
+        holes += len(kept) > len(active)
+        count, sums = book.by_lender(3, values)
+        lenders = book.column("lender")[active]
+        assert count.tolist() == np.bincount(lenders, minlength=3).tolist()
+        plain = np.bincount(lenders, weights=values[book.column("consumer")[active]],
+                            minlength=3)
+        assert sums.tobytes() == plain.tobytes()
+        consumers = rng.integers(0, 200, 50)
+        mine = active[(lenders == 1) & (book.column("product")[active] == 1)]
+        expected = [int(book.column("outstanding_cents")[mine][
+            book.column("consumer")[mine] == c].sum()) for c in consumers]
+        assert book.outstanding_of(consumers, 1, 1).tolist() == expected
+    assert holes > 40
