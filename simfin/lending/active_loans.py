@@ -3,10 +3,10 @@
 Every day some thousands of loans are booked and some thousands close, among a few hundred
 thousand on book at 1M consumers. The rows on book, and the copies of the fixed columns
 the day reads over them (lender, consumer, ...), are kept in arrays with room to grow: the
-loans booked are written into the room (no copy of what is kept), and the loans that ended
-are dropped by one compression of each array. The arrays handed out are views of the kept
-ones; a view stays valid when loans are appended (they go past its end) and when loans are
-dropped (that makes new arrays).
+loans booked are written into the room (no copy of what is kept); the loans that ended are
+holes, whose positions are kept, until one compression of each array drops them. The
+arrays handed out are views of the kept ones; a view stays valid when loans are appended
+(they go past its end) and when holes are dropped (that makes new arrays).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ class ActiveLoans:
     def __init__(self, rows: np.ndarray) -> None:
         self.n = len(rows)
         self._arrays = {_ROWS: _kept(rows)}
+        self.holes = np.zeros(0, dtype=np.intp)  # positions of kept rows that ended, sorted
 
     @property
     def rows(self) -> np.ndarray:
@@ -53,19 +54,21 @@ class ActiveLoans:
             self._arrays[name] = _kept(values_of(self.rows))
         return self._arrays[name][: self.n]
 
-    def positions(self, ended: np.ndarray) -> np.ndarray:
-        """Where the kept ones among rows ``ended`` are, ascending, each once (rows not
-        kept are left out).
+    def end(self, rows: np.ndarray) -> None:
+        """Loans ``rows`` ended (any order; rows not kept are ignored): they become holes,
+        kept until :meth:`drop`.
         """
-        if self.n == 0 or len(ended) == 0:
-            return np.zeros(0, dtype=np.intp)
-        at = np.minimum(np.searchsorted(self.rows, ended), self.n - 1)
-        at = np.sort(at[self.rows.take(at) == ended])
-        return at[np.concatenate(([True], at[1:] != at[:-1]))] if len(at) else at
+        if self.n == 0 or len(rows) == 0:
+            return
+        rows = np.sort(rows)  # sorted keys: a faster binary search
+        at = np.minimum(np.searchsorted(self.rows, rows), self.n - 1)
+        at = np.concatenate([self.holes, at[self.rows.take(at) == rows]])
+        at.sort()
+        self.holes = at[np.concatenate(([True], at[1:] != at[:-1]))] if len(at) else at
 
-    def drop(self, ended: np.ndarray) -> None:
-        """Drop the ``ended`` rows (any order; rows not kept are ignored)."""
-        at = self.positions(ended)
+    def drop(self) -> None:
+        """Drop the holes: the arrays over the loans still on book."""
+        at, self.holes = self.holes, np.zeros(0, dtype=np.intp)
         if len(at) == 0:
             return
         keep = np.ones(self.n, dtype=bool)

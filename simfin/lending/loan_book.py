@@ -71,7 +71,6 @@ class LoanBook:
         self._cols = {name: np.zeros(capacity, dtype=dtype) for name, dtype in _COLUMNS.items()}
         self._active: ActiveLoans | None = None
         self._active_upto = 0  # loans booked when the active rows were last brought up to date
-        self._ended: list[np.ndarray] = []  # rows set off book since then (set_status)
         self._by_consumer = np.zeros(0, dtype=np.int64)  # all zero between uses
 
     def __len__(self) -> int:
@@ -95,7 +94,7 @@ class LoanBook:
         if status == ACTIVE:  # back on book: rare, found by a scan
             self._active = None
         elif self._active is not None:
-            self._ended.append(rows)
+            self._active.end(rows)
 
     def add(self, **columns: np.ndarray) -> np.ndarray:
         """Book new loans; returns their row ids. Unnamed columns take their defaults."""
@@ -147,11 +146,11 @@ class LoanBook:
     def _kept(self, drop: bool) -> ActiveLoans:
         if self._active is None:
             self._active = ActiveLoans(np.flatnonzero(self._cols["status"][: self.n] == ACTIVE))
-            self._active_upto, self._ended = self.n, []
+            self._active_upto = self.n
             return self._active
-        if self._ended and (drop or 16 * sum(map(len, self._ended)) > self._active.n):
-            self._active.drop(np.concatenate(self._ended))
-            self._ended = []
+        holes = len(self._active.holes)
+        if holes and (drop or 16 * holes > self._active.n):
+            self._active.drop()
         if self._active_upto < self.n:
             new = np.arange(self._active_upto, self.n)
             new = new[self._cols["status"][self._active_upto:self.n] == ACTIVE]
@@ -186,8 +185,7 @@ class LoanBook:
         """
         lenders, consumers = self._kept_column("lender"), self._kept_column("consumer")
         values = per_consumer.take(consumers)
-        ended = self._active.positions(np.concatenate(self._ended)) if self._ended \
-            else np.zeros(0, dtype=np.intp)
+        ended = self._active.holes
         values[ended] = 0
         count = np.bincount(lenders, minlength=n_lenders) - np.bincount(
             lenders.take(ended), minlength=n_lenders)

@@ -259,7 +259,7 @@ def test_delinquent_loans_are_always_the_scan():
     events = dict.fromkeys(("missed", "cured", "written_off", "retried", "closed"), 0)
     ended_kept = 0  # days on which servicing started from rows kept with ended loans
     for day in range(1, 130):
-        ended_kept += bool(book._ended)
+        ended_kept += bool(book._active is not None and len(book._active.holes))
         result = servicer.run(day, rng, lambda r: np.where(r >= n, 0.0, 0.6),
                               lambda r: np.full(len(r), 0.15))
         for name in events:
