@@ -120,14 +120,17 @@ def market_rows(size: Size, progress: Callable[[str], None] = print
                         f"{_rate(cd)}consumer-days/s",
                         f"mean day {step.mean() * 1e3:.1f} ms (CPU "
                         f"{run['cpu'] / run['days'] * 1e3:.1f} ms), last 30 days "
-                        f"{step[-30:].mean() * 1e3:.1f} ms", "",
+                        f"{step[-30:].mean() * 1e3:.1f} ms; first use "
+                        f"{run['first_use']:.2f} s apart", "",
                         ">= 20 M/s, day <= 50 ms at 1M" if run["consumers"] >= 1e6 else "",
                         (cd >= 20e6 and step.mean() <= 0.05) if run["consumers"] >= 1e6
                         else None))
     year = runs[-1]
     n = year["consumers"]
-    total = year["create"] + sum(year["step"])
-    rows.append(Row(f"{n:,} consumers x {year['days']} days, 3 lenders", f"{total:.1f} s",
+    total = year["create"] + year["first_use"] + sum(year["step"])
+    rows.append(Row(f"{n:,} consumers x {year['days']} days, 3 lenders (creation "
+                    f"{year['create']:.1f} s, first use {year['first_use']:.1f} s, days "
+                    f"{sum(year['step']):.1f} s)", f"{total:.1f} s",
                     f"plain Mesa, extrapolated: {_extrapolate(plain, n_plain, n, year):.0f} s",
                     "", "<= 60 s at 1M x 365", total <= 60 if n >= 1e6 else None))
     parts = year["bytes"]
