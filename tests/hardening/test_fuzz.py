@@ -90,7 +90,7 @@ def test_a_mutated_baseline_is_refused_or_runs(item: str):
         message = str(exc)
         assert "\n" not in message and len(message) <= 500, message[:600]
         return
-    if config.population.n_consumers > 3_000 or config.run.steps > 60:
+    if config.population.n_consumers > 3_000 or config.run.total_days > 60:
         return  # a valid but large market: its validation is what is fuzzed here
     result = simfin.run(config)
-    assert len(result.steps) == config.run.steps * len(config.lenders)
+    assert len(result.steps) == config.run.total_days * len(config.lenders)
