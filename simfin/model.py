@@ -162,10 +162,12 @@ class MarketModel(mesa.Model):
         self.service_loans()
         for lender in self.lenders:
             lender.review_lines(self.day)
-        self.serve_customers()
+        delinquent = self.servicer.delinquent_loans()
+        self.serve_customers(delinquent)
         for lender in self.lenders:
             lender.fund()
-        self.recorder.end_day(self.day, self.ledger, self.book, self.population.satisfaction)
+        self.recorder.end_day(self.day, self.ledger, self.book, self.population.satisfaction,
+                              delinquent)
         self.datacollector.collect(self)
         self.day += 1
         self.running = self.day < self.config.run.total_days
@@ -377,9 +379,8 @@ class MarketModel(mesa.Model):
                       monthly_service(due[ended], book.column("period_days")[ended]))
         self.recorder.count_servicing(result, book)
 
-    def serve_customers(self) -> None:
-        """Each lender serves its borrowers and calls on its delinquent loans."""
-        delinquent = self.servicer.delinquent_loans()
+    def serve_customers(self, delinquent: np.ndarray) -> None:
+        """Each lender serves its borrowers and calls on its ``delinquent`` loans."""
         n_delinquent = np.bincount(self.book.column("lender").take(delinquent),
                                    minlength=len(self.lenders))
         borrowers = self.population.borrowers_by_lender()

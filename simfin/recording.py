@@ -52,7 +52,6 @@ class Recorder:
         self._rows: list[dict[str, np.ndarray]] = []
         self._today: dict[str, np.ndarray] = {}
         self._ttc: list[list[np.ndarray]] = []
-        self._delinquent: np.ndarray | None = None  # the day's servicing result's
         self.reasons: list[Counter] = [Counter() for _ in range(self.n_lenders)]
         self.grade_approvals: list[Counter] = [Counter() for _ in range(self.n_lenders)]
         # The funnel by cohort: needs routed to the lender, applications completed.
@@ -66,7 +65,6 @@ class Recorder:
         """Zero the day's counters."""
         self._today = {k: np.zeros(self.n_lenders, dtype=np.int64) for k in COUNTS}
         self._ttc = [[] for _ in range(self.n_lenders)]
-        self._delinquent = None
 
     def today(self, column: str) -> np.ndarray:
         """The last recorded day's values of a column, per lender."""
@@ -133,10 +131,9 @@ class Recorder:
         principal = book.column("principal_cents")
         t["fraud_loss"] += np.bincount(lenders[fraud], weights=principal[fraud],
                                        minlength=n).round().astype(np.int64)
-        self._delinquent = result.delinquent
 
-    def end_day(self, day: int, ledger: Ledger, book: LoanBook,
-                satisfaction: np.ndarray) -> None:
+    def end_day(self, day: int, ledger: Ledger, book: LoanBook, satisfaction: np.ndarray,
+                delinquent: np.ndarray | None = None) -> None:
         """Close the ledger's day and append one row per lender.
 
         Args:
@@ -144,6 +141,8 @@ class Recorder:
             ledger: The market's ledger (its day is closed here).
             book: The loan book at the end of the day.
             satisfaction: Every consumer's satisfaction (indexed by consumer row).
+            delinquent: The loans on book that are delinquent, in row order
+                (``Servicer.delinquent_loans()``); None: found by a pass over the book.
         """
         flows = ledger.close_day()
         row: dict[str, np.ndarray] = {"day": np.full(self.n_lenders, day),
@@ -151,20 +150,17 @@ class Recorder:
         row.update(self._today)
         for j, kind in enumerate(KINDS):
             row[kind] = flows[:, j]
-        row.update(self._balances(day, ledger, book, satisfaction))
+        row.update(self._balances(day, ledger, book, satisfaction, delinquent))
         sign = np.array([POSTINGS[k][2] for k in KINDS])
         row["profit"] = flows @ sign
         row["time_to_cash_minutes"] = np.array(
             [np.median(np.concatenate(m)) if m else np.nan for m in self._ttc])
         self._rows.append(row)
 
-    def _balances(self, day: int, ledger: Ledger, book: LoanBook,
-                  satisfaction: np.ndarray) -> dict[str, np.ndarray]:
+    def _balances(self, day: int, ledger: Ledger, book: LoanBook, satisfaction: np.ndarray,
+                  late: np.ndarray | None) -> dict[str, np.ndarray]:
         n = self.n_lenders
-        # Only delinquent loans carry a DPD balance: aggregate over them, in row order. The
-        # day's servicing result lists them (nothing after servicing makes a loan
-        # delinquent or current); without one, a pass over the active loans finds them.
-        late = self._delinquent
+        # Only delinquent loans carry a DPD balance: aggregate over them, in row order.
         if late is None:
             active = book.active_rows()
             late = active[book.column("overdue_since_day").take(active) >= 0]
