@@ -162,8 +162,7 @@ class Recorder:
         n = self.n_lenders
         # Only delinquent loans carry a DPD balance: aggregate over them, in row order.
         if late is None:
-            active = book.active_rows()
-            late = active[book.column("overdue_since_day").take(active) >= 0]
+            late = book.delinquent_rows()
         dpd = day - book.column("overdue_since_day").take(late) + 1
         dpd1, dpd30, dpd90 = dpd_balances(book.column("lender").take(late),
                                           book.column("outstanding_cents").take(late), dpd,

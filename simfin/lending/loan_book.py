@@ -173,6 +173,14 @@ class LoanBook:
             raise ValueError(f"{name!r} changes after booking; use column()[active_rows()]")
         return self._kept(drop=True).column(name, lambda rows: self._fixed(name, rows))
 
+    def delinquent_rows(self) -> np.ndarray:
+        """Row ids of the loans on book that are delinquent (``overdue_since_day >= 0``), in
+        row order, by a pass over the active loans (servicing keeps them from day to day:
+        ``Servicer.delinquent_loans``).
+        """
+        active = self.active_rows()
+        return active[self.column("overdue_since_day").take(active) >= 0]
+
     def by_lender(self, n_lenders: int, per_consumer: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray]:
         """Per lender, the loans on book and the sum over them of their borrower's value in

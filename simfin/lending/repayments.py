@@ -77,8 +77,7 @@ class Servicer:
         hand after a run is seen from the next run on (each run starts from the column).
         """
         if self._delinquent is None:
-            active = self.book.active_rows()
-            return active[self.book.column("overdue_since_day").take(active) >= 0]
+            return self.book.delinquent_rows()
         rows = self._delinquent
         return rows[self.book.column("status").take(rows) == ACTIVE]
 
