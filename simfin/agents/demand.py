@@ -72,7 +72,7 @@ def _unshocked(d: DemandBehaviour, weight: float, log_terms: tuple,
 
 
 def need_ceiling(population: ConsumerColumns, rows: np.ndarray) -> np.ndarray:
-    """An upper bound of each genuine consumer's need weight, (0.5 + digital affinity) x
+    """An upper bound of each genuine consumer's need weight, (base + digital affinity) x
     :func:`need_multiplier`, for every product and every day until their state changes;
     0 for fraudsters (their needs are drawn apart).
 
@@ -92,7 +92,7 @@ def need_ceiling(population: ConsumerColumns, rows: np.ndarray) -> np.ndarray:
         np.maximum(best, np.where(may_be_shocked, np.maximum(m, m * d.shock_multiplier), m),
                    out=best)
     best = np.minimum(best, d.max_multiplier)
-    affinity = 0.5 + pop.digital_affinity.take(rows)
+    affinity = d.affinity_need_base + pop.digital_affinity.take(rows)
     ceiling = np.where(pop.is_fraud.take(rows), 0.0, affinity * best * (1.0 + 1e-9))
     # Kept in float32 (half the memory a day's random lookups sweep), rounded up.
     narrow = ceiling.astype(np.float32)

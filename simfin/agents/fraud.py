@@ -35,7 +35,7 @@ def disguise(pop, rng: np.random.Generator) -> None:
     (``device_id``, ``contact_id``, ``ring_of``) and the identity checks every row has.
     """
     n, f = pop.n, pop.behaviour.fraud
-    sig, fp = f.signals, f.first_party
+    sig, fp, fake = f.signals, f.first_party, f.disguise
     u = rng.random(n)
     kind = np.full(n, GENUINE, dtype=np.uint8)
     kind[pop.is_fraud] = STOLEN
@@ -52,8 +52,10 @@ def disguise(pop, rng: np.random.Generator) -> None:
                                      len(rows))
     pop.bureau_delinquencies[rows] = pop.past_delinquencies(rows, rng)
     pop.external_loans[rows] = np.where(pop.has_bureau_file[rows], np.minimum(
-        pop.external_loans[rows] + rng.poisson(fp.extra_external_loans, len(rows)), 20), 0)
-    pop.income_overstatement[rows] = rng.uniform(1.0, 1.6, len(rows))
+        pop.external_loans[rows] + rng.poisson(fp.extra_external_loans, len(rows)),
+        pop.behaviour.records.max_external_loans), 0)
+    pop.income_overstatement[rows] = rng.uniform(*fake.first_party_income_overstatement,
+                                                 len(rows))
 
     # Synthetic: invented, thin (sometimes aged) files, no delinquencies, any stated age.
     rows = np.flatnonzero(synth)
@@ -63,12 +65,14 @@ def disguise(pop, rng: np.random.Generator) -> None:
         has_file, rng.integers(1, sig.synthetic_max_history_months + 1, len(rows)), 0)
     pop.bureau_delinquencies[rows] = 0
     pop.external_loans[rows] = 0
-    pop.age_years[rows] = rng.integers(17, 46, len(rows))  # a few state an under age
-    pop.income_overstatement[rows] = rng.uniform(1.5, 4.0, len(rows))
+    youngest, oldest = fake.synthetic_age_years
+    pop.age_years[rows] = rng.integers(youngest, oldest + 1, len(rows))  # some under age
+    pop.income_overstatement[rows] = rng.uniform(*fake.synthetic_income_overstatement,
+                                                 len(rows))
 
     # Stolen: the victim's real file (drawn as anyone's, mostly with a file), overstated.
     rows = np.flatnonzero(stolen)
-    pop.income_overstatement[rows] = rng.uniform(1.2, 2.5, len(rows))
+    pop.income_overstatement[rows] = rng.uniform(*fake.stolen_income_overstatement, len(rows))
 
     # Identity checks every row has: registry mismatch and contact-vs-file mismatch.
     u = rng.random(n)

@@ -62,20 +62,22 @@ class Population:
         income_mult = np.array([config.tier1_income_multiplier, 1.0,
                                 1.0 / config.tier1_income_multiplier])[self.region]
         # Income peaks in mid-career: younger cohorts earn less.
-        age_mult = np.array([1.0, 1.15, 1.0, 0.7])[self.cohort]
+        age_mult = np.asarray(config.income_by_cohort)[self.cohort]
         log_income = (np.log(config.income_median_cents)
                       + config.income_sigma * rng.standard_normal(n))
         self.base_income_cents = (np.exp(log_income) * income_mult * age_mult).astype(np.int64)
 
         affinity_mean = np.array([COHORT_AFFINITY[c] for c in COHORTS])[self.cohort]
-        self.digital_affinity = rng.beta(6 * affinity_mean, 6 * (1 - affinity_mean)).astype(
+        k = config.affinity_concentration
+        self.digital_affinity = rng.beta(k * affinity_mean, k * (1 - affinity_mean)).astype(
             np.float32)
         m, k = config.willingness_mean, config.willingness_concentration
         self.willingness = rng.beta(m * k, (1 - m) * k, size=n).astype(np.float32)
 
         self.is_fraud = rng.random(n) < config.fraud_share
-        self.has_bureau_file = rng.random(n) >= config.thin_file_share * np.where(
-            self.cohort == COHORTS.index("post00"), 1.6, 1.0)
+        # The young have had the least time to build a bureau file.
+        self.has_bureau_file = rng.random(n) >= config.thin_file_share * np.asarray(
+            config.thin_file_by_cohort)[self.cohort]
         years_adult = np.maximum(self.age_years.astype(np.int16) - 18, 0)
         self.bureau_history_months = np.where(
             self.has_bureau_file, (rng.random(n) * years_adult * 12).astype(np.int16), 0
@@ -87,18 +89,20 @@ class Population:
         records = self.behaviour.records
         odds = (1.0 - self.willingness) / np.maximum(self.willingness, 1e-4)
         self.external_loans = np.minimum(rng.poisson(
-            records.external_loans_base + records.external_loans_per_odds * odds), 20
-        ).astype(np.int8)
+            records.external_loans_base + records.external_loans_per_odds * odds),
+            records.max_external_loans).astype(np.int8)
         self.external_loans[~self.has_bureau_file] = 0
         # Applicants round their income up; fraudsters invent one.
-        self.income_overstatement = (1.0 + np.abs(rng.normal(0.0, 0.1, n))).astype(np.float32)
+        sd = self.behaviour.application.income_overstatement_sd
+        self.income_overstatement = (1.0 + np.abs(rng.normal(0.0, sd, n))).astype(np.float32)
         # Fraudsters' kinds, files, identity checks, devices, contacts and rings.
         fraud_kinds.disguise(self, rng)
         fraud_rows = np.flatnonzero(self.is_fraud)
         self.fraud_rows = fraud_rows.astype(np.int32)
         self.shock_until_day = np.full(n, -1, dtype=np.int32)
         self.debt_service_cents = np.zeros(n, dtype=np.int64)
-        self.satisfaction = np.full(n, 0.7, dtype=np.float32)
+        self.satisfaction = np.full(n, self.behaviour.service.initial_satisfaction,
+                                    dtype=np.float32)
         self.interactions = np.zeros(n, dtype=np.int16)
         self.loans_booked = np.zeros(n, dtype=np.int16)  # at any lender, ever
         # Recent credit applications on the identity (decayed count): the bureau's inquiries.

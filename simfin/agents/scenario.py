@@ -53,22 +53,26 @@ class MerchantScenario(mesa.Agent):
                        rng: np.random.Generator) -> dict[str, np.ndarray]:
         """Today's financing needs as columns: consumer, amount, term, online, ...
 
-        A consumer's need rate is ``need_rate`` x (0.5 + digital affinity) x the state
-        multiplier of :func:`~simfin.agents.demand.need_multiplier` (adverse selection).
+        A consumer's need rate is ``need_rate`` x (base + digital affinity) x the state
+        multiplier of :func:`~simfin.agents.demand.need_multiplier` (adverse selection),
+        with base ``behaviour.demand.affinity_need_base``.
         """
         c = self.config
-        cap = population.behaviour.demand.max_multiplier
+        demand = population.behaviour.demand
+        cap = demand.max_multiplier
+        top = demand.affinity_need_base + 1.0  # the affinity factor at full affinity
         rate = c.need_rate / 365.0 * self.seasonality(day)
         # Thinning: candidates at the highest possible rate, kept in proportion to theirs.
-        k = rng.poisson(population.n * rate * 1.5 * cap)
+        k = rng.poisson(population.n * rate * top * cap)
         who = rng.integers(0, population.n, k)
-        u = rng.random(k) * (1.5 * cap)
-        # A candidate is kept when u < (0.5 + affinity) x need_multiplier: those at or
+        u = rng.random(k) * (top * cap)
+        # A candidate is kept when u < (base + affinity) x need_multiplier: those at or
         # above the consumer's need ceiling (most of them, and every fraudster: their
         # needs are drawn below, at their own rate) are thinned out after that one lookup.
         maybe = np.flatnonzero(u < population.need_ceiling.take(who))
         rows = who.take(maybe)
-        weight = (0.5 + population.digital_affinity.take(rows)) * need_multiplier(
+        weight = (demand.affinity_need_base + population.digital_affinity.take(rows)
+                  ) * need_multiplier(
             population, rows, day, c.product)
         who = rows[u.take(maybe) < weight]
         fraud_rows = population.fraud_rows

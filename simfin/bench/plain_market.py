@@ -66,7 +66,8 @@ class PlainConsumer(mesa.Agent):
             self.shock_until = max(self.shock_until, day + int(rng.exponential(m.shock_days)) + 1)
             m.market.population.shock_until_day[self.row] = self.shock_until
         for scenario in m.scenarios:
-            rate = scenario["rate"] * ((0.5 + self.affinity) * self.need_multiplier(scenario)
+            rate = scenario["rate"] * ((m.need_base + self.affinity)
+                                       * self.need_multiplier(scenario)
                                        + (scenario["fraud"] if self.is_fraud else 0.0))
             if rng.random() < rate:
                 self.apply(scenario)
@@ -241,8 +242,10 @@ class PlainMarket(mesa.Model):
         self.cure_multiplier = [lender.service.cure_multiplier for lender in market.lenders]
         self.writeoff_dpd = cfg.run.writeoff_dpd
         desks = [lender.service for lender in market.lenders]
-        self.contact_rate = float(np.mean([d.contact_rate for d in desks])) / 30.0
+        self.contact_rate = (float(np.mean([d.contact_rate for d in desks]))
+                             / cfg.behaviour.service.contact_period_days)
         self.quality = float(np.mean([d.quality for d in desks]))
+        self.need_base = cfg.behaviour.demand.affinity_need_base
         self._scenarios = market.scenarios
         self.scenarios: list[dict] = []
         for row in range(market.population.n):

@@ -70,6 +70,10 @@ class ApplicationBehaviour(Section):
     loyalty_neutral: float = param(0.6, "Satisfaction at which a returning customer neither "
                                    "favours nor avoids the lender.", "satisfaction",
                                    **PROBABILITY)
+    income_overstatement_sd: float = param(0.1, "Genuine applicants round their income up: "
+                                           "they state their true income times 1 + |N(0, "
+                                           "sd)| (fraudsters: behaviour.fraud.disguise).",
+                                           "ratio", ge=0.0, le=10.0)
 
     @field_validator("patience_minutes")
     @classmethod
@@ -124,6 +128,11 @@ class DemandBehaviour(Section):
     online_ticket_factor: float = param(0.7, "Ticket size of an online need relative to an "
                                         "offline one: online needs are smaller.", "ratio",
                                         gt=0.0, le=10.0)
+    affinity_need_base: float = param(0.5, "A consumer's need rate carries the factor base + "
+                                      "digital affinity (0 to 1): this base is the factor "
+                                      "of a consumer with no affinity, and the online-minded "
+                                      "meet credit offers more often.", "ratio", ge=0.0,
+                                      le=100.0)
     online_short_term_tilt: float = param(1.5, "Online needs favour short terms: a term's "
                                           "weight is term^-tilt (offline: uniform).", "",
                                           ge=0.0, le=10.0)
@@ -237,6 +246,9 @@ class RecordsBehaviour(Section):
                                            "not repaying, (1 - willingness) / willingness: "
                                            "the less willing borrow more widely "
                                            "(multi-lending).", "loans/odds", ge=0.0, le=20.0)
+    max_external_loans: int = param(20, "Most outside loans a bureau file shows (genuine "
+                                    "and first-party fraudsters loading up alike).", "loans",
+                                    ge=0, le=127)
 
 
 class ServiceBehaviour(Section):
@@ -253,6 +265,19 @@ class ServiceBehaviour(Section):
     unified_collection_bonus: float = param(1.5, "Factor on the collection effect of a "
                                             "unified platform (it knows each borrower's "
                                             "channel and time).", "ratio", ge=0.0, le=100.0)
+    max_unified_quality: float = param(0.99, "Highest resolution probability a unified "
+                                       "platform reaches with its bonus.", "probability",
+                                       **PROBABILITY)
+    initial_satisfaction: float = param(0.7, "Satisfaction of every consumer before any "
+                                        "service contact.", "satisfaction", **PROBABILITY)
+    contact_period_days: float = param(30.0, "Days a lender's service.contact_rate counts "
+                                       "contacts over (contacts per active borrower per "
+                                       "this many days; a month by default).", "days",
+                                       gt=0.0, le=3650.0)
+    collection_period_days: float = param(7.0, "Days a lender's "
+                                          "service.collection_intensity counts contacts over "
+                                          "(per delinquent loan per this many days; a week "
+                                          "by default).", "days", gt=0.0, le=3650.0)
 
 
 class BehaviourConfig(Section):

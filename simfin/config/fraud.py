@@ -11,7 +11,7 @@ fraud passes every check, and some good customers trip them.
 
 from __future__ import annotations
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 
 from simfin.config.base import PROBABILITY, Section, param
 
@@ -117,6 +117,50 @@ class FraudRings(Section):
                                        "probability", **PROBABILITY)
 
 
+def _check_range(values: list, low: float, high: float, what: str) -> list:
+    """A ``[lowest, highest]`` pair inside ``[low, high]``, lowest first."""
+    if not low <= values[0] <= values[1] <= high:
+        raise ValueError(f"must be [lowest, highest] {what} with {low:g} <= lowest <= "
+                         f"highest <= {high:g}, got {values}")
+    return values
+
+
+class FraudDisguise(Section):
+    """What each kind of fraudster fakes on the application form: the factor on the
+    true income they state (drawn uniformly from the range, per identity) and the ages
+    synthetic identities state. Genuine applicants' rounding up is
+    ``behaviour.application.income_overstatement_sd``.
+    """
+
+    first_party_income_overstatement: list[float] = param(
+        [1.0, 1.6], "Range of the factor on their true income that first-party fraudsters "
+        "state (real people: a modest inflation). Within 0.01 to 100.", "ratio",
+        min_length=2, max_length=2)
+    synthetic_income_overstatement: list[float] = param(
+        [1.5, 4.0], "Range of the factor on the file's income that synthetic identities "
+        "state (an invented person: any income). Within 0.01 to 100.", "ratio",
+        min_length=2, max_length=2)
+    stolen_income_overstatement: list[float] = param(
+        [1.2, 2.5], "Range of the factor on the victim's income that stolen identities "
+        "state. Within 0.01 to 100.", "ratio",
+        min_length=2, max_length=2)
+    synthetic_age_years: list[int] = param(
+        [17, 45], "Range of the ages synthetic identities state, inclusive (a few state an "
+        "under age, which an age rule catches). Within 0 to 120.", "years",
+        min_length=2, max_length=2)
+
+    @field_validator("first_party_income_overstatement", "synthetic_income_overstatement",
+                     "stolen_income_overstatement")
+    @classmethod
+    def _factor_range(cls, values: list[float]) -> list[float]:
+        return _check_range(values, 0.01, 100.0, "factors")
+
+    @field_validator("synthetic_age_years")
+    @classmethod
+    def _age_range(cls, values: list[int]) -> list[int]:
+        return _check_range(values, 0, 120, "ages")
+
+
 class FraudBehaviour(Section):
     """Fraudsters: their kinds, how often they apply, what they fake, how they organise."""
 
@@ -138,6 +182,7 @@ class FraudBehaviour(Section):
     first_party: FirstPartyFraud = param(FirstPartyFraud(), "First-party (bust-out) fraud.")
     signals: FraudSignals = param(FraudSignals(), "Noisy fraud signals.")
     rings: FraudRings = param(FraudRings(), "Rings on a device/contact graph.")
+    disguise: FraudDisguise = param(FraudDisguise(), "Stated incomes and ages of each kind.")
 
     @model_validator(mode="after")
     def _shares(self) -> FraudBehaviour:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 
 from simfin.config.base import PROBABILITY, Section, param
 
@@ -73,5 +73,35 @@ class PopulationConfig(Section):
                                **PROBABILITY)
     thin_file_share: float = param(0.35, "Share of consumers with no credit-bureau record.",
                                    "share", **PROBABILITY)
+    income_by_cohort: list[float] = param(
+        [1.0, 1.15, 1.0, 0.7], "Factor on income by cohort (pre80, post80, post90, post00): "
+        "income peaks in mid-career, the youngest earn least. From 0.01 to 3.", "ratio",
+        min_length=4, max_length=4)
+    thin_file_by_cohort: list[float] = param(
+        [1.0, 1.0, 1.0, 1.6], "Factor on thin_file_share by cohort (pre80, post80, post90, "
+        "post00): the youngest have had the least time to build a bureau file. From 0 to "
+        "10.", "ratio", min_length=4, max_length=4)
+    affinity_concentration: float = param(6.0, "Concentration (alpha+beta) of the Beta "
+                                          "distribution of digital affinity around its "
+                                          "cohort's mean.", "", gt=0.0)
     cohorts: CohortShares = param(CohortShares(), "Birth cohort shares.")
     regions: RegionShares = param(RegionShares(), "City-tier shares.")
+
+    @field_validator("income_by_cohort")
+    @classmethod
+    def _income_factors(cls, values: list[float]) -> list[float]:
+        # With the tier multiplier and a 3-sigma log-normal, incomes stay inside int64.
+        return _check_factors(values, 0.01, 3.0)
+
+    @field_validator("thin_file_by_cohort")
+    @classmethod
+    def _thin_file_factors(cls, values: list[float]) -> list[float]:
+        return _check_factors(values, 0.0, 10.0)
+
+
+def _check_factors(values: list[float], low: float, high: float) -> list[float]:
+    """Every factor of a by-cohort list inside ``[low, high]``."""
+    for v in values:
+        if not low <= v <= high:
+            raise ValueError(f"factors must be in [{low:g}, {high:g}], got {v}")
+    return values

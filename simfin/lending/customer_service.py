@@ -21,6 +21,9 @@ class ServiceEffects(Protocol):
     unified_quality_bonus: float  # one profile, no repeated questions
     silo_quality_penalty: float  # per extra silo: hand-offs, repeated questions
     unified_collection_bonus: float  # unified collections know each borrower's channel
+    max_unified_quality: float  # the best resolution rate a unified platform reaches
+    contact_period_days: float  # days ``contact_rate`` counts contacts over (a month)
+    collection_period_days: float  # days ``collection_intensity`` counts them over (a week)
 
 
 @dataclass(frozen=True)
@@ -39,9 +42,11 @@ class ServiceDesk:
     Args:
         mode: ``siloed`` or ``unified``.
         channels: Channels the lender serves on.
-        contact_rate: Service contacts per active borrower per month.
+        contact_rate: Service contacts per active borrower per month
+            (``effects.contact_period_days``).
         collection_channel: Channel collections use.
-        collection_intensity: Collection contacts per delinquent loan per week.
+        collection_intensity: Collection contacts per delinquent loan per week
+            (``effects.collection_period_days``).
         effects: The behavioural coefficients of service (``behaviour.service``).
     """
 
@@ -65,7 +70,8 @@ class ServiceDesk:
         """Probability that a service contact resolves the customer's issue."""
         base = float(np.mean([c.quality for c in self.channels]))
         if self.unified:
-            return min(base + self.effects.unified_quality_bonus, 0.99)
+            return min(base + self.effects.unified_quality_bonus,
+                       self.effects.max_unified_quality)
         return max(base - self.effects.silo_quality_penalty * (len(self.channels) - 1), 0.0)
 
     @property
@@ -83,7 +89,8 @@ class ServiceDesk:
         """
         if len(borrowers) == 0 or self.contact_rate == 0:
             return 0
-        k = rng.binomial(len(borrowers), min(self.contact_rate / 30.0, 1.0))
+        daily = self.contact_rate / self.effects.contact_period_days
+        k = rng.binomial(len(borrowers), min(daily, 1.0))
         who = borrowers[rng.integers(0, len(borrowers), k)]
         resolved = rng.random(k) < self.quality
         step = np.float32(self.effects.satisfaction_step)
@@ -96,5 +103,6 @@ class ServiceDesk:
         """Today's collection contacts on ``n_delinquent`` loans; returns the cost in cents."""
         if n_delinquent == 0 or self.collection_intensity == 0:
             return 0
-        contacts = rng.poisson(n_delinquent * self.collection_intensity / 7.0)
+        contacts = rng.poisson(n_delinquent * self.collection_intensity
+                               / self.effects.collection_period_days)
         return int(contacts) * self.collection_channel.cost_per_contact_cents

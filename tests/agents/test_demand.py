@@ -70,7 +70,8 @@ def need_weights(pop: Population, day: int) -> np.ndarray:
     """(products, n) need weight of every consumer for every product, as the thinning
     computes it."""
     rows = np.arange(pop.n)
-    return np.array([(0.5 + pop.digital_affinity) * need_multiplier(pop, rows, day, p)
+    base = pop.behaviour.demand.affinity_need_base
+    return np.array([(base + pop.digital_affinity) * need_multiplier(pop, rows, day, p)
                      for p in PRODUCT_KINDS])
 
 

@@ -180,3 +180,62 @@ def test_nbytes_counts_every_column(pop: Population):
     assert pop.nbytes() >= sum(getattr(pop, n).nbytes
                                for n in Population.STATIC + Population.DYNAMIC)
     assert pop.nbytes() > make(n_consumers=1_000).nbytes()
+
+
+def test_income_by_cohort_scales_each_cohorts_income():
+    default = make(n_consumers=5_000)
+    post00 = default.cohort == COHORTS.index("post00")
+    assert post00.any() and (~post00).any()
+    factors = PopulationConfig().income_by_cohort
+    assert factors[COHORTS.index("post00")] < 1.0  # precondition: the young earn less
+    richer = make(n_consumers=5_000, income_by_cohort=factors[:3] + [1.4])
+    assert np.median(richer.base_income_cents[post00]) > \
+        1.9 * np.median(default.base_income_cents[post00])
+    assert np.array_equal(richer.base_income_cents[~post00],
+                          default.base_income_cents[~post00])
+
+
+def test_thin_file_by_cohort_gives_the_young_fewer_bureau_files():
+    post00 = COHORTS.index("post00")
+    level = make(thin_file_share=0.3, thin_file_by_cohort=[1.0, 1.0, 1.0, 1.0])
+    young = level.cohort == post00
+    assert abs((~level.has_bureau_file[young]).mean() - 0.3) < 0.03  # precondition
+    thinner = make(thin_file_share=0.3, thin_file_by_cohort=[1.0, 1.0, 1.0, 2.5])
+    assert (~thinner.has_bureau_file[young]).mean() > 0.7
+    # the other cohorts' genuine files are the same (fraudsters' are drawn after
+    # draws whose count depends on the files)
+    others = ~young & ~level.is_fraud
+    assert np.array_equal(thinner.has_bureau_file[others], level.has_bureau_file[others])
+
+
+def test_affinity_concentration_narrows_affinity_around_the_cohort_mean():
+    loose, tight = make(affinity_concentration=2.0), make(affinity_concentration=60.0)
+    for c in range(len(COHORTS)):
+        rows = loose.cohort == c
+        assert rows.sum() > 1_000
+        assert tight.digital_affinity[rows].std() < 0.5 * loose.digital_affinity[rows].std()
+        assert tight.digital_affinity[rows].mean() == pytest.approx(
+            loose.digital_affinity[rows].mean(), abs=0.02)
+
+
+def test_genuine_applicants_round_their_income_up_by_the_configured_spread():
+    config = PopulationConfig(n_consumers=5_000, fraud_share=0.0)
+    rounding = {}
+    for sd in (0.1, 0.3):
+        behaviour = BehaviourConfig()
+        behaviour.application.income_overstatement_sd = sd
+        rounding[sd] = Population(config, np.random.default_rng(0), behaviour
+                                  ).income_overstatement
+        assert rounding[sd].min() >= 1.0
+        # |N(0, sd)| has mean sd * sqrt(2 / pi)
+        assert rounding[sd].mean() - 1.0 == pytest.approx(sd * np.sqrt(2 / np.pi), rel=0.05)
+    assert rounding[0.3].mean() > rounding[0.1].mean()
+
+
+def test_every_consumer_starts_at_the_initial_satisfaction():
+    behaviour = BehaviourConfig()
+    assert (Population(PopulationConfig(n_consumers=100), np.random.default_rng(0),
+                       behaviour).satisfaction == np.float32(0.7)).all()
+    behaviour.service.initial_satisfaction = 0.4
+    assert (Population(PopulationConfig(n_consumers=100), np.random.default_rng(0),
+                       behaviour).satisfaction == np.float32(0.4)).all()

@@ -32,7 +32,7 @@ def _leaves(model: type[BaseModel], prefix: str = "behaviour") -> list[tuple[str
 
 def _perturbed(value):
     if isinstance(value, list):
-        return [v * 0.5 for v in value]
+        return [_perturbed(v) if isinstance(v, int) else v * 0.5 for v in value]
     if isinstance(value, bool):
         return not value
     if isinstance(value, int):
@@ -74,3 +74,15 @@ def test_bad_behaviour_values_are_config_errors():
         simfin.load_config(None, {"behaviour.repayment.base_cure_rate": 1.5})
     with pytest.raises(ConfigError, match="patience"):
         simfin.load_config(None, {"behaviour.application.patience_minutes": [1, 2, 0, 4]})
+
+
+def test_bad_ranges_and_cohort_factors_are_config_errors():
+    with pytest.raises(ConfigError, match="behaviour.fraud.disguise.synthetic_age_years"):
+        simfin.load_config(None, {"behaviour.fraud.disguise.synthetic_age_years": [45, 17]})
+    with pytest.raises(ConfigError, match="stolen_income_overstatement"):
+        simfin.load_config(None, {"behaviour.fraud.disguise.stolen_income_overstatement":
+                                  [1.2, 1000.0]})
+    with pytest.raises(ConfigError, match="population.income_by_cohort"):
+        simfin.load_config(None, {"population.income_by_cohort": [1.0, 1.0, 1.0, 50.0]})
+    with pytest.raises(ConfigError, match="behaviour.service.contact_period_days"):
+        simfin.load_config(None, {"behaviour.service.contact_period_days": 0.0})

@@ -124,3 +124,40 @@ def test_collections_cost_scales_with_delinquent_loans_and_intensity():
     assert cost == pytest.approx(700 * 2.0 / 7 * 30, rel=0.03)
     assert ServiceDesk("siloed", CHANNELS, 1.0, CHANNELS[0], 0.0,
                        ServiceBehaviour()).collect(700, rng) == 0
+
+
+def _served(effects: ServiceBehaviour, days: int = 60) -> tuple[int, int]:
+    """Contacts and cost of a unified desk serving 5,000 borrowers for ``days`` days."""
+    satisfaction = np.full(5_000, 0.5, dtype=np.float32)
+    interactions = np.zeros(5_000, dtype=np.int16)
+    rng = np.random.default_rng(3)
+    service = ServiceDesk("unified", CHANNELS, 3.0, CHANNELS[1], 2.0, effects)
+    cost = sum(service.serve(np.arange(5_000), satisfaction, interactions, rng)
+               for _ in range(days))
+    return int(interactions.sum()), cost
+
+
+def test_a_longer_contact_period_spreads_the_same_contacts_thinner():
+    contacts, cost = _served(ServiceBehaviour())
+    # precondition: 3 contacts a month (30 days) for 60 days
+    assert contacts == pytest.approx(5_000 * 3.0 * 60 / 30, rel=0.03)
+    fewer, cheaper = _served(ServiceBehaviour(contact_period_days=60.0))
+    assert fewer == pytest.approx(contacts / 2, rel=0.05) and cheaper < 0.6 * cost
+
+
+def test_a_longer_collection_period_means_fewer_collection_calls():
+    weekly = np.mean([desk("siloed").collect(700, np.random.default_rng(s)) for s in range(50)])
+    assert weekly == pytest.approx(700 * 2.0 / 7 * 30, rel=0.05)  # precondition
+    fortnightly = ServiceDesk("siloed", CHANNELS, 3.0, CHANNELS[1], 2.0,
+                              ServiceBehaviour(collection_period_days=14.0))
+    cost = np.mean([fortnightly.collect(700, np.random.default_rng(s)) for s in range(50)])
+    assert cost == pytest.approx(weekly / 2, rel=0.05)
+
+
+def test_the_unified_quality_cap_bounds_what_a_platform_resolves():
+    bonus = ServiceBehaviour().unified_quality_bonus
+    uncapped = np.mean([c.quality for c in CHANNELS]) + bonus
+    assert desk("unified").quality == pytest.approx(uncapped)  # precondition: under 0.99
+    capped = ServiceDesk("unified", CHANNELS, 3.0, CHANNELS[1], 2.0,
+                         ServiceBehaviour(max_unified_quality=0.7))
+    assert capped.quality == 0.7 < desk("unified").quality
