@@ -86,101 +86,169 @@ class Servicer:
             ) -> ServicingDay:
         """Collect today's instalments, cure or age delinquent loans, default, write off.
 
+        The day, in order (each step a method below, the random draws in this order):
+
+        1. find the loans falling due today and the delinquent ones (:meth:`_books_today`);
+        2. a delinquent loan falling due misses one more instalment (:meth:`_roll_on`);
+        3. a current loan falling due is debited: the borrower pays or not, the rail
+           delivers or fails (:meth:`_attempt_debits`); the outcome is paid, retried
+           tomorrow or missed (:meth:`_settle_debits`);
+        4. loans delinquent before today may cure, paying everything overdue
+           (:meth:`_cures`); the rest age a day, pass 30 days past due, default and are
+           written off (:meth:`_age`);
+        5. loans paid off close, and the loans left delinquent are kept for tomorrow
+           (:meth:`_delinquent_tonight`).
+
         ``cure_ceiling``, when given, bounds ``cure_probability`` from above row by row:
         a delinquent loan whose uniform draw is at or above its ceiling cannot cure today,
         so its borrower's state is not looked up. The draws and the outcomes are the same
         as without it (most delinquent loans are decided by the ceiling alone: the daily
         cure rate is at most ``base_cure_rate`` and halves with every half-life past due).
         """
-        b = self.book
         out = ServicingDay()
-        kept = b.rows_kept()  # the active loans and some that ended
+        kept = self.book.rows_kept()  # the active loans and some that ended
         self._delinquent = out.delinquent
         if len(kept) == 0:
             return out
-        overdue_since = b.column("overdue_since_day")
-        next_due = b.column("next_due_day")
-        status = b.column("status")
-        # The loans due today (a few in a hundred) and the delinquent ones, each found by
-        # one pass over the kept loans and kept if still on book; the due split into
-        # current and delinquent. (The same rows, in the same order, as from active_rows.)
-        falling_due = kept.take(np.flatnonzero(next_due.take(kept) == day))
-        falling_due = falling_due[status.take(falling_due) == ACTIVE]
-        delinquent = kept[overdue_since.take(kept) >= 0]
-        delinquent = delinquent[status.take(delinquent) == ACTIVE]
-        current = overdue_since.take(falling_due) < 0
-
-        # 1. Delinquent loans whose next instalment falls due now add one more missed one.
-        rolling = falling_due[~current]
-        b.column("missed_instalments")[rolling] += 1
-        next_due[rolling] += b.column("period_days")[rolling]
-
-        # 2. Current loans with an instalment due (or a debit to retry) today: the borrower
-        #    pays or not, and the rail delivers or fails (then it is retried tomorrow).
-        due = falling_due[current]
-        out.due = due
-        if len(due):
-            lenders = b.column("lender")[due]
-            retries = b.column("retries")
-            willing = rng.random(len(due)) < pay_probability(due)
-            delivered = self._debit(due[willing], rng)
-            ok = np.zeros(len(due), dtype=bool)
-            ok[np.flatnonzero(willing)[delivered]] = True
-            can_retry = retries[due] < self.retry_days[lenders]
-            retry = willing & ~ok & can_retry
-            done = ~retry
-            paid, missed = due[ok], due[done & ~ok]
-            out.retried = due[retry]
-            out.failed_debits = due[willing & ~ok]
-            self._pay(paid, np.ones(len(paid), dtype=np.int16), late=False)
-            # The schedule keeps its dates: a retried debit does not move the next due day.
-            settled = due[done]
-            original_due = day - retries[settled].astype(np.int32)
-            overdue_since[missed] = original_due[~ok[done]]
-            b.column("missed_instalments")[missed] = 1
-            next_due[settled] = original_due + b.column("period_days")[settled]
-            retries[settled] = 0
-            next_due[out.retried] = day + 1
-            retries[out.retried] += 1
-            out.missed = missed
-
-        # 3. Delinquent loans (before today) may cure: pay every missed instalment plus fees.
+        falling_due, delinquent = self._books_today(kept, day)
+        current = self.book.column("overdue_since_day").take(falling_due) < 0
+        self._roll_on(falling_due[~current])
+        out.due = falling_due[current]
+        if len(out.due):
+            willing, delivered = self._attempt_debits(out.due, rng, pay_probability)
+            self._settle_debits(out.due, willing, delivered, day, out)
         still_delinquent = delinquent[:0]
         if len(delinquent):
-            u = rng.random(len(delinquent))
-            if cure_ceiling is None:
-                willing = np.flatnonzero(u < cure_probability(delinquent))
-            else:
-                maybe = np.flatnonzero(u < cure_ceiling(delinquent))
-                willing = maybe[u.take(maybe) < cure_probability(delinquent.take(maybe))]
-            cures = np.zeros(len(delinquent), dtype=bool)
-            cures[willing[self._debit(delinquent[willing], rng)]] = True
-            cured = delinquent[cures]
-            out.cured = cured
-            self._cure(cured, day)
-            still = delinquent[~cures]
-            dpd = day - overdue_since[still]
-            b.column("ever_30dpd")[still[dpd >= 30]] = True
-            # A delinquency reaches 30 days past due once (a loan is visited every day
-            # while it is delinquent): the count behind the 30-day collection rate.
-            out.entered_30dpd = still[dpd == 30]
-            defaulted = b.column("defaulted")
-            new_default = still[(dpd >= self.default_dpd) & ~defaulted[still]]
-            defaulted[new_default] = True
-            b.column("default_day")[new_default] = day
-            out.new_defaults = new_default
-            out.written_off = still[dpd >= self.writeoff_dpd]
-            self._write_off(out.written_off, day)
-            still_delinquent = still[dpd < self.writeoff_dpd]
-
-        out.closed = self._close_paid(np.concatenate([due, out.cured]), day)
-        # Today's misses still on book (one whose balance was already nil closes) join the
-        # loans that stay delinquent; both are in row order and disjoint.
-        missed = out.missed[b.column("status").take(out.missed) == ACTIVE]
-        out.delinquent = np.insert(still_delinquent,
-                                   np.searchsorted(still_delinquent, missed), missed)
+            still = self._cures(delinquent, day, rng, cure_probability, cure_ceiling, out)
+            still_delinquent = self._age(still, day, out)
+        out.closed = self._close_paid(np.concatenate([out.due, out.cured]), day)
+        out.delinquent = self._delinquent_tonight(still_delinquent, out.missed)
         self._delinquent = out.delinquent
         return out
+
+    # -- the steps of a day, in order ------------------------------------------------------
+
+    def _books_today(self, kept: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
+        """The loans falling due today (a few in a hundred) and the delinquent ones, in row
+        order, each found by one pass over the kept loans and kept if still on book: the
+        same rows as from ``active_rows()``, without building it.
+        """
+        status = self.book.column("status")
+        next_due = self.book.column("next_due_day")
+        falling_due = kept.take(np.flatnonzero(next_due.take(kept) == day))
+        falling_due = falling_due[status.take(falling_due) == ACTIVE]
+        delinquent = kept[self.book.column("overdue_since_day").take(kept) >= 0]
+        delinquent = delinquent[status.take(delinquent) == ACTIVE]
+        return falling_due, delinquent
+
+    def _roll_on(self, rows: np.ndarray) -> None:
+        """Delinquent loans whose next instalment falls due miss one more: nothing is
+        debited (a delinquent borrower pays only by curing everything overdue), and the
+        schedule moves on a period, so what a cure owes grows with each missed period.
+        """
+        b = self.book
+        b.column("missed_instalments")[rows] += 1
+        b.column("next_due_day")[rows] += b.column("period_days")[rows]
+
+    def _attempt_debits(self, due: np.ndarray, rng: np.random.Generator,
+                        pay_probability: PayProbability) -> tuple[np.ndarray, np.ndarray]:
+        """Current loans with an instalment due (or a failed debit to retry) today: each
+        borrower pays or not (one draw per loan), and the rail delivers or fails each
+        willing borrower's debit (one draw per debit, which costs the rail's fee either
+        way). Returns whether each borrower was willing, and whether each willing one's
+        debit was delivered (aligned with the willing ones).
+        """
+        willing = rng.random(len(due)) < pay_probability(due)
+        return willing, self._debit(due[willing], rng)
+
+    def _settle_debits(self, due: np.ndarray, willing: np.ndarray, delivered: np.ndarray,
+                       day: int, out: ServicingDay) -> None:
+        """The outcome of each debit: delivered is paid; failed with retries left is tried
+        again tomorrow (the rail failed, not the borrower); unwilling, or failed with no
+        retry left, is missed and the loan turns delinquent from its original due day.
+        """
+        ok = np.zeros(len(due), dtype=bool)
+        ok[np.flatnonzero(willing)[delivered]] = True
+        retries = self.book.column("retries")
+        lenders = self.book.column("lender")[due]
+        retry = willing & ~ok & (retries[due] < self.retry_days[lenders])
+        done = ~retry
+        paid = due[ok]
+        out.missed = due[done & ~ok]
+        out.retried = due[retry]
+        out.failed_debits = due[willing & ~ok]
+        self._pay(paid, np.ones(len(paid), dtype=np.int16), late=False)
+        self._keep_schedule(due[done], ok[done], out.missed, day)
+        self._retry_tomorrow(out.retried, day)
+
+    def _keep_schedule(self, settled: np.ndarray, paid: np.ndarray, missed: np.ndarray,
+                       day: int) -> None:
+        """Instalments settled today (``paid`` or not, aligned with ``settled``) keep the
+        schedule's dates: a debit retried for a few days does not move the next due day,
+        and a miss is overdue from the day the instalment was due, not from the last retry.
+        """
+        b = self.book
+        retries = b.column("retries")
+        original_due = day - retries[settled].astype(np.int32)
+        b.column("overdue_since_day")[missed] = original_due[~paid]
+        b.column("missed_instalments")[missed] = 1
+        b.column("next_due_day")[settled] = original_due + b.column("period_days")[settled]
+        retries[settled] = 0
+
+    def _retry_tomorrow(self, rows: np.ndarray, day: int) -> None:
+        """A failed debit with retries left is due again tomorrow, one retry more."""
+        self.book.column("next_due_day")[rows] = day + 1
+        self.book.column("retries")[rows] += 1
+
+    def _cures(self, delinquent: np.ndarray, day: int, rng: np.random.Generator,
+               cure_probability: PayProbability, cure_ceiling: CureCeiling | None,
+               out: ServicingDay) -> np.ndarray:
+        """Loans delinquent before today may cure: the borrower gets round to paying every
+        missed instalment plus the late fees (one draw per loan, the ceiling deciding most
+        without a look at the borrower), if the rail delivers (one draw per debit).
+        Records the cured in ``out`` and returns those that stay delinquent.
+        """
+        u = rng.random(len(delinquent))
+        if cure_ceiling is None:
+            willing = np.flatnonzero(u < cure_probability(delinquent))
+        else:
+            maybe = np.flatnonzero(u < cure_ceiling(delinquent))
+            willing = maybe[u.take(maybe) < cure_probability(delinquent.take(maybe))]
+        cures = np.zeros(len(delinquent), dtype=bool)
+        cures[willing[self._debit(delinquent[willing], rng)]] = True
+        out.cured = delinquent[cures]
+        self._cure(out.cured, day)
+        return delinquent[~cures]
+
+    def _age(self, still: np.ndarray, day: int, out: ServicingDay) -> np.ndarray:
+        """Loans that stay delinquent age a day: past 30 days past due they count for the
+        30+ indicators, at ``default_dpd`` they default (once), at ``writeoff_dpd`` their
+        principal is written off. Returns those still delinquent on book.
+        """
+        b = self.book
+        dpd = day - b.column("overdue_since_day")[still]
+        b.column("ever_30dpd")[still[dpd >= 30]] = True
+        # A delinquency reaches 30 days past due once (a loan is visited every day while it
+        # is delinquent): the count behind the 30-day collection rate.
+        out.entered_30dpd = still[dpd == 30]
+        defaulted = b.column("defaulted")
+        out.new_defaults = still[(dpd >= self.default_dpd) & ~defaulted[still]]
+        defaulted[out.new_defaults] = True
+        b.column("default_day")[out.new_defaults] = day
+        out.written_off = still[dpd >= self.writeoff_dpd]
+        self._write_off(out.written_off, day)
+        return still[dpd < self.writeoff_dpd]
+
+    def _delinquent_tonight(self, still_delinquent: np.ndarray, missed: np.ndarray
+                            ) -> np.ndarray:
+        """The loans delinquent when servicing ends, in row order, for tomorrow's run and
+        the recorder: those that stay delinquent, and today's misses still on book (one
+        whose balance was already nil has closed); the two are disjoint.
+        """
+        missed = missed[self.book.column("status").take(missed) == ACTIVE]
+        return np.insert(still_delinquent, np.searchsorted(still_delinquent, missed), missed)
+
+    # -- money movements -------------------------------------------------------------------
 
     def _debit(self, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Attempt a collection on each row's repayment rail: pay the fee, return success."""
