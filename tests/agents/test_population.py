@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from simfin.agents.consumer import service_boost
 from simfin.agents.fraud import FIRST_PARTY, GENUINE, NEVER, STOLEN, SYNTHETIC
 from simfin.agents.population import COHORT_AGES, Population
 from simfin.config import COHORTS, BehaviourConfig, PopulationConfig
@@ -232,10 +233,13 @@ def test_genuine_applicants_round_their_income_up_by_the_configured_spread():
     assert rounding[0.3].mean() > rounding[0.1].mean()
 
 
-def test_every_consumer_starts_at_the_initial_satisfaction():
-    behaviour = BehaviourConfig()
-    assert (Population(PopulationConfig(n_consumers=100), np.random.default_rng(0),
-                       behaviour).satisfaction == np.float32(0.7)).all()
+def test_every_consumer_starts_at_the_initial_satisfaction_which_moves_repayment():
+    behaviour, rows = BehaviourConfig(), np.arange(100)
+    content = Population(PopulationConfig(n_consumers=100), np.random.default_rng(0), behaviour)
+    assert (content.satisfaction == np.float32(0.7)).all()
+    assert service_boost(content, rows) == pytest.approx(0.0, abs=1e-6)  # neutral: precondition
     behaviour.service.initial_satisfaction = 0.4
-    assert (Population(PopulationConfig(n_consumers=100), np.random.default_rng(0),
-                       behaviour).satisfaction == np.float32(0.4)).all()
+    unhappy = Population(PopulationConfig(n_consumers=100), np.random.default_rng(0), behaviour)
+    assert (unhappy.satisfaction == np.float32(0.4)).all()
+    # before any contact, a less satisfied borrower is less likely to pay
+    assert (service_boost(unhappy, rows) < -0.5).all()
