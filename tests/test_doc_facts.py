@@ -1,0 +1,131 @@
+"""Figures the docs state about the shipped configs and experiments come from those files.
+
+Each fact is a phrase of a document with the stated value(s) captured and the value(s) the
+config or experiment file gives; prose is matched with its line breaks collapsed. A fact
+whose phrase was reworded fails too (it matches nothing): reword the pattern with the text,
+so that no stated figure goes unchecked. Numbers may be written ``30,000``; counts may be
+words (``three``); a value stated in percent is compared with the fraction times 100.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+import pytest
+import yaml
+
+import simfin
+from simfin.config.operations import InfrastructureConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+         "eight": 8, "nine": 9, "ten": 10}
+
+
+@cache
+def config(name: str) -> simfin.MarketConfig:
+    return simfin.load_config(ROOT / "configs" / f"{name}.yaml")
+
+
+@cache
+def experiment(name: str) -> dict:
+    return yaml.safe_load((ROOT / "experiments" / f"{name}.yaml").read_text(encoding="utf-8"))
+
+
+def lender(name: str, market: str = "baseline"):
+    return next(item for item in config(market).lenders if item.name == name)
+
+
+def pct(fraction: float) -> float:
+    return round(fraction * 100, 6)
+
+
+SMALL_EXPERIMENTS = ["c1_scenarios", "c2_products", "c3_channels", "c4_risk_control",
+                     "c5_payment", "c6_service", "c7_infrastructure", "apr_cap", "consortium"]
+
+# (document, pattern: one group per stated value, the values the files give)
+FACTS: list[tuple[str, str, Callable[[], tuple]]] = [
+    ("README.md", r"writes runs/(\w+)-seed(\d+)-",
+     lambda: (config("baseline").run.name, config("baseline").run.seed)),
+    ("README.md", r"number; ([\d.]+) % in the default market \(`population\.fraud_share`\)",
+     lambda: (pct(config("baseline").population.fraud_share),)),
+    ("README.md", r"roll to default \((\d+) DPD\) and write-off \((\d+) DPD\)",
+     lambda: (config("baseline").run.default_dpd, config("baseline").run.writeoff_dpd)),
+    ("configs/README.md", r"\| `baseline\.yaml` \| the default market: ([\d,]+) consumers, "
+     r"(\d+) days, (\w+) scenarios, (\w+) channels and (\w+) lenders:",
+     lambda: (config("baseline").population.n_consumers, config("baseline").run.steps,
+              len(config("baseline").scenarios), len(config("baseline").channels),
+              len(config("baseline").lenders))),
+    ("configs/README.md", r"lenders: `(\w+)` \(strict bureau rules, no model, a flat (\d+) % "
+     r"price\), `(\w+)` \(rules, data, a logistic model approving up to PD ([\d.]+), "
+     r"risk-based prices\) and `(\w+)` \(few rules, no bureau, a flat (\d+) % price\), under a "
+     r"(\d+) % APR cap",
+     lambda: ("bank", pct(lender("bank").pricing.flat_apr), "platform",
+              lender("platform").risk.approval_threshold, "cash",
+              pct(lender("cash").pricing.flat_apr), pct(config("baseline").policy.apr_cap))),
+    ("experiments/README.md", r"Default sizes are set for a 2-core machine: ([\d,]+) "
+     r"consumers, one year, (\d+) replicates",
+     lambda: (*{experiment(e)["overrides"]["population.n_consumers"]
+                for e in SMALL_EXPERIMENTS},
+              *{experiment(e)["replicates"] for e in SMALL_EXPERIMENTS})),
+    ("experiments/README.md", r"the Sobol' analysis at ([\d,]+) consumers, (\d+) days, "
+     r"N = (\d+)",
+     lambda: (experiment("sobol_profit")["overrides"]["population.n_consumers"],
+              experiment("sobol_profit")["steps"],
+              experiment("sobol_profit")["design"]["samples"])),
+    ("experiments/README.md", r"`lenders\.N\.infrastructure\.fixed_cost_per_day_cents`: "
+     r"([\d,]+) cents, RMB (\d+), a day where a config leaves it at its default",
+     lambda: (InfrastructureConfig().fixed_cost_per_day_cents,
+              InfrastructureConfig().fixed_cost_per_day_cents // 100)),
+    ("experiments/README.md", r"as the characteristic configs do; ([\d,]+) cents, RMB (\d+), "
+     r"a day in `configs/baseline\.yaml`",
+     lambda: (*{lc.infrastructure.fixed_cost_per_day_cents
+                for lc in config("baseline").lenders},
+              *{lc.infrastructure.fixed_cost_per_day_cents // 100
+                for lc in config("baseline").lenders})),
+    ("experiments/README.md", r"\((\d+) a day for ([\d,]+) consumers, (\d+) for ([\d,]+) in "
+     r"the config\)",
+     lambda: (experiment("c7_infrastructure")["overrides"]
+              ["lenders.0.infrastructure.capacity_per_day"],
+              experiment("c7_infrastructure")["overrides"]["population.n_consumers"],
+              config("c7_infrastructure").lenders[0].infrastructure.capacity_per_day,
+              config("c7_infrastructure").population.n_consumers)),
+    ("experiments/README.md", r"the default market \(`configs/baseline\.yaml`\) for two years "
+     r"\((\d+) days\) at ([\d,]+) consumers",
+     lambda: (experiment("lender_strategies")["steps"],
+              experiment("lender_strategies")["overrides"]["population.n_consumers"])),
+    ("experiments/README.md", r"its logistic model \(approval threshold PD ([\d.]+)\), "
+     r"flat (\d+) %",
+     lambda: (lender("platform").risk.approval_threshold,
+              pct(lender("platform").pricing.flat_apr))),
+    ("experiments/README.md", r"lowered to the (\d+) % cap",
+     lambda: (pct(config("baseline").policy.apr_cap),)),
+]
+
+
+def stated(text: str) -> float | str:
+    word = text.lower()
+    if word in WORDS:
+        return WORDS[word]
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        return text
+
+
+def given(value) -> float | str:
+    return value if isinstance(value, str) else float(value)
+
+
+@pytest.mark.parametrize(("document", "pattern", "expected"), FACTS,
+                         ids=[f"{doc}:{pattern[:40]}" for doc, pattern, _ in FACTS])
+def test_a_stated_figure_is_the_files(document: str, pattern: str, expected):
+    text = " ".join((ROOT / document).read_text(encoding="utf-8").split())
+    matches = list(re.finditer(pattern, text))
+    assert matches, f"{document}: no phrase matches {pattern!r} (reworded? update the fact)"
+    want = tuple(given(v) for v in expected())
+    for match in matches:
+        assert tuple(stated(g) for g in match.groups()) == want, (document, match.group(0))
