@@ -53,3 +53,20 @@ def test_a_config_that_leaves_out_the_lists_takes_the_baselines():
     assert names(cfg.lenders) == names(baseline.lenders)
     assert cfg.scenarios == baseline.scenarios and cfg.channels == baseline.channels
     assert cfg.population.n_consumers == 500
+
+
+def test_the_dashboard_without_a_config_is_the_baseline(monkeypatch):
+    import ipyvuetify as v
+    import solara
+
+    from simfin.viz import page
+
+    monkeypatch.setenv(page.CONFIG_ENV, "")  # what `simfin dashboard` sets without CONFIG
+    _, rc = solara.render(solara.AppLayout(children=[page.Page()]), handle_error=False)
+    try:
+        status = rc.find(v.Html, class_="simfin-status").widget.children[0]
+        assert "30,000 consumers" in status
+        for name in ("bank", "platform", "cash"):
+            assert rc.find(v.Slider, label=f"{name}: approval threshold").widgets
+    finally:
+        rc.close()
