@@ -103,6 +103,28 @@ FACTS: list[tuple[str, str, Callable[[], tuple]]] = [
               pct(lender("platform").pricing.flat_apr))),
     ("experiments/README.md", r"lowered to the (\d+) % cap",
      lambda: (pct(config("baseline").policy.apr_cap),)),
+    ("experiments/README.md", r"six seeds \((\d+)-(\d+), common random numbers\)",
+     lambda: (min(experiment("lender_strategies")["seeds"]),
+              max(experiment("lender_strategies")["seeds"]))),
+    ("experiments/README.md", r"gives the mobile-first lender's products the long form "
+     r"\((\d+) steps, (\d+) minutes\)",
+     lambda: (*{v for k, v in experiment("c2_products")["scenarios"]["long_form_everywhere"]
+                .items() if k.endswith("friction_steps")},
+              *{v for k, v in experiment("c2_products")["scenarios"]["long_form_everywhere"]
+                .items() if k.endswith("friction_minutes")})),
+    ("experiments/README.md", r"`no_social` switches the (\w+) channel off "
+     r"\(`channels\.1\.reach: (\d+)`\)",
+     lambda: (config("c3_channels").channels[1].name,
+              experiment("c3_channels")["scenarios"]["no_social"]["channels.1.reach"])),
+    ("experiments/README.md", r"`no_model` takes the trained model from the (\w+) model "
+     r"lenders, `face_for_all` gives face recognition to the (\w+) lenders without it",
+     lambda: (sum(lc.risk.model.kind != "none" for lc in config("c4_risk_control").lenders),
+              sum(lc.risk.verification == "none"
+                  for lc in config("c4_risk_control").lenders))),
+    ("experiments/README.md", r"an APR cap of (\d+) % instead of (\d+) %\*\* on the default "
+     r"market",
+     lambda: (pct(experiment("apr_cap")["scenarios"]["cap_24"]["policy.apr_cap"]),
+              pct(experiment("apr_cap")["scenarios"]["cap_36"]["policy.apr_cap"]))),
 ]
 
 
