@@ -39,6 +39,7 @@ HEAVY_FIRST = (
     "tests/experiments/",
     "tests/hardening/test_fuzz.py",
     "tests/test_golden.py",
+    "tests/test_docs.py",
 )
 # A module with a fixture of module or class scope keeps its tests on one worker: the fixture
 # (a market run, a batch of CLI subprocesses, a Dask cluster) is built once, not per worker.
