@@ -54,6 +54,7 @@ SYNOPSIS = re.compile(r"[\[\]<>]|\.\.\.|\b[A-Z][A-Z_]{2,}\b")
 REPO_PATH = re.compile(r"\b((?:configs|experiments|docs|tests|notebooks|simfin)/"
                        r"[\w./-]*\w\.(?:yaml|md|py|ipynb|png))\b")
 SHELL_SYNTAX = re.compile(r"[|&;<>$`()*?]")
+SHELL_OPERATOR = re.compile(r"(\s*(?:&&|\|\||;|\|)\s*)")
 
 
 @dataclass
@@ -120,15 +121,19 @@ def command_lines(script: str) -> list[str]:
 
 
 def small(line: str) -> str:
-    """The documented small-size rule: ``simfin run ...`` gets :data:`SMALL_RUN`."""
-    words = shlex.split(line, comments=True)
-    while words and re.match(r"^\w+=", words[0]):  # VAR=value prefixes
-        words = words[1:]
-    if words[:2] == ["simfin", "run"] and "--help" not in words:
-        comment = line.find(" #")
-        head = line if comment < 0 else line[:comment]
-        return f"{head.rstrip()} {shlex.join(SMALL_RUN)}"
-    return line
+    """The documented small-size rule: every ``simfin run ...`` (also after ``time``,
+    ``VAR=value`` or a shell operator) gets :data:`SMALL_RUN` appended.
+    """
+    comment = line.find(" #")
+    code, rest = (line, "") if comment < 0 else (line[:comment], line[comment:])
+    parts = SHELL_OPERATOR.split(code)
+    for i in range(0, len(parts), 2):  # the commands between the operators
+        words = parts[i].split()
+        at = [j for j, word in enumerate(words[:-1])
+              if Path(word).name == "simfin" and words[j + 1] == "run"]
+        if at and "--help" not in words:
+            parts[i] = f"{parts[i].rstrip()} {shlex.join(SMALL_RUN)}"
+    return "".join(parts) + rest
 
 
 def run_simfin(argv: list[str]) -> int:
@@ -242,5 +247,7 @@ def test_the_extraction_finds_blocks_and_inline_commands():
     assert not is_command_line("simfin dashboard [CONFIG]")
     assert not is_command_line("simfin run RUN_DIR/config.yaml")
     assert small("simfin run a.yaml --out x  # note") == \
-        "simfin run a.yaml --out x " + " ".join(SMALL_RUN)
+        "simfin run a.yaml --out x " + " ".join(SMALL_RUN) + " # note"
     assert small("simfin experiment e.yaml") == "simfin experiment e.yaml"
+    assert small("time simfin run a.yaml | tail -1") == \
+        "time simfin run a.yaml " + " ".join(SMALL_RUN) + " | tail -1"
