@@ -129,7 +129,7 @@ def small_run():
     Shared by many tests: never mutate it.
     """
     cfg = simfin.load_config(TWO_LENDERS, {**SMALL, **FAST_EVENTS, **EARLY_MODEL,
-                                     "population.fraud_share": 0.05, "run.steps": 120})
+                                            "population.fraud_share": 0.05, "run.steps": 120})
     return simfin.run(cfg)
 
 
@@ -137,7 +137,7 @@ def small_run():
 def small_yaml(tmp_path: Path) -> Path:
     """A small config file for the CLI: 2,000 consumers, 30 days."""
     cfg = simfin.load_config(TWO_LENDERS, {"population.n_consumers": 2_000, "run.steps": 30,
-                                    "run.name": "tiny"})
+                                           "run.name": "tiny"})
     path = tmp_path / "tiny.yaml"
     path.write_text(dump_config(cfg), encoding="utf-8")
     return path

@@ -18,11 +18,11 @@ TINY = {"n_consumers": 1_000, "steps": 30}
 
 def test_market_and_lender_levers_set_their_config_fields():
     model = MarketModel(TWO_LENDERS, apr_cap=0.3, consortium=True, n_consumers=1_234, steps=12,
-                        seed=9, approval_threshold=0.2, approval_threshold__scored=0.4,
-                        risk_model__rules_only="logistic", pricing="flat",
-                        verification__scored="face", data_sources="bureau+consortium",
-                        payment_rail="bank_transfer", auto_debit=False,
-                        service_mode="unified")
+                               seed=9, approval_threshold=0.2, approval_threshold__scored=0.4,
+                               risk_model__rules_only="logistic", pricing="flat",
+                               verification__scored="face", data_sources="bureau+consortium",
+                               payment_rail="bank_transfer", auto_debit=False,
+                               service_mode="unified")
     cfg = model.config
     assert (cfg.policy.apr_cap, cfg.policy.consortium) == (0.3, True)
     assert (cfg.population.n_consumers, cfg.run.steps, cfg.run.seed) == (1_234, 12, 9)
@@ -122,7 +122,7 @@ def test_batch_run_over_two_levers_and_two_seeds_gives_one_row_per_run():
     assert (frame["loans"] > 0).all()
     for _, row in frame.iloc[[0, 5]].iterrows():
         model = MarketModel(TWO_LENDERS, rng=int(row["rng"]), apr_cap=row["apr_cap"],
-                            verification__scored=row["verification__scored"], **TINY)
+                                   verification__scored=row["verification__scored"], **TINY)
         while model.running:
             model.step()
         steps = model.recorder.steps_frame()

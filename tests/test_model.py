@@ -186,7 +186,7 @@ def scored_totals(threshold: float) -> tuple[int, int, list[bool]]:
     in_use = []
     for seed in DIRECTION_SEEDS:
         result = simfin.run(TWO_LENDERS, overrides={**DIRECTION_BASE, "run.seed": seed,
-                                             "lenders.1.risk.approval_threshold": threshold})
+                                                    "lenders.1.risk.approval_threshold": threshold})
         mine = result.steps[result.steps["lender"] == "scored"]
         approvals += int(mine["approvals"].sum())
         defaults += int(mine["new_defaults"].sum())

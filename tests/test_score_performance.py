@@ -20,8 +20,8 @@ def live_run():
     from conftest import EARLY_MODEL, FAST_EVENTS, SMALL
 
     return simfin.run(TWO_LENDERS, overrides={**SMALL, **FAST_EVENTS, **EARLY_MODEL,
-                                       "population.fraud_share": 0.05, "run.steps": 160,
-                                       "population.n_consumers": 6_000})
+                                              "population.fraud_share": 0.05, "run.steps": 160,
+                                              "population.n_consumers": 6_000})
 
 
 def _book(pd_: np.ndarray, bad: np.ndarray, lender: int = 0) -> pd.DataFrame:

@@ -227,10 +227,10 @@ def test_the_refit_follows_the_schedule_and_the_window():
 
 def test_the_config_builds_the_learner_on_the_retraining_schedule():
     cfg = simfin.load_config(TWO_LENDERS, {"lenders.1.pricing.strategy": "optimised",
-                                    "lenders.1.risk.model.kind": "logistic",
-                                    "lenders.1.risk.model.retrain_every_days": 12,
-                                    "lenders.1.pricing.optimised.price_test_share": 0.2,
-                                    "population.n_consumers": 500})
+                                           "lenders.1.risk.model.kind": "logistic",
+                                           "lenders.1.risk.model.retrain_every_days": 12,
+                                           "lenders.1.pricing.optimised.price_test_share": 0.2,
+                                           "population.n_consumers": 500})
     model = simfin.MarketModel(cfg)
     demand = model.lenders[1].pricers[0].demand
     assert demand.refit_every_days == 12 and demand.price_test_share == 0.2

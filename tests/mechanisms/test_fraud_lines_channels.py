@@ -144,7 +144,7 @@ def partner_runs() -> dict[str, list[simfin.RunResult]]:
     """Per seed: the shared score unused, the score rule with the data, and without it."""
     cases = {"shared": (True, False), "rule": (True, True), "closed_rule": (False, True)}
     return {name: [simfin.run(TWO_LENDERS, steps=240, seed=seed,
-                              overrides=partner_market(shares, rule)) for seed in SEEDS]
+                                     overrides=partner_market(shares, rule)) for seed in SEEDS]
             for name, (shares, rule) in cases.items()}
 
 

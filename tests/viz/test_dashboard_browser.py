@@ -75,7 +75,7 @@ def dashboard_url(tmp_path: Path) -> Iterator[str]:
     whatever happens.
     """
     config = load_config(TWO_LENDERS, {"population.n_consumers": CONSUMERS, "run.steps": 150,
-                                "run.name": "browser-test"})
+                                       "run.name": "browser-test"})
     path = tmp_path / "market.yaml"
     path.write_text(dump_config(config), encoding="utf-8")
     port = free_port()

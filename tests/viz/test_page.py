@@ -18,7 +18,7 @@ SMALL = {"population.n_consumers": 1_000, "run.steps": 30}
 
 def test_there_is_a_control_for_every_main_lever_starting_at_the_config_value():
     config = load_config(TWO_LENDERS, {**SMALL, "policy.apr_cap": 0.3,
-                                "lenders.1.risk.approval_threshold": 0.2})
+                                       "lenders.1.risk.approval_threshold": 0.2})
     params = model_params(config)
     assert params["config"] is config
     assert params["apr_cap"]["value"] == 0.3
