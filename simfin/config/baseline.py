@@ -39,6 +39,11 @@ def _baseline_data() -> dict[str, Any]:
     return yaml.safe_load(baseline_path().read_text(encoding="utf-8"))
 
 
+def baseline_data() -> dict[str, Any]:
+    """A fresh copy of the whole default market as plain data (read once per process)."""
+    return copy.deepcopy(_baseline_data())
+
+
 def baseline_items(section: str) -> list[dict[str, Any]]:
     """A fresh copy of one of the baseline's lists (``scenarios``, ``channels``, ``lenders``)
     as plain data.

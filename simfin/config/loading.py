@@ -15,7 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from simfin.config.base import SAFE_NAME_PATTERN, section_class
-from simfin.config.baseline import baseline_path
+from simfin.config.baseline import baseline_data
 from simfin.config.schema import MarketConfig
 
 MAX_FILE_BYTES = 1_000_000
@@ -144,7 +144,7 @@ def load_config(source: str | Path | dict | MarketConfig | None = None,
         check_size(source, "config")
         data = source
     elif source is None:
-        data = _read_yaml(baseline_path())
+        data = baseline_data()
     else:
         data = _read_yaml(Path(source))
     for path, value in _parse_overrides(overrides).items():
