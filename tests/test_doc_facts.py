@@ -43,6 +43,22 @@ def pct(fraction: float) -> float:
     return round(fraction * 100, 6)
 
 
+def sobol_facts() -> tuple:
+    """The Sobol' experiment's size and parameter ranges, in the order the text gives them."""
+    sobol = experiment("sobol_profit")
+    design = sobol["design"]
+    ranges = design["parameters"]
+    n, k = design["samples"], len(ranges)
+
+    def bounds(name: str, scale: float = 1) -> tuple:
+        return (round(ranges[name]["low"] * scale, 6), round(ranges[name]["high"] * scale, 6))
+
+    return (n, k, n * (k + 2), sobol["overrides"]["population.n_consumers"], sobol["steps"],
+            *bounds("policy.apr_cap", 100), *bounds("lenders.1.risk.approval_threshold"),
+            *bounds("lenders.1.cost_of_funds_rate", 100), *bounds("population.fraud_share", 100),
+            *bounds("behaviour.choice.price_sensitivity"))
+
+
 SMALL_EXPERIMENTS = ["c1_scenarios", "c2_products", "c3_channels", "c4_risk_control",
                      "c5_payment", "c6_service", "c7_infrastructure", "apr_cap", "consortium"]
 
@@ -121,6 +137,20 @@ FACTS: list[tuple[str, str, Callable[[], tuple]]] = [
      lambda: (sum(lc.risk.model.kind != "none" for lc in config("c4_risk_control").lenders),
               sum(lc.risk.verification == "none"
                   for lc in config("c4_risk_control").lenders))),
+    ("experiments/README.md", r"N = (\d+) base points, (\d+) parameters: N x \(\d+ \+ 2\) = "
+     r"(\d+) runs of ([\d,]+) consumers for (\d+) days, one run per point\) over the APR cap "
+     r"\((\d+)-(\d+) %\), the platform lender's approval threshold \(PD ([\d.]+)-([\d.]+)\) "
+     r"and cost of funds \((\d+)-(\d+) %\), the fraud share of the population \((\d+)-(\d+) "
+     r"%\), .*?\(`behaviour\.choice\.price_sensitivity`, (\d+)-(\d+) per unit of APR\)",
+     lambda: sobol_facts()),
+    ("experiments/README.md", r"plus `run\.runoff_days: (\d+)`: after the (\d+) days of "
+     r"lending the model runs on for (\d+) days",
+     lambda: (experiment("lender_strategies_lifetime")["overrides"]["run.runoff_days"],
+              experiment("lender_strategies_lifetime")["steps"],
+              experiment("lender_strategies_lifetime")["overrides"]["run.runoff_days"])),
+    ("experiments/README.md", r"a delinquent borrower's daily cure rate halves every (\d+) "
+     r"days past due",
+     lambda: (config("baseline").behaviour.repayment.cure_half_life_days,)),
     ("experiments/README.md", r"an APR cap of (\d+) % instead of (\d+) %\*\* on the default "
      r"market",
      lambda: (pct(experiment("apr_cap")["scenarios"]["cap_24"]["policy.apr_cap"]),
