@@ -181,7 +181,7 @@ def bench_command(
 @app.command("dashboard")
 def dashboard_command(
     config: Annotated[Path | None, typer.Argument(
-        help="Market config (YAML); default: the built-in default market.")] = None,
+        help="Market config (YAML); default: the default market, configs/baseline.yaml.")] = None,
     host: Annotated[str, typer.Option(help="Address to listen on (localhost only by "
                                       "default).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port (0: any free port).", min=0, max=65535)

@@ -7,7 +7,7 @@ fields; the levers become config overrides and go through the same validation as
 ``--set``, so a bad lever or value is a one-line :class:`~simfin.config.ConfigError`.
 
 A lender lever without a suffix sets every lender (``approval_threshold=0.3``); with a
-double-underscore suffix it sets one lender, by name (``approval_threshold__scored=0.3``).
+double-underscore suffix it sets one lender, by name (``approval_threshold__platform=0.3``).
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def lever_overrides(config: MarketConfig, levers: dict[str, Any]) -> dict[str, A
 def apply_levers(config: MarketConfig, levers: dict[str, Any]) -> MarketConfig:
     """The config with the levers applied and validated.
 
-    A lender-specific lever (``approval_threshold__scored``) wins over the same lever for
+    A lender-specific lever (``approval_threshold__platform``) wins over the same lever for
     every lender, whatever the order they are given in.
 
     Raises:

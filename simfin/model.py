@@ -57,10 +57,11 @@ class MarketModel(mesa.Model):
     """An internet consumer-finance market.
 
     Args:
-        config: A ``MarketConfig``, a path to a YAML file, a dict, or None for the defaults.
+        config: A ``MarketConfig``, a path to a YAML file, a dict, or None for the default
+            market (``configs/baseline.yaml``).
         rng: Seed or generator; defaults to ``config.run.seed`` (an int is recorded there).
             Every random draw of the run flows from it.
-        **levers: Main levers by name (``apr_cap=0.24``, ``approval_threshold__scored=0.3``;
+        **levers: Main levers by name (``apr_cap=0.24``, ``approval_threshold__platform=0.3``;
             see :mod:`simfin.levers`), applied to the config and validated like ``--set``,
             so that ``mesa.batch_run`` and SolaraViz sliders can drive them.
         scenario: A Mesa ``Scenario``: its parameters are levers, its ``rng`` the seed.

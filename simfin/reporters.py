@@ -5,7 +5,7 @@ losses, profit) are **run-to-date totals** since day 0, so the last collected ro
 run's outcome (what ``mesa.batch_run`` keeps by default) and a daily series is its
 difference. Balances (outstanding, 30+ DPD, satisfaction) are end-of-day values.
 
-Names: ``<indicator>__<lender>`` for a lender (``profit_cents__scored``) and
+Names: ``<indicator>__<lender>`` for a lender (``profit_cents__platform``) and
 ``<indicator>`` for the market (the sum over lenders; ``approval_rate`` and
 ``satisfaction`` are recomputed, not summed). Money is in cents.
 """

@@ -118,7 +118,8 @@ def run(config: MarketConfig | str | Path | dict | None = None, steps: int | Non
     """Run a market.
 
     Args:
-        config: A config object, a YAML path, a dict, or None for the default market.
+        config: A config object, a YAML path, a dict, or None for the default market
+            (``configs/baseline.yaml``).
         steps: Days to run (overrides ``run.steps``).
         seed: Seed (overrides ``run.seed``).
         overrides: ``["dotted.path=value", ...]`` applied to the config.

@@ -7,6 +7,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from tests.conftest import TWO_LENDERS
+
 
 def loads_sklearn(code: str) -> bool:
     out = subprocess.run([sys.executable, "-c", f"{code}\nimport sys\n"
@@ -22,7 +24,8 @@ def test_importing_the_config_does_not_load_scikit_learn():
 def test_a_market_in_cold_start_does_not_load_scikit_learn():
     assert not loads_sklearn(
         "import simfin\n"
-        "model = simfin.MarketModel(simfin.load_config(None, {'population.n_consumers': 1000}))\n"
+        f"model = simfin.MarketModel(simfin.load_config({str(TWO_LENDERS)!r},\n"
+        "    {'population.n_consumers': 1000}))\n"
         "assert model.config.lenders[1].risk.model.kind == 'logistic'\n"
         "for _ in range(3):\n"
         "    model.step()\n"
@@ -32,7 +35,7 @@ def test_a_market_in_cold_start_does_not_load_scikit_learn():
 def test_fitting_a_model_loads_it():
     assert loads_sklearn(
         "import simfin\n"
-        "result = simfin.run(None, steps=70, overrides={\n"
+        f"result = simfin.run({str(TWO_LENDERS)!r}, steps=70, overrides={{\n"
         "    'population.n_consumers': 2000, 'run.default_dpd': 15,\n"
         "    'lenders.1.risk.model.min_outcomes': 10,\n"
         "    'lenders.1.risk.model.min_bad_outcomes': 1,\n"

@@ -11,17 +11,18 @@ import pytest
 import simfin
 from simfin import ConfigError, MarketModel
 from simfin.levers import LENDER_LEVERS, MARKET_LEVERS, describe_levers
+from tests.conftest import TWO_LENDERS
 
 TINY = {"n_consumers": 1_000, "steps": 30}
 
 
 def test_market_and_lender_levers_set_their_config_fields():
-    model = MarketModel(None, apr_cap=0.3, consortium=True, n_consumers=1_234, steps=12,
-                        seed=9, approval_threshold=0.2, approval_threshold__scored=0.4,
-                        risk_model__rules_only="logistic", pricing="flat",
-                        verification__scored="face", data_sources="bureau+consortium",
-                        payment_rail="bank_transfer", auto_debit=False,
-                        service_mode="unified")
+    model = MarketModel(TWO_LENDERS, apr_cap=0.3, consortium=True, n_consumers=1_234, steps=12,
+                               seed=9, approval_threshold=0.2, approval_threshold__scored=0.4,
+                               risk_model__rules_only="logistic", pricing="flat",
+                               verification__scored="face", data_sources="bureau+consortium",
+                               payment_rail="bank_transfer", auto_debit=False,
+                               service_mode="unified")
     cfg = model.config
     assert (cfg.policy.apr_cap, cfg.policy.consortium) == (0.3, True)
     assert (cfg.population.n_consumers, cfg.run.steps, cfg.run.seed) == (1_234, 12, 9)
@@ -52,7 +53,7 @@ def test_levers_on_a_config_file_override_it(tmp_path):
 
 def test_a_lever_changes_outcomes():
     def approvals(**levers):
-        model = MarketModel(None, **TINY, **levers)
+        model = MarketModel(TWO_LENDERS, **TINY, **levers)
         while model.running:
             model.step()
         return model.datacollector.get_model_vars_dataframe()["approvals__scored"].iloc[-1]
@@ -75,7 +76,7 @@ def test_a_lever_changes_outcomes():
 ])
 def test_a_bad_lever_is_a_one_line_config_error(levers, message):
     with pytest.raises(ConfigError) as caught:
-        MarketModel(None, **levers)
+        MarketModel(TWO_LENDERS, **levers)
     text = str(caught.value)
     assert text.startswith(message)
     assert "\n" not in text
@@ -83,15 +84,15 @@ def test_a_bad_lever_is_a_one_line_config_error(levers, message):
 
 def test_seed_and_rng_together_are_refused():
     with pytest.raises(ConfigError, match="seed: give either seed= or rng="):
-        MarketModel(None, seed=1, rng=2)
+        MarketModel(TWO_LENDERS, seed=1, rng=2)
 
 
 def test_an_integer_rng_is_recorded_as_the_config_seed():
-    assert MarketModel(None, n_consumers=100, rng=77).config.run.seed == 77
+    assert MarketModel(TWO_LENDERS, n_consumers=100, rng=77).config.run.seed == 77
 
 
 def test_model_stops_running_after_the_configured_days():
-    model = MarketModel(None, n_consumers=300, steps=3)
+    model = MarketModel(TWO_LENDERS, n_consumers=300, steps=3)
     for _ in range(3):
         assert model.running
         model.step()
@@ -106,7 +107,8 @@ def test_the_readme_documents_every_lever():
 
 
 def test_batch_run_over_two_levers_and_two_seeds_gives_one_row_per_run():
-    parameters = {"apr_cap": [0.3, None], "verification__scored": ["none", "face"], **TINY}
+    parameters = {"config": str(TWO_LENDERS), "apr_cap": [0.3, None],
+                  "verification__scored": ["none", "face"], **TINY}
     rows = mesa.batch_run(MarketModel, parameters=parameters, rng=[1, 2],
                           max_steps=1_000, display_progress=False)
     frame = pd.DataFrame(rows)
@@ -119,8 +121,8 @@ def test_batch_run_over_two_levers_and_two_seeds_gives_one_row_per_run():
     assert (frame["Step"] == TINY["steps"]).all()
     assert (frame["loans"] > 0).all()
     for _, row in frame.iloc[[0, 5]].iterrows():
-        model = MarketModel(None, rng=int(row["rng"]), apr_cap=row["apr_cap"],
-                            verification__scored=row["verification__scored"], **TINY)
+        model = MarketModel(TWO_LENDERS, rng=int(row["rng"]), apr_cap=row["apr_cap"],
+                                   verification__scored=row["verification__scored"], **TINY)
         while model.running:
             model.step()
         steps = model.recorder.steps_frame()
@@ -142,12 +144,13 @@ def test_a_solaraviz_page_with_a_slider_on_a_lever_rebuilds_the_model():
     import solara
     from mesa.visualization import Slider, SolaraViz
 
-    model = solara.reactive(MarketModel(None, **TINY))
+    model = solara.reactive(MarketModel(TWO_LENDERS, **TINY))
 
     @solara.component
     def page():
         SolaraViz(model, components=[], model_params={
-            **TINY, "apr_cap": Slider("APR cap", 0.36, 0.10, 1.00, 0.02)})
+            "config": str(TWO_LENDERS), **TINY,
+            "apr_cap": Slider("APR cap", 0.36, 0.10, 1.00, 0.02)})
 
     _, rc = solara.render(solara.AppLayout(children=[page()]), handle_error=False)
     try:

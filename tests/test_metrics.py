@@ -8,7 +8,7 @@ import pytest
 
 import simfin
 from simfin.metrics import lifetime_default, vintage_curves
-from tests.conftest import FAST_EVENTS, SMALL
+from tests.conftest import FAST_EVENTS, SMALL, TWO_LENDERS
 
 
 def _loans(origination, term, default_day, status):
@@ -64,8 +64,8 @@ def test_vintage_curve_is_cumulative_by_month_on_book():
 
 def test_vintage_curves_and_lifetime_rate_do_not_move_when_the_run_is_longer():
     cfg = {**SMALL, **FAST_EVENTS, "population.n_consumers": 2_000}
-    short = simfin.run(None, steps=100, overrides=cfg).summary["market"]
-    long = simfin.run(None, steps=160, overrides=cfg).summary["market"]
+    short = simfin.run(TWO_LENDERS, steps=100, overrides=cfg).summary["market"]
+    long = simfin.run(TWO_LENDERS, steps=160, overrides=cfg).summary["market"]
     assert short["loans"] > 100 and long["loans"] > short["loans"]  # precondition
     first = short["vintages"][0]["cumulative_default"]
     assert first and max(first) > 0  # defaults have happened in the first vintage

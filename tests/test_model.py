@@ -13,6 +13,7 @@ import simfin
 from simfin import MarketModel
 from simfin.agents.lender import Lender
 from simfin.lending.ledger import KINDS
+from tests.conftest import TWO_LENDERS
 
 EARLY_MODEL = {
     "lenders.1.risk.model.min_outcomes": 10,
@@ -78,7 +79,7 @@ def operations_config(base: dict) -> dict:
     """The market with every money-moving mechanism switched on: a revolving line, a
     champion/challenger test, a failing bank-debit rail with retries and no auto-debit, a
     fixed platform that loses applications, unified service, the consortium, fees."""
-    cfg = simfin.load_config(None, base)
+    cfg = simfin.load_config(TWO_LENDERS, base)
     lenders = [lender.model_dump() for lender in cfg.lenders]
     lenders[0]["products"].append({"kind": "revolving", "limit_review_days": 20})
     lenders[0]["products"][0]["origination_fee_rate"] = 0.01
@@ -184,8 +185,8 @@ def scored_totals(threshold: float) -> tuple[int, int, list[bool]]:
     approvals = defaults = 0
     in_use = []
     for seed in DIRECTION_SEEDS:
-        result = simfin.run(None, overrides={**DIRECTION_BASE, "run.seed": seed,
-                                             "lenders.1.risk.approval_threshold": threshold})
+        result = simfin.run(TWO_LENDERS, overrides={**DIRECTION_BASE, "run.seed": seed,
+                                                    "lenders.1.risk.approval_threshold": threshold})
         mine = result.steps[result.steps["lender"] == "scored"]
         approvals += int(mine["approvals"].sum())
         defaults += int(mine["new_defaults"].sum())

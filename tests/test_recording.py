@@ -10,7 +10,7 @@ import simfin
 from simfin import MarketModel
 from simfin.lending.loan_book import ACTIVE
 from simfin.recording import DPD_BANDS, dpd_balances, dpd_balances_plain, value_counts
-from tests.conftest import FAST_EVENTS, SMALL
+from tests.conftest import FAST_EVENTS, SMALL, TWO_LENDERS
 
 
 def plain_balances(model: MarketModel) -> dict[str, np.ndarray]:
@@ -34,7 +34,7 @@ def test_recorded_balances_are_those_of_a_pass_over_the_book():
     """Every day of a market with delinquencies and write-offs; and a day recorded again
     without a servicing result (the recorder then finds the delinquent loans itself).
     """
-    model = MarketModel(simfin.load_config(None, {**SMALL, **FAST_EVENTS, "run.steps": 100}))
+    model = MarketModel(simfin.load_config(TWO_LENDERS, {**SMALL, **FAST_EVENTS, "run.steps": 100}))
     late_days = 0
     for _ in range(100):
         model.step()

@@ -7,6 +7,7 @@ import pytest
 
 import simfin
 from simfin.runner import RunResult, resolve
+from tests.conftest import TWO_LENDERS
 
 STEP_COLUMNS = ("day", "lender", "applications", "approvals", "disbursed", "principal_repaid",
                 "interest_paid", "written_off", "outstanding", "new_defaults",
@@ -17,7 +18,7 @@ SMALL = {"population.n_consumers": 2_000}
 
 
 def test_run_returns_steps_and_summary():
-    result = simfin.run(None, steps=30, seed=3, overrides=SMALL)
+    result = simfin.run(TWO_LENDERS, steps=30, seed=3, overrides=SMALL)
     assert isinstance(result, RunResult)
     steps = result.steps
     assert isinstance(steps, pd.DataFrame)
@@ -59,12 +60,12 @@ def test_config_file_and_overrides(tmp_path):
 
 def test_bad_override_raises_config_error():
     with pytest.raises(simfin.ConfigError, match=r"^lenders\.1\.risk\.approval_threshold"):
-        simfin.run(None, steps=5, overrides=["lenders.1.risk.approval_threshold=1.7"])
+        simfin.run(TWO_LENDERS, steps=5, overrides=["lenders.1.risk.approval_threshold=1.7"])
 
 
 def test_progress_is_reported_every_day():
     calls = []
-    simfin.run(None, steps=7, overrides=SMALL, progress=lambda done, total: calls.append(
+    simfin.run(TWO_LENDERS, steps=7, overrides=SMALL, progress=lambda done, total: calls.append(
         (done, total)))
     assert calls == [(d, 7) for d in range(1, 8)]
 

@@ -11,6 +11,7 @@ import pytest
 import simfin
 from simfin.lending.batch import APPROVED, DECLINED, REFERRED
 from simfin.score_performance import MIN_SCORED_LOANS, discrimination, frontier, scored_book
+from tests.conftest import TWO_LENDERS
 
 
 @pytest.fixture(scope="module")
@@ -18,9 +19,9 @@ def live_run():
     """A small market whose scored lender's model decides long enough to be measured."""
     from conftest import EARLY_MODEL, FAST_EVENTS, SMALL
 
-    return simfin.run(None, overrides={**SMALL, **FAST_EVENTS, **EARLY_MODEL,
-                                       "population.fraud_share": 0.05, "run.steps": 160,
-                                       "population.n_consumers": 6_000})
+    return simfin.run(TWO_LENDERS, overrides={**SMALL, **FAST_EVENTS, **EARLY_MODEL,
+                                              "population.fraud_share": 0.05, "run.steps": 160,
+                                              "population.n_consumers": 6_000})
 
 
 def _book(pd_: np.ndarray, bad: np.ndarray, lender: int = 0) -> pd.DataFrame:

@@ -15,6 +15,7 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable
+from pathlib import Path
 
 import mesa
 import numpy as np
@@ -29,15 +30,16 @@ from simfin.lending.scoring import MODEL_FEATURES, ScoringStage, feature_matrix
 from simfin.model import MarketModel
 
 SEED = 2026
+BENCH_MARKET = Path(__file__).with_name("market.yaml")
 DECIDING_LENDER = 2  # the benchmark market's third lender runs every pipeline stage
 
 
 def bench_config(n_consumers: int, days: int = 365, model: str = "logistic") -> MarketConfig:
-    """The benchmark market: the default (baseline) market of two lenders plus a third
-    that runs every stage: four data sources, face verification, a statistical model,
-    revolving lines, unified service, bureau reporting.
+    """The benchmark market (``simfin/bench/market.yaml``: a rules-only lender and a scored
+    one) plus a third lender that runs every stage: four data sources, face verification, a
+    statistical model, revolving lines, unified service, bureau reporting.
     """
-    data = load_config(None).model_dump(mode="python")
+    data = load_config(BENCH_MARKET).model_dump(mode="python")
     data["lenders"].append({
         "name": "full_stack", "reports_to_bureau": True,
         "products": [{"kind": "instalment"}, {"kind": "cash"}, {"kind": "revolving"}],

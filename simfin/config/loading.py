@@ -15,6 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from simfin.config.base import SAFE_NAME_PATTERN, section_class
+from simfin.config.baseline import baseline_data
 from simfin.config.schema import MarketConfig
 
 MAX_FILE_BYTES = 1_000_000
@@ -126,7 +127,8 @@ def load_config(source: str | Path | dict | MarketConfig | None = None,
     """Load and validate a market config.
 
     Args:
-        source: A YAML file path, a dict, an existing config, or None for the defaults.
+        source: A YAML file path, a dict, an existing config, or None for the default
+            market (``configs/baseline.yaml``, :mod:`simfin.config.baseline`).
         overrides: ``["lenders.1.risk.approval_threshold=0.4", ...]`` or a dict of dotted
             paths to values, applied after loading; values are parsed as YAML scalars.
 
@@ -142,7 +144,7 @@ def load_config(source: str | Path | dict | MarketConfig | None = None,
         check_size(source, "config")
         data = source
     elif source is None:
-        data = {}
+        data = baseline_data()
     else:
         data = _read_yaml(Path(source))
     for path, value in _parse_overrides(overrides).items():

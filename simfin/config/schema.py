@@ -2,47 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from simfin.config.base import Section, param
+from simfin.config.baseline import baseline_items
 from simfin.config.behaviour import BehaviourConfig
 from simfin.config.data import DataConfig
-from simfin.config.lenders import BASIC_RULES, LenderConfig, ProductConfig, RiskConfig
+from simfin.config.lenders import LenderConfig, ProductConfig
 from simfin.config.market import ChannelConfig, ScenarioConfig
 from simfin.config.operations import PaymentsConfig, ServiceChannelsConfig
 from simfin.config.plugins import import_plugin
 from simfin.config.policy import PolicyConfig, RunConfig
 from simfin.config.population import PopulationConfig
 
-DEFAULT_SCENARIOS = [
-    ScenarioConfig(name="ecommerce", product="instalment", need_rate=2.0,
-                   ticket_median_cents=300_000, term_days=[90, 180, 360], online_share=0.7),
-    ScenarioConfig(name="instant_cash", product="cash", need_rate=1.5,
-                   ticket_median_cents=150_000, term_days=[14, 30], online_share=0.9),
-]
-DEFAULT_CHANNELS = [
-    ChannelConfig(name="app_store", online=True, reach=1.0, cost_per_application_cents=3_000,
-                  risk_tilt=0.0),
-    ChannelConfig(name="social", online=True, reach=1.0, cost_per_application_cents=1_000,
-                  risk_tilt=0.5, fraud_multiplier=3.0),
-    ChannelConfig(name="offline_store", online=False, reach=1.0,
-                  cost_per_application_cents=8_000, conversion_rate=0.7, risk_tilt=-0.3,
-                  fraud_multiplier=0.3),
-]
-DEFAULT_RULES = [
-    *(r.model_dump() for r in BASIC_RULES),
-    {"name": "bureau_delinquent", "when": "bureau_delinquencies >= 3", "action": "reject",
-     "reason": "BUREAU_DLQ"},
-    {"name": "multi_lending", "when": "bureau_multi_lending >= 4", "action": "reject",
-     "reason": "MULTI"},
-]
-DEFAULT_LENDERS = [
-    LenderConfig(name="rules_only", risk=RiskConfig(rules=DEFAULT_RULES)),
-    LenderConfig(name="scored", risk=RiskConfig(rules=DEFAULT_RULES,
-                                                model={"kind": "logistic"})),
-]
+
+def _baseline_list(section: str, item: type[Section], description: str,
+                   **constraints: Any) -> Any:
+    """A list field whose default is the baseline's list (``configs/baseline.yaml``), read
+    when a config leaves the list out: the code holds no market of its own.
+    """
+    def default() -> list:
+        return [item.model_validate(data) for data in baseline_items(section)]
+
+    return Field(default_factory=default, description=f"{description} Left out: the "
+                 f"{section} of configs/baseline.yaml.", **constraints)
 
 
 class MarketConfig(Section):
@@ -55,12 +40,12 @@ class MarketConfig(Section):
         "checked, so that they can register scorers, pricing policies and stages.")
     run: RunConfig = param(RunConfig(), "Run length, seed and credit-event thresholds.")
     population: PopulationConfig = param(PopulationConfig(), "The consumers.")
-    scenarios: list[ScenarioConfig] = param(DEFAULT_SCENARIOS, "Merchant scenarios.",
-                                            min_length=1)
-    channels: list[ChannelConfig] = param(DEFAULT_CHANNELS, "Acquisition channels.",
-                                          min_length=1)
-    lenders: list[LenderConfig] = param(DEFAULT_LENDERS, "Competing lenders.", min_length=1,
-                                        max_length=100)
+    scenarios: list[ScenarioConfig] = _baseline_list("scenarios", ScenarioConfig,
+                                                     "Merchant scenarios.", min_length=1)
+    channels: list[ChannelConfig] = _baseline_list("channels", ChannelConfig,
+                                                   "Acquisition channels.", min_length=1)
+    lenders: list[LenderConfig] = _baseline_list("lenders", LenderConfig, "Competing lenders.",
+                                                 min_length=1, max_length=100)
     policy: PolicyConfig = param(PolicyConfig(), "Regulator policy.")
     data: DataConfig = param(DataConfig(), "External data sources and biometric checks.")
     payments: PaymentsConfig = param(PaymentsConfig(), "Payment rails.")

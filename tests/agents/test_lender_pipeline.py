@@ -6,12 +6,13 @@ import simfin
 from simfin.lending.batch import APPROVED
 from simfin.lending.infrastructure import CapacityStage
 from simfin.lending.rules import RuleEngine
+from tests.conftest import TWO_LENDERS
 
 
 def small_model(rules, **extra) -> simfin.MarketModel:
     overrides = {"population.n_consumers": 3000, "lenders.0.risk.rules": rules,
                  "lenders.0.risk.data_sources": ["bureau", "id_registry"], **extra}
-    return simfin.MarketModel(simfin.load_config(None, overrides))
+    return simfin.MarketModel(simfin.load_config(TWO_LENDERS, overrides))
 
 
 def test_flag_bits_follow_the_strategy_table_across_data_and_stated_rules():
@@ -78,7 +79,7 @@ def test_champion_and_challenger_flag_bits_keep_their_own_reasons():
 
 
 def test_a_lender_quotes_then_originates_only_the_accepted_offers():
-    model = simfin.MarketModel(simfin.load_config(None, {"population.n_consumers": 5000}))
+    model = simfin.MarketModel(simfin.load_config(TWO_LENDERS, {"population.n_consumers": 5000}))
     for _ in range(3):
         model.step()
     lender = model.lenders[0]

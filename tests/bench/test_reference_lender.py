@@ -8,6 +8,7 @@ import pytest
 import simfin
 from simfin.agents.observations import application_batch
 from simfin.bench.reference_lender import ReferenceLender
+from simfin.bench.timings import BENCH_MARKET
 from simfin.lending.assembly import StageBuild, pricing_stage
 from simfin.lending.batch import APPROVED, DECLINED, REFERRED, ApplicationBatch
 from simfin.lending.pipeline import DecisionContext
@@ -22,7 +23,7 @@ def full_lender_market(kind: str) -> MarketModel:
     lines), rules that reject, refer and flag, four data sources, face verification, a
     statistical model, risk-based pricing and an APR cap.
     """
-    base = simfin.load_config(None).model_dump(mode="python")
+    base = simfin.load_config(BENCH_MARKET).model_dump(mode="python")
     rules = base["lenders"][1]["risk"]["rules"] + [
         {"name": "big_ask", "when": "amount_to_income > 3", "action": "refer",
          "reason": "REVIEW"},

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 import simfin
 from simfin.config import BehaviourConfig, ConfigError, load_config
 from simfin.model import MarketModel
+from tests.conftest import TWO_LENDERS
 
 TINY = {"population.n_consumers": 2_000, "run.steps": 75, "run.seed": 3,
         "run.default_dpd": 15, "run.writeoff_dpd": 30, "population.fraud_share": 0.05,
@@ -41,7 +42,7 @@ def _perturbed(value):
 
 
 def _fingerprint(overrides: dict) -> str:
-    model = MarketModel(load_config(None, {**TINY, **overrides}))
+    model = MarketModel(load_config(TWO_LENDERS, {**TINY, **overrides}))
     for _ in range(model.config.run.steps):
         model.step()
     steps = model.recorder.steps_frame()
@@ -71,9 +72,9 @@ def test_the_defaults_are_the_calibrated_market():
 
 def test_bad_behaviour_values_are_config_errors():
     with pytest.raises(ConfigError, match="behaviour.repayment.base_cure_rate"):
-        simfin.load_config(None, {"behaviour.repayment.base_cure_rate": 1.5})
+        simfin.load_config(TWO_LENDERS, {"behaviour.repayment.base_cure_rate": 1.5})
     with pytest.raises(ConfigError, match="patience"):
-        simfin.load_config(None, {"behaviour.application.patience_minutes": [1, 2, 0, 4]})
+        simfin.load_config(TWO_LENDERS, {"behaviour.application.patience_minutes": [1, 2, 0, 4]})
 
 
 def test_bad_ranges_and_cohort_factors_are_config_errors():

@@ -19,17 +19,22 @@ from simfin.config import dump_config, validate
 def test_defaults_validate_and_describe_a_market():
     cfg = load_config(None)
     assert isinstance(cfg, MarketConfig)
-    assert cfg == MarketConfig()
+    assert cfg == load_config(Path(__file__).parents[2] / "configs" / "baseline.yaml")
     assert len(cfg.lenders) >= 1 and len(cfg.scenarios) >= 1 and len(cfg.channels) >= 1
     assert len({lender.name for lender in cfg.lenders}) == len(cfg.lenders)
     shares = cfg.population.cohorts
     assert shares.pre80 + shares.post80 + shares.post90 + shares.post00 == pytest.approx(1.0)
 
 
-def test_empty_mapping_is_the_default_market_but_an_empty_file_is_refused(tmp_path: Path):
+def test_empty_mapping_is_the_field_defaults_but_an_empty_file_is_refused(tmp_path: Path):
     path = tmp_path / "empty.yaml"
     path.write_text("{}\n", encoding="utf-8")
-    assert load_config(path) == MarketConfig()
+    cfg = load_config(path)
+    assert cfg == MarketConfig()
+    # the lists it leaves out are the default market's
+    baseline = load_config(None)
+    assert (cfg.scenarios, cfg.channels, cfg.lenders) == (
+        baseline.scenarios, baseline.channels, baseline.lenders)
     path.write_text("# only a comment\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="the file is empty"):
         load_config(path)

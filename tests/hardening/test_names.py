@@ -24,7 +24,7 @@ def test_unsafe_names_are_refused(market: Path, override: str, field: str):
 
 def test_every_file_a_run_writes_is_inside_its_output_folder(market: Path):
     before = files_under(market.parent)
-    proc = simfin_cli("run", str(market), "--set", "lenders.scored.name=acme.v2",
+    proc = simfin_cli("run", str(market), "--set", "lenders.platform.name=acme.v2",
                       cwd=market.parent)
     assert proc.returncode == 0, proc.stderr[-2000:]
     (out,) = (market.parent / "runs").iterdir()

@@ -17,7 +17,7 @@ CASES = [
     ("lenders.².risk.approval_threshold=0.3", "lenders.²: no item named"),
     ("run.steps=" + "9" * 5000, "run.steps: cannot read a value"),
     ("run.name=" + "[" * 3000 + "]" * 3000, "run.name: nested too deeply"),
-    ("lenders.scord.risk.approval_threshold=0.3", "(did you mean 'scored'?)"),
+    ("lenders.platfrom.risk.approval_threshold=0.3", "(did you mean 'platform'?)"),
     ("population.n_consumer=300", "population.n_consumer: unknown field (did you mean "
      "'n_consumers'?)"),
 ]

@@ -17,6 +17,7 @@ from simfin.lending.demand_pricing import (
 from simfin.lending.pipeline import DecisionContext, Pipeline
 from simfin.lending.pricing import PricingStage, average_life_years, grade_of, priced_pd
 from simfin.lending.registry import PRICING
+from tests.conftest import TWO_LENDERS
 
 CUTOFFS = [0.02, 0.05, 0.10, 0.20]
 COST_RATE, MARGINAL_RATE, BOOKING, LGD, CAP = 0.14, 0.09, 1_000, 0.25, 0.36
@@ -225,14 +226,14 @@ def test_the_refit_follows_the_schedule_and_the_window():
 
 
 def test_the_config_builds_the_learner_on_the_retraining_schedule():
-    cfg = simfin.load_config(None, {"lenders.1.pricing.strategy": "optimised",
-                                    "lenders.1.risk.model.kind": "logistic",
-                                    "lenders.1.risk.model.retrain_every_days": 12,
-                                    "lenders.1.pricing.optimised.price_test_share": 0.2,
-                                    "population.n_consumers": 500})
+    cfg = simfin.load_config(TWO_LENDERS, {"lenders.1.pricing.strategy": "optimised",
+                                           "lenders.1.risk.model.kind": "logistic",
+                                           "lenders.1.risk.model.retrain_every_days": 12,
+                                           "lenders.1.pricing.optimised.price_test_share": 0.2,
+                                           "population.n_consumers": 500})
     model = simfin.MarketModel(cfg)
     demand = model.lenders[1].pricers[0].demand
     assert demand.refit_every_days == 12 and demand.price_test_share == 0.2
     assert model.lenders[0].pricers[0].demand is None
     with pytest.raises(simfin.ConfigError):
-        simfin.load_config(None, {"lenders.1.pricing.optimised.price_test_share": 1.5})
+        simfin.load_config(TWO_LENDERS, {"lenders.1.pricing.optimised.price_test_share": 1.5})

@@ -11,6 +11,7 @@ from simfin.lending import STANDARD_STEPS, DecisionContext, Outcomes, Pipeline, 
 from simfin.lending.batch import APPROVED, ApplicationBatch
 from simfin.lending.rules import RuleEngine
 from simfin.lending.scoring import ScoringStage
+from tests.conftest import TWO_LENDERS
 
 
 class Nothing(Stage):
@@ -63,7 +64,7 @@ def test_steps_are_reached_by_name_and_learners_observe_outcomes():
 
 
 def test_a_lender_pipeline_has_the_standard_named_steps_and_both_rule_engines():
-    model = simfin.MarketModel(simfin.load_config(None, {"population.n_consumers": 1000}))
+    model = simfin.MarketModel(simfin.load_config(TWO_LENDERS, {"population.n_consumers": 1000}))
     scored = model.lenders[1]
     # The ring graph is off by default: a disabled step is no step.
     assert "ring_graph" in STANDARD_STEPS and "ring_graph" not in scored.pipeline
@@ -78,9 +79,9 @@ def test_a_lender_pipeline_has_the_standard_named_steps_and_both_rule_engines():
 
 def test_extra_steps_are_config_errors_when_unknown_or_misplaced():
     with pytest.raises(ConfigError, match="unknown pipeline stage 'no_such_stage'"):
-        simfin.load_config(None, {"lenders.0.risk.stages": [{"name": "no_such_stage"}]})
+        simfin.load_config(TWO_LENDERS, {"lenders.0.risk.stages": [{"name": "no_such_stage"}]})
     with pytest.raises(ConfigError, match="not a step before it"):
-        simfin.load_config(None, {"lenders.0.risk.stages": [
+        simfin.load_config(TWO_LENDERS, {"lenders.0.risk.stages": [
             {"name": "x", "kind": "pricing", "before": "nowhere"}]})
     with pytest.raises(ConfigError, match="already taken"):
-        simfin.load_config(None, {"lenders.0.risk.stages": [{"name": "pricing"}]})
+        simfin.load_config(TWO_LENDERS, {"lenders.0.risk.stages": [{"name": "pricing"}]})

@@ -8,6 +8,7 @@ import simfin
 from simfin.lending.batch import ApplicationBatch
 from simfin.lending.pipeline import DecisionContext
 from simfin.lending.product import REVOLVING, ProductStage
+from tests.conftest import TWO_LENDERS
 
 LIMITS = np.zeros((3, 6))
 LIMITS[REVOLVING] = (10_000, 2_000_000, 30, 360, 0.0, 2.0)  # min, max, terms, fee, x income
@@ -60,7 +61,7 @@ def line_market():
                                                    "limit_review_days": 60,
                                                    "limit_increase_rate": 0.5}]}],
     }
-    model = simfin.MarketModel(simfin.load_config(None, overrides))
+    model = simfin.MarketModel(simfin.load_config(TWO_LENDERS, overrides))
     limits = []
     for day in range(200):
         model.step()

@@ -12,13 +12,14 @@ import pytest
 
 import simfin
 from simfin.lending.product import REVOLVING
+from tests.conftest import TWO_LENDERS
 
 SEEDS = (21, 22, 23)
 RING_SEEDS = tuple(range(21, 29))
 
 
 def market(overrides: dict, steps: int, seed: int) -> simfin.MarketModel:
-    model = simfin.MarketModel(simfin.load_config(None, {**overrides, "run.seed": seed}))
+    model = simfin.MarketModel(simfin.load_config(TWO_LENDERS, {**overrides, "run.seed": seed}))
     for _ in range(steps):
         model.step()
     return model
@@ -142,8 +143,8 @@ def score_declines(result: simfin.RunResult) -> int:
 def partner_runs() -> dict[str, list[simfin.RunResult]]:
     """Per seed: the shared score unused, the score rule with the data, and without it."""
     cases = {"shared": (True, False), "rule": (True, True), "closed_rule": (False, True)}
-    return {name: [simfin.run(None, steps=240, seed=seed,
-                              overrides=partner_market(shares, rule)) for seed in SEEDS]
+    return {name: [simfin.run(TWO_LENDERS, steps=240, seed=seed,
+                                     overrides=partner_market(shares, rule)) for seed in SEEDS]
             for name, (shares, rule) in cases.items()}
 
 

@@ -12,7 +12,7 @@ import pytest
 import simfin
 from simfin import MarketModel
 from simfin.lending.loan_book import ACTIVE
-from tests.conftest import FAST_EVENTS, small_config
+from tests.conftest import FAST_EVENTS, TWO_LENDERS, small_config
 from tests.test_model import check_accounts
 
 STEPS = 120
@@ -92,4 +92,4 @@ def test_a_short_runoff_is_flagged():
 
 def test_runoff_days_is_validated():
     with pytest.raises(simfin.ConfigError, match="run.runoff_days"):
-        simfin.load_config(None, {"run.runoff_days": -1})
+        simfin.load_config(TWO_LENDERS, {"run.runoff_days": -1})

@@ -19,6 +19,7 @@ from simfin.outputs.figures import (
     write_figures,
 )
 from simfin.outputs.figures_book import plot_cac_default, plot_waterfall, waterfall_flows
+from tests.conftest import TWO_LENDERS
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -139,7 +140,7 @@ def test_figures_of_a_run_without_loans(tmp_path: Path):
 
     rules = [{"name": "everyone", "when": "age_years >= 0", "action": "reject",
               "reason": "ALL_OUT"}]
-    result = simfin.run(None, steps=20, overrides={
+    result = simfin.run(TWO_LENDERS, steps=20, overrides={
         "population.n_consumers": 1_000, "lenders.0.risk.rules": rules,
         "lenders.1.risk.rules": rules})
     assert result.summary["market"]["loans"] == 0  # precondition

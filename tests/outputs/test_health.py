@@ -6,7 +6,7 @@ import pytest
 
 import simfin
 from simfin.outputs.health import _decline_advice, run_health
-from tests.conftest import EARLY_MODEL, FAST_EVENTS, SMALL
+from tests.conftest import EARLY_MODEL, FAST_EVENTS, SMALL, TWO_LENDERS
 
 REJECT_ALL = [{"name": "everyone", "when": "age_years >= 0", "action": "reject",
                "reason": "ALL_OUT"}]
@@ -20,20 +20,20 @@ def _codes(result, code):
 @pytest.fixture(scope="module")
 def short_run():
     """40 days, default thresholds: the model cannot go live, losses cannot emerge."""
-    return simfin.run(None, overrides=SHORT)
+    return simfin.run(TWO_LENDERS, overrides=SHORT)
 
 
 @pytest.fixture(scope="module")
 def fit_run():
     """Long enough with fast credit events and an early model; a small fixed platform."""
-    return simfin.run(None, overrides={
+    return simfin.run(TWO_LENDERS, overrides={
         **SMALL, **FAST_EVENTS, **EARLY_MODEL, "run.steps": 150,
         "lenders.0.infrastructure.capacity_per_day": 10,
         "lenders.1.infrastructure.capacity_per_day": 10})
 
 
 def test_zero_loans_names_the_top_decline_reason():
-    result = simfin.run(None, overrides={**SHORT, "lenders.0.risk.rules": REJECT_ALL})
+    result = simfin.run(TWO_LENDERS, overrides={**SHORT, "lenders.0.risk.rules": REJECT_ALL})
     name = result.config.lenders[0].name
     assert result.summary["lenders"][name]["loans"] == 0  # precondition
     (warning,) = _codes(result, "zero_loans")
@@ -60,7 +60,7 @@ def test_model_never_live_warns(short_run):
 
 
 def test_a_model_whose_fits_never_validate_warns_with_the_gate():
-    result = simfin.run(None, overrides={
+    result = simfin.run(TWO_LENDERS, overrides={
         **SMALL, **FAST_EVENTS, **EARLY_MODEL, "run.steps": 120,
         "lenders.1.risk.model.validation_share": 0.25,
         "lenders.1.risk.model.min_validation_auc": 1.0})  # no fit can rank perfectly

@@ -20,13 +20,14 @@ from simfin.outputs.writer import (
     default_out_dir,
     write_run,
 )
+from tests.conftest import TWO_LENDERS
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
 def result() -> simfin.RunResult:
-    return simfin.run(None, steps=20, seed=5, overrides={"population.n_consumers": 2_000})
+    return simfin.run(TWO_LENDERS, steps=20, seed=5, overrides={"population.n_consumers": 2_000})
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -136,7 +137,7 @@ def test_a_failure_while_writing_keeps_earlier_outputs_intact(result, tmp_path: 
     write_run(result, out)
     (out / "notes.txt").write_text("my notes", encoding="utf-8")
     before = snapshot(out)
-    other = simfin.run(None, steps=10, seed=6, overrides={"population.n_consumers": 2_000})
+    other = simfin.run(TWO_LENDERS, steps=10, seed=6, overrides={"population.n_consumers": 2_000})
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")

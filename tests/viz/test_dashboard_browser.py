@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from simfin.config import dump_config, load_config
+from tests.conftest import TWO_LENDERS
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -73,8 +74,8 @@ def dashboard_url(tmp_path: Path) -> Iterator[str]:
     """A running ``simfin dashboard`` on a small market; stopped (its whole process group)
     whatever happens.
     """
-    config = load_config(None, {"population.n_consumers": CONSUMERS, "run.steps": 150,
-                                "run.name": "browser-test"})
+    config = load_config(TWO_LENDERS, {"population.n_consumers": CONSUMERS, "run.steps": 150,
+                                       "run.name": "browser-test"})
     path = tmp_path / "market.yaml"
     path.write_text(dump_config(config), encoding="utf-8")
     port = free_port()

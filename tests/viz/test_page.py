@@ -11,13 +11,14 @@ import solara
 from simfin.config import load_config
 from simfin.viz import page as dashboard_page
 from simfin.viz.page import model_params
+from tests.conftest import TWO_LENDERS
 
 SMALL = {"population.n_consumers": 1_000, "run.steps": 30}
 
 
 def test_there_is_a_control_for_every_main_lever_starting_at_the_config_value():
-    config = load_config(None, {**SMALL, "policy.apr_cap": 0.3,
-                                "lenders.1.risk.approval_threshold": 0.2})
+    config = load_config(TWO_LENDERS, {**SMALL, "policy.apr_cap": 0.3,
+                                       "lenders.1.risk.approval_threshold": 0.2})
     params = model_params(config)
     assert params["config"] is config
     assert params["apr_cap"]["value"] == 0.3
@@ -34,7 +35,7 @@ def test_there_is_a_control_for_every_main_lever_starting_at_the_config_value():
 
 
 def test_a_config_value_outside_the_choices_is_offered_too():
-    config = load_config(None, {**SMALL, "lenders.0.risk.data_sources": ["social_security"]})
+    config = load_config(TWO_LENDERS, {**SMALL, "lenders.0.risk.data_sources": ["social_security"]})
     select = model_params(config)["data_sources__rules_only"]
     assert select["value"] == "social_security"
     assert "social_security" in select["values"]
@@ -44,7 +45,7 @@ def test_page_moves_a_lever_resets_steps_and_redraws(tmp_path, monkeypatch):
     from simfin.config import dump_config
 
     path = tmp_path / "market.yaml"
-    path.write_text(dump_config(load_config(None, SMALL)), encoding="utf-8")
+    path.write_text(dump_config(load_config(TWO_LENDERS, SMALL)), encoding="utf-8")
     monkeypatch.setenv(dashboard_page.CONFIG_ENV, str(path))
     _, rc = solara.render(solara.AppLayout(children=[dashboard_page.Page()]),
                           handle_error=False)

@@ -6,11 +6,12 @@ import pytest
 
 from simfin import MarketModel
 from simfin.viz.plots import PANELS, colour, panel_figure
+from tests.conftest import TWO_LENDERS
 
 
 @pytest.fixture(scope="module")
 def stepped():
-    model = MarketModel(None, n_consumers=2_000, steps=40)
+    model = MarketModel(TWO_LENDERS, n_consumers=2_000, steps=40)
     while model.running:
         model.step()
     names = [lender.name for lender in model.config.lenders]
@@ -48,6 +49,6 @@ def test_money_is_drawn_in_yuan(stepped):
 
 
 def test_an_empty_history_says_what_to_do():
-    model = MarketModel(None, n_consumers=200)
+    model = MarketModel(TWO_LENDERS, n_consumers=200)
     fig = panel_figure("profit", model.datacollector.get_model_vars_dataframe(), ["a", "b"])
     assert "press Step" in fig.axes[0].texts[0].get_text()
