@@ -125,12 +125,13 @@ class PolicyConfig(Section):
                                          "null} lifts it. Entries dated on or after "
                                          "run.steps are never applied.")
 
-    @model_validator(mode="after")
-    def _days_in_order(self) -> PolicyConfig:
-        days = [change.day for change in self.schedule]
+    @field_validator("schedule")
+    @classmethod
+    def _days_in_order(cls, schedule: list[PolicyChange]) -> list[PolicyChange]:
+        days = [change.day for change in schedule]
         if days != sorted(days):
-            raise ValueError(f"schedule: days must be in increasing order, got {days}")
-        return self
+            raise ValueError(f"days must be in increasing order, got {days}")
+        return schedule
 
 
 class RunConfig(Section):
