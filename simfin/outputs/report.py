@@ -59,8 +59,8 @@ def policy_markdown(config: MarketConfig, summary: dict) -> str:
         lines[0] += " No change was scheduled."
     if missed:
         listed = "; ".join(f"day {e.day}: {describe_levers(e.changes())}" for e in missed)
-        lines += ["", f"Scheduled but never applied (on or after the last lending day, "
-                      f"day {config.run.steps - 1}): {listed}."]
+        lines += ["", "Scheduled but never applied (dated after the run's last lending "
+                      f"day, day {config.run.steps - 1}): {listed}."]
     return "\n".join(lines)
 
 

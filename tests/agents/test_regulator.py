@@ -20,6 +20,7 @@ import simfin
 from simfin.cli import app
 from simfin.outputs import writer
 from simfin.outputs.figure_style import events_of
+from simfin.outputs.report import policy_markdown
 
 BASELINE = Path(__file__).resolve().parents[2] / "configs" / "baseline.yaml"
 DEFAULT_POLICY = {"apr_cap": 0.36, "consortium": False, "max_loan_to_income": None}
@@ -168,6 +169,16 @@ def test_the_record_is_what_the_lenders_enforce_each_day():
     assert events_of(cfg, summary).policy == [
         (2, "max_loan_to_income=3"), (4, "consortium=on"), (4, "apr_cap=none"),
         (6, "apr_cap=18%, consortium=off")]
+    # the report: the policy on day 0, a row per applied entry, the entry never reached
+    text = policy_markdown(cfg, summary)
+    assert text.startswith("Policy on day 0: apr_cap=36%, consortium=off, "
+                           "max_loan_to_income=none.")
+    assert ("| 4 | apr_cap=none | apr_cap=none, consortium=on, max_loan_to_income=3 |"
+            in text)
+    assert ("| 6 | apr_cap=18%, consortium=off | apr_cap=18%, consortium=off, "
+            "max_loan_to_income=3 |") in text
+    assert text.endswith("(dated after the run's last lending day, day 7): day 50: "
+                         "apr_cap=30%.")
 
 
 # -- the property: every path gives the plain reading ----------------------------------------
