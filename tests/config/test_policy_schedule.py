@@ -137,3 +137,19 @@ def test_changes_are_described_by_the_fields_they_name():
     assert describe_levers({"apr_cap": None, "max_loan_to_income": 2.5}) == (
         "apr_cap=none, max_loan_to_income=2.5")
     assert describe_levers({"consortium": False}) == "consortium=off"
+
+
+def test_simfin_run_refuses_a_consortium_set_to_null_in_one_line(tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from simfin.cli import app
+
+    path = tmp_path / "market.yaml"
+    path.write_text("policy:\n  schedule:\n    - {day: 3, apr_cap: 0.24, consortium: null}\n",
+                    encoding="utf-8")
+    result = CliRunner().invoke(app, ["run", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "error: policy.schedule.0.consortium: must be true or false (leave it out to keep "
+        "the consortium as it is)"]
+    assert not (tmp_path / "out").exists()
