@@ -197,7 +197,7 @@ SCHEDULE = st.lists(st.tuples(st.integers(0, TINY_STEPS + 2), ENTRY), max_size=4
 
 
 @settings(max_examples=6, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+          suppress_health_check=[HealthCheck.too_slow])
 @given(policy=POLICY, schedule=SCHEDULE)
 def test_every_path_enforces_the_plain_reading_day_by_day(policy, schedule, tmp_path_factory):
     policy = {**policy, "schedule": schedule}
