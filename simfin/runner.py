@@ -145,5 +145,6 @@ def run(config: MarketConfig | str | Path | dict | None = None, steps: int | Non
         pop = model.population
         applications = model.applications.frame(model.book, pop.cohort, pop.region)
     add_score_performance(summary, model, loans, applications)
+    summary["policy"] = model.regulator.record()
     summary["warnings"] = run_health(resolved, summary, loans)
     return RunResult(resolved, steps_frame, loans, summary, model, applications)

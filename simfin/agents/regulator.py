@@ -3,14 +3,18 @@
 Policy binds every lender: the cap on the all-in APR, the cap on loan-to-income, and the
 data-sharing mandate (the consortium exists and every lender shares its loans with it).
 ``policy.schedule`` entries change them on given days, as regulators did in China (the
-2015 court rules, the 2020 4x LPR rule, the 2021 guidance to an all-in 24 %).
+2015 court rules, the 2020 4x LPR rule, the 2021 guidance to an all-in 24 %). An entry
+changes exactly the fields it names (:meth:`simfin.config.policy.PolicyChange.changes`).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import mesa
 
 from simfin.config import PolicyConfig
+from simfin.config.policy import POLICY_LEVERS
 from simfin.lending.data_sources import DataSource
 
 
@@ -24,6 +28,14 @@ class Regulator(mesa.Agent):
 
     Attributes:
         apr_cap, max_loan_to_income, consortium: The levers in force today.
+        initial: The levers on day 0, before any schedule entry.
+        changes_applied: One ``{"day": int, "changes": {field: value}}`` per schedule entry
+            applied, in the order applied; ``changes`` holds exactly the fields the entry
+            names. An entry dated on or after ``run.steps`` never appears.
+        in_force: The policy the market enforced, day by day, as spans
+            ``{"from_day": int, "apr_cap": ..., "consortium": ..., "max_loan_to_income": ...}``
+            (a new span where anything changed), read each lending day where the policy acts:
+            the caps from the lenders' pricing stages, the consortium from its data source.
     """
 
     def __init__(self, model: mesa.Model, policy: PolicyConfig,
@@ -32,21 +44,63 @@ class Regulator(mesa.Agent):
         self.apr_cap = policy.apr_cap
         self.max_loan_to_income = policy.max_loan_to_income
         self.consortium = policy.consortium
+        self.initial: dict[str, Any] = self.levers()
+        self.changes_applied: list[dict[str, Any]] = []
+        self.in_force: list[dict[str, Any]] = []
         self._schedule = list(policy.schedule)
         self._source = consortium
 
+    def levers(self) -> dict[str, Any]:
+        """The levers in force, by field name."""
+        return {name: getattr(self, name) for name in POLICY_LEVERS}
+
     def step_day(self, day: int, lenders: list) -> bool:
-        """Apply the changes dated ``day``; returns whether anything changed."""
+        """Apply the changes dated ``day``, record the policy in force, and return whether
+        anything was applied.
+        """
         changes = [c for c in self._schedule if c.day == day]
         for change in changes:
-            for name in change.model_fields_set - {"day"}:
-                setattr(self, name, getattr(change, name))
-        if not changes:
-            return False
-        for lender in lenders:
-            lender.apply_policy(self.apr_cap, self.max_loan_to_income)
-        if self._source is not None:
-            self._source.active = bool(self.consortium)
-            if self.consortium:
-                self._source.members[:] = True
-        return True
+            named = change.changes()
+            for name, value in named.items():
+                setattr(self, name, value)
+            self.changes_applied.append({"day": day, "changes": named})
+        if changes:
+            for lender in lenders:
+                lender.apply_policy(self.apr_cap, self.max_loan_to_income)
+            if self._source is not None:
+                self._source.active = bool(self.consortium)
+                if self.consortium:
+                    self._source.members[:] = True
+        self._record(day, lenders)
+        return bool(changes)
+
+    def enforced(self, lenders: list) -> dict[str, Any]:
+        """The policy as the market enforces it: the caps of every lender's pricing stages
+        (they must agree) and whether the consortium's data source is open.
+
+        Raises:
+            RuntimeError: Two pricing stages enforce different caps (a defect, never a
+                user mistake).
+        """
+        caps = {(stage.apr_cap, stage.max_loan_to_income)
+                for lender in lenders for stage in lender.pricers}
+        if len(caps) > 1:
+            raise RuntimeError(f"lenders enforce different caps: {caps}")
+        apr_cap, max_lti = caps.pop() if caps else (self.apr_cap, self.max_loan_to_income)
+        consortium = self.consortium if self._source is None else self._source.active
+        return {"apr_cap": apr_cap, "consortium": bool(consortium),
+                "max_loan_to_income": max_lti}
+
+    def _record(self, day: int, lenders: list) -> None:
+        today = self.enforced(lenders)
+        if not self.in_force or {k: self.in_force[-1][k] for k in today} != today:
+            self.in_force.append({"from_day": day, **today})
+
+    def record(self) -> dict[str, Any]:
+        """``summary.json``'s ``policy``: the levers on day 0, the changes applied and the
+        policy in force by span of days (see the attributes).
+        """
+        return {"initial": dict(self.initial),
+                "changes_applied": [{"day": c["day"], "changes": dict(c["changes"])}
+                                    for c in self.changes_applied],
+                "in_force": [dict(span) for span in self.in_force]}

@@ -2,49 +2,136 @@
 
 from __future__ import annotations
 
-from pydantic import model_validator
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, field_validator, model_serializer, model_validator
 
 from simfin.config.base import PROBABILITY, Section, name_param, param
 
+POLICY_LEVERS = ("apr_cap", "consortium", "max_loan_to_income")
+"""The policy fields a schedule entry may change (the levers of :class:`PolicyConfig`)."""
+UNCHANGED = "(unchanged)"
+"""What ``simfin config-doc`` shows as the default of a schedule entry's lever: a field an
+entry does not name keeps the value in force."""
+
+
+def _none_word(value: Any) -> Any:
+    """``none`` (any case) reads as null, "no cap": YAML gives the bare word as a string."""
+    if isinstance(value, str) and value.strip().lower() == "none":
+        return None
+    return value
+
+
+OptionalCap = Annotated[float | None, BeforeValidator(_none_word)]
+"""A cap that may be absent: a number, or null / ``none`` for no cap."""
+
+
+def _named(description: str, unit: str = "", **constraints: Any) -> Any:
+    """A lever of a schedule entry: absent means "unchanged" (shown as such by
+    ``simfin config-doc``); its ``None`` default is never a value the entry applies.
+    """
+    extra = {"unit": unit} if unit else {}
+    return Field(None, description=description,
+                 json_schema_extra={**extra, "default_text": UNCHANGED}, **constraints)
+
+
+def describe_levers(levers: dict[str, Any]) -> str:
+    """Policy fields and values as users read them: ``apr_cap=24%, consortium=on``
+    (``none`` for a cap that is lifted or absent), in the order given.
+    """
+    parts = []
+    for name, value in levers.items():
+        if value is None:
+            text = "none"
+        elif isinstance(value, bool):
+            text = "on" if value else "off"
+        elif name == "apr_cap":
+            text = f"{value * 100:.4g}%"
+        else:
+            text = f"{value:.4g}"
+        parts.append(f"{name}={text}")
+    return ", ".join(parts)
+
 
 class PolicyChange(Section):
-    """A change of policy on a given day; the fields it sets replace the policy in force
-    (a field left out keeps its value; ``apr_cap: null`` lifts the cap).
+    """One entry of the regulator's calendar: on ``day`` the fields it names take the values
+    it gives, and every field it does not name keeps the value in force.
+
+    ``{day: 100, consortium: true}`` opens the consortium and keeps the APR cap;
+    ``{day: 100, apr_cap: null}`` (or ``apr_cap: none``) lifts the cap. Which fields an entry
+    names is part of the entry (pydantic's ``model_fields_set``), and the entry is written
+    back (``model_dump``, the run's ``config.yaml``) with ``day`` and only those fields, so
+    a dump and re-validation, on any path, gives the same entry.
     """
 
     day: int = param(0, "Day the change takes effect (before that day's applications).",
                      "day", ge=0)
-    apr_cap: float | None = param(None, "New cap on the all-in APR (null: no cap).",
-                                  "rate/year", ge=0.0, le=10.0)
-    consortium: bool | None = param(None, "Data-sharing mandate: true makes the consortium "
-                                    "exist and every lender share its loans with it; false "
-                                    "closes it.")
-    max_loan_to_income: float | None = param(None, "New cap on principal / yearly stated "
-                                             "income (null: no cap).", "ratio", gt=0.0,
-                                             le=100.0)
+    apr_cap: OptionalCap = _named("New cap on the all-in APR; null (or none) lifts the cap. "
+                                  "Left out: the cap in force stays.", "rate/year",
+                                  ge=0.0, le=10.0)
+    consortium: bool | None = _named("Data-sharing mandate: true makes the consortium exist "
+                                     "and every lender share its loans with it; false closes "
+                                     "it. Left out: as it is.")
+    max_loan_to_income: OptionalCap = _named("New cap on principal / yearly stated income; "
+                                             "null (or none) lifts the cap. Left out: the cap "
+                                             "in force stays.", "ratio", gt=0.0, le=100.0)
+
+    @field_validator("consortium", mode="before")
+    @classmethod
+    def _consortium_is_a_switch(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("must be true or false (leave it out to keep the consortium as "
+                             "it is)")
+        return value
+
+    @model_validator(mode="after")
+    def _names_a_change(self) -> PolicyChange:
+        if not self.changes():
+            raise ValueError("names no field to change (name one or more of "
+                             f"{', '.join(POLICY_LEVERS)})")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _named_fields_only(self, handler: Any) -> dict[str, Any]:
+        data = handler(self)
+        return {k: v for k, v in data.items() if k == "day" or k in self.model_fields_set}
+
+    def changes(self) -> dict[str, Any]:
+        """The fields this entry names, with their new values (``day`` aside), in the order
+        of :data:`POLICY_LEVERS`.
+        """
+        return {name: getattr(self, name) for name in POLICY_LEVERS
+                if name in self.model_fields_set}
 
 
 class PolicyConfig(Section):
     """Regulator policy levers that bind every lender."""
 
-    apr_cap: float | None = param(0.36, "Highest all-in APR (interest plus fees) a loan may "
-                                  "carry; applications that cannot be priced under it are "
-                                  "declined. null for no cap.", "rate/year", ge=0.0, le=10.0)
+    apr_cap: OptionalCap = param(0.36, "Highest all-in APR (interest plus fees) a loan may "
+                                 "carry; applications that cannot be priced under it are "
+                                 "declined. null (or none) for no cap.", "rate/year", ge=0.0,
+                                 le=10.0)
     consortium: bool = param(False, "Whether the lenders' information-sharing consortium "
                              "exists; members then see each other's active loans.")
-    max_loan_to_income: float | None = param(None, "Highest principal / yearly stated income "
-                                             "of a loan; larger asks are declined "
-                                             "(LOAN_TO_INCOME). null for no cap.", "ratio",
-                                             gt=0.0, le=100.0)
+    max_loan_to_income: OptionalCap = param(None, "Highest principal / yearly stated income "
+                                            "of a loan; larger asks are declined "
+                                            "(LOAN_TO_INCOME). null (or none) for no cap.",
+                                            "ratio", gt=0.0, le=100.0)
     schedule: list[PolicyChange] = param([], "Policy changes by day (the regulator's "
-                                         "calendar), applied in day order.")
+                                         "calendar), applied in day order (entries of one "
+                                         "day in list order). An entry changes exactly the "
+                                         "fields it names: {day: 100, consortium: true} "
+                                         "keeps the APR cap in force, {day: 100, apr_cap: "
+                                         "null} lifts it. Entries dated on or after "
+                                         "run.steps are never applied.")
 
-    @model_validator(mode="after")
-    def _days_in_order(self) -> PolicyConfig:
-        days = [change.day for change in self.schedule]
+    @field_validator("schedule")
+    @classmethod
+    def _days_in_order(cls, schedule: list[PolicyChange]) -> list[PolicyChange]:
+        days = [change.day for change in schedule]
         if days != sorted(days):
-            raise ValueError(f"schedule: days must be in increasing order, got {days}")
-        return self
+            raise ValueError(f"days must be in increasing order, got {days}")
+        return schedule
 
 
 class RunConfig(Section):

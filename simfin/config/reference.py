@@ -38,7 +38,8 @@ def _rows(model: type[BaseModel], prefix: str, instance: BaseModel | None = None
         unit = extra.get("unit", "")
         description = (field.description or "").replace("|", "\\|")
         value = getattr(instance, name) if instance is not None else _default_value(field)
-        rows.append(f"| `{path}` | {_default_text(value)} | {unit} | {description} |")
+        default = extra.get("default_text") or _default_text(value)
+        rows.append(f"| `{path}` | {default} | {unit} | {description} |")
         section = section_class(field.annotation)
         if section is not None:
             is_list = typing.get_origin(field.annotation) is list

@@ -15,6 +15,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from simfin.config.policy import describe_levers
+
 CENTS_PER_YUAN = 100.0
 FIGSIZE = (8.0, 4.5)  # inches at 100 dpi: readable at report width
 DPI = 100
@@ -46,23 +48,25 @@ class Events:
 
     model_live: dict[str, int] = field(default_factory=dict)  # lender -> first model day
     festivals: list[int] = field(default_factory=list)  # run days that are festival days
-    policy: list[tuple[int, str]] = field(default_factory=list)  # (day, what changed)
+    policy: list[tuple[int, str]] = field(default_factory=list)  # (day, fields it changed)
     runoff_from: int | None = None  # first day of the run-off (no new loans), if any
 
 
-def _policy_changes(config) -> list[tuple[int, str]]:
-    """Entries of ``policy.schedule`` when the config has one: (day, "field=value, ...")."""
-    schedule = getattr(config.policy, "schedule", None) or []
-    changes = []
-    for entry in schedule:
-        values = entry if isinstance(entry, dict) else entry.model_dump()
-        day = values.get("day")
-        if day is None:
-            continue
-        what = ", ".join(f"{k}={v}" for k, v in values.items()
-                         if k != "day" and v is not None)
-        changes.append((int(day), what or "policy change"))
-    return changes
+def _policy_changes(config, summary: dict) -> list[tuple[int, str]]:
+    """The schedule entries the run applied: (day, "apr_cap=24%, consortium=on"), naming
+    exactly the fields each entry changed. From the run's ``policy`` record when the summary
+    has one (what the regulator applied), else from the config: entries dated before
+    ``run.steps`` (the days that lend).
+    """
+    record = summary.get("policy") if isinstance(summary, dict) else None
+    if record is not None:
+        applied = [(entry["day"], entry["changes"]) for entry in record["changes_applied"]]
+    else:
+        steps = config.run.steps
+        applied = [(entry.day, entry.changes())
+                   for entry in getattr(config.policy, "schedule", None) or []
+                   if entry.day < steps]
+    return [(int(day), describe_levers(changes)) for day, changes in applied]
 
 
 def events_of(config, summary: dict) -> Events:
@@ -72,7 +76,7 @@ def events_of(config, summary: dict) -> Events:
         model_live={name: ind["model_since_day"] for name, ind in summary["lenders"].items()
                     if ind.get("model_since_day") is not None},
         festivals=[d for d in range(config.run.steps) if d % 365 in festival_days],
-        policy=_policy_changes(config),
+        policy=_policy_changes(config, summary),
         runoff_from=config.run.steps if getattr(config.run, "runoff_days", 0) else None,
     )
 

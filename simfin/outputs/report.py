@@ -5,6 +5,7 @@ the breakdowns, vintages and the figures.
 from __future__ import annotations
 
 from simfin.config import MarketConfig
+from simfin.config.policy import POLICY_LEVERS, describe_levers
 from simfin.outputs.tables import (
     BREAKDOWNS,
     breakdown_markdown,
@@ -20,6 +21,47 @@ def warnings_markdown(summary: dict) -> str:
     if not warnings:
         return "No run-health warnings."
     return "\n".join(f"- **{w['code']}**: {w['message']}" for w in warnings)
+
+
+def policy_record(config: MarketConfig, summary: dict) -> dict:
+    """The run's ``policy`` record (``summary.json``; see ``Regulator.record``), or, for a
+    summary made without one, the config's reading: its day-0 policy and the schedule
+    entries dated before ``run.steps`` (``in_force`` left empty).
+    """
+    record = summary.get("policy")
+    if record is not None:
+        return record
+    initial = {name: getattr(config.policy, name) for name in POLICY_LEVERS}
+    applied = [{"day": e.day, "changes": e.changes()} for e in config.policy.schedule
+               if e.day < config.run.steps]
+    return {"initial": initial, "changes_applied": applied, "in_force": []}
+
+
+def policy_markdown(config: MarketConfig, summary: dict) -> str:
+    """The policy in force over the run: the day-0 policy, then one row per schedule entry
+    applied (its day, the fields it named, the policy from then on); entries the run never
+    reached are listed after.
+    """
+    record = policy_record(config, summary)
+    state = dict(record["initial"])
+    applied = record["changes_applied"]
+    lines = [f"Policy on day 0: {describe_levers(state)}."]
+    if applied:
+        lines += ["", "| from day | change applied | policy in force |", "|---:|---|---|",
+                  f"| 0 | (initial policy) | {describe_levers(state)} |"]
+        for entry in applied:
+            state.update(entry["changes"])
+            lines.append(f"| {entry['day']} | {describe_levers(entry['changes'])} | "
+                         f"{describe_levers(state)} |")
+    scheduled = config.policy.schedule
+    missed = [e for e in scheduled if e.day >= config.run.steps]
+    if not scheduled:
+        lines[0] += " No change was scheduled."
+    if missed:
+        listed = "; ".join(f"day {e.day}: {describe_levers(e.changes())}" for e in missed)
+        lines += ["", "Scheduled but never applied (dated after the run's last lending "
+                      f"day, day {config.run.steps - 1}): {listed}."]
+    return "\n".join(lines)
 
 
 def _breakdowns(summary: dict) -> list[str]:
@@ -69,9 +111,11 @@ def render_report(config: MarketConfig, summary: dict, figures: list[str]) -> st
         f"{len(config.scenarios)} scenarios, {len(config.channels)} channels; "
         f"{run.steps} days"
         f"{f' and {run.runoff_days} days of run-off (no new loans)' if run.runoff_days else ''}"
-        f", seed {run.seed}. APR cap: "
-        f"{'none' if config.policy.apr_cap is None else f'{config.policy.apr_cap:.0%}'}; "
-        f"consortium: {'on' if config.policy.consortium else 'off'}. Money in yuan.",
+        f", seed {run.seed}. Money in yuan.",
+        "",
+        "## Policy in force",
+        "",
+        policy_markdown(config, summary),
         "",
         "## Run-health warnings",
         "",

@@ -101,10 +101,13 @@ def test_festivals_and_policy_changes_are_marked_and_optional(small_run):
     config = SimpleNamespace(
         scenarios=[SimpleNamespace(festival_days=[10, 35])],
         run=SimpleNamespace(steps=400),
-        policy=SimpleNamespace(schedule=[{"day": 50, "apr_cap": 0.24, "consortium": None}]))
+        policy=SimpleNamespace(schedule=[]))
+    # the marks are the changes the regulator applied, each naming the fields it changed
+    applied = [{"day": 50, "changes": {"apr_cap": 0.24}}]
+    summary = {**summary, "policy": {**summary["policy"], "changes_applied": applied}}
     events = events_of(config, summary)
     assert events.festivals == [10, 35, 375]  # every year of the run
-    assert events.policy == [(50, "apr_cap=0.24")]
+    assert events.policy == [(50, "apr_cap=24%")]
     view = RunView(small_run.steps, summary, RunView.of(small_run).colours, events)
     fig = _draw(plot_applications, view)
     labels = [h.get_label() for h in fig.axes[0].get_legend().legend_handles]
