@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
@@ -242,3 +244,47 @@ def test_cac_default_text_never_overlaps_and_names_every_channel(view):
         assert f"channel: {channel}" in legend
     fig = _draw(plot_cac_default, view)  # the run's own channels
     assert _overlaps(fig) == []
+
+
+def test_frontier_points_carry_their_intervals_and_bad_counts(view):
+    from matplotlib.container import ErrorbarContainer
+
+    from simfin.lending.batch import APPROVED
+    from simfin.outputs.figures_book import plot_frontier
+    from simfin.score_performance import frontier
+
+    # A measured frontier for the last lender: 3,000 seasoned scored loans, all approved.
+    rng = np.random.default_rng(6)
+    score = rng.beta(1, 12, 3_000)
+    loans = pd.DataFrame({"lender": 0, "challenger": False, "pd": score.astype(np.float32),
+                          "origination_day": 0, "period_days": 30,
+                          "defaulted": rng.random(3_000) < score})
+    apps = pd.DataFrame({"lender": 0, "challenger": False, "day": 0, "decision": APPROVED,
+                         "pd": score})
+    measured = frontier(apps, loans, 0, 90, 200, has_model=True, model_since_day=0)
+    assert measured["reason"] is None  # precondition
+    names = list(view.colours)
+    lenders = {n: {**view.summary["lenders"][n], "frontier": {"points": None,
+                                                             "reason": "rules only"}}
+               for n in names}
+    lenders[names[-1]]["frontier"] = measured
+    view = RunView(view.steps, {**view.summary, "lenders": lenders}, view.colours,
+                   view.events)
+    fronts = {names[-1]: measured}
+    ax = _draw(plot_frontier, view).axes[0]
+    bars = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    assert len(bars) == len(fronts)
+    for container, front in zip(bars, fronts.values(), strict=True):
+        segments = container.lines[2][0].get_segments()  # one vertical bar per point
+        points = front["points"]
+        assert len(segments) == len(points)
+        for seg, p in zip(segments, points, strict=True):
+            assert seg[0][1] == pytest.approx(p["default_rate_low"])
+            assert seg[1][1] == pytest.approx(p["default_rate_high"])
+    texts = [t.get_text() for t in ax.texts]
+    for front in fronts.values():
+        for p in front["points"]:
+            assert str(p["bad_loans"]) in texts
+    legend = " ".join(t.get_text() for t in ax.get_legend().get_texts())
+    used = next(iter(fronts.values()))["points"][-1]
+    assert f"{used['loans']:,} seasoned loans, {used['bad_loans']:,} bad" in legend
