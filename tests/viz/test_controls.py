@@ -88,3 +88,17 @@ def test_stepping_many_days_at_a_time_stops_at_the_end_and_keeps_the_plots(page)
     assert _image_sizes(page) == sizes  # every plot keeps its shape
     _button(page, "Reset").click()
     assert "day 0 of 30" in _status(page) and not _button(page, "Step").disabled
+
+
+def test_play_stops_by_itself_at_the_end(page):
+    import time
+
+    page.find(v.Slider, label="days per step").widget.v_model = 21
+    _button(page, "Play").click()
+    deadline = time.monotonic() + 60
+    while "end of the run" not in _status(page) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "day 30 of 30 (end of the run)" in _status(page)
+    while page.find(v.Btn, children=["Pause"]).widgets and time.monotonic() < deadline:
+        time.sleep(0.2)  # the play loop sees the end and stops
+    assert _button(page, "Play").disabled and _button(page, "Step").disabled
