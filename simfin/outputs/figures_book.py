@@ -212,8 +212,7 @@ def plot_frontier(view: RunView, fig: Figure) -> None:
            ylabel=f"default rate (seasoned loans reaching {default_dpd}+ DPD)")
     ax.title.set_fontsize(9)
     ax.grid(alpha=0.3)
-    if notes:
-        ax.text(0.01, 0.99, "\n".join(notes), transform=ax.transAxes, fontsize=7,
-                va="top", ha="left", color="#555555")
+    if notes:  # below the axes (the layout makes room), clear of the points and the legend
+        fig.supxlabel("\n".join(notes), fontsize=7, x=0.01, ha="left", color="#555555")
     if ax.lines:
-        ax.legend(fontsize=7, loc="best")
+        ax.legend(fontsize=7, loc="upper left")

@@ -219,7 +219,7 @@ def _overlaps(fig: Figure) -> list[tuple[str, str]]:
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
     renderer = canvas.get_renderer()
-    texts = list(fig.texts)
+    texts = list(fig.texts)  # suptitle and supxlabel included
     for ax in fig.axes:  # tick labels in view only (others exist but are not drawn)
         (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
         texts += [t for t in ax.get_xticklabels() if x0 <= t.get_position()[0] <= x1]
@@ -271,7 +271,9 @@ def test_frontier_points_carry_their_intervals_and_bad_counts(view):
     view = RunView(view.steps, {**view.summary, "lenders": lenders}, view.colours,
                    view.events)
     fronts = {names[-1]: measured}
-    ax = _draw(plot_frontier, view).axes[0]
+    fig = _draw(plot_frontier, view)
+    assert _overlaps(fig) == []
+    ax = fig.axes[0]
     bars = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
     assert len(bars) == len(fronts)
     for container, front in zip(bars, fronts.values(), strict=True):
