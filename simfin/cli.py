@@ -189,8 +189,8 @@ def dashboard_command(
     open_browser: Annotated[bool, typer.Option("--open/--no-open",
                                                help="Open the page in a browser.")] = False,
 ) -> None:
-    """Serve the interactive dashboard (Mesa's SolaraViz): lever controls, start/step/reset,
-    live per-lender plots.
+    """Serve the interactive dashboard (solara, on the Mesa model): lever controls,
+    reset/play/step by a chosen number of days up to the run's end, live per-lender plots.
     """
     from simfin.config import load_config
 

@@ -9,8 +9,10 @@ Two views of the PD a lender's model gave at decision:
 - **the approval/default frontier**: as the approval threshold is lowered from the one the
   lender used, the approval rate (approved applications scored at or under the threshold /
   decided applications while the model decided) against the default rate (share of the
-  seasoned booked loans scored at or under it that reached ``run.default_dpd``). Only
-  stricter thresholds can be read: declined applicants have no outcome (selection bias).
+  seasoned booked loans scored at or under it that reached ``run.default_dpd``), with its
+  counts and a 95 % Wilson interval; the thresholds are binned so that each point adds at
+  least ``FRONTIER_MIN_BADS`` bad loans. Only stricter thresholds can be read: declined
+  applicants have no outcome (selection bias).
 
 Both use only the lender's champion strategy, and only loans with a PD (decided while its
 model was in use). Each gives ``None`` values and a ``reason`` when it cannot be measured.
@@ -33,7 +35,9 @@ from simfin.lending.batch import APPROVED, DECLINED, REFERRED
 # Fewest seasoned, scored loans, and fewest of each outcome, for a measure to be reported.
 MIN_SCORED_LOANS = 50
 MIN_EACH_OUTCOME = 5
-FRONTIER_POINTS = 20  # thresholds: quantiles of the booked loans' PDs
+FRONTIER_POINTS = 20  # at most this many thresholds before the one used
+FRONTIER_MIN_BADS = 5  # fewest bad loans a frontier point adds to the point before
+FRONTIER_CONFIDENCE = 0.95  # of the Wilson interval of each point's default rate
 
 
 def _seasoned(loans: pd.DataFrame, default_dpd: int, horizon_days: int) -> pd.Series:
@@ -96,10 +100,38 @@ def discrimination(loans: pd.DataFrame, lender: int, default_dpd: int, horizon_d
     return out
 
 
+def wilson_interval(bads: int, loans: int, confidence: float = FRONTIER_CONFIDENCE
+                    ) -> tuple[float, float]:
+    """Wilson score interval of a default rate ``bads / loans`` (scipy's ``binomtest``)."""
+    from scipy.stats import binomtest
+
+    ci = binomtest(int(bads), int(loans)).proportion_ci(confidence_level=confidence,
+                                                        method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+def _frontier_cuts(book_pd: np.ndarray, cum_bads: np.ndarray, min_bads: int) -> np.ndarray:
+    """Thresholds (PDs, ascending) such that the sorted book's loans at or under each one
+    count at least ``min_bads`` more bad loans than at the threshold before.
+    """
+    cuts, have = [], 0
+    while have + min_bads <= cum_bads[-1]:
+        threshold = book_pd[np.searchsorted(cum_bads, have + min_bads, side="left")]
+        have = int(cum_bads[np.searchsorted(book_pd, threshold, side="right") - 1])
+        cuts.append(threshold)
+    return np.asarray(cuts, dtype=np.float64)
+
+
 def frontier(applications: pd.DataFrame | None, loans: pd.DataFrame, lender: int,
              default_dpd: int, horizon_days: int, has_model: bool,
              model_since_day: int | None) -> dict:
     """Approval rate against default rate as the lender's threshold is made stricter.
+
+    The thresholds are binned on the bad loans: a point where the seasoned loans scored at
+    or under the threshold count ``min_bad_loans`` more defaults than at the point before
+    (``FRONTIER_MIN_BADS``, or more when there are over ``FRONTIER_POINTS`` such bins),
+    and the last point is the threshold the lender used. Each point carries its counts and
+    a 95 % Wilson interval of its default rate, so that a bend can be read against noise.
 
     Args:
         applications: The run's application log (coded), or None when not recorded.
@@ -111,9 +143,12 @@ def frontier(applications: pd.DataFrame | None, loans: pd.DataFrame, lender: int
         model_since_day: The first day the model decided, or None.
 
     Returns:
-        ``points``: a list of ``{"threshold", "approval_rate", "default_rate", "loans"}``
-        from the strictest threshold to the one the lender used (the last point), or None;
-        ``default_dpd`` (what counts as a default) and ``reason`` (None when drawn).
+        ``points``: a list of ``{"threshold", "approval_rate", "approved", "loans",
+        "bad_loans", "default_rate", "default_rate_low", "default_rate_high"}`` from the
+        strictest threshold to the one the lender used (the last point), or None;
+        ``decided`` (applications decided while the model decided), ``min_bad_loans``,
+        ``confidence``, ``default_dpd`` (what counts as a default) and ``reason`` (None
+        when drawn).
     """
     book = scored_book(loans, lender, default_dpd, horizon_days)
     reason = _why_not(book, "defaulted", has_model, model_since_day is not None)
@@ -123,20 +158,30 @@ def frontier(applications: pd.DataFrame | None, loans: pd.DataFrame, lender: int
         return {"points": None, "default_dpd": default_dpd, "reason": reason}
     apps = applications[(applications["lender"] == lender) & ~applications["challenger"]
                         & (applications["day"] >= model_since_day)]
-    decided = apps["decision"].isin([APPROVED, DECLINED, REFERRED]).to_numpy()
+    decided = int(apps["decision"].isin([APPROVED, DECLINED, REFERRED]).sum())
     approved_pd = np.sort(apps.loc[apps["decision"] == APPROVED, "pd"].dropna().to_numpy())
     order = np.argsort(book["pd"].to_numpy(), kind="stable")
     book_pd = book["pd"].to_numpy()[order]
-    defaulted = np.cumsum(book["defaulted"].to_numpy(dtype=np.int64)[order])
-    thresholds = np.unique(np.quantile(book_pd, np.linspace(0, 1, FRONTIER_POINTS + 1)[1:],
-                                       method="inverted_cdf"))
-    thresholds[-1] = max(thresholds[-1], approved_pd[-1] if len(approved_pd) else 0.0)
+    cum_bads = np.cumsum(book["defaulted"].to_numpy(dtype=np.int64)[order])
+    min_bads = max(FRONTIER_MIN_BADS, -(-int(cum_bads[-1]) // FRONTIER_POINTS))
+    thresholds = _frontier_cuts(book_pd, cum_bads, min_bads)
+    used = max(float(book_pd[-1]), float(approved_pd[-1]) if len(approved_pd) else 0.0)
+    n_loans = np.searchsorted(book_pd, thresholds, side="right")
+    if len(thresholds) and cum_bads[-1] - cum_bads[n_loans[-1] - 1] < min_bads:
+        thresholds = thresholds[:-1]  # too few bads between it and the threshold used
+    thresholds = np.append(thresholds, used)
     n_loans = np.searchsorted(book_pd, thresholds, side="right")
     n_approved = np.searchsorted(approved_pd, thresholds, side="right")
-    points = [{"threshold": float(t), "approval_rate": float(a / max(decided.sum(), 1)),
-               "default_rate": float(defaulted[k - 1] / k) if k else None, "loans": int(k)}
-              for t, a, k in zip(thresholds, n_approved, n_loans, strict=True)]
-    return {"points": points, "default_dpd": default_dpd, "reason": None}
+    points = []
+    for t, a, k in zip(thresholds, n_approved, n_loans, strict=True):
+        bads = int(cum_bads[k - 1])
+        low, high = wilson_interval(bads, int(k))
+        points.append({"threshold": float(t), "approval_rate": float(a / max(decided, 1)),
+                       "approved": int(a), "loans": int(k), "bad_loans": bads,
+                       "default_rate": bads / int(k), "default_rate_low": low,
+                       "default_rate_high": high})
+    return {"points": points, "decided": decided, "min_bad_loans": int(min_bads),
+            "confidence": FRONTIER_CONFIDENCE, "default_dpd": default_dpd, "reason": None}
 
 
 def validation(stage: object | None) -> dict | None:

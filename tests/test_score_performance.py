@@ -10,7 +10,14 @@ import pytest
 
 import simfin
 from simfin.lending.batch import APPROVED, DECLINED, REFERRED
-from simfin.score_performance import MIN_SCORED_LOANS, discrimination, frontier, scored_book
+from simfin.score_performance import (
+    FRONTIER_MIN_BADS,
+    FRONTIER_POINTS,
+    MIN_SCORED_LOANS,
+    discrimination,
+    frontier,
+    scored_book,
+)
 from tests.conftest import TWO_LENDERS
 
 
@@ -113,10 +120,11 @@ def test_frontier_of_a_live_model(live_run):
     front = ind["frontier"]
     assert front["reason"] is None
     points = front["points"]
-    assert len(points) >= 5
-    for key in ("threshold", "approval_rate", "loans"):
+    assert len(points) >= 2
+    for key in ("threshold", "approval_rate", "approved", "loans", "bad_loans"):
         values = [p[key] for p in points]
         assert values == sorted(values), key
+    _check_frontier_points(front)
     # The last point is the threshold used: the approval rate the lender actually had on
     # the days its model decided (champion).
     apps = live_run.applications
@@ -130,6 +138,47 @@ def test_frontier_of_a_live_model(live_run):
                        live_run.config.run.steps)
     assert points[-1]["loans"] == len(book)
     assert points[-1]["default_rate"] == pytest.approx(book["defaulted"].mean())
+
+
+def _check_frontier_points(front: dict) -> None:
+    """Counts, rates and 95 % Wilson intervals of each point, and the binning on bads."""
+    points = front["points"]
+    assert front["min_bad_loans"] >= FRONTIER_MIN_BADS and front["confidence"] == 0.95
+    z = 1.959963984540054
+    for p in points:
+        n, k = p["loans"], p["bad_loans"]
+        assert p["default_rate"] == pytest.approx(k / n)
+        assert p["approval_rate"] == pytest.approx(p["approved"] / front["decided"])
+        assert p["default_rate_low"] <= p["default_rate"] <= p["default_rate_high"]
+        # Wilson's interval, written out: centre and half-width.
+        centre = (k + z * z / 2) / (n + z * z)
+        half = z * np.sqrt(k * (n - k) / n + z * z / 4) / (n + z * z)
+        assert p["default_rate_low"] == pytest.approx(centre - half, abs=1e-9)
+        assert p["default_rate_high"] == pytest.approx(centre + half, abs=1e-9)
+    # Every point but the last (the threshold used) adds at least min_bad_loans bads, and
+    # the first has that many.
+    bads = [p["bad_loans"] for p in points[:-1]]
+    assert bads and bads[0] >= front["min_bad_loans"]
+    assert all(b - a >= front["min_bad_loans"] for a, b in zip(bads[:-1], bads[1:], strict=True))
+
+
+def test_frontier_points_are_binned_on_bad_loans_with_intervals():
+    rng = np.random.default_rng(5)
+    score = rng.beta(1, 12, 4_000)
+    bad = rng.random(4_000) < score
+    loans = _book(score, bad)
+    n = len(loans)
+    decisions = np.where(np.arange(n + 1_000) < n, APPROVED, DECLINED)
+    apps = pd.DataFrame({"lender": 0, "challenger": False, "day": 0, "decision": decisions,
+                         "pd": np.concatenate([score, np.full(1_000, 0.9)])})
+    front = frontier(apps, loans, 0, 90, 200, has_model=True, model_since_day=0)
+    assert front["reason"] is None and bad.sum() > 20 * FRONTIER_MIN_BADS  # precondition
+    points = front["points"]
+    assert len(points) <= FRONTIER_POINTS + 1
+    assert front["min_bad_loans"] == -(-int(bad.sum()) // FRONTIER_POINTS)
+    _check_frontier_points(front)
+    assert points[-1]["loans"] == n and points[-1]["bad_loans"] == bad.sum()
+    assert points[-1]["approval_rate"] == pytest.approx(n / (n + 1_000))
 
 
 def test_frontier_needs_recorded_applications(make_config):

@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from simfin.lending.ledger import KINDS, POSTINGS
 from simfin.outputs.figure_style import CENTS_PER_YUAN, RunView, percent_axis, yuan_axis
@@ -23,6 +24,7 @@ FLOW_LABELS = {
     "payment_fees": "payment fees", "infrastructure_cost": "platform",
 }
 GAIN, LOSS = "#4a9a5b", "#c0504d"
+CHANNEL_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
 
 
 def _panels(fig: Figure, n: int, **kwargs) -> list:
@@ -84,11 +86,22 @@ def waterfall_flows(steps, name: str) -> list[tuple[str, float]]:
     return flows
 
 
+def _money_ticks(ax, lo: float, hi: float) -> None:
+    """X limits on round yuan ticks that enclose ``lo``..``hi`` (and 0): a panel whose
+    levels go below zero has a negative tick.
+    """
+    ticks = MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]).tick_values(min(lo, 0.0),
+                                                                      max(hi, 0.0))
+    ax.set_xticks(ticks)
+    ax.set_xlim(ticks[0], ticks[-1])
+
+
 def plot_waterfall(view: RunView, fig: Figure) -> None:
-    """Profit waterfall per lender: income bars up, costs and losses down, profit last."""
+    """Profit waterfall per lender: income bars up, costs and losses down, profit last.
+    Each lender has its own scale (a small lender's bars stay readable beside a large one).
+    """
     names = list(view.colours)
-    axes = _panels(fig, len(names), sharex=True)
-    lo = hi = 0.0
+    axes = _panels(fig, len(names))
     every = {name: waterfall_flows(view.steps, name) for name in names}
     # Flows that are zero for every lender (a cost the config does not use) are left out.
     used = {label for flows in every.values() for label, value in flows if value}
@@ -96,6 +109,7 @@ def plot_waterfall(view: RunView, fig: Figure) -> None:
         flows = [f for f in every[name] if f[0] in used]
         flows = [f for f in flows if f[1] > 0] + [f for f in flows if f[1] <= 0]
         level, labels = 0.0, []
+        lo = hi = 0.0
         for y, (label, value) in enumerate(flows):
             ax.barh(y, value, left=level, color=GAIN if value > 0 else LOSS)
             level += value
@@ -106,73 +120,99 @@ def plot_waterfall(view: RunView, fig: Figure) -> None:
         ax.set_yticks(range(len(labels)), labels, fontsize=8)
         ax.invert_yaxis()
         ax.axvline(0, color="grey", lw=0.8)
+        _money_ticks(ax, lo, hi)
         yuan_axis(ax, "x")
         ax.tick_params(axis="x", labelsize=7, labelrotation=30)
         ax.set_title(f"{name}\nprofit {level:,.0f} yuan", fontsize=9)
-        ax.set_xlabel("yuan")
+        ax.set_xlabel("yuan (own scale per lender)", fontsize=8)
         ax.grid(alpha=0.3, axis="x")
-    pad = 0.05 * (hi - lo or 1.0)
-    axes[0].set_xlim(lo - pad, hi + pad)  # shared: every panel on one scale
     fig.suptitle("Profit waterfall: income against losses and costs over the run")
 
 
 def plot_cac_default(view: RunView, fig: Figure) -> None:
     """By channel and lender: acquisition cost per new customer against the defaulted
-    share of the loans the channel brought (size: loans).
+    share of the loans the channel brought (colour: lender, marker: channel, size: loans).
+
+    Channels are told apart by marker in the legend beside the axes, not by labels at the
+    points: labels of nearby points would overlap.
     """
     ax = fig.add_subplot()
-    biggest = max((c["loans"] for ind in view.summary["lenders"].values()
+    lenders = view.summary["lenders"]
+    biggest = max((c["loans"] for ind in lenders.values()
                    for c in ind.get("by_channel", {}).values()), default=0) or 1
+    channels = list(dict.fromkeys(c for ind in lenders.values()
+                                  for c in ind.get("by_channel", {})))
+    marker = {c: CHANNEL_MARKERS[i % len(CHANNEL_MARKERS)] for i, c in enumerate(channels)}
+    shown_lenders, shown_channels = [], []
     for name, colour in view.colours.items():
-        channels = view.summary["lenders"][name].get("by_channel", {})
-        shown = False
-        for channel, c in channels.items():
+        for channel, c in lenders[name].get("by_channel", {}).items():
             if c["cac"] is None or c["default_share"] is None:
                 continue
             ax.scatter(c["cac"] / CENTS_PER_YUAN, c["default_share"], color=colour,
-                       s=20 + 300 * c["loans"] / biggest, alpha=0.8,
-                       label=None if shown else name, edgecolor="white")
-            ax.annotate(channel, (c["cac"] / CENTS_PER_YUAN, c["default_share"]),
-                        fontsize=7, xytext=(4, 3), textcoords="offset points")
-            shown = True
+                       marker=marker[channel], s=20 + 300 * c["loans"] / biggest,
+                       alpha=0.8, edgecolor="black", linewidths=0.5)
+            shown_lenders += [name] if name not in shown_lenders else []
+            shown_channels += [channel] if channel not in shown_channels else []
     yuan_axis(ax, "x")
     percent_axis(ax, decimals=1)
     ax.set(title="Acquisition cost against default, by channel (size: loans)",
            xlabel="CAC, yuan per new customer", ylabel="defaulted share of loans (so far)")
     ax.grid(alpha=0.3)
-    if ax.collections:
-        ax.legend(fontsize=8, markerscale=0.6)
+    if shown_lenders:
+        # Legend-only handles: a lender's colour, a channel's marker.
+        handles = [ax.scatter([], [], color=view.colours[n], marker="o", s=40, label=n)
+                   for n in shown_lenders]
+        handles += [ax.scatter([], [], color="#888888", marker=marker[c], s=40,
+                               label=f"channel: {c}") for c in shown_channels]
+        ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  borderaxespad=0.0)
 
 
 def plot_frontier(view: RunView, fig: Figure) -> None:
     """Per lender with a model: approval rate against default rate as its approval
-    threshold is made stricter, up to the threshold it used (the marked operating point).
+    threshold is made stricter, up to the threshold it used (the marked operating point),
+    each point with its 95 % interval and its bad loans (binned: each point adds at least
+    ``min_bad_loans`` to the one before).
     """
     ax = fig.add_subplot()
     fronts = [ind.get("frontier") or {} for ind in view.summary["lenders"].values()]
     default_dpd = next((f["default_dpd"] for f in fronts if "default_dpd" in f), 90)
-    notes = []
+    notes, bins = [], set()
     for name, colour in view.colours.items():
         front = view.summary["lenders"][name].get("frontier") or {}
         points = [p for p in front.get("points") or [] if p["default_rate"] is not None]
         if not points:
             notes.append(f"{name}: {front.get('reason') or 'no frontier'}")
             continue
-        x = [p["approval_rate"] for p in points]
-        y = [p["default_rate"] for p in points]
-        ax.plot(x, y, color=colour, marker=".", label=name)
-        ax.scatter(x[-1:], y[-1:], color=colour, s=90, marker="o", edgecolor="black",
-                   zorder=3, label=f"{name}: threshold used ({points[-1]['threshold']:.1%})")
+        bins.add(front.get("min_bad_loans"))
+        x = np.array([p["approval_rate"] for p in points])
+        y = np.array([p["default_rate"] for p in points])
+        below = y - np.array([p["default_rate_low"] for p in points])
+        above = np.array([p["default_rate_high"] for p in points]) - y
+        ax.errorbar(x, y, yerr=[below, above], color=colour, marker=".", capsize=2,
+                    lw=1.2, elinewidth=0.8, label=f"{name} (bars: 95 % interval)")
+        for p in points:
+            ax.annotate(f"{p['bad_loans']}", (p["approval_rate"], p["default_rate"]),
+                        xytext=(3, -9), textcoords="offset points", fontsize=6,
+                        color=colour)
+        used = points[-1]
+        ax.scatter([x[-1]], [y[-1]], color=colour, s=90, marker="o", edgecolor="black",
+                   zorder=3, label=f"{name}: threshold used ({used['threshold']:.1%}): "
+                   f"{used['approved']:,} approved, {used['loans']:,} seasoned loans, "
+                   f"{used['bad_loans']:,} bad")
     ax.set_xlim(left=0)
     ax.set_ylim(bottom=0)
     percent_axis(ax, "x")
     percent_axis(ax, decimals=1)
-    ax.set(title="Approval/default frontier: stricter model thresholds",
+    binned = ", ".join(str(b) for b in sorted(b for b in bins if b is not None))
+    ax.set(title="Approval/default frontier: stricter model thresholds"
+           + (f" (each point: {binned}+ more bad loans, numbers: bad loans)" if binned
+              else ""),
            xlabel="approval rate (approved / decided applications, model period)",
            ylabel=f"default rate (seasoned loans reaching {default_dpd}+ DPD)")
+    ax.title.set_fontsize(9)
     ax.grid(alpha=0.3)
-    if notes:
-        ax.text(0.01, 0.99, "\n".join(notes), transform=ax.transAxes, fontsize=7,
-                va="top", ha="left", color="#555555")
+    if notes:  # below the axes (the layout makes room), clear of the points and the legend
+        fig.supxlabel("\n".join(notes), fontsize=7, x=0.01, ha="left", color="#555555")
     if ax.lines:
-        ax.legend(fontsize=7, loc="lower right")
+        ax.legend(fontsize=7, loc="upper left")

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from simfin.config import MarketConfig
 from simfin.config.policy import POLICY_LEVERS, describe_levers
+from simfin.lending.loan_book import INSTALMENT_PERIOD_DAYS
 from simfin.outputs.tables import (
     BREAKDOWNS,
     breakdown_markdown,
     declines_markdown,
+    first_default_month,
     summary_markdown,
     vintage_markdown,
 )
@@ -101,6 +103,15 @@ def discrimination_markdown(summary: dict) -> str:
     return "\n".join(rows)
 
 
+def shortest_period_days(config: MarketConfig) -> int:
+    """The shortest time from booking to a first instalment any loan of the market can
+    have: a bullet loan's term (at least its product's ``min_term_days``), else a month.
+    """
+    shortest = min((p.min_term_days for lender in config.lenders for p in lender.products),
+                   default=INSTALMENT_PERIOD_DAYS)
+    return min(shortest, INSTALMENT_PERIOD_DAYS)
+
+
 def render_report(config: MarketConfig, summary: dict, figures: list[str]) -> str:
     """The whole report as Markdown; ``figures`` are paths relative to the report."""
     run = config.run
@@ -148,12 +159,15 @@ def render_report(config: MarketConfig, summary: dict, figures: list[str]) -> st
               "the model in use ranking the newest outcomes, held out at the last refit, "
               "which no fit in use had seen. A refit is deployed only if it validates.", "",
               discrimination_markdown(summary), ""]
-    vintages = vintage_markdown(summary["market"])
+    first = first_default_month(run.default_dpd, shortest_period_days(config))
+    vintages = vintage_markdown(summary["market"], first)
     if vintages:
         parts += ["## Vintages (market)", "",
                   f"Cumulative share of loans reaching {run.default_dpd}+ days past due by "
                   "month on book (MOB), by origination month (30 days); blank where the "
-                  "vintage is not yet that old.", "", vintages, ""]
+                  f"vintage is not yet that old. MOB {first} is the first at which a loan "
+                  f"of this market can have reached {run.default_dpd}+ DPD (its first "
+                  "instalment due, then the days past due).", "", vintages, ""]
     parts += ["## Figures", ""]
     for path in figures:
         parts += [f"![{path}]({path})", ""]

@@ -137,14 +137,35 @@ def breakdown_markdown(indicators: dict, kind: str) -> str:
     return markdown([kind, *(label for _, label, _ in fields)], rows)
 
 
-def vintage_markdown(indicators: dict, months: Sequence[int] = (3, 6, 9, 12)) -> str:
-    """Cumulative 90+ DPD share of each origination month at a few months on book."""
+VINTAGE_MONTHS = (3, 6, 9, 12)  # months on book shown in the report's vintage table
+MONTH_DAYS = 30  # a month on book (as in ``simfin.metrics``)
+
+
+def first_default_month(default_dpd: int, shortest_period_days: int) -> int:
+    """The first month on book at which a loan can have reached default: its first
+    instalment falls due ``shortest_period_days`` after booking at the earliest, and it
+    defaults ``default_dpd`` days later; a vintage's month ``m`` counts defaults before day
+    ``30 m`` on book.
+    """
+    return (default_dpd + shortest_period_days) // MONTH_DAYS + 1
+
+
+def vintage_markdown(indicators: dict, first_month: int,
+                     months: Sequence[int] = VINTAGE_MONTHS) -> str:
+    """Cumulative default share of each origination month at a few months on book: the
+    first month at which a default can have happened (``first_month``), then those of
+    ``months`` after it (an earlier column would be 0 % by construction), each only if a
+    vintage is that old.
+    """
     vintages = indicators.get("vintages") or []
     if not vintages:
         return ""
+    oldest = max(len(v["cumulative_default"]) for v in vintages)
+    shown = [m for m in sorted({first_month, *(m for m in months if m > first_month)})
+             if m <= oldest] or [first_month]
     rows = []
     for v in vintages:
         curve = v["cumulative_default"]
         rows.append([str(v["origination_month"]), f"{v['loans']:,}",
-                     *(f"{curve[m - 1]:.2%}" if len(curve) >= m else "" for m in months)])
-    return markdown(["origination month", "loans", *(f"MOB {m}" for m in months)], rows)
+                     *(f"{curve[m - 1]:.2%}" if len(curve) >= m else "" for m in shown)])
+    return markdown(["origination month", "loans", *(f"MOB {m}" for m in shown)], rows)

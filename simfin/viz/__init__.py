@@ -1,1 +1,3 @@
-"""The interactive dashboard: Mesa's SolaraViz on the MarketModel (``simfin dashboard``)."""
+"""The interactive dashboard (``simfin dashboard``): solara controls and live plots on the
+MarketModel.
+"""

@@ -1,9 +1,11 @@
-"""The dashboard page: Mesa's SolaraViz on the MarketModel, with lever controls and live
-per-lender plots.
+"""The dashboard page: solara components on the MarketModel (a Mesa 3 model and its
+DataCollector), with lever controls and live per-lender plots.
 
-SolaraViz rebuilds the model from its parameters on Reset: the controls are levers of
-:mod:`simfin.levers` (the market file stays fixed), so a moved slider takes effect when
-the market is reset, and every rebuild goes through the same validation as ``--set``.
+The controls (:mod:`simfin.viz.controls`) are levers of :mod:`simfin.levers` (the market
+file stays fixed): a moved control takes effect when the market is reset, and every
+rebuild goes through the same validation as ``--set``. Mesa's ``SolaraViz`` is not used:
+its controller steps past the run's end when it renders several days per step, and its
+buttons and sliders cannot be given words and visible values.
 """
 
 from __future__ import annotations
@@ -12,11 +14,10 @@ import os
 from typing import Any
 
 import solara
-from mesa.visualization import SolaraViz
-from mesa.visualization.utils import update_counter
 
 from simfin.config import MarketConfig, load_config
 from simfin.model import MarketModel
+from simfin.viz.controls import LeverInputs, RunControls, advance, play, rebuild
 from simfin.viz.plots import PANELS, panel_figure
 
 CONFIG_ENV = "SIMFIN_DASHBOARD_CONFIG"
@@ -30,10 +31,17 @@ DATA_SOURCES = ["none", "bureau", "bureau+id_registry", "bureau+id_registry+soci
 RAILS = ["mobile_wallet", "bank_transfer"]
 SERVICE_MODES = ["siloed", "unified"]
 MAX_APR_CAP = 1.0
-# The Vue 3 page build of the offline solara assets does not offset the main area by the
-# sidebar (the controls) and the app bar: the plots would sit under the controls.
+# Room above each slider for its value (shown at all times); the checkbox's label shown once,
+# beside the box (the Vue 3 page build of the offline solara assets also writes it inside
+# the box's 40-pixel wrapper, where it is clipped); the controls stay in view while the
+# plots scroll.
 LAYOUT_CSS = """
-.v-main.solara-content-main { padding-left: 400px !important; padding-top: 64px !important; }
+.simfin-controls { position: sticky; top: 0; max-height: 100vh; overflow-y: auto; }
+.simfin-controls > * { flex-shrink: 0; }
+.simfin-controls .v-slider { margin-top: 28px; }
+.simfin-controls .v-selection-control__wrapper { font-size: 0; }
+.simfin-controls .v-selection-control__input .v-icon { font-size: 24px; }
+.simfin-title { font-size: 1.25rem; font-weight: 500; padding: 8px 16px 0; }
 """
 
 
@@ -87,41 +95,78 @@ def model_params(config: MarketConfig, source: str | MarketConfig | None = None
 def status(model: MarketModel) -> str:
     """One line on the market shown: its day and the market levers it was built with."""
     cap = model.config.policy.apr_cap
-    return (f"day {model.day} of {model.config.run.total_days} | {model.population.n:,} consumers"
+    ended = "" if model.running else " (end of the run)"
+    return (f"day {model.day} of {model.config.run.total_days}{ended} | "
+            f"{model.population.n:,} consumers"
             f" | {len(model.config.lenders)} lenders | APR cap "
             f"{'none' if cap is None else f'{cap:.2f}'} | seed {model.config.run.seed}")
 
 
 @solara.component
-def Plots(model: MarketModel):  # noqa: N802 (a component)
-    """The live per-lender plots of the current model, two to a row.
-
-    Laid out here rather than in SolaraViz's draggable grid, whose script does not load in
-    the page's Vue 3 build with the offline assets.
+def Plots(model: MarketModel, version: int):  # noqa: N802 (a component)
+    """The live per-lender plots of the current model, two to a row, each over the whole
+    run (its x axis does not change as the days go by). ``version`` changes on every step
+    and reset: it is what makes the plots redraw.
     """
-    update_counter.get()  # redrawn whenever SolaraViz steps or resets the model
     frame = model.datacollector.get_model_vars_dataframe()
     names = [lender.name for lender in model.config.lenders]
     solara.Text(status(model), classes=["simfin-status"])
     with solara.GridFixed(columns=2):
         for key in PANELS:
-            solara.FigureMatplotlib(panel_figure(key, frame, names), format="png", dpi=72)
+            solara.FigureMatplotlib(
+                panel_figure(key, frame, names, days=model.config.run.total_days),
+                format="png", dpi=72)
 
 
-def dashboard(source: str | MarketConfig | None = None) -> None:
-    """Render the dashboard for a market config (path, config or None for the default):
-    SolaraViz's controls in the sidebar, the plots in the main area. Call inside a component.
+@solara.component
+def Dashboard(source: str | MarketConfig | None = None):  # noqa: N802 (a component)
+    """The dashboard for a market config (path, config or None for the default): the
+    controls on the left, the plots on the right.
     """
-    config = source if isinstance(source, MarketConfig) else load_config(source)
+    config = solara.use_memo(
+        lambda: source if isinstance(source, MarketConfig) else load_config(source), [])
+    params = solara.use_memo(lambda: model_params(config, source), [])
+    levers = solara.use_reactive(
+        {k: p["value"] for k, p in params.items() if isinstance(p, dict)})
     first = solara.use_memo(lambda: MarketModel(config), [])
     model = solara.use_reactive(first)
+    version = solara.use_reactive(0)
+    days_per_step = solara.use_reactive(1)
+    playing = solara.use_reactive(False)
+    error = solara.use_reactive(None)
+
+    def redraw() -> None:
+        version.set(version.value + 1)
+
+    def step() -> None:
+        advance(model.value, days_per_step.value)
+        redraw()
+
+    def reset() -> None:
+        playing.set(False)
+        built, why = rebuild(params["config"], levers.value)
+        error.set(why)
+        if built is not None:
+            model.set(built)
+        redraw()
+
+    solara.use_thread(lambda: play(model, days_per_step, playing, redraw),
+                      dependencies=[playing.value])
     solara.Style(LAYOUT_CSS)
-    SolaraViz(model, components=[], model_params=model_params(config, source),
-              name=f"simfin: {config.run.name}", play_interval=50)
-    Plots(model.value)
+    with solara.Columns([1, 3], style={"margin": "0"}):
+        with solara.Column(classes=["simfin-controls"]):
+            solara.Text(f"simfin: {config.run.name}", classes=["simfin-title"])
+            with solara.Card("Run"):
+                RunControls(not model.value.running, days_per_step, playing, step, reset)
+                if error.value:
+                    solara.Error(error.value)
+            with solara.Card("Levers (take effect on Reset)"):
+                LeverInputs(params, levers)
+        with solara.Column():
+            Plots(model.value, version.value)
 
 
 @solara.component
 def Page():  # noqa: N802 (solara looks for a component named Page)
     """The page ``solara run simfin.viz.page`` serves: the market of $SIMFIN_DASHBOARD_CONFIG."""
-    dashboard(os.environ.get(CONFIG_ENV) or None)
+    Dashboard(os.environ.get(CONFIG_ENV) or None)

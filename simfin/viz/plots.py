@@ -130,8 +130,17 @@ PANELS: dict[str, tuple[str, int, Drawer]] = {
 """Panel key -> (title, number of axes, drawer)."""
 
 
-def panel_figure(key: str, frame: pd.DataFrame, lenders: list[str]) -> Figure:
-    """One panel as a matplotlib Figure (not attached to pyplot: safe in a server)."""
+def panel_figure(key: str, frame: pd.DataFrame, lenders: list[str],
+                 days: int | None = None) -> Figure:
+    """One panel as a matplotlib Figure (not attached to pyplot: safe in a server).
+
+    Args:
+        key: A key of :data:`PANELS`.
+        frame: The DataCollector's model variables, one row per day run.
+        lenders: Lender names, in config order.
+        days: The run's length (``run.total_days``): the x axis spans it from the first
+            day, so that a panel keeps its shape as the run goes on; None fits the days run.
+    """
     title, n_axes, draw = PANELS[key]
     # Fixed margins, not a layout engine: redrawn on every step, so it must be quick.
     fig = Figure(figsize=(7.0, 3.4))
@@ -150,5 +159,7 @@ def panel_figure(key: str, frame: pd.DataFrame, lenders: list[str]) -> Figure:
     for ax in axes:
         ax.set_xlabel("day")
         ax.grid(alpha=0.3)
+        if days is not None:
+            ax.set_xlim(0, max(days - 1, 1))
     axes[0].legend(fontsize="small", loc="best")
     return fig

@@ -52,3 +52,12 @@ def test_an_empty_history_says_what_to_do():
     model = MarketModel(TWO_LENDERS, n_consumers=200)
     fig = panel_figure("profit", model.datacollector.get_model_vars_dataframe(), ["a", "b"])
     assert "press Step" in fig.axes[0].texts[0].get_text()
+
+
+@pytest.mark.parametrize("key", list(PANELS))
+def test_a_panel_spans_the_whole_run_whatever_the_days_run(stepped, key):
+    frame, names = stepped
+    early, late = (panel_figure(key, rows, names, days=60) for rows in (frame[:5], frame))
+    assert len(frame) == 40  # precondition: more days than the early frame
+    for ax_early, ax_late in zip(early.axes, late.axes, strict=True):
+        assert ax_early.get_xlim() == ax_late.get_xlim() == (0, 59)
