@@ -25,7 +25,6 @@ Executor = Literal["dask", "local", "processes"]  # EXECUTORS.names() (a test ch
 BenchSize = Literal["tiny", "small", "large"]  # simfin.bench.suite.SIZES (a test checks)
 
 
-
 def progress_bar(counting: Literal["days", "runs"]):  # noqa: ANN201  (rich.progress.Progress)
     """A transient progress bar on stderr (rich loads here, when a command runs)."""
     from rich.console import Console
