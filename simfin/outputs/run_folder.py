@@ -249,7 +249,11 @@ def commit(staging: Path, out: Path, force: bool = False) -> None:
         aside = staging
     else:
         os.rename(out, aside)
-        os.rename(staging, out)
+        try:
+            os.rename(staging, out)
+        except OSError:
+            os.rename(aside, out)  # the old folder back: nothing changed
+            raise
     _fsync_folder(out.parent)
     shutil.rmtree(aside)
 

@@ -173,7 +173,27 @@ def test_a_force_commit_killed_at_any_step_leaves_all_old_or_all_new(tmp_path: P
     assert outcomes[-1] == ("new", False), "the commit never finished"
     assert outcomes[0] == ("old", True)
     steps = len(outcomes) - 1
-    print(f"{swap}: {steps} steps")
     assert steps >= 10, outcomes  # a manifest, links, folders, the swap, the removals
     if swap == "two_renames":
         assert ("absent", True) in outcomes  # the window between the renames was hit
+
+
+def test_a_swap_that_fails_halfway_puts_the_old_folder_back(tmp_path: Path, monkeypatch):
+    out = old_output(tmp_path)
+    old = snapshot(out)
+    staging = prepare(out, force=True)
+    write_files(staging, NEW_RUN)
+    real_rename, renames = os.rename, []
+
+    def rename(src, dst):
+        renames.append((Path(src).name, Path(dst).name))
+        if Path(src) == staging:  # the new folder cannot go in (say, a full disk)
+            raise OSError(28, "No space left on device")
+        return real_rename(src, dst)
+
+    monkeypatch.setattr(run_folder, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(run_folder.os, "rename", rename)
+    with pytest.raises(OSError, match="No space"):
+        commit(staging, out, force=True)
+    assert len(renames) == 3  # precondition: aside, in (failed), back
+    assert snapshot(out) == old and is_complete(out)
