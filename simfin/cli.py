@@ -11,28 +11,39 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from simfin import __version__
-from simfin.config import ConfigError
-from simfin.experiments.executors import EXECUTORS
-from simfin.outputs.writer import OutputExistsError, check_out_dir, default_out_dir, write_run
 
+# Start-up: `simfin --version` and `--help` import only typer and this module (a test checks
+# the import set). Each command imports what it needs (config, model, experiments, outputs)
+# in its body, so the heavy libraries (SciPy, pandas, Matplotlib, Mesa) load only to run.
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Simulate internet consumer-finance markets.")
-console = Console(stderr=True)
 USER_ERROR = 2
 # Enumerated options list their choices in --help and refuse others with exit code 2.
-Executor = Literal[tuple(EXECUTORS.names())]  # type: ignore[valid-type]
+Executor = Literal["dask", "local", "processes"]  # EXECUTORS.names() (a test checks)
 BenchSize = Literal["tiny", "small", "large"]  # simfin.bench.suite.SIZES (a test checks)
+
+
+def progress_bar(counting: Literal["days", "runs"]):  # noqa: ANN201  (rich.progress.Progress)
+    """A transient progress bar on stderr (rich loads here, when a command runs)."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    if counting == "days":
+        columns = (TextColumn("[bold]{task.description}"), BarColumn(),
+                   TextColumn("day {task.completed}/{task.total}"), TimeElapsedColumn())
+    else:
+        columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())
+    return Progress(*columns, console=Console(stderr=True), transient=True)
 
 
 def _print_version(value: bool) -> None:
@@ -73,7 +84,8 @@ def run_command(
     """Run a market and write its tables, figures and report."""
     import shutil
 
-    from simfin.outputs.writer import prepare
+    from simfin.config import ConfigError
+    from simfin.outputs.writer import OutputExistsError, default_out_dir, prepare, write_run
     from simfin.runner import resolve, run
 
     try:
@@ -85,9 +97,7 @@ def run_command(
         fail(str(exc))
         return
     try:
-        columns = (TextColumn("[bold]{task.description}"), BarColumn(),
-                   TextColumn("day {task.completed}/{task.total}"), TimeElapsedColumn())
-        with Progress(*columns, console=console, transient=True) as bar:
+        with progress_bar("days") as bar:
             task = bar.add_task(resolved.run.name, total=resolved.run.total_days)
             result = run(resolved,
                          progress=lambda done, total: bar.update(task, completed=done))
@@ -123,10 +133,12 @@ def experiment_command(
     force: Annotated[bool, typer.Option(help="Write into a non-empty --out folder.")] = False,
 ) -> None:
     """Run an experiment's scenarios, design points and seeds; compare them; resumable."""
+    from simfin.config import ConfigError
     from simfin.experiments import load_experiment, run_experiment
     from simfin.experiments.plan import fingerprint
     from simfin.experiments.store import ExperimentFolder
     from simfin.outputs.experiments import write_experiment
+    from simfin.outputs.writer import OutputExistsError, check_out_dir, default_out_dir
 
     try:
         experiment, config_path = load_experiment(file)
@@ -137,9 +149,7 @@ def experiment_command(
             ExperimentFolder(target).check(fingerprint(experiment, config_path))
         else:
             check_out_dir(target, force)
-        columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())
-        with Progress(*columns, console=console, transient=True) as bar:
+        with progress_bar("runs") as bar:
             task = bar.add_task(experiment.name, total=None)
             result = run_experiment(
                 experiment, config_path, target, executor, workers, address,
@@ -170,12 +180,14 @@ def bench_command(
     """Measure decision and market throughput, memory, creation and collection; print
     each figure next to its reference and the ratio (tests/benchmarks/README.md).
     """
+    from rich.console import Console
+
     from simfin.bench.suite import SIZES, run
 
     if size not in SIZES:
         fail(f"--size: must be one of {', '.join(SIZES)}, got {size!r}")
     typer.echo(run(size, str(plot) if plot else None,
-                   progress=lambda message: console.print(f"[dim]{message}")))
+                   progress=lambda message: Console(stderr=True).print(f"[dim]{message}")))
 
 
 @app.command("dashboard")
@@ -192,7 +204,7 @@ def dashboard_command(
     """Serve the interactive dashboard (solara, on the Mesa model): lever controls,
     reset/play/step by a chosen number of days up to the run's end, live per-lender plots.
     """
-    from simfin.config import load_config
+    from simfin.config import ConfigError, load_config
 
     try:
         load_config(config)
@@ -212,11 +224,20 @@ def config_doc_command() -> None:
     typer.echo(field_reference())
 
 
+def _config_error() -> type[Exception]:
+    """ConfigError, imported only when an exception reaches :func:`main` (an ``except``
+    clause's expression is evaluated only then).
+    """
+    from simfin.config import ConfigError
+
+    return ConfigError
+
+
 def main() -> None:
     """Entry point: user errors (bad options, bad config) become one line and exit code 2."""
     try:
         code = app(standalone_mode=False)
-    except ConfigError as exc:
+    except _config_error() as exc:
         from simfin.config.loading import one_line
 
         typer.echo(f"error: {one_line(str(exc))}", err=True)

@@ -43,3 +43,34 @@ def test_fitting_a_model_loads_it():
         "    'lenders.1.risk.model.performance_window_days': 31,\n"
         "    'lenders.1.risk.model.retrain_every_days': 7})\n"
         "assert result.model.lenders[1].model_in_use")
+
+
+# `simfin --version` and `--help` answer in well under a second because they import only
+# typer (with rich and pydantic, which typer uses) and simfin's CLI module: none of these,
+# each 0.1-1 s to import (measure with `python -X importtime -m simfin.cli --version`).
+HEAVY = ("scipy", "sklearn", "pandas", "matplotlib", "mesa", "dask", "pyarrow", "networkx",
+         "solara", "simfin.config", "simfin.model", "simfin.experiments", "simfin.outputs")
+
+
+def heavy_modules_loaded_by(argv: list[str]) -> set[str]:
+    """The HEAVY modules that ``simfin <argv>`` loads in a fresh interpreter."""
+    code = ("import sys\n"
+            f"sys.argv = ['simfin', *{argv!r}]\n"
+            "from simfin.cli import main\n"
+            "try:\n"
+            "    main()\n"
+            "except SystemExit as exc:\n"
+            "    assert exc.code in (0, None), exc.code\n"
+            "print('MODULES', *sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    modules = out.stdout.rsplit("MODULES", 1)[1].split()
+    return {heavy for heavy in HEAVY for name in modules
+            if name == heavy or name.startswith(heavy + ".")}
+
+
+def test_version_and_help_import_no_heavy_library():
+    # Precondition: the check sees a heavy import when there is one.
+    assert "simfin.config" in heavy_modules_loaded_by(["config-doc"])
+    for argv in (["--version"], ["--help"], ["run", "--help"], ["experiment", "--help"]):
+        assert heavy_modules_loaded_by(argv) == set(), argv

@@ -9,7 +9,15 @@ from pydantic import field_validator, model_validator
 from simfin.config.base import PROBABILITY, Section, name_param, param
 from simfin.config.market import ProductKind
 from simfin.config.operations import InfrastructureConfig, LenderPaymentConfig, ServiceConfig
+from simfin.lending.pricing import GRADE_LETTERS
 from simfin.lending.rules import compile_condition
+
+MAX_DISTINCT_RULES = 63
+"""Distinct rules (name, condition, action, reason) a lender's champion and challenger may
+hold together: assembly gives each one bit of the 64-bit ``flags`` column
+(``simfin.lending.assembly.StageBuild.flag_bit``)."""
+MAX_GRADE_CUTOFFS = len(GRADE_LETTERS) - 1
+"""Most grade cutoffs: grades are lettered A to J in the loan table and the summary."""
 
 
 class ProductConfig(Section):
@@ -281,6 +289,14 @@ class PricingConfig(Section):
     def _known_policy(cls, strategy: str) -> str:
         return _registered("PRICING", strategy)
 
+    @field_validator("grade_cutoffs")
+    @classmethod
+    def _lettered(cls, cutoffs: list[float]) -> list[float]:
+        if len(cutoffs) > MAX_GRADE_CUTOFFS:
+            raise ValueError(f"at most {MAX_GRADE_CUTOFFS} cutoffs (grades are lettered "
+                             f"{GRADE_LETTERS[0]} to {GRADE_LETTERS[-1]}), got {len(cutoffs)}")
+        return cutoffs
+
     @model_validator(mode="after")
     def _increasing(self) -> PricingConfig:
         cutoffs = self.grade_cutoffs
@@ -336,6 +352,21 @@ class LenderConfig(Section):
         if learns and self.risk.model.kind == "none":
             raise ValueError(f"pricing.strategy {self.pricing.strategy!r} prices by the "
                              "model's PD: set risk.model.kind (not 'none')")
+        return self
+
+    @model_validator(mode="after")
+    def _rules_fit_the_flag_bits(self) -> LenderConfig:
+        # The limit assembly enforces, checked here so that it is a config error.
+        tables = [self.risk.rules]
+        if self.challenger is not None and self.challenger.share > 0:
+            tables.append(self.challenger.risk.rules)
+        distinct = {(r.name, r.when, r.action, r.reason) for rules in tables for r in rules}
+        if len(distinct) > MAX_DISTINCT_RULES:
+            where = "risk.rules" + (" and challenger.risk.rules" if len(tables) > 1 else "")
+            raise ValueError(f"{where}: at most {MAX_DISTINCT_RULES} distinct rules per "
+                             "lender, champion and challenger together (each has a bit in "
+                             f"the 64-bit flags column), lender {self.name!r} has "
+                             f"{len(distinct)}")
         return self
 
     @model_validator(mode="after")

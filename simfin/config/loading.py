@@ -1,5 +1,16 @@
 """Loading YAML configs, applying ``dotted.path=value`` overrides, and explaining errors.
 
+An override path names sections and fields by dots; a list item by its position (from 0)
+or, for lenders, scenarios and channels, by its ``name``. A path ending in ``+`` adds its
+value to a list instead of replacing a value (on the command line ``--set path+=value``):
+
+- ``lenders.platform.risk.rules+=ITEM`` appends ITEM to the list ``rules``;
+- ``lenders.platform.risk.rules.2+=ITEM`` inserts ITEM before item 2 (positions 0 to the
+  list's length; ``lenders.bank+=...`` inserts a lender before the one named ``bank``).
+
+A list the file does not give starts from the schema's default. Every override, added
+items included, is validated with the whole config.
+
 Every user mistake becomes a :class:`ConfigError` whose message is one line that names the
 field and the reason, e.g. ``lenders.1.risk.approval_threshold: must be <= 1, got 1.7``.
 """
@@ -8,6 +19,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +43,8 @@ EXCERPT_CHARS = 60
 """Echoed input is cut to this many characters, so an error is always one short line."""
 MAX_MESSAGE_CHARS = 400
 _INDEX = re.compile(r"[0-9]{1,6}")
+ADD = "+"
+"""The suffix of an override path that adds to a list (``rules+=item``, ``rules.2+=item``)."""
 
 
 class ConfigError(ValueError):
@@ -147,7 +161,7 @@ def load_config(source: str | Path | dict | MarketConfig | None = None,
         data = baseline_data()
     else:
         data = _read_yaml(Path(source))
-    for path, value in _parse_overrides(overrides).items():
+    for path, value in _parse_overrides(overrides):
         data = _set_path(data, path, value)
     return validate(data)
 
@@ -232,16 +246,19 @@ def _read_yaml(path: Path) -> dict:
     return data
 
 
-def _parse_overrides(overrides: list[str] | dict[str, Any] | None) -> dict[str, Any]:
+def _parse_overrides(overrides: list[str] | dict[str, Any] | None) -> list[tuple[str, Any]]:
+    """(path, value) pairs in the order given: ``--set rules+=a --set rules+=b`` adds both."""
     if overrides is None:
-        return {}
+        return []
     if isinstance(overrides, dict):
         check_size(overrides, "overrides")
-        return dict(overrides)
-    parsed: dict[str, Any] = {}
+        return list(overrides.items())
+    parsed: list[tuple[str, Any]] = []
     for item in overrides:
         path, sep, text = item.partition("=")
         path = path.strip()
+        if path.endswith(ADD):  # "rules += x" as "rules+=x"
+            path = path.removesuffix(ADD).rstrip() + ADD
         if not sep or not path:
             raise ConfigError(f"override {excerpt(item)}: expected dotted.path=value")
         if len(path) > 200:
@@ -249,23 +266,29 @@ def _parse_overrides(overrides: list[str] | dict[str, Any] | None) -> dict[str, 
         if len(text) > MAX_OVERRIDE_CHARS:
             raise ConfigError(f"{path}: override value too long (at most "
                               f"{MAX_OVERRIDE_CHARS:,} characters)")
-        parsed[path] = (parse_yaml(text, path, "cannot parse override value")
-                        if text.strip() else None)
+        parsed.append((path, parse_yaml(text, path, "cannot parse override value")
+                           if text.strip() else None))
     return parsed
 
 
 def _set_path(data: dict, dotted: str, value: Any) -> dict:
     """Set ``a.b.0.c`` in nested dicts/lists, filling in schema defaults for sections the
     file does not give (so ``lenders.1.risk...`` works on a file that lists no lenders).
+    A path ending in ADD appends ``value`` to the list it names, or inserts it before the
+    list item it names.
     """
     data = dict(data)
-    keys = dotted.split(".")
+    add = dotted.endswith(ADD)
+    keys = dotted.removesuffix(ADD).split(".")
     node: Any = data
     section: Any = MarketConfig  # the pydantic class describing ``node``, when known
     for depth, key in enumerate(keys):
         last = depth == len(keys) - 1
         where = ".".join(keys[: depth + 1])
         if isinstance(node, list):
+            if last and add:
+                node.insert(_insert_position(node, key, where), value)
+                return data
             index = _list_index(node, key, where)
             if last:
                 node[index] = value
@@ -275,10 +298,10 @@ def _set_path(data: dict, dotted: str, value: Any) -> dict:
             continue
         if not isinstance(node, dict):
             raise ConfigError(f"{where}: {'.'.join(keys[:depth])} is not a section")
-        if last:
-            node[key] = value
-            return data
         field = section.model_fields.get(key) if section is not None else None
+        if last:
+            node[key] = _appended(node, key, section, value, where) if add else value
+            return data
         if field is None:
             choices = section.model_fields if section is not None else node
             raise ConfigError(f"{_cut(where)}: unknown field"
@@ -308,6 +331,43 @@ def _list_index(items: list, key: str, where: str) -> int:
     raise ConfigError(one_line(f"{_cut(where)}: no item named {excerpt(key, 40)}"
                                f"{did_you_mean(key, known)}; names: "
                                f"{', '.join(known)}"))
+
+
+def _appended(node: dict, key: str, section: Any, value: Any, where: str) -> list:
+    """The list ``node[key]`` (the schema's default when not given) with ``value`` added."""
+    field = section.model_fields.get(key) if section is not None else None
+    if field is None and (section is not None or key not in node):
+        choices = section.model_fields if section is not None else node
+        raise ConfigError(f"{_cut(where)}: unknown field{did_you_mean(key, choices)}")
+    if node.get(key) is not None:
+        current = node[key]
+    else:
+        current = _field_default(field) if _is_list(field.annotation) else None
+    if not isinstance(current, list) or (field is not None and not _is_list(field.annotation)):
+        raise ConfigError(f"{_cut(where)}{ADD}: '{ADD}=' adds an item to a list, and "
+                          f"{key} is not a list (got {excerpt(current)})")
+    return [*current, value]
+
+
+def _insert_position(items: list, key: str, where: str) -> int:
+    """The position ``rules.<key>+=`` inserts at: a number from 0 to ``len(items)``, or the
+    position of the item with that name (the new item goes before it).
+    """
+    if _INDEX.fullmatch(key):
+        if int(key) > len(items):
+            raise ConfigError(f"{_cut(where)}{ADD}: cannot insert at position {key} (the list "
+                              f"has {len(items)} items: insert at 0 to {len(items)})")
+        return int(key)
+    if key.lstrip("-").isdigit():
+        raise ConfigError(f"{_cut(where)}{ADD}: positions count from 0 to {len(items)}, "
+                          f"got {excerpt(key, 20)}")
+    return _list_index(items, key, where)
+
+
+def _is_list(annotation: Any) -> bool:
+    """Whether a field's type is ``list[...]`` (or ``list[...] | None``)."""
+    return any(typing.get_origin(arg) is list or arg is list
+               for arg in (annotation, *typing.get_args(annotation)))
 
 
 def _field_default(field: Any) -> Any:
