@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import numpy as np
 from pydantic import AfterValidator, Field, model_validator
 
 from simfin.config.base import Section, param
@@ -16,6 +17,9 @@ from simfin.config.operations import PaymentsConfig, ServiceChannelsConfig
 from simfin.config.plugins import import_plugin
 from simfin.config.policy import PolicyConfig, RunConfig
 from simfin.config.population import PopulationConfig
+
+# Scenario and channel indices are int8 columns in the loan book and the application batch.
+MAX_CODED_ITEMS = int(np.iinfo(np.int8).max)
 
 
 def _baseline_list(section: str, item: type[Section], description: str,
@@ -41,9 +45,11 @@ class MarketConfig(Section):
     run: RunConfig = param(RunConfig(), "Run length, seed and credit-event thresholds.")
     population: PopulationConfig = param(PopulationConfig(), "The consumers.")
     scenarios: list[ScenarioConfig] = _baseline_list("scenarios", ScenarioConfig,
-                                                     "Merchant scenarios.", min_length=1)
+                                                     "Merchant scenarios.", min_length=1,
+                                                     max_length=MAX_CODED_ITEMS)
     channels: list[ChannelConfig] = _baseline_list("channels", ChannelConfig,
-                                                   "Acquisition channels.", min_length=1)
+                                                   "Acquisition channels.", min_length=1,
+                                                   max_length=MAX_CODED_ITEMS)
     lenders: list[LenderConfig] = _baseline_list("lenders", LenderConfig, "Competing lenders.",
                                                  min_length=1, max_length=100)
     policy: PolicyConfig = param(PolicyConfig(), "Regulator policy.")

@@ -15,6 +15,7 @@ import yaml
 import simfin
 from simfin.config import ConfigError, load_config
 from simfin.config.lenders import MAX_DISTINCT_RULES, MAX_GRADE_CUTOFFS
+from simfin.config.schema import MAX_CODED_ITEMS
 from simfin.lending.assembly import StageBuild
 from simfin.lending.pricing import GRADE_LETTERS
 from tests.hardening.conftest import assert_refused, simfin_cli
@@ -77,3 +78,16 @@ def test_too_many_grade_cutoffs_are_refused_in_one_line(market: Path):
     assert_refused(proc, "lenders.0.pricing.grade_cutoffs:",
                    f"at most {MAX_GRADE_CUTOFFS} cutoffs", f"got {MAX_GRADE_CUTOFFS + 1}")
     load_config(market, {"lenders.0.pricing.grade_cutoffs": cutoffs[:-1]})  # 9 are fine
+
+
+@pytest.mark.parametrize("kind", ["scenarios", "channels"])
+def test_more_scenarios_or_channels_than_the_int8_codes_hold_are_refused(market: Path, kind):
+    # Scenario and channel indices are int8 columns: 128 would overflow when the run starts.
+    data = yaml.safe_load(market.read_text(encoding="utf-8"))
+    first = load_config(market).model_dump(mode="json")[kind][0]
+    items = [{**first, "name": f"{kind[:4]}{i}"} for i in range(MAX_CODED_ITEMS + 1)]
+    market.write_text(yaml.safe_dump({**data, kind: items}), encoding="utf-8")
+    proc = simfin_cli("run", str(market), cwd=market.parent)
+    assert_refused(proc, f"{kind}:", f"at most {MAX_CODED_ITEMS} items")
+    market.write_text(yaml.safe_dump({**data, kind: items[:MAX_CODED_ITEMS]}), encoding="utf-8")
+    assert len(getattr(load_config(market), kind)) == MAX_CODED_ITEMS  # the limit validates
