@@ -26,13 +26,26 @@ def _warning(code: str, message: str, lender: str | None = None) -> dict[str, st
     return {"code": code, "lender": lender, "message": message}
 
 
-def _decline_advice(reason: str, config: MarketConfig, i: int) -> str:
+def _caps_in_force(config: MarketConfig, summary: dict) -> str:
+    """The APR cap as the run enforced it: day 0's, then each scheduled change of it."""
+    def pct(cap: float | None) -> str:
+        return "none" if cap is None else f"{cap:.0%}"
+
+    spans = (summary.get("policy") or {}).get("in_force") or []
+    caps = [(span["from_day"], span["apr_cap"]) for span in spans]
+    caps = [c for k, c in enumerate(caps) if k == 0 or c[1] != caps[k - 1][1]]
+    if len(caps) <= 1:
+        return f"policy.apr_cap = {pct(caps[0][1] if caps else config.policy.apr_cap)}"
+    later = ", ".join(f"{pct(cap)} from day {day}" for day, cap in caps[1:])
+    return f"policy.apr_cap = {pct(caps[0][1])}, then by policy.schedule {later}"
+
+
+def _decline_advice(reason: str, config: MarketConfig, i: int, summary: dict) -> str:
     """What to change when most of a lender's declines carry ``reason``."""
     lender = config.lenders[i]
-    cap = config.policy.apr_cap
     advice = {
-        "APR_CAP": f"its all-in price is above the APR cap (policy.apr_cap = "
-                   f"{'none' if cap is None else f'{cap:.0%}'}; without a live model a loan "
+        "APR_CAP": f"its all-in price is above the APR cap ({_caps_in_force(config, summary)}"
+                   f"; without a live model a loan "
                    f"is priced at lenders.{i}.pricing.flat_apr = "
                    f"{lender.pricing.flat_apr:.0%}): raise the cap or lower the price",
         "SCORE": f"its model declines everyone: raise lenders.{i}.risk.approval_threshold "
@@ -68,7 +81,7 @@ def zero_loans(config: MarketConfig, summary: dict) -> list[dict]:
         out.append(_warning(
             "zero_loans", f"{name} made no loans: {count:,} of its {declined:,} declines "
             f"({count / declined:.0%}) are {top}, because "
-            f"{_decline_advice(top, config, i)}.", name))
+            f"{_decline_advice(top, config, i, summary)}.", name))
     return out
 
 

@@ -93,8 +93,10 @@ def model_params(config: MarketConfig, source: str | MarketConfig | None = None
 
 
 def status(model: MarketModel) -> str:
-    """One line on the market shown: its day and the market levers it was built with."""
-    cap = model.config.policy.apr_cap
+    """One line on the market shown: its day, the APR cap in force today (``policy.schedule``
+    may have changed it) and the levers it was built with.
+    """
+    cap = model.regulator.apr_cap
     ended = "" if model.running else " (end of the run)"
     return (f"day {model.day} of {model.config.run.total_days}{ended} | "
             f"{model.population.n:,} consumers"

@@ -47,8 +47,16 @@ def test_no_zero_loans_warning_when_every_lender_lends(short_run):
 
 
 def test_apr_cap_advice_names_the_cap_and_the_price(small_cfg):
-    advice = _decline_advice("APR_CAP", small_cfg, 1)
+    advice = _decline_advice("APR_CAP", small_cfg, 1, {})
     assert "policy.apr_cap = 36%" in advice and "lenders.1.pricing.flat_apr = 30%" in advice
+
+
+def test_apr_cap_advice_names_the_caps_the_schedule_put_in_force(small_cfg):
+    spans = [{"from_day": 0, "apr_cap": 0.36, "consortium": False},
+             {"from_day": 40, "apr_cap": 0.36, "consortium": True},
+             {"from_day": 100, "apr_cap": 0.24, "consortium": True}]
+    advice = _decline_advice("APR_CAP", small_cfg, 1, {"policy": {"in_force": spans}})
+    assert "policy.apr_cap = 36%, then by policy.schedule 24% from day 100" in advice
 
 
 def test_model_never_live_warns(short_run):
