@@ -137,7 +137,7 @@ def experiment_command(
     from simfin.experiments import load_experiment, run_experiment
     from simfin.experiments.plan import fingerprint
     from simfin.experiments.store import ExperimentFolder
-    from simfin.outputs.experiments import write_experiment
+    from simfin.outputs.experiments import precondition_warnings, write_experiment
     from simfin.outputs.writer import OutputExistsError, check_out_dir, default_out_dir
 
     try:
@@ -161,6 +161,8 @@ def experiment_command(
         fail(f"--executor {executor}: {exc} (pip install -e '.[experiments]')")
         return
     typer.echo(write_experiment(result, experiment, target))
+    for warning in precondition_warnings(result, experiment):
+        typer.echo(f"warning: {warning}", err=True)
     typer.echo(f"outputs written to {target} ({result.ran} runs now, "
                f"{len(result.plan.tasks) - result.ran} already done)")
     if result.failures:

@@ -114,23 +114,25 @@ def cell(mean: float, low: float, high: float) -> str:
 
 def comparison_markdown(table: pd.DataFrame, outcomes: list[str], baseline: str) -> str:
     """Markdown tables: per lender, each scenario's means with 95 % intervals, then the
-    paired differences to the baseline (bold when the interval excludes 0).
+    paired differences to the baseline (bold when the interval excludes 0). A ``unit``
+    column in ``table`` puts each outcome's unit in the headers (``profit (yuan)``).
     """
+    units = _units(table)
+    header = "| scenario | " + " | ".join(
+        f"{k} ({units[k]})" if units.get(k) else k for k in outcomes) + " |"
     parts = []
     for lender, group in table.groupby("lender", sort=False):
         scenarios = list(dict.fromkeys(group["scenario"]))
         by = group.set_index(["scenario", "outcome"])
         parts += [f"### {lender}", "", "Mean [95 % interval] over replicates:", "",
-                  "| scenario | " + " | ".join(outcomes) + " |",
-                  "|---" * (len(outcomes) + 1) + "|"]
+                  header, "|---" * (len(outcomes) + 1) + "|"]
         for s in scenarios:
             cells = [cell(*by.loc[(s, k), ["mean", "low", "high"]]) for k in outcomes]
             parts.append(f"| {s} | " + " | ".join(cells) + " |")
         others = [s for s in scenarios if s != baseline]
         if others and "diff" in group:
             parts += ["", f"Paired difference to `{baseline}` [95 % interval]:", "",
-                      "| scenario | " + " | ".join(outcomes) + " |",
-                      "|---" * (len(outcomes) + 1) + "|"]
+                      header, "|---" * (len(outcomes) + 1) + "|"]
             for s in others:
                 cells = []
                 for k in outcomes:
@@ -142,3 +144,11 @@ def comparison_markdown(table: pd.DataFrame, outcomes: list[str], baseline: str)
                                                     .dropna()))
         parts += ["", f"Intervals: {', '.join(methods)}.", ""]
     return "\n".join(parts)
+
+
+def _units(table: pd.DataFrame) -> dict[str, str]:
+    """Outcome -> its unit, from the table's ``unit`` column (none: no units)."""
+    if "unit" not in table:
+        return {}
+    rows = table.dropna(subset=["unit"]).drop_duplicates("outcome")
+    return dict(zip(rows["outcome"], rows["unit"], strict=True))

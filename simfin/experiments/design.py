@@ -16,6 +16,14 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from simfin.config import ConfigError, load_config
 from simfin.config.base import SAFE_NAME_PATTERN, Section, name_param, param
 from simfin.config.loading import describe_validation_error
+from simfin.experiments.outcomes import (
+    Produced,
+    check,
+    check_window,
+    normalise,
+    parse,
+    produced,
+)
 from simfin.experiments.sampling import Design
 from simfin.experiments.sensitivity import Sensitivity
 
@@ -58,7 +66,10 @@ class ExperimentConfig(Section):
                               "days", ge=1)
     outcomes: list[str] = param(DEFAULT_OUTCOMES, "Summary indicators compared in the "
                                 "report (per lender and for the market); dotted paths reach "
-                                "breakdowns, e.g. by_channel.social.cac.", min_length=1)
+                                "breakdowns, e.g. by_channel.social.cac; a flow indicator "
+                                "over a window of days is approval_rate[180:365] or "
+                                "{outcome: approval_rate, window: [180, 365]} (days 180 to "
+                                "364). Money in yuan.", min_length=1)
     interval: Literal["auto", "t", "bootstrap"] = param(
         "auto", "95 % intervals over replicates: t (Student), bootstrap "
         "(scipy.stats.bootstrap, BCa) or auto (bootstrap below 10 replicates, else t).")
@@ -80,11 +91,16 @@ class ExperimentConfig(Section):
             _safe(name, "scenario name")
         return scenarios
 
+    @field_validator("outcomes", mode="before")
+    @classmethod
+    def _windows_as_names(cls, outcomes: Any) -> Any:
+        return [normalise(o) for o in outcomes] if isinstance(outcomes, list) else outcomes
+
     @field_validator("outcomes")
     @classmethod
     def _safe_outcomes(cls, outcomes: list[str]) -> list[str]:
         for name in outcomes:
-            _safe(name, "outcome")
+            _safe(parse(name).indicator, "outcome")
         if len(set(outcomes)) != len(outcomes):
             raise ValueError("outcomes must be distinct")
         return outcomes
@@ -143,12 +159,24 @@ def load_experiment(path: str | Path) -> tuple[ExperimentConfig, Path]:
         raise ConfigError(describe_validation_error(exc)) from None
     config_path = (path.parent / experiment.config).resolve()
     if experiment.model != "simfin":
+        made = Produced({"y": 0.0}, frozenset())  # SALib's Ishigami function: y
+        for name in experiment.outcomes:
+            check(parse(name), made)
         return experiment, config_path
+    if not config_path.is_file():
+        raise ConfigError(f"config: {experiment.config}: file not found ({config_path}, "
+                          f"relative to {path.parent})")
     for name, overrides in experiment.scenarios.items():
         try:
-            load_config(config_path, {**experiment.overrides, **overrides})
+            scenario = load_config(config_path, {**experiment.overrides, **overrides})
         except ConfigError as exc:
             raise ConfigError(f"scenarios.{name}: {exc}") from None
+        days = (experiment.steps or scenario.run.steps) + scenario.run.runoff_days
+        for outcome in experiment.outcomes:
+            check_window(parse(outcome), days, name)
+    made = produced(config_path, experiment.overrides)
+    for name in experiment.outcomes:
+        check(parse(name), made)
     if experiment.design is not None:
         for dotted, spec in experiment.design.parameters.items():
             for value in spec.extremes():

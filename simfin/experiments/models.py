@@ -20,34 +20,56 @@ MODELS = Registry("experiment model")
 
 @dataclass(frozen=True)
 class RunOutcome:
-    """A finished run: its rows (one per lender and the market) or its error."""
+    """A finished run: its rows (one per lender and the market) and events, or its error."""
 
     task: RunTask
     rows: list[dict[str, Any]] | None
     error: str | None = None
     detail: str | None = None
+    events: list[dict[str, Any]] | None = None
+
+
+Rows = list[dict[str, Any]]
 
 
 @MODELS.register("simfin")
-def simfin_rows(task: RunTask) -> list[dict[str, Any]]:
-    """Run the market; one row per lender plus ``market`` with the outcomes."""
+def simfin_rows(task: RunTask) -> tuple[Rows, Rows]:
+    """Run the market; one row per lender plus ``market`` with the outcomes (money in
+    yuan, windows from the daily rows), and the run's events (``events.run_events``).
+    """
     import simfin
+    from simfin.experiments.events import run_events
+    from simfin.experiments.outcomes import parse, to_yuan
+    from simfin.metrics import flow_indicators
 
     result = simfin.run(task.config, steps=task.steps, seed=task.seed,
                         overrides=task.overrides)
     parts = {**result.summary["lenders"], "market": result.summary["market"]}
-    return [{"lender": lender, **{k: lookup(summary, k) for k in task.outcomes}}
-            for lender, summary in parts.items()]
+    steps = result.steps
+    rows = []
+    for lender, summary in parts.items():
+        row: dict[str, Any] = {"lender": lender}
+        for outcome in map(parse, task.outcomes):
+            if outcome.window is None:
+                value = lookup(summary, outcome.indicator)
+            else:
+                start, end = outcome.window
+                mine = steps if lender == "market" else steps[steps["lender"] == lender]
+                days = mine[(mine["day"] >= start) & (mine["day"] < end)]
+                value = lookup(flow_indicators(days, end - start), outcome.indicator)
+            row[outcome.name] = to_yuan(value) if outcome.money else value
+        rows.append(row)
+    return rows, run_events(result)
 
 
 @MODELS.register("ishigami")
-def ishigami_rows(task: RunTask) -> list[dict[str, Any]]:
+def ishigami_rows(task: RunTask) -> tuple[Rows, Rows]:
     """SALib's Ishigami function of ``x1, x2, x3`` (a = 7, b = 0.1), as outcome ``y``."""
     import numpy as np
     from SALib.test_functions import Ishigami
 
     x = np.array([[task.overrides[f"x{j}"] for j in (1, 2, 3)]], dtype=float)
-    return [{"lender": "market", "y": float(Ishigami.evaluate(x)[0])}]
+    return [{"lender": "market", "y": float(Ishigami.evaluate(x)[0])}], []
 
 
 def lookup(summary: dict, dotted: str) -> float | None:
@@ -63,7 +85,8 @@ def lookup(summary: dict, dotted: str) -> float | None:
 def evaluate(task: RunTask) -> RunOutcome:
     """Run one task; an exception becomes the outcome's error instead of propagating."""
     try:
-        return RunOutcome(task, MODELS.get(task.model)(task))
+        rows, events = MODELS.get(task.model)(task)
+        return RunOutcome(task, rows, events=events)
     except Exception as exc:  # noqa: BLE001 - recorded per run, reported by the runner
         message = f"{type(exc).__name__}: {exc}".splitlines()[0]
         return RunOutcome(task, None, message, traceback.format_exc())

@@ -29,6 +29,8 @@ class ExperimentResult:
     plan: Plan
     ran: int
     """Runs executed by this call (the others were already finished)."""
+    events: pd.DataFrame | None = None
+    """Every finished run's events (``simfin.experiments.events``)."""
 
 
 def run_experiment(experiment: ExperimentConfig, config_path: Path, out: Path | None = None,
@@ -68,4 +70,5 @@ def run_experiment(experiment: ExperimentConfig, config_path: Path, out: Path | 
         done += 1
         if progress is not None:
             progress(done, total)
-    return ExperimentResult(folder.results(the_plan), folder.failed(), the_plan, len(todo))
+    return ExperimentResult(folder.results(the_plan), folder.failed(), the_plan, len(todo),
+                            folder.events(the_plan))

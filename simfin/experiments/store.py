@@ -4,6 +4,8 @@ Layout::
 
     manifest.json            experiment name, fingerprint, every planned run
     parts/<run>.parquet      one per finished run, written (atomically) the moment it ends
+    events/<run>.parquet     its events (policy changes, model go-live, loans, warnings),
+                             written before its part
     failures/<run>.json      one per run that raised; removed when a later attempt succeeds
     results.parquet          all parts in plan order, written last (pandas and DuckDB read it)
 
@@ -21,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from simfin.config import ConfigError
+from simfin.experiments.events import EVENT_COLUMNS
 from simfin.experiments.models import RunOutcome
 from simfin.experiments.plan import Plan, RunTask
 
@@ -34,6 +37,7 @@ class ExperimentFolder:
         self.root = Path(root)
         self.parts = self.root / "parts"
         self.failures = self.root / "failures"
+        self.event_parts = self.root / "events"
 
     def is_experiment(self) -> bool:
         """True when the folder already holds an experiment's manifest."""
@@ -88,12 +92,11 @@ class ExperimentFolder:
             _atomic_write(failure, json.dumps({"run": task.key, "error": outcome.error,
                                                "detail": outcome.detail}).encode())
             return
-        frame = rows_frame(task, outcome.rows)
-        target = self.part_path(task)
-        fd, tmp = tempfile.mkstemp(prefix=".part-", dir=self.parts)
-        os.close(fd)
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, target)
+        if outcome.events is not None:  # first: a run with a part has its events
+            self.event_parts.mkdir(parents=True, exist_ok=True)
+            _atomic_parquet(events_frame(task, outcome.events),
+                            self.event_parts / f"{task.key}.parquet")
+        _atomic_parquet(rows_frame(task, outcome.rows), self.part_path(task))
         failure.unlink(missing_ok=True)
 
     def failed(self) -> dict[str, str]:
@@ -116,15 +119,49 @@ class ExperimentFolder:
         return pd.concat(frames, ignore_index=True)
 
 
+    def events(self, plan: Plan) -> pd.DataFrame:
+        """The events of every finished run that kept them, in plan order."""
+        done = self.finished()
+        paths = [self.event_parts / f"{t.key}.parquet" for t in plan.tasks if t.key in done]
+        frames = [pd.read_parquet(p) for p in paths if p.is_file()]
+        frames = [f for f in frames if len(f)]
+        if not frames:
+            return events_frame(None, [])
+        return pd.concat(frames, ignore_index=True)
+
+
+def _tags(task: RunTask) -> dict:
+    return {"run": task.key, "scenario": task.scenario, "point": task.point,
+            "replicate": task.replicate, "seed": task.seed}
+
+
+def events_frame(task: RunTask | None, events: list[dict]) -> pd.DataFrame:
+    """A run's events tagged with its identity (columns ``events.EVENT_COLUMNS``)."""
+    tags = _tags(task) if task is not None else {}
+    columns = ["run", "scenario", "point", "replicate", "seed", *EVENT_COLUMNS]
+    frame = pd.DataFrame([{**tags, **event} for event in events], columns=columns)
+    for name in ("point", "replicate", "seed", "day", "count"):
+        frame[name] = frame[name].astype("Int64")
+    for name in ("run", "scenario", "kind", "lender", "code", "detail"):
+        frame[name] = frame[name].astype(object)
+    return frame
+
+
 def rows_frame(task: RunTask, rows: list[dict]) -> pd.DataFrame:
     """A run's rows tagged with its identity, parameters and seed."""
-    tags = {"run": task.key, "scenario": task.scenario, "point": task.point,
-            "replicate": task.replicate, "seed": task.seed, **task.parameters}
+    tags = {**_tags(task), **task.parameters}
     frame = pd.DataFrame([{**tags, **row} for row in rows])
     for name in task.outcomes:
         if name in frame:
             frame[name] = frame[name].astype("float64")
     return frame
+
+
+def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".part-", dir=path.parent)
+    os.close(fd)
+    frame.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

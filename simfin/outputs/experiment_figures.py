@@ -1,10 +1,30 @@
-"""Figures of an experiment: forest plot of paired differences, sweeps, sensitivity bars."""
+"""Figures of an experiment: forest plot of paired differences, sweeps, sensitivity bars.
+
+Every axis of an outcome carries its unit (money in yuan) and plain tick labels: no
+``1e6`` offset or scientific notation.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from simfin.experiments.outcomes import parse
+
+
+def plain_axis(ax: Axes, axis: str = "x") -> None:
+    """Tick labels as plain numbers: thousands separators from 1,000, no offset."""
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_formatter(FuncFormatter(
+        lambda v, _: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"))
+
+
+def _label(outcome: str, text: str) -> str:
+    unit = parse(outcome).unit
+    return f"{text} ({unit})" if unit else text
 
 
 def forest(table: pd.DataFrame, outcomes: list[str], baseline: str, lender: str) -> Figure:
@@ -23,7 +43,8 @@ def forest(table: pd.DataFrame, outcomes: list[str], baseline: str, lender: str)
         ax.axvline(0, color="grey", linestyle="--", linewidth=1)
         ax.set_yticks(y, scenarios)
         ax.invert_yaxis()
-        ax.set(title=outcome, xlabel=f"difference to {baseline}")
+        plain_axis(ax, "x")
+        ax.set(title=_label(outcome, outcome), xlabel=_label(outcome, f"difference to {baseline}"))
     fig.suptitle(f"{lender}: paired difference to {baseline} (95 % interval)")
     fig.tight_layout()
     return fig
@@ -43,7 +64,8 @@ def sweep(results: pd.DataFrame, outcome: str, parameters: list[str], lender: st
             means = group.groupby(name, sort=True)[outcome].mean()
             ax.plot(means.index.astype(str) if means.index.dtype == object else means.index,
                     means.to_numpy(), marker=".", label=scenario)
-        ax.set(xlabel=name, ylabel=outcome)
+        plain_axis(ax, "y")
+        ax.set(xlabel=name, ylabel=_label(outcome, outcome))
     if rows["scenario"].nunique() > 1:
         axes[0].legend(fontsize=8)
     fig.suptitle(f"{lender}: {outcome} against each swept parameter")

@@ -1,4 +1,5 @@
-"""Files of an experiment: results.parquet, comparison.md, sensitivity tables and figures.
+"""Files of an experiment: results.parquet, events.parquet, comparison.md (with the
+preconditions each scenario's runs met), sensitivity tables and figures.
 
 Written after the runs, from the parts, into the experiment folder (each file atomically):
 re-running a finished experiment rewrites the same reports from the same parts.
@@ -16,6 +17,13 @@ import pandas as pd
 
 from simfin.experiments.analysis import comparison_markdown, fmt, scenario_table
 from simfin.experiments.design import ExperimentConfig
+from simfin.experiments.events import (
+    PRECONDITIONS,
+    not_met,
+    precondition_table,
+    warning_counts,
+)
+from simfin.experiments.outcomes import parse
 from simfin.experiments.runner import ExperimentResult
 from simfin.experiments.sensitivity import indices
 from simfin.outputs.experiment_figures import forest, sensitivity_bars, sweep
@@ -62,7 +70,9 @@ def write_experiment(result: ExperimentResult, experiment: ExperimentConfig, out
                  + (f", config `{experiment.config}`" if experiment.model == "simfin" else "")
                  + f"; {len(result.plan.tasks)} runs ({len(experiment.scenarios)} scenarios x "
                  f"{len(result.plan.points)} points x {len(result.plan.seeds)} replicates), "
-                 f"seeds {result.plan.seeds}; money in cents.", ""]
+                 f"seeds {result.plan.seeds}; money in yuan.", ""]
+        if experiment.model == "simfin":
+            lines += _preconditions(result, experiment, staging)
         if result.failures:
             lines += [f"**{len(result.failures)} runs failed** (left out below):", ""]
             lines += [f"- `{key}`: {error}" for key, error in result.failures.items()]
@@ -73,6 +83,7 @@ def write_experiment(result: ExperimentResult, experiment: ExperimentConfig, out
             outcomes = experiment.outcomes
             table = scenario_table(results, outcomes, baseline, experiment.interval,
                                    result.plan.analysis_seed)
+            table["unit"] = table["outcome"].map(lambda name: parse(name).unit)
             table.to_csv(staging / "comparison.csv", index=False)
             lines += ["## Scenarios", "", comparison_markdown(table, outcomes, baseline)]
             if "diff" in table and table["diff"].notna().any():
@@ -98,9 +109,11 @@ def write_experiment(result: ExperimentResult, experiment: ExperimentConfig, out
 def _sweeps(results: pd.DataFrame, experiment: ExperimentConfig, figures: Path) -> list[str]:
     parameters = list(experiment.design.parameters)
     lines = ["## Sweeps", ""]
-    for outcome in experiment.outcomes:
-        _save(sweep(results, outcome, parameters, "market"), figures / f"sweep_{outcome}.png")
-        lines.append(f"![{outcome}](figures/sweep_{outcome}.png)\n")
+    for name in experiment.outcomes:
+        outcome = parse(name)
+        _save(sweep(results, name, parameters, "market"),
+              figures / f"sweep_{outcome.slug}.png")
+        lines.append(f"![{name}](figures/sweep_{outcome.slug}.png)\n")
     return lines
 
 
@@ -121,11 +134,57 @@ def _sensitivity(experiment: ExperimentConfig, result: ExperimentResult, staging
             cells = [f"{fmt(row[s])} ± {fmt(row[s + '_conf'])}" if s + "_conf" in row
                      else fmt(row[s]) for s in stats]
             lines.append(f"| {row['parameter']} | " + " | ".join(cells) + " |")
-        name = f"sensitivity_{outcome}.png" if len(experiment.scenarios) == 1 \
-            else f"sensitivity_{scenario}_{outcome}.png"
+        slug = parse(outcome).slug
+        name = f"sensitivity_{slug}.png" if len(experiment.scenarios) == 1 \
+            else f"sensitivity_{scenario}_{slug}.png"
         _save(sensitivity_bars(group, outcome), staging / "figures" / name)
         lines += ["", f"![{outcome}](figures/{name})", ""]
     return lines
+
+
+def precondition_warnings(result: ExperimentResult, experiment: ExperimentConfig
+                          ) -> list[str]:
+    """One sentence per scenario and precondition its runs did not all meet."""
+    if experiment.model != "simfin" or result.events is None:
+        return []
+    return not_met(precondition_table(result.events, list(experiment.scenarios)),
+                   result.events)
+
+
+def _preconditions(result: ExperimentResult, experiment: ExperimentConfig, staging: Path
+                   ) -> list[str]:
+    """``events.parquet``, ``preconditions.csv`` and the Markdown section on them."""
+    events = result.events
+    if events is None:
+        return []
+    events.to_parquet(staging / "events.parquet", index=False)
+    scenarios = list(experiment.scenarios)
+    table = precondition_table(events, scenarios)
+    table.to_csv(staging / "preconditions.csv", index=False)
+    lines = ["## Preconditions", "",
+             "Runs of each scenario that met each precondition (n/a: nothing to check), and "
+             "the run-health warnings its runs had (runs with each); every run's events are "
+             "in `events.parquet`.", "",
+             "| scenario | runs | " + " | ".join(PRECONDITIONS.values())
+             + " | run-health warnings |", "|---" * (len(PRECONDITIONS) + 3) + "|"]
+    by = table.set_index(["scenario", "precondition"])
+    for scenario in scenarios:
+        cells = []
+        for name in PRECONDITIONS:
+            row = by.loc[(scenario, name)]
+            if not row["applicable"]:
+                cells.append("n/a")
+                continue
+            text = f"{row['met']} of {row['applicable']}"
+            cells.append(text if row["met"] == row["applicable"] else f"**{text}** ⚠")
+        warned = ", ".join(f"{code} ({n})" for code, n in
+                           warning_counts(events, scenario).items()) or "none"
+        runs = int(by.loc[(scenario, next(iter(PRECONDITIONS))), "runs"])
+        lines.append(f"| {scenario} | {runs} | " + " | ".join(cells) + f" | {warned} |")
+    flagged = not_met(table, events)
+    if flagged:
+        lines += ["", "**Preconditions not met:**", ""] + [f"- ⚠ {line}" for line in flagged]
+    return [*lines, ""]
 
 
 def _save(fig, path: Path) -> None:
