@@ -164,8 +164,8 @@ def load_experiment(path: str | Path) -> tuple[ExperimentConfig, Path]:
             check(parse(name), made)
         return experiment, config_path
     if not config_path.is_file():
-        raise ConfigError(f"config: {experiment.config}: file not found ({config_path}, "
-                          f"relative to {path.parent})")
+        raise ConfigError(f"config: {experiment.config}: file not found (looked for "
+                          f"{config_path}, relative to the experiment file's folder)")
     for name, overrides in experiment.scenarios.items():
         try:
             scenario = load_config(config_path, {**experiment.overrides, **overrides})

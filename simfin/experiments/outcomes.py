@@ -151,9 +151,9 @@ def check(outcome: Outcome, made: Produced) -> None:
                           "breakdown with fields")
     if outcome.window is not None and outcome.indicator not in made.flows:
         raise ConfigError(
-            f"outcomes: {outcome.name!r}: a window applies to the indicators computed from "
-            f"the daily rows ({', '.join(sorted(made.flows))}); {outcome.indicator} needs "
-            "the loan table or the whole run")
+            f"outcomes: {outcome.name!r}: {outcome.indicator} needs the loan table or the "
+            "whole run; a window applies to the indicators computed from the daily rows "
+            "(simfin.metrics.flow_indicators: approval_rate, loans, profit, loss_rate, ...)")
 
 
 def check_window(outcome: Outcome, days: int, scenario: str) -> None:
@@ -163,9 +163,9 @@ def check_window(outcome: Outcome, days: int, scenario: str) -> None:
         ConfigError: One line naming the outcome, the scenario and the run's days.
     """
     if outcome.window is not None and outcome.window[1] > days:
-        raise ConfigError(f"outcomes: {outcome.name!r}: the window ends after the run "
-                          f"(scenario {scenario} runs {days} days, days 0-{days - 1}); "
-                          f"the end day is excluded, so at most [{outcome.window[0]}:{days}]")
+        raise ConfigError(f"outcomes: {outcome.name!r}: the window is not inside the run "
+                          f"(scenario {scenario} runs {days} days, days 0 to {days - 1}; "
+                          f"[start:end] covers days start to end - 1)")
 
 
 def to_yuan(value: float | None) -> float | None:
