@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from simfin.experiments.outcomes import parse
 
@@ -18,6 +18,7 @@ from simfin.experiments.outcomes import parse
 def plain_axis(ax: Axes, axis: str = "x") -> None:
     """Tick labels as plain numbers: thousands separators from 1,000, no offset."""
     target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_locator(MaxNLocator(nbins=4))  # room for "-25,000"-wide labels
     target.set_major_formatter(FuncFormatter(
         lambda v, _: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"))
 
