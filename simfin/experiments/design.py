@@ -116,7 +116,7 @@ class ExperimentConfig(Section):
                 raise ValueError(f"design.method: must be {self.sensitivity.method} for "
                                  f"sensitivity {self.sensitivity.method} (SALib's design)")
             for name in self.sensitivity.outcomes:
-                _safe(name, "sensitivity.outcomes")
+                _safe(parse(name).indicator, "sensitivity.outcomes")
                 if name not in self.outcomes:
                     raise ValueError(f"sensitivity.outcomes: {name!r} is not an outcome")
         elif self.design is not None and self.design.method == "morris":
