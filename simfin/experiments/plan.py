@@ -21,6 +21,9 @@ from simfin.experiments.sampling import design_points, unit_points
 
 SEED_LIMIT = 1_000_000_000
 """Seeds are below the config's bound on ``run.seed``."""
+PARTS_FORMAT = 2
+"""What a run's part holds: 2, money in yuan and events kept (1: cents, no events). Part
+of the fingerprint, so a folder of parts in another format is never resumed into."""
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ def fingerprint(experiment: ExperimentConfig, config_path: Path) -> str:
 
     A folder whose parts were made under another fingerprint must not be resumed into.
     """
-    payload = {"experiment": experiment.model_dump(mode="json")}
+    payload = {"experiment": experiment.model_dump(mode="json"), "parts": PARTS_FORMAT}
     if experiment.model == "simfin" and config_path.is_file():
         payload["config"] = config_path.read_text(encoding="utf-8")
     text = json.dumps(payload, sort_keys=True, default=str)
