@@ -24,7 +24,7 @@ from simfin.config import ConfigError
 from simfin.experiments.design import load_experiment
 from simfin.experiments.measured import blocks_in, record_timing, result_block, update_readme
 from simfin.experiments.runner import run_experiment
-from simfin.outputs.experiments import write_experiment
+from simfin.outputs.experiments import precondition_warnings, write_experiment
 
 SHIPPED = ("c1_scenarios", "c2_products", "c3_channels", "c4_risk_control", "c5_payment",
            "c6_service", "c7_infrastructure", "apr_cap", "consortium", "sobol_profit")
@@ -73,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
             result = run_experiment(experiment, config, args.out / name, args.executor,
                                     args.workers)
             write_experiment(result, experiment, args.out / name)
+            for warning in precondition_warnings(result, experiment):
+                print(f"warning: {name}: {warning}", file=sys.stderr)
             seconds = time.perf_counter() - start
             failed += len(result.failures)
             if result.ran == len(result.plan.tasks):
