@@ -120,9 +120,12 @@ def produced(config: Path, overrides: dict[str, Any]) -> Produced:
     import simfin
     from simfin.metrics import flow_indicators
 
-    probe = simfin.run(config, steps=1, overrides={
-        **overrides, "population.n_consumers": PROBE_CONSUMERS, "run.runoff_days": 0,
-        "run.record_applications": False})
+    one_day = {**overrides, "run.runoff_days": 0, "run.record_applications": False}
+    try:
+        probe = simfin.run(config, steps=1, overrides={
+            **one_day, "population.n_consumers": PROBE_CONSUMERS})
+    except ConfigError:  # a market that needs more consumers: probe it at its own size
+        probe = simfin.run(config, steps=1, overrides=one_day)
     fields: dict[str, Any] = {}
     for summary in (*probe.summary["lenders"].values(), probe.summary["market"]):
         fields.update(summary)
