@@ -47,7 +47,8 @@ def met(events: pd.DataFrame, scenario: str, precondition: str) -> tuple[int, in
 def short(tmp_path_factory):
     """The day-180 change in a 30-day run, through the CLI (its report and stderr)."""
     tmp = tmp_path_factory.mktemp("short")
-    path = write(tmp, late_cap(30, "[approval_rate, profit, disbursed]"))
+    path = write(tmp, late_cap(30, '[approval_rate, profit, disbursed, "approval_rate[0:30]", '
+                                   '"profit[0:30]", "profit[0:15]"]'))
     out = tmp / "out"
     done = subprocess.run([*SIMFIN, "experiment", str(path), "--out", str(out)],
                           capture_output=True, text=True, cwd=tmp)
@@ -119,6 +120,14 @@ def test_money_outcomes_are_yuan_of_the_runs_ledger(short):
     assert rows.loc["market", "profit"] == profit_cents.sum() / 100
     assert "| profit (yuan) |" in (out / "comparison.md").read_text()
     assert (rows["approval_rate"] < 1).all()  # a rate is not divided
+
+
+def test_a_window_over_the_whole_run_is_the_whole_run(short):
+    _, out, _ = short
+    results = pd.read_parquet(out / "results.parquet")
+    assert (results["approval_rate[0:30]"] == results["approval_rate"]).all()
+    assert (results["profit[0:30]"] == results["profit"]).all()
+    assert (results["profit[0:15]"] != results["profit"]).any()  # a window is a window
 
 
 def test_a_change_inside_the_run_is_met_and_its_window_shows_it(year):
