@@ -48,9 +48,8 @@ def run_events(result: Any) -> list[dict[str, Any]]:
                        "detail": detail, "count": count})
 
     for entry in config.policy.schedule:
-        named = {name: getattr(entry, name) for name in entry.model_fields_set - {"day"}}
-        add("policy_scheduled", day=entry.day, detail=describe(named))
-    for applied in getattr(result.model.regulator, "changes_applied", []):
+        add("policy_scheduled", day=entry.day, detail=describe(entry.changes()))
+    for applied in result.model.regulator.changes_applied:
         add("policy_applied", day=applied["day"], detail=describe(applied["changes"]))
     for lender, lender_config in zip(summary["lenders"], config.lenders, strict=True):
         if lender_config.risk.model.kind != "none":
