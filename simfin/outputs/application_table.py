@@ -68,7 +68,9 @@ def named_applications(apps: pd.DataFrame, config: MarketConfig,
         ``status`` (missing without a loan), and a boolean ``queried_<source>`` per data
         source instead of the ``data_queried`` bits.
     """
-    out = apps.copy()
+    # A shallow copy: every column named here is replaced, never written in place, and
+    # copy-on-write keeps ``apps`` as it was (a deep copy doubled the table in memory).
+    out = apps.copy(deep=False)
     if out.empty:
         return out
     for column, names in category_names(config).items():
