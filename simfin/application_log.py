@@ -70,6 +70,8 @@ def _bits(values: np.ndarray) -> np.ndarray:
 def _narrowest(values: np.ndarray) -> np.ndarray:
     """A copy of ``values`` in the narrowest type that gives them back bit for bit."""
     kind, size = values.dtype.kind, values.dtype.itemsize
+    if len(values) == 0:
+        return values.copy()
     if kind in "iu" and size > 1:
         low, high = values.min(), values.max()
         for narrow in (np.int8, np.int16, np.int32):

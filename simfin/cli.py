@@ -73,11 +73,13 @@ def run_command(
     """Run a market and write its tables, figures and report."""
     import shutil
 
+    from simfin.memory import check_fits
     from simfin.outputs.writer import prepare
     from simfin.runner import resolve, run
 
     try:
         resolved = resolve(config, steps, seed, set_ or [])
+        check_fits(resolved)  # before anything is written (SIMFIN_MEMORY_CHECK=off: skip)
         target = out or default_out_dir(resolved.run.name, resolved.run.seed)
         # The destination is checked, and the staging folder made, before the simulation.
         staging = prepare(target, force)
