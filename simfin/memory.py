@@ -1,23 +1,38 @@
 """How much memory a run will need at its peak, estimated from its config before it starts,
 and the refusal of a market that cannot fit the machine.
 
-A run's peak resident memory is, to a few per cent, a fixed cost (the interpreter, numpy,
-pandas, scikit-learn, Mesa) plus a cost per consumer (the population's columns and the
-day's temporaries over them), per loan booked (the loan book's row, the loans on book kept
-for servicing, the row of the loans table at the end) and, with ``run.record_applications``
-on, per application (its compact record during the run and its row of the applications
-table at the end). Loans and applications are expected from the demand the config sets:
-``sum(scenarios.need_rate) / 365`` needs per consumer-day, of which the baseline market
-turns ``APPLICATIONS_PER_NEED`` into applications and ``LOANS_PER_NEED`` into loans.
+A run's peak resident memory is a fixed cost (the interpreter, numpy, pandas, scikit-learn,
+Mesa) plus the larger of two moments: building the population (its columns and the
+temporaries of drawing them, per consumer), and the end of the run, when the population,
+the loan book (every loan booked stays a row), the loans table and, with
+``run.record_applications`` on, the applications table are all held (per consumer, per
+loan, per application; the application log's compact record during the days is smaller
+than its table at the end). Loans and applications are expected from the demand the config
+sets: ``sum(scenarios.need_rate) / 365`` needs per consumer-day, of which the baseline
+market turns ``APPLICATIONS_PER_NEED`` into applications and ``LOANS_PER_NEED`` into loans.
 
-Calibration (2026-12-07, the shared 2-core AMD EPYC machine with 23 GB; peak RSS of
-``simfin.run()`` on ``configs/baseline.yaml`` in a fresh process, measured by
-``python -m simfin.bench.peak_memory``): 1M consumers x 30 days, 425 MB with and without
-the application log; 10M x 30 days, 1,532 MB without and 2,005 MB with it (836,434 loans,
-2,210,796 applications); 1M x 120 days, see ``tests/benchmarks/README.md``. The constants
-below reproduce those within 10 %; ``tests/test_memory.py`` checks the estimate against
-measured peaks of small runs (within a factor of 1.5 either way). Writing the outputs
-(``simfin run``) adds the tables' parquet encoding, within the same margin at these sizes.
+Calibration (2026-12-07, the shared 2-core AMD EPYC machine with 23 GB, numpy 2.5, pandas
+3.1; peak RSS of ``simfin.run()`` on ``configs/baseline.yaml`` in a fresh process,
+``python -m simfin.bench.peak_memory CONSUMERS DAYS``), measured / estimated in MiB:
+
+=================  =========================  ======================
+consumers x days   log on                     log off
+=================  =========================  ======================
+20k x 30           212 / 209                  211 / 208
+100k x 120         263 / 255                  241 / 236
+300k x 120         360 / 356                  301 / 298
+1M x 30            425 / 396                  425 / 348
+1M x 120           715 / 709                  526 / 516
+10M x 30           2,016 / 2,115              1,602 / 1,635
+=================  =========================  ======================
+
+Within 20 % at every size; ``tests/test_memory.py`` checks it within a factor of 1.5 on
+fresh runs of two small markets, and the benchmark suite at 1M and 10M consumers
+(``tests/benchmarks/test_market.py::test_peak_rss_at_scale``). Other markets differ in
+loans and applications per need (a config of generous lenders books more per need) and
+in the number of lenders; the factor covers the shipped configs. Writing the outputs
+(``simfin run``) adds the parquet encoding of the tables (10M x 30 days: 2,322 MB with the
+log), which the estimate does not count.
 
 The check refuses a run whose estimate exceeds the memory available (``psutil``'s
 ``available``: free memory plus what the kernel can reclaim). ``SIMFIN_MEMORY_CHECK=off``
@@ -32,12 +47,13 @@ from dataclasses import dataclass
 
 from simfin.config import ConfigError, MarketConfig
 
-FIXED_BYTES = 230 * 2**20          # interpreter and libraries, after import
-BYTES_PER_CONSUMER = 132           # population columns and a day's temporaries
-BYTES_PER_LOAN = 420               # loan book, loans kept on book, loans table
+FIXED_BYTES = 205 * 2**20          # interpreter and libraries, after import
+CREATION_BYTES_PER_CONSUMER = 140  # building the population: its columns and temporaries
+BYTES_PER_CONSUMER = 91            # resident population columns during and after the days
+BYTES_PER_LOAN = 685               # loan book, loans kept on book, loans table at the end
 BYTES_PER_APPLICATION = 215        # compact record in the run, table row at the end
-APPLICATIONS_PER_NEED = 0.85       # baseline: 2,210,796 applications from 2.61M needs
-LOANS_PER_NEED = 0.32              # baseline: 836,434 loans
+APPLICATIONS_PER_NEED = 0.9        # baseline: 0.85 at 30 days, 0.95 at 120 days
+LOANS_PER_NEED = 0.33              # baseline: 0.32 at 30 days, 0.35 at 120 days
 MEMORY_CHECK_ENV = "SIMFIN_MEMORY_CHECK"  # "off": run whatever the estimate
 
 
@@ -65,8 +81,10 @@ def estimate(config: MarketConfig) -> MemoryEstimate:
     needs = n * days * sum(s.need_rate for s in config.scenarios) / 365
     loans = int(needs * LOANS_PER_NEED)
     applications = int(needs * APPLICATIONS_PER_NEED) if config.run.record_applications else 0
-    peak = (FIXED_BYTES + BYTES_PER_CONSUMER * n + BYTES_PER_LOAN * loans
-            + BYTES_PER_APPLICATION * applications)
+    creation = CREATION_BYTES_PER_CONSUMER * n
+    days_and_tables = (BYTES_PER_CONSUMER * n + BYTES_PER_LOAN * loans
+                       + BYTES_PER_APPLICATION * applications)
+    peak = FIXED_BYTES + max(creation, days_and_tables)
     return MemoryEstimate(n, days, loans, applications, int(peak))
 
 
