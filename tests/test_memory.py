@@ -19,7 +19,9 @@ FACTOR = 1.5  # the estimate is within this factor of the measured peak, either 
 BASELINE = str(Path(__file__).resolve().parents[1] / "configs" / "baseline.yaml")
 
 
-@pytest.mark.parametrize(("consumers", "days"), [(20_000, 30), (300_000, 60)])
+# One market where the consumers, loans and applications are a third of the peak (the
+# benchmark suite's tiny run checks a market that is mostly the fixed cost).
+@pytest.mark.parametrize(("consumers", "days"), [(300_000, 60)])
 def test_estimate_is_within_a_factor_of_the_measured_peak(consumers, days):
     measured = run_peak(consumers, days, record_applications=True)
     assert measured["loans"] > 0 and measured["applications"] > 0  # a market that lent
