@@ -8,6 +8,8 @@ code (a handful), never per row.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -89,3 +91,33 @@ def named_applications(apps: pd.DataFrame, config: MarketConfig,
     for i, source in enumerate(QUERYABLE_SOURCES):
         out[f"queried_{source}"] = (bits >> i & 1).astype(bool)
     return out
+
+
+ROWS_PER_GROUP = 1 << 20  # pyarrow's default row group: the file is laid out as one write
+
+
+def write_applications(apps: pd.DataFrame, config: MarketConfig,
+                       reason_codes: list[list[str]], flag_reasons: list[list[str]],
+                       path: Path) -> None:
+    """Write ``applications.parquet``: :func:`named_applications`, converted to Arrow and
+    written one row group at a time, so that only one row group's Arrow copy of the table
+    is held at once (the table converted whole was a second copy of it in memory).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    named = named_applications(apps, config, reason_codes, flag_reasons)
+    if named.empty:
+        named.to_parquet(path, index=False)
+        return
+    writer = None
+    try:
+        for start in range(0, len(named), ROWS_PER_GROUP):
+            group = pa.Table.from_pandas(named.iloc[start:start + ROWS_PER_GROUP],
+                                         preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(path, group.schema)
+            writer.write_table(group, row_group_size=ROWS_PER_GROUP)
+    finally:
+        if writer is not None:
+            writer.close()
