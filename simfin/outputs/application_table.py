@@ -39,18 +39,24 @@ def _reasons(apps: pd.DataFrame, reason_codes: list[list[str]]) -> pd.Categorica
 
 
 def _rules_hit(apps: pd.DataFrame, flag_reasons: list[list[str]]) -> pd.Categorical:
-    """The flag rules an application hit, as ``"THIN|YOUNG"`` (``""`` when none)."""
-    pairs = np.stack([apps["lender"].to_numpy().astype(np.int64),
-                      apps["flags"].to_numpy()], axis=1)
-    distinct, codes = np.unique(pairs, axis=0, return_inverse=True)
-    labels = []
-    for lender, bits in distinct:
-        table = flag_reasons[lender]
-        labels.append("|".join(table[b] for b in range(len(table)) if bits >> b & 1)
-                      or NO_RULE)
+    """The flag rules an application hit, as ``"THIN|YOUNG"`` (``""`` when none).
+
+    The distinct flag bits are found lender by lender (in the order of ``np.unique`` over
+    (lender, flags) pairs), without a two-column copy of the table.
+    """
+    lenders, flags = apps["lender"].to_numpy(), apps["flags"].to_numpy()
+    codes = np.empty(len(apps), dtype=np.int64)
+    labels: list[str] = []
+    for lender in np.unique(lenders):
+        rows = np.flatnonzero(lenders == lender)
+        distinct, inverse = np.unique(flags.take(rows), return_inverse=True)
+        codes[rows] = len(labels) + inverse.reshape(-1)
+        table = flag_reasons[int(lender)]
+        labels += ["|".join(table[b] for b in range(len(table)) if bits >> b & 1) or NO_RULE
+                   for bits in distinct.tolist()]
     names = list(dict.fromkeys(labels))
     code_of = np.array([names.index(label) for label in labels], dtype=np.int64)
-    return _categorical(code_of[codes.reshape(-1)], names)
+    return _categorical(code_of.take(codes), names)
 
 
 def named_applications(apps: pd.DataFrame, config: MarketConfig,
