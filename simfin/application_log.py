@@ -3,9 +3,9 @@
 The model feeds the log each lender's decided batch of the day and the rows whose
 applicant took the offer up (with the loan ids they were booked under). The log keeps the
 batch's columns (one array per column per batch, no loop over rows) in a compact form
-(:class:`Compact`): a column that holds one value in the batch is kept as
-that value, integers and integer-valued floats in the narrowest type that holds them
-exactly, the lender and day once per batch, the loan ids only for the rows booked. At the
+(:class:`Compact`): a column that holds one value in the batch is kept as that value,
+integers in the narrowest type that holds them, the lender and day once per batch, the
+loan ids only for the rows booked. At the
 end of the run each column is assembled once, in its full type, and the batch's compact
 copy of it freed, so the table is never held twice; the booked loans' outcomes are joined
 from the loan book. ``simfin.outputs.application_table`` gives the coded columns their
@@ -40,9 +40,9 @@ OUTCOME_COLUMNS = ("ever_30dpd", "defaulted", "default_day", "status")
 
 class Compact:
     """One batch's copy of a column, exactly, in less memory: the value when every row
-    holds the same one (bit for bit), else the values in the narrowest type that gives
-    them back bit for bit (``int64`` cents in ``int32``, a 0/1/NaN ``float32`` flag in
-    ``float16``...); ``dtype`` is the column's own type.
+    holds the same one (bit for bit), else the values, integers in the narrowest type that
+    holds them (``int64`` cents in ``int32``, flag bits in ``int8``...); ``dtype`` is the
+    column's own type.
     """
 
     __slots__ = ("dtype", "n", "values", "value")
@@ -67,25 +67,22 @@ def _bits(values: np.ndarray) -> np.ndarray:
     return values.view(f"u{values.dtype.itemsize}") if values.dtype.kind == "f" else values
 
 
+# Narrower integer types, with the range each holds, narrowest first.
+_NARROW_INTS = [(np.dtype(t), int(np.iinfo(t).min), int(np.iinfo(t).max))
+                for t in (np.int8, np.int16, np.int32)]
+
+
 def _narrowest(values: np.ndarray) -> np.ndarray:
-    """A copy of ``values`` in the narrowest type that gives them back bit for bit."""
-    kind, size = values.dtype.kind, values.dtype.itemsize
-    if len(values) == 0:
-        return values.copy()
-    if kind in "iu" and size > 1:
-        low, high = values.min(), values.max()
-        for narrow in (np.int8, np.int16, np.int32):
-            info = np.iinfo(narrow)
-            if info.bits // 8 < size and info.min <= low and high <= info.max:
+    """A copy of ``values``; integers in the narrowest type that holds them (floats are
+    kept as they are: a float16 trial costs more per batch than it saves at the peak,
+    which comes at the end of the run, when the table is built in its own types).
+    """
+    size = values.dtype.itemsize
+    if values.dtype.kind in "iu" and size > 1 and len(values):
+        low, high = int(values.min()), int(values.max())
+        for narrow, lowest, highest in _NARROW_INTS:
+            if narrow.itemsize < size and lowest <= low and high <= highest:
                 return values.astype(narrow)
-    if kind == "f":
-        for narrow in (np.float16, np.float32):
-            if np.dtype(narrow).itemsize >= size:
-                break
-            with np.errstate(over="ignore"):  # out of range: inf, refused below
-                candidate = values.astype(narrow)
-            if np.array_equal(_bits(candidate.astype(values.dtype)), _bits(values)):
-                return candidate
     return values.copy()
 
 
