@@ -1,11 +1,15 @@
 """The record of every application: what the lender saw, what it decided, what followed.
 
 The model feeds the log each lender's decided batch of the day and the rows whose
-applicant took the offer up (with the loan ids they were booked under). The log appends
-the batch's columns as they are (one array per column per batch, no loop over rows) and
-concatenates them once, at the end of the run, where the booked loans' outcomes are
-joined from the loan book. ``simfin.outputs.application_table`` gives the coded columns
-their names for ``applications.parquet``.
+applicant took the offer up (with the loan ids they were booked under). The log keeps the
+batch's columns (one array per column per batch, no loop over rows) in a compact form
+(:class:`Compact`): a column that holds one value in the batch is kept as that value,
+integers in the narrowest type that holds them, the lender and day once per batch, the
+loan ids only for the rows booked. At the
+end of the run each column is assembled once, in its full type, and the batch's compact
+copy of it freed, so the table is never held twice; the booked loans' outcomes are joined
+from the loan book. ``simfin.outputs.application_table`` gives the coded columns their
+names for ``applications.parquet``.
 """
 
 from __future__ import annotations
@@ -34,18 +38,103 @@ APPLICANT_COLUMNS: dict[str, type] = {
 OUTCOME_COLUMNS = ("ever_30dpd", "defaulted", "default_day", "status")
 
 
+class Compact:
+    """One batch's copy of a column, exactly, in less memory: the value when every row
+    holds the same one (bit for bit), else the values, integers in the narrowest type that
+    holds them (``int64`` cents in ``int32``, flag bits in ``int8``...); ``dtype`` is the
+    column's own type.
+    """
+
+    __slots__ = ("dtype", "n", "values", "value")
+
+    def __init__(self, dtype: np.dtype, n: int, values: np.ndarray | None,
+                 value: object = None) -> None:
+        self.dtype, self.n, self.values, self.value = np.dtype(dtype), n, values, value
+
+    @classmethod
+    def constant(cls, value: object, dtype: type, n: int) -> Compact:
+        """``n`` rows of ``value`` in type ``dtype``."""
+        return cls(np.dtype(dtype), n, None, np.dtype(dtype).type(value))
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the kept values."""
+        return 0 if self.values is None else self.values.nbytes
+
+
+def _bits(values: np.ndarray) -> np.ndarray:
+    """The values' bit patterns (a view), so that NaN equals NaN and -0.0 is not 0.0."""
+    return values.view(f"u{values.dtype.itemsize}") if values.dtype.kind == "f" else values
+
+
+# Narrower integer types, with the range each holds, narrowest first.
+_NARROW_INTS = [(np.dtype(t), int(np.iinfo(t).min), int(np.iinfo(t).max))
+                for t in (np.int8, np.int16, np.int32)]
+
+
+def _narrowest(values: np.ndarray) -> np.ndarray:
+    """A copy of ``values``; integers in the narrowest type that holds them (floats are
+    kept as they are: a float16 trial costs more per batch than it saves at the peak,
+    which comes at the end of the run, when the table is built in its own types).
+    """
+    size = values.dtype.itemsize
+    if values.dtype.kind in "iu" and size > 1 and len(values):
+        low, high = int(values.min()), int(values.max())
+        for narrow, lowest, highest in _NARROW_INTS:
+            if narrow.itemsize < size and lowest <= low and high <= highest:
+                return values.astype(narrow)
+    return values.copy()
+
+
+def compact(values: np.ndarray) -> Compact:
+    """A batch's column, kept exactly in the least memory :class:`Compact` knows."""
+    values = np.asarray(values)
+    if len(values) and (_bits(values) == _bits(values[:1])).all():
+        return Compact(values.dtype, len(values), None, values[0])
+    return Compact(values.dtype, len(values), _narrowest(values))
+
+
+def assemble(parts: list[Compact]) -> np.ndarray:
+    """The column over all batches in order, in the type ``np.concatenate`` of the
+    batches' own arrays would give.
+    """
+    out = np.empty(sum(p.n for p in parts), dtype=np.result_type(*[p.dtype for p in parts]))
+    start = 0
+    for part in parts:
+        end = start + part.n
+        out[start:end] = part.value if part.values is None else part.values
+        start = end
+    return out
+
+
+class _Batch:
+    """One lender's decided batch of one day, its columns compact."""
+
+    __slots__ = ("lender", "day", "n", "columns", "booked", "loan_ids")
+
+    def __init__(self, lender: int, day: int, n: int, columns: dict[str, Compact],
+                 booked: np.ndarray, loan_ids: np.ndarray) -> None:
+        self.lender, self.day, self.n, self.columns = lender, day, n, columns
+        self.booked, self.loan_ids = booked, loan_ids
+
+
 class ApplicationLog:
-    """Appends each lender's decided batch of the day; a frame of them all at the end."""
+    """Keeps each lender's decided batch of the day; a frame of them all at the end."""
 
     def __init__(self) -> None:
-        self._parts: list[dict[str, np.ndarray]] = []
+        self._parts: list[_Batch] = []
 
     def __len__(self) -> int:
-        return sum(len(part["day"]) for part in self._parts)
+        return sum(part.n for part in self._parts)
+
+    def nbytes(self) -> int:
+        """Bytes held by the kept batches' arrays."""
+        return sum(c.nbytes for p in self._parts for c in p.columns.values()) + sum(
+            p.booked.nbytes + p.loan_ids.nbytes for p in self._parts)
 
     def record(self, lender: int, day: int, batch: ApplicationBatch, accepted: np.ndarray,
                loan_ids: np.ndarray) -> None:
-        """Append a lender's decided batch.
+        """Keep a lender's decided batch.
 
         Args:
             lender: The lender's index.
@@ -55,23 +144,28 @@ class ApplicationLog:
             loan_ids: The loan-book rows those offers were booked under (same order).
         """
         n, cols = batch.n, batch.columns
-        part = {"lender": np.full(n, lender, dtype=np.int16),
-                "day": np.full(n, day, dtype=np.int32),
-                "is_fraud": cols["truth_is_fraud"].astype(bool)}
+        part = {"is_fraud": compact(cols["truth_is_fraud"].astype(bool))}
         for name, dtype in APPLICANT_COLUMNS.items():
-            part[name] = cols[name].astype(dtype)
+            part[name] = compact(cols[name].astype(dtype, copy=False))
         for name in APPLICATION_FIELDS:
-            part[name] = cols[name].copy()
-        part["online"] = cols["online"] > 0
+            part[name] = compact(cols[name])
+        part["online"] = compact(cols["online"] > 0)
         for name, (dtype, missing) in DECISION_COLUMNS.items():
-            part[name] = (cols[name].astype(dtype) if name in cols
-                          else np.full(n, missing, dtype=dtype))
-        part["loan_id"] = np.full(n, -1, dtype=np.int64)
-        part["loan_id"][accepted] = loan_ids
-        self._parts.append(part)
+            part[name] = (compact(cols[name].astype(dtype, copy=False)) if name in cols
+                          else Compact.constant(missing, dtype, n))
+        accepted = np.asarray(accepted)
+        self._parts.append(_Batch(lender, day, n, part,
+                                  accepted.astype(np.min_scalar_type(max(n - 1, 0))),
+                                  np.asarray(loan_ids, dtype=np.int64)))
+
+    def _column(self, name: str) -> np.ndarray:
+        """One column over every batch, in its full type; the batches' copies freed."""
+        return assemble([part.columns.pop(name) for part in self._parts])
 
     def frame(self, book: LoanBook, cohort: np.ndarray, region: np.ndarray) -> pd.DataFrame:
         """Every application in the order decided, with the outcome of booked loans.
+
+        The log is emptied: each column's kept copies are freed as the column is built.
 
         Args:
             book: The loan book at the end of the run (outcomes of booked loans).
@@ -85,21 +179,29 @@ class ApplicationLog:
             for booked loans ``ever_30dpd``, ``defaulted``, ``default_day`` and ``status``
             (missing for applications without a loan).
         """
-        names = list(self._parts[0]) if self._parts else []
-        if not names:
+        parts = self._parts
+        if not parts:
             return pd.DataFrame()
-        columns = {name: np.concatenate([p[name] for p in self._parts]) for name in names}
+        sizes = np.array([p.n for p in parts], dtype=np.int64)
+        columns = {"lender": np.repeat(np.array([p.lender for p in parts], np.int16), sizes),
+                   "day": np.repeat(np.array([p.day for p in parts], np.int32), sizes)}
+        for name in list(parts[0].columns):
+            columns[name] = self._column(name)
+        loan = np.full(int(sizes.sum()), -1, dtype=np.int64)
+        starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        for start, part in zip(starts, parts, strict=True):
+            loan[start + part.booked.astype(np.int64)] = part.loan_ids
+        columns["loan_id"] = loan
+        self._parts = []
         consumers = columns["consumer"]
         columns["cohort"], columns["region"] = cohort[consumers], region[consumers]
-        loan = columns["loan_id"]
         booked = loan >= 0
         columns["taken_up"] = booked
-        frame = pd.DataFrame(columns)
         for name in OUTCOME_COLUMNS:
             values = book.column(name)
             full = np.zeros(len(loan), dtype=np.int64 if values.dtype != np.bool_ else bool)
             full[booked] = values[loan[booked]]
             # Nullable columns: missing (not False or 0) for applications without a loan.
-            frame[name] = (pd.arrays.BooleanArray(full, ~booked) if full.dtype == np.bool_
-                           else pd.arrays.IntegerArray(full, ~booked))
-        return frame
+            columns[name] = (pd.arrays.BooleanArray(full, ~booked) if full.dtype == np.bool_
+                             else pd.arrays.IntegerArray(full, ~booked))
+        return pd.DataFrame(columns, copy=False)

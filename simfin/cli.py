@@ -85,11 +85,13 @@ def run_command(
     import shutil
 
     from simfin.config import ConfigError
+    from simfin.memory import check_fits
     from simfin.outputs.writer import OutputExistsError, default_out_dir, prepare, write_run
     from simfin.runner import resolve, run
 
     try:
         resolved = resolve(config, steps, seed, set_ or [])
+        check_fits(resolved)  # before anything is written (SIMFIN_MEMORY_CHECK=off: skip)
         target = out or default_out_dir(resolved.run.name, resolved.run.seed)
         # The destination is checked, and the staging folder made, before the simulation.
         staging = prepare(target, force)

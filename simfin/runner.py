@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from simfin.config import COHORTS, REGIONS, MarketConfig, load_config
+from simfin.memory import check_fits
 from simfin.metrics import (
     channel_mix,
     cohort_funnel,
@@ -127,8 +128,14 @@ def run(config: MarketConfig | str | Path | dict | None = None, steps: int | Non
 
     Returns:
         The run's steps, loans, summary and final model.
+
+    Raises:
+        ConfigError: A bad config or override, or a market whose estimated peak memory
+            exceeds the memory available (:mod:`simfin.memory`; ``SIMFIN_MEMORY_CHECK=off``
+            runs it anyway).
     """
     resolved = resolve(config, steps, seed, overrides)
+    check_fits(resolved)  # a market that cannot fit the machine: ConfigError, before it starts
     model = MarketModel(resolved)
     total = resolved.run.total_days
     for day in range(total):

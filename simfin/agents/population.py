@@ -111,7 +111,12 @@ class Population:
         half_life = self.behaviour.fraud.signals.inquiry_half_life_days
         self._inquiry_decay = np.float32(0.5 ** (1.0 / half_life))
         # Derived from the columns above, kept current where they change (see refresh).
-        self.need_ceiling = need_ceiling(self, np.arange(n))
+        # In blocks of consumers: the same values (row by row) without a dozen float64
+        # temporaries the size of the population at once (1 GB at 10M consumers).
+        self.need_ceiling = np.empty(n, dtype=np.float32)
+        for start in range(0, n, 1 << 20):
+            rows = np.arange(start, min(n, start + (1 << 20)))
+            self.need_ceiling[rows] = need_ceiling(self, rows)
 
     def refresh(self, rows: np.ndarray | int) -> None:
         """Recompute what is derived from the columns of ``rows`` (the need ceiling of

@@ -32,14 +32,15 @@ class Size:
     plain: tuple[int, int]  # consumers, days of the plain-Mesa reference
     creation: int
     agent_collection: int  # consumers of the Mesa DataCollector reference
+    scale: tuple[int, int] = (20_000, 5)  # consumers, days of the peak-memory runs
 
 
 SIZES = {
     "tiny": Size(2_000, 100, 1, (1_000,), 5, (1_000, 2), 1_000, 1_000),
     "small": Size(100_000, 1_000, 3, (10_000, 30_000, 100_000), 365, (10_000, 5), 100_000,
-                  10_000),
+                  10_000, (1_000_000, 30)),
     "large": Size(1_000_000, 3_000, 5, (10_000, 30_000, 100_000, 300_000, 1_000_000), 365,
-                  (100_000, 10), 1_000_000, 100_000),
+                  (100_000, 10), 1_000_000, 100_000, (10_000_000, 30)),
 }
 
 

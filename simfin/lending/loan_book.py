@@ -238,7 +238,8 @@ class LoanBook:
         """Every loan booked so far as a pandas DataFrame (one row per loan)."""
         import pandas as pd
 
-        return pd.DataFrame({name: self.column(name).copy() for name in _COLUMNS})
+        # The columns are copied once, here (a DataFrame of a dict copies them again).
+        return pd.DataFrame({name: self.column(name).copy() for name in _COLUMNS}, copy=False)
 
     def nbytes(self) -> int:
         """Bytes held by the book's storage (including spare capacity)."""

@@ -8,6 +8,8 @@ code (a handful), never per row.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -37,18 +39,24 @@ def _reasons(apps: pd.DataFrame, reason_codes: list[list[str]]) -> pd.Categorica
 
 
 def _rules_hit(apps: pd.DataFrame, flag_reasons: list[list[str]]) -> pd.Categorical:
-    """The flag rules an application hit, as ``"THIN|YOUNG"`` (``""`` when none)."""
-    pairs = np.stack([apps["lender"].to_numpy().astype(np.int64),
-                      apps["flags"].to_numpy()], axis=1)
-    distinct, codes = np.unique(pairs, axis=0, return_inverse=True)
-    labels = []
-    for lender, bits in distinct:
-        table = flag_reasons[lender]
-        labels.append("|".join(table[b] for b in range(len(table)) if bits >> b & 1)
-                      or NO_RULE)
+    """The flag rules an application hit, as ``"THIN|YOUNG"`` (``""`` when none).
+
+    The distinct flag bits are found lender by lender (in the order of ``np.unique`` over
+    (lender, flags) pairs), without a two-column copy of the table.
+    """
+    lenders, flags = apps["lender"].to_numpy(), apps["flags"].to_numpy()
+    codes = np.empty(len(apps), dtype=np.int64)
+    labels: list[str] = []
+    for lender in np.unique(lenders):
+        rows = np.flatnonzero(lenders == lender)
+        distinct, inverse = np.unique(flags.take(rows), return_inverse=True)
+        codes[rows] = len(labels) + inverse.reshape(-1)
+        table = flag_reasons[int(lender)]
+        labels += ["|".join(table[b] for b in range(len(table)) if bits >> b & 1) or NO_RULE
+                   for bits in distinct.tolist()]
     names = list(dict.fromkeys(labels))
     code_of = np.array([names.index(label) for label in labels], dtype=np.int64)
-    return _categorical(code_of[codes.reshape(-1)], names)
+    return _categorical(code_of.take(codes), names)
 
 
 def named_applications(apps: pd.DataFrame, config: MarketConfig,
@@ -68,7 +76,9 @@ def named_applications(apps: pd.DataFrame, config: MarketConfig,
         ``status`` (missing without a loan), and a boolean ``queried_<source>`` per data
         source instead of the ``data_queried`` bits.
     """
-    out = apps.copy()
+    # A shallow copy: every column named here is replaced, never written in place, and
+    # copy-on-write keeps ``apps`` as it was (a deep copy doubled the table in memory).
+    out = apps.copy(deep=False)
     if out.empty:
         return out
     for column, names in category_names(config).items():
@@ -87,3 +97,33 @@ def named_applications(apps: pd.DataFrame, config: MarketConfig,
     for i, source in enumerate(QUERYABLE_SOURCES):
         out[f"queried_{source}"] = (bits >> i & 1).astype(bool)
     return out
+
+
+ROWS_PER_GROUP = 1 << 20  # pyarrow's default row group: the file is laid out as one write
+
+
+def write_applications(apps: pd.DataFrame, config: MarketConfig,
+                       reason_codes: list[list[str]], flag_reasons: list[list[str]],
+                       path: Path) -> None:
+    """Write ``applications.parquet``: :func:`named_applications`, converted to Arrow and
+    written one row group at a time, so that only one row group's Arrow copy of the table
+    is held at once (the table converted whole was a second copy of it in memory).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    named = named_applications(apps, config, reason_codes, flag_reasons)
+    if named.empty:
+        named.to_parquet(path, index=False)
+        return
+    writer = None
+    try:
+        for start in range(0, len(named), ROWS_PER_GROUP):
+            group = pa.Table.from_pandas(named.iloc[start:start + ROWS_PER_GROUP],
+                                         preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(path, group.schema)
+            writer.write_table(group, row_group_size=ROWS_PER_GROUP)
+    finally:
+        if writer is not None:
+            writer.close()

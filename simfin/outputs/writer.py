@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from simfin.config import dump_config
-from simfin.outputs.application_table import named_applications
+from simfin.outputs.application_table import write_applications
 from simfin.outputs.figures import write_figures
 from simfin.outputs.loan_table import named_loans
 from simfin.outputs.report import render_report
@@ -62,10 +62,10 @@ def write_run(result: RunResult, out: Path, force: bool = False,
                                                             index=False)
         if result.applications is not None:
             lenders = result.model.lenders
-            named_applications(result.applications, result.config,
+            write_applications(result.applications, result.config,
                                [lender.reason_codes for lender in lenders],
-                               [lender.flag_reasons for lender in lenders]
-                               ).to_parquet(staging / "applications.parquet", index=False)
+                               [lender.flag_reasons for lender in lenders],
+                               staging / "applications.parquet")
         write_json(staging / "summary.json", result.summary)
         (staging / "config.yaml").write_text(dump_config(result.config), encoding="utf-8")
         figures = write_figures(result, staging / "figures")

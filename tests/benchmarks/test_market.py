@@ -59,6 +59,29 @@ def test_year_memory_and_peak_rss(benchmark, size):
            **{f"{k} B/consumer": v / n for k, v in year["bytes"].items()})
 
 
+@pytest.mark.benchmark(group="memory")
+@pytest.mark.parametrize("log", [True, False], ids=["log", "no_log"])
+def test_peak_rss_at_scale(benchmark, size, log):
+    """Peak RSS of ``simfin.run()`` on the baseline market in a fresh process (tiny: 20k x 5
+    days; small: 1M x 30; large: 10M x 30), with and without the application log, beside
+    the estimate ``simfin run`` checks before it starts.
+    """
+    import simfin
+    from simfin.bench.peak_memory import BASELINE, run_peak
+    from simfin.memory import estimate
+
+    n, days = size.scale
+    peak = benchmark.pedantic(run_peak, args=(n, days, log), rounds=1, iterations=1)
+    assert peak["loans"] > 0 and (peak["applications"] > 0) == log
+    config = simfin.load_config(BASELINE, {"population.n_consumers": n, "run.steps": days,
+                                           "run.record_applications": log})
+    estimated = estimate(config).peak_bytes
+    assert peak["maxrss"] / 1.5 <= estimated <= peak["maxrss"] * 1.5
+    record(benchmark, consumers=n, days=days, record_applications=log,
+           peak_rss_mb=peak["maxrss"] / 2**20, estimate_mb=estimated / 2**20,
+           loans=peak["loans"], applications=peak["applications"])
+
+
 @pytest.mark.benchmark(group="creation and collection")
 def test_create_consumers(benchmark, size):
     benchmark.pedantic(ms.time_creation, args=(size.creation, 1), rounds=size.rounds,

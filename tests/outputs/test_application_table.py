@@ -146,3 +146,18 @@ def test_force_without_recording_removes_the_old_record(make_config, tmp_path):
               out, force=True)
     assert not (out / "applications.parquet").exists()  # not a stale record of another run
     assert (out / "loans.parquet").exists()
+
+
+def test_written_in_row_groups_with_the_same_content(small_run, tmp_path, monkeypatch):
+    from simfin.outputs import application_table
+
+    lenders = small_run.model.lenders
+    args = (small_run.applications, small_run.config,
+            [lender.reason_codes for lender in lenders],
+            [lender.flag_reasons for lender in lenders])
+    whole = application_table.named_applications(*args)
+    monkeypatch.setattr(application_table, "ROWS_PER_GROUP", len(whole) // 3 + 1)
+    application_table.write_applications(*args, tmp_path / "applications.parquet")
+    assert pq.ParquetFile(tmp_path / "applications.parquet").num_row_groups == 3
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "applications.parquet"), whole,
+                                  check_exact=True)
