@@ -212,5 +212,7 @@ def pricing_stage(build: StageBuild) -> Stage:
         lti_reason=build.reason(LTI_REASON),
         marginal_cost_rate=lender.cost_of_funds_rate + pricing.operating_cost_rate,
         booking_cost_cents=pricing.booking_cost_cents,
+        cold_start_pd=pricing.cold_start_pd, life_exponent=pricing.window_to_life_exponent,
+        window_days=build.risk.model.performance_window_days,
         demand=learner(pricing.optimised, build.risk.model.retrain_every_days)
         if learner else None)
