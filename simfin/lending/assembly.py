@@ -150,7 +150,9 @@ def data_stage(build: StageBuild) -> Stage:
     names = list(build.risk.data_sources)
     if build.lender.service.mode == "unified":
         names.append("service_profile")  # the unified platform's own customer profile
-    return DataSourceStage([build.sources[n] for n in names if n in build.sources])
+    lender = [lender.name for lender in build.market.lenders].index(build.lender.name)
+    return DataSourceStage([build.sources[n].for_lender(lender) for n in names
+                            if n in build.sources])
 
 
 @register_stage("ring_graph")
