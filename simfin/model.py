@@ -104,8 +104,9 @@ class MarketModel(mesa.Model):
         self.population.attach_lenders(len(config.lenders))
         self.scenarios = [MerchantScenario(self, s, i) for i, s in enumerate(config.scenarios)]
         self.channels = [Channel(self, c, i) for i, c in enumerate(config.channels)]
-        self.sources = build_sources(config, self.population, lambda: self.day, self.rng)
         self.book = LoanBook()
+        self.sources = build_sources(config, self.population, lambda: self.day, self.rng,
+                                     self._delinquent_borrowers)
         self.ledger = Ledger(len(config.lenders), [lc.capital_cents for lc in config.lenders])
         self.lenders = [Lender(self, config, i, self.sources, self.population, self.book,
                                self.ledger) for i in range(len(config.lenders))]
@@ -153,6 +154,11 @@ class MarketModel(mesa.Model):
                                                                    p.friction_steps)
 
     # -- the day -----------------------------------------------------------------------
+
+    def _delinquent_borrowers(self) -> tuple[np.ndarray, np.ndarray]:
+        """Borrower and lender of each loan past due today (what the consortium shares)."""
+        rows = self.book.delinquent_rows()
+        return self.book.column("consumer").take(rows), self.book.column("lender").take(rows)
 
     def step(self) -> None:
         """One day: lending (none in the run-off after ``run.steps`` days), then the book."""

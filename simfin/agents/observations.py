@@ -7,6 +7,8 @@ source reveals is changing this module.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 import simfin.agents.fraud as fraud_kinds
@@ -18,7 +20,9 @@ from simfin.lending.fields import APPLICATION_FIELDS
 
 
 def build_sources(config: MarketConfig, population: Population, day_of=lambda: 0,
-                  rng: np.random.Generator | None = None) -> dict[str, DataSource]:
+                  rng: np.random.Generator | None = None,
+                  delinquent: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None
+                  ) -> dict[str, DataSource]:
     """The data sources of the market, by name. ``consortium`` only exists when the
     regulator's policy turns it on (now or on a scheduled day: it is then inactive until).
 
@@ -27,6 +31,8 @@ def build_sources(config: MarketConfig, population: Population, day_of=lambda: 0
         population: The consumers.
         day_of: Returns the current day (records such as employment change over time).
         rng: Draws which consumers each source covers (fixed for the run).
+        delinquent: Returns the borrower and the lender of each loan past due today (the
+            consortium's members share them); None: none.
     """
     rng = rng if rng is not None else np.random.default_rng(0)
     pop, data = population, config.data
@@ -34,13 +40,14 @@ def build_sources(config: MarketConfig, population: Population, day_of=lambda: 0
     reporting = np.array([lender.reports_to_bureau for lender in config.lenders])
     members = np.array([lender.consortium_member for lender in config.lenders])
 
-    def loans_at(rows: np.ndarray, lenders: np.ndarray, start: np.ndarray | int = 0
-                 ) -> np.ndarray:
+    def loans_at(rows: np.ndarray, lenders: np.ndarray, start: np.ndarray | int = 0,
+                 counts: np.ndarray | None = None) -> np.ndarray:
         total = np.asarray(start, dtype=np.int16) + np.zeros(len(rows), dtype=np.int16)
         if lenders.any():
             # Flat indexes into the (consumer, lender) counters: take() on a column view
             # would copy the whole column first, and take() of whole rows is slow.
-            flat, first = pop.loans_at.reshape(-1), np.asarray(rows) * n_lenders
+            counts = pop.loans_at if counts is None else counts
+            flat, first = counts.reshape(-1), np.asarray(rows) * n_lenders
             for j in np.flatnonzero(lenders):
                 total += flat.take(first + j)
         return total
@@ -48,8 +55,28 @@ def build_sources(config: MarketConfig, population: Population, day_of=lambda: 0
     def multi_lending(rows: np.ndarray) -> np.ndarray:
         return loans_at(rows, reporting, pop.external_loans.take(rows))
 
-    def consortium_loans(rows: np.ndarray) -> np.ndarray:
-        return loans_at(rows, members)
+    def consortium_fields(lender: int | None) -> dict:
+        # What the other members know: the asker's own loans and defaults are its own
+        # fields (own_active_loans, own_past_defaults), not news from the consortium.
+        def others() -> np.ndarray:
+            out = members.copy()
+            if lender is not None:
+                out[lender] = False
+            return out
+
+        def past_due(rows: np.ndarray) -> np.ndarray:
+            if delinquent is None:
+                return np.zeros(len(rows), dtype=np.int16)
+            borrowers, lenders = delinquent()
+            ids, counts = np.unique(borrowers[others()[lenders]], return_counts=True)
+            at = np.minimum(np.searchsorted(ids, rows), max(len(ids) - 1, 0))
+            hit = (ids.take(at) == rows) if len(ids) else np.zeros(len(rows), dtype=bool)
+            return np.where(hit, counts.take(at) if len(ids) else 0, 0)
+
+        return {"consortium_loans": lambda rows: loans_at(rows, others()),
+                "consortium_defaults": lambda rows: loans_at(rows, others(),
+                                                             counts=pop.defaults_at),
+                "consortium_past_due": past_due}
 
     def employed(rows: np.ndarray) -> np.ndarray:
         return (pop.shock_until_day.take(rows) <= day_of()).astype(np.float32)
@@ -85,9 +112,9 @@ def build_sources(config: MarketConfig, population: Population, day_of=lambda: 0
     scheduled = any(change.consortium for change in config.policy.schedule)
     if (config.policy.consortium or scheduled) and n_lenders > 1:
         sources["consortium"] = DataSource(
-            "consortium", np.ones(pop.n, dtype=bool), {"consortium_loans": consortium_loans},
+            "consortium", np.ones(pop.n, dtype=bool), consortium_fields(None),
             data.consortium.cost_cents, data.consortium.latency_minutes,
-            active=config.policy.consortium)
+            active=config.policy.consortium, per_lender=consortium_fields)
         # Who shares: a data-sharing mandate makes every lender a member.
         sources["consortium"].members = members
     return sources

@@ -26,7 +26,13 @@ from simfin.lending.pipeline import Pipeline
 from simfin.lending.pricing import PricingStage, quote
 from simfin.lending.product import REVOLVING, ProductStage
 from simfin.lending.rules import RuleEngine
-from simfin.lending.scoring import INCOME_FEATURES, MODEL_FEATURES, ScoringStage, one_thread
+from simfin.lending.scoring import (
+    MODEL_FEATURES,
+    ScoringStage,
+    feature_values,
+    one_thread,
+    source_column,
+)
 from simfin.lending.verification import VerificationStage
 
 F32 = np.float32
@@ -197,9 +203,7 @@ def _decline(app: dict, reason: int, status: int = DECLINED) -> None:
 
 
 def _feature(app: dict, name: str) -> np.float32:
-    if name in INCOME_FEATURES:
-        return F32(np.log1p(app[INCOME_FEATURES[name]]))
-    return F32(app[name])
+    return F32(feature_values(name, np.array([app[source_column(name)]]))[0])
 
 
 _STEPS = {ProductStage: ReferenceLender.product, RuleEngine: ReferenceLender.rules,

@@ -277,6 +277,23 @@ class PricingConfig(Section):
                                     "marginal cost a risk-based lender must cover under the "
                                     "APR cap to lend (acquisition, data and verification are "
                                     "sunk by then).", "cents/loan", ge=0)
+    cold_start_pd: float | None = param(None, "The PD a risk-based lender assumes for an "
+                                        "applicant its model cannot score yet (cold start: "
+                                        "its business plan's bad rate for what its rules "
+                                        "approve): such a loan is priced, and declined over "
+                                        "the APR cap, as a scored loan of this PD. null: "
+                                        "priced at flat_apr and never declined for the cap "
+                                        "(the lender lends at the cap to learn).",
+                                        "probability", **PROBABILITY)
+    window_to_life_exponent: float | None = param(
+        None, "Carries the model's PD (of 30+ DPD within risk.model.performance_window_days, "
+        "W) over the loan's life for pricing: PD_life = 1 - (1 - PD) ** (r ** exponent), r = "
+        "term_days / (W - 30) when above 1 (how many times the loan's due dates outrun those "
+        "the window sees). 1: the same hazard at every due date; below 1: a hazard that falls "
+        "with time on book (0.75 matches the simulated consumers' loans, whose bad rates grow "
+        "about 1.4x from 60- to 90-day and 2.2x from 60- to 180-day terms); null: the window "
+        "PD is priced as a lifetime PD, so long loans look safer than short ones to the same "
+        "borrower.", "exponent", ge=0.0, le=2.0)
     unit_cost_prior_loans: int = param(500, "Loans the starting estimate counts for when "
                                        "blended with the lender's own cost per loan.", "loans",
                                        ge=1)
@@ -296,6 +313,17 @@ class PricingConfig(Section):
             raise ValueError(f"at most {MAX_GRADE_CUTOFFS} cutoffs (grades are lettered "
                              f"{GRADE_LETTERS[0]} to {GRADE_LETTERS[-1]}), got {len(cutoffs)}")
         return cutoffs
+
+    @model_validator(mode="after")
+    def _cold_start_pd_prices_risk(self) -> PricingConfig:
+        from simfin.lending.registry import PRICING
+
+        for name in ("cold_start_pd", "window_to_life_exponent"):
+            if getattr(self, name) is not None and not getattr(PRICING.get(self.strategy),
+                                                              "prices_risk", False):
+                raise ValueError(f"{name}: the {self.strategy!r} policy does not price by "
+                                 "PD; set it to null or use 'risk_based' or 'optimised'")
+        return self
 
     @model_validator(mode="after")
     def _increasing(self) -> PricingConfig:

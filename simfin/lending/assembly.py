@@ -150,7 +150,9 @@ def data_stage(build: StageBuild) -> Stage:
     names = list(build.risk.data_sources)
     if build.lender.service.mode == "unified":
         names.append("service_profile")  # the unified platform's own customer profile
-    return DataSourceStage([build.sources[n] for n in names if n in build.sources])
+    lender = [lender.name for lender in build.market.lenders].index(build.lender.name)
+    return DataSourceStage([build.sources[n].for_lender(lender) for n in names
+                            if n in build.sources])
 
 
 @register_stage("ring_graph")
@@ -212,5 +214,7 @@ def pricing_stage(build: StageBuild) -> Stage:
         lti_reason=build.reason(LTI_REASON),
         marginal_cost_rate=lender.cost_of_funds_rate + pricing.operating_cost_rate,
         booking_cost_cents=pricing.booking_cost_cents,
+        cold_start_pd=pricing.cold_start_pd, life_exponent=pricing.window_to_life_exponent,
+        window_days=build.risk.model.performance_window_days,
         demand=learner(pricing.optimised, build.risk.model.retrain_every_days)
         if learner else None)

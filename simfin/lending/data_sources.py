@@ -45,20 +45,59 @@ class DataSource:
     latency_minutes: float
     miss_values: Mapping[str, float] = field(default_factory=dict)
     active: bool = True  # a source the regulator has not opened (yet) is not queried
+    per_lender: Callable[[int], Mapping[str, Callable[[np.ndarray], np.ndarray]]] | None = None
 
     def __post_init__(self) -> None:
         self._everyone = bool(np.all(self.covered))
 
-    def lookup(self, consumers: np.ndarray) -> dict[str, np.ndarray]:
-        """Values of every field for the consumers, NaN where the source has no record."""
+    def lookup(self, consumers: np.ndarray,
+               fields: Mapping[str, Callable[[np.ndarray], np.ndarray]] | None = None
+               ) -> dict[str, np.ndarray]:
+        """Values of every field (``fields``, or the source's) for the consumers, NaN where
+        the source has no record.
+        """
         hit = None if self._everyone else self.covered.take(consumers)
         out = {}
-        for name, read in self.fields.items():
+        for name, read in (self.fields if fields is None else fields).items():
             values = np.asarray(read(consumers), dtype=np.float32)
             if hit is not None:
                 values = _mask_misses(values, hit, self.miss_values.get(name, np.nan))
             out[name] = values
         return out
+
+    def for_lender(self, lender: int) -> DataSource | LenderView:
+        """What ``lender`` gets from the source: the source itself, or, for a source whose
+        answer depends on who asks (``per_lender``: the consortium reports what the other
+        members know, not the asker's own loans), a view that answers with its fields.
+        """
+        return self if self.per_lender is None else LenderView(self, self.per_lender(lender))
+
+
+class LenderView:
+    """One lender's view of a shared source: the source's coverage, price, speed and state
+    (the regulator opens and closes it for everyone), with fields of its own.
+
+    Args:
+        source: The shared source.
+        fields: Field name -> a function of consumer ids, for this lender.
+    """
+
+    def __init__(self, source: DataSource,
+                 fields: Mapping[str, Callable[[np.ndarray], np.ndarray]]) -> None:
+        self.source = source
+        self.fields = fields
+        self.name = source.name
+        self.cost_cents = source.cost_cents
+        self.latency_minutes = source.latency_minutes
+
+    @property
+    def active(self) -> bool:
+        """Whether the shared source is open today."""
+        return self.source.active
+
+    def lookup(self, consumers: np.ndarray) -> dict[str, np.ndarray]:
+        """This lender's fields for the consumers (see :meth:`DataSource.lookup`)."""
+        return self.source.lookup(consumers, self.fields)
 
 
 def _mask_misses(values: np.ndarray, hit: np.ndarray, miss: float) -> np.ndarray:
@@ -82,7 +121,7 @@ class DataSourceStage(Stage):
 
     row_wise = True
 
-    def __init__(self, sources: list[DataSource]) -> None:
+    def __init__(self, sources: list[DataSource | LenderView]) -> None:
         unknown = [s.name for s in sources if s.name not in QUERYABLE_SOURCES]
         if unknown:
             raise ValueError(f"unknown data sources {unknown}; known: {QUERYABLE_SOURCES}")

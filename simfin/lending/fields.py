@@ -30,8 +30,14 @@ APPLICATION_FIELDS: dict[str, tuple[str, str]] = {
                          "application velocity.", "bureau"),
     "contact_mismatch": ("1 if the stated phone/address differs from the bureau file.",
                          "bureau"),
-    "consortium_loans": ("Active loans at members of the information-sharing consortium.",
+    "consortium_loans": ("Active loans at the other members of the information-sharing "
+                         "consortium (the asking lender's own are own_active_loans).",
                          "consortium"),
+    "consortium_defaults": ("Loans that defaulted (90+ DPD) at the other members of the "
+                            "consortium during the run: the bureau's delinquency record "
+                            "is history, this is news.", "consortium"),
+    "consortium_past_due": ("Loans past due today at the other members of the consortium.",
+                            "consortium"),
     "id_match": ("1 if the ID registry confirms the identity, 0 if not.", "id_registry"),
     "verified_income_cents": ("Monthly income on the social-security record.",
                               "social_security"),

@@ -22,7 +22,19 @@ per loan: disbursement, servicing, collections) is worth making at the cap. Only
 whose marginal cost is above the cap is declined (``APR_CAP``): the cap binds the risky
 tail, as in reality. A row whose price is not risk-based (cold start: no PD yet; or a flat
 policy) is priced at the cap if its price is above it and is never declined for it: the
-lender lends at the cap to learn, rather than turning the cap into zero lending.
+lender lends at the cap to learn, rather than turning the cap into zero lending. A
+risk-based lender that launches with a prior PD (``pricing.cold_start_pd``: its business
+plan's bad rate for the applicants its rules approve) prices and declines unscored rows as
+scored ones of that PD instead, so that the loans it books before and after its model goes
+live obey the same economics (without it, a capped lender books short, small loans at a
+loss until its model decides and then stops: its mix jumps at go-live).
+
+The model predicts a 30+ DPD outcome within its performance window (90 days on book by
+default): the whole life of a 30-day loan, two of the twelve due dates of a 360-day one.
+Priced as it is, that PD makes long loans look safer than short ones to the same borrower,
+and a capped lender's book drifts from short to long loans once its model decides;
+``pricing.window_to_life_exponent`` carries the PD over the loan's life
+(:func:`lifetime_pd`).
 
 A cost-plus price is what a finance team signs, not what maximises profit once acquisition
 is sunk and applicants compare offers: the ``optimised`` policy
@@ -106,6 +118,20 @@ def grade_of(pd_: np.ndarray, cutoffs: np.ndarray) -> np.ndarray:
     return grade
 
 
+def lifetime_pd(pd_: np.ndarray, term_days: np.ndarray, window_days: float,
+                exponent: float) -> np.ndarray:
+    """A window PD carried over the loan's life: ``1 - (1 - PD) ** (r ** exponent)``, where
+    ``r = term_days / (window_days - 30)`` (at least 1) is how many times the loan's due
+    dates outrun those whose 30+ DPD the model's performance window can see.
+
+    Exponent 1 assumes the same hazard at every due date; below 1, a hazard that falls with
+    time on book (the unwilling miss early).
+    """
+    seen = max(float(window_days) - 30.0, 1.0)
+    ratio = np.maximum(np.asarray(term_days, dtype=np.float64) / seen, 1.0) ** exponent
+    return 1.0 - (1.0 - pd_) ** ratio
+
+
 def priced_pd(grade: np.ndarray, pd_: np.ndarray, cutoffs: np.ndarray) -> np.ndarray:
     """The PD each row is priced at: the middle of its grade's PD range, the grade's
     expected PD (its own PD in the last grade, which has no upper bound). Pricing a grade at
@@ -169,6 +195,12 @@ def quote(stage: PricingStage, pd_: np.ndarray, term_days: np.ndarray, fee_rate:
     unit_rate = stage.unit_cost_cents / principal
     cost_rate = stage.cost_rate + unit_rate / life
     priced = priced_pd(grade, pd_.astype(np.float64), stage.grade_cutoffs)
+    if stage.life_exponent is not None:
+        priced = lifetime_pd(priced, term_days, stage.window_days, stage.life_exponent)
+    unscored = np.isnan(pd_)
+    cold_start = stage.cold_start_pd is not None and bool(unscored.any())
+    if cold_start:  # the lender's prior PD prices (and may decline) what it cannot score
+        priced = np.where(unscored, stage.cold_start_pd, priced)
     ask = np.asarray(stage.policy(priced,
                                   np.asarray(term_days), flat_apr=stage.flat_apr,
                                   loss_given_bad=stage.loss_given_bad, cost_rate=cost_rate),
@@ -185,7 +217,7 @@ def quote(stage: PricingStage, pd_: np.ndarray, term_days: np.ndarray, fee_rate:
             priced, np.asarray(term_days), flat_apr=stage.flat_apr,
             loss_given_bad=stage.loss_given_bad,
             cost_rate=stage.marginal_cost_rate + booking), dtype=np.float64)
-        floor = np.maximum(fee, np.where(np.isnan(pd_), 0.0, marginal))
+        floor = np.maximum(fee, marginal if cold_start else np.where(unscored, 0.0, marginal))
     if stage.apr_cap is not None:
         ask = np.minimum(ask, stage.apr_cap)
         over = floor > stage.apr_cap + 1e-9
@@ -221,6 +253,13 @@ class PricingStage(Stage):
         demand: The learner of a demand-based policy (``optimised``): its take-up model
             and price tests (it draws from ``ctx.rng`` when the tests are on); None for a
             policy that prices from costs alone.
+        cold_start_pd: The PD a risk-based policy assumes for a row it cannot score yet
+            (cold start): priced, and declined over the cap, as a scored row of that PD
+            (a lifetime PD: not extrapolated). None: such rows get ``flat_apr`` and are
+            never declined for the cap.
+        life_exponent: Extrapolates the model's window PD over the loan's life
+            (:func:`lifetime_pd`); None: the window PD is priced as a lifetime one.
+        window_days: The model's performance window (``risk.model.performance_window_days``).
     """
 
     row_wise = True
@@ -231,12 +270,17 @@ class PricingStage(Stage):
                  max_loan_to_income: float | None = None, lti_reason: int = -1,
                  marginal_cost_rate: float | None = None,
                  booking_cost_cents: float = 0.0,
-                 demand: DemandLearner | None = None) -> None:
+                 demand: DemandLearner | None = None,
+                 cold_start_pd: float | None = None, life_exponent: float | None = None,
+                 window_days: float = 90.0) -> None:
         self.policy = PRICING.get(strategy)
         self.demand = demand
         self.draws = demand is not None and demand.draws
         self.marginal_cost_rate = cost_rate if marginal_cost_rate is None else marginal_cost_rate
         self.booking_cost_cents = float(booking_cost_cents)
+        self.cold_start_pd = cold_start_pd
+        self.life_exponent = life_exponent
+        self.window_days = window_days
         self.grade_cutoffs = np.asarray(grade_cutoffs, dtype=np.float32)
         self.flat_apr = flat_apr
         self.loss_given_bad = loss_given_bad

@@ -19,18 +19,41 @@ from simfin.lending.linear import FoldedLinear, fold_linear
 from simfin.lending.pipeline import DecisionContext, Outcomes, Stage
 from simfin.lending.registry import register_scorer
 
-# The model's inputs, in column order. Incomes enter as logs.
+# The model's inputs, in column order. Incomes enter as logs, the partner's behaviour score
+# on the log-odds scale (it is a probability of paying: a scorecard's bads sit in its
+# low tail, which a linear term in the raw score cannot reach).
 MODEL_FEATURES = (
     "age_years", "log_stated_income", "amount_to_income", "term_days", "online",
-    "digital_affinity", "device_applications_24h", "behaviour_score", "bureau_hit",
+    "digital_affinity", "device_applications_24h", "behaviour_log_odds", "bureau_hit",
     "bureau_history_months", "bureau_delinquencies", "bureau_multi_lending",
-    "consortium_loans", "id_match", "log_verified_income", "employed",
+    "consortium_loans", "consortium_defaults", "consortium_past_due", "id_match",
+    "log_verified_income", "employed",
     "service_profile_score", "own_active_loans", "own_past_defaults", "new_device",
     "bureau_inquiries", "contact_mismatch", "ring_exposure", "linked_accounts",
 )
 SCORE_REASON = "SCORE"
 INCOME_FEATURES = {"log_stated_income": "stated_income_cents",
             "log_verified_income": "verified_income_cents"}
+LOG_ODDS_FEATURES = {"behaviour_log_odds": "behaviour_score"}
+SCORE_CLIP = 1e-3  # a score of 0 or 1 enters as the log-odds of 0.001 or 0.999
+
+
+def source_column(name: str) -> str:
+    """The batch column a model feature is computed from."""
+    return INCOME_FEATURES.get(name) or LOG_ODDS_FEATURES.get(name) or name
+
+
+def feature_values(name: str, column: np.ndarray) -> np.ndarray:
+    """A model feature from its source column (float32): incomes as ``log1p``, scores
+    (probabilities) as log-odds, the rest as they are.
+    """
+    if name in INCOME_FEATURES:
+        return np.asarray(np.log1p(column), dtype=np.float32)
+    column = np.asarray(column, dtype=np.float32)
+    if name in LOG_ODDS_FEATURES:
+        p = np.clip(column, np.float32(SCORE_CLIP), np.float32(1.0 - SCORE_CLIP))
+        return np.log(p / (np.float32(1.0) - p))
+    return column
 _threads: list[ThreadpoolController] = []
 
 
@@ -66,11 +89,8 @@ def feature_columns(batch: ApplicationBatch, rows: np.ndarray | None = None
     cols = batch.columns
 
     def values(name: str) -> np.ndarray:
-        column = cols[INCOME_FEATURES.get(name, name)]
-        column = column if rows is None else column[rows]
-        if name in INCOME_FEATURES:
-            column = np.log1p(column)
-        return np.asarray(column, dtype=np.float32)
+        column = cols[source_column(name)]
+        return feature_values(name, column if rows is None else column[rows])
 
     return [values(name) for name in MODEL_FEATURES]
 

@@ -13,6 +13,7 @@ from simfin.lending.pricing import (
     all_in_apr,
     average_life_years,
     grade_names,
+    lifetime_pd,
 )
 from simfin.lending.registry import PRICING
 
@@ -23,7 +24,7 @@ CAP_REASON = 7
 
 def price(pd_, term=None, fee=None, strategy="risk_based", apr_cap=None, flat_apr=0.3,
           lgd=0.8, amount=None, unit_cost=0.0, max_lti=None, income=None, marginal=None,
-          booking=0.0) -> ApplicationBatch:
+          booking=0.0, cold_start_pd=None, life_exponent=None) -> ApplicationBatch:
     pd_ = np.asarray(pd_, dtype=np.float32)
     n = len(pd_)
     batch = ApplicationBatch({
@@ -35,7 +36,9 @@ def price(pd_, term=None, fee=None, strategy="risk_based", apr_cap=None, flat_ap
     })
     stage = PricingStage(strategy, CUTOFFS, flat_apr, lgd, COST_RATE, apr_cap, CAP_REASON,
                          unit_cost_cents=unit_cost, max_loan_to_income=max_lti, lti_reason=9,
-                         marginal_cost_rate=marginal, booking_cost_cents=booking)
+                         marginal_cost_rate=marginal, booking_cost_cents=booking,
+                         cold_start_pd=cold_start_pd, life_exponent=life_exponent,
+                         window_days=90)
     return stage.run(batch, DecisionContext(day=0, rng=np.random.default_rng(0)))
 
 
@@ -189,3 +192,30 @@ def test_the_cap_declines_the_risky_tail_not_the_safe_loans():
                   lgd=0.8, unit_cost=6_000)
     assert batch["decision"].tolist() == [PENDING, PENDING, DECLINED, DECLINED]
     assert (batch["all_in_apr"] <= 0.36 + 1e-6).all()
+
+
+def test_a_cold_start_prior_prices_and_declines_unscored_rows_like_scored_ones():
+    # A 14-day RMB 700 loan: its booking cost alone is about 37 %/yr, over a 36 % cap.
+    short = dict(term=[14, 360], amount=[70_000, 300_000])
+    without = price([np.nan, np.nan], apr_cap=0.36, booking=1_000, marginal=0.1, **short)
+    assert (without["decision"] == PENDING).all()  # lends at the cap to learn
+    prior = price([np.nan, np.nan], apr_cap=0.36, booking=1_000, marginal=0.1,
+                  cold_start_pd=0.04, **short)
+    scored = price([0.04, 0.04], apr_cap=0.36, booking=1_000, marginal=0.1, **short)
+    assert prior["decision"].tolist() == [DECLINED, PENDING]
+    assert scored["decision"].tolist() == prior["decision"].tolist()
+    assert prior["grade"].tolist() == [UNGRADED, UNGRADED]  # still unscored
+
+
+def test_a_window_pd_is_carried_over_the_loans_life():
+    pd_ = np.array([0.02, 0.02, 0.02])
+    life = lifetime_pd(pd_, np.array([30, 60, 360]), window_days=90, exponent=1.0)
+    assert life[0] == pytest.approx(0.02) and life[1] == pytest.approx(0.02)
+    assert life[2] == pytest.approx(1 - 0.98 ** 6)
+    damped = lifetime_pd(pd_, np.array([360]), window_days=90, exponent=0.75)
+    assert 0.02 < damped[0] < life[2]
+    # priced: a long loan costs more than with the window PD, a short one the same
+    plain = price([0.03, 0.03], term=[30, 360])
+    carried = price([0.03, 0.03], term=[30, 360], life_exponent=0.75)
+    assert carried["apr"][0] == plain["apr"][0]
+    assert carried["apr"][1] > plain["apr"][1]
