@@ -85,7 +85,7 @@ def add_breakdowns(summary: dict, model: MarketModel, loans: pd.DataFrame) -> No
                                          recorder.cohort_applications[i], list(COHORTS))
         out["by_region"] = region_mix(lo, list(REGIONS))
         out["defaults_by_flag"] = flagged(lo, lender.flag_reasons)
-        out["model_since_day"] = lender.model_since_day
+        out["model_since_day"] = lender.model_since_day_
     market = summary["market"]
     market["by_scenario"] = scenario_mix(loans, scenarios)
     market["by_channel"] = channel_mix(loans, recorder.channel_applications.sum(axis=0),
@@ -107,9 +107,9 @@ def add_score_performance(summary: dict, model: MarketModel, loans: pd.DataFrame
         out = summary["lenders"][lender.name]
         out["discrimination"] = discrimination(loans, lender.index, run_cfg.default_dpd,
                                                horizon, has_model,
-                                               lender.model_since_day is not None)
+                                               lender.model_since_day_ is not None)
         out["frontier"] = frontier(applications, loans, lender.index, run_cfg.default_dpd,
-                                   horizon, has_model, lender.model_since_day)
+                                   horizon, has_model, lender.model_since_day_)
         out["validation"] = validation(lender.pipeline.get("scoring"))
 
 

@@ -34,7 +34,7 @@ def calibration_figures(result: simfin.RunResult) -> dict[str, float]:
     short = loans["term_days"] <= 90
     day = loans["origination_day"]
     platform = names.index("platform")
-    model_day = result.model.lenders[platform].model_since_day
+    model_day = result.model.lenders[platform].model_since_day_
     # the model's own target: 30+ DPD within its 90-day window, on loans it scored
     window = result.config.lenders[platform].risk.model.performance_window_days
     scored = loans[(loans["lender"] == platform) & (loans["grade"] >= 0)

@@ -64,6 +64,15 @@ class Lender(mesa.Agent):
         sources: The data sources of the market, by name.
         population, book, ledger: The market's consumers, loan book and ledger, which the
             lender updates when it books loans and pays its costs.
+
+    State learned from the run ends in ``_`` (scikit-learn's convention), as in the stages;
+    the regulator's caps reach the pricing stages through :meth:`apply_policy`.
+
+    Attributes:
+        train_x_: The model inputs at application of the loans booked so far, in booking
+            order (a list of blocks, joined at each retraining).
+        train_rows_: Their loan-book rows, block by block.
+        model_since_day_: The first day a statistical model decided (None: not yet).
     """
 
     def __init__(self, model: mesa.Model, config: MarketConfig, index: int,
@@ -102,9 +111,9 @@ class Lender(mesa.Agent):
                                                    rail.fee_cents))
         self.offers = np.array([config.product(index, k) is not None for k in PRODUCT_KINDS])
         self._revolving = config.product(index, "revolving")  # its limits and review terms
-        self._train_x: list[np.ndarray] = []
-        self._train_rows: list[np.ndarray] = []
-        self.model_since_day: int | None = None  # first day a statistical model decided
+        self.train_x_: list[np.ndarray] = []
+        self.train_rows_: list[np.ndarray] = []
+        self.model_since_day_: int | None = None
 
     # -- assembly ----------------------------------------------------------------------
 
@@ -148,8 +157,7 @@ class Lender(mesa.Agent):
     def apply_policy(self, apr_cap: float | None, max_loan_to_income: float | None) -> None:
         """The regulator's caps in force from today."""
         for stage in self.pricers:
-            stage.apr_cap = apr_cap
-            stage.max_loan_to_income = max_loan_to_income
+            stage.set_policy(apr_cap=apr_cap, max_loan_to_income=max_loan_to_income)
 
     def observe_costs(self, cost_cents: int, loans: int) -> None:
         """Today's view of what a booked loan costs to acquire and decide (for pricing)."""
@@ -160,13 +168,13 @@ class Lender(mesa.Agent):
 
     def learn(self, day: int) -> None:
         """Pass the outcomes observed so far to the stages that learn, on schedule."""
-        if not self.learners or day == 0 or not self._train_rows:
+        if not self.learners or day == 0 or not self.train_rows_:
             return
         if day % self.config.risk.model.retrain_every_days:
             return
-        x = np.concatenate(self._train_x)
-        rows = np.concatenate(self._train_rows)
-        self._train_x, self._train_rows = [x], [rows]
+        x = np.concatenate(self.train_x_)
+        rows = np.concatenate(self.train_rows_)
+        self.train_x_, self.train_rows_ = [x], [rows]
         window = self.config.risk.model.performance_window_days
         # Label only loans that have been on book for the whole window: labelling early
         # bads and early closures would teach the model that every loan is good.
@@ -181,8 +189,8 @@ class Lender(mesa.Agent):
         outcomes = Outcomes(day, features, self.book.column("ever_30dpd").take(labelled))
         for pipeline in self.pipelines:
             pipeline.observe(outcomes)
-        if self.model_since_day is None and self.model_in_use:
-            self.model_since_day = day
+        if self.model_since_day_ is None and self.model_in_use:
+            self.model_since_day_ = day
 
     def quote(self, batch: ApplicationBatch, day: int) -> Quote:
         """Decide the day's batch and pay for deciding it; the approved rows are offers."""
@@ -257,8 +265,8 @@ class Lender(mesa.Agent):
         loan_rows = self._book(booked, quote.day)
         if self.learners and len(loan_rows):
             # The features of booked loans: the only training data the lender will have.
-            self._train_x.append(feature_matrix(booked))
-            self._train_rows.append(loan_rows)
+            self.train_x_.append(feature_matrix(booked))
+            self.train_rows_.append(loan_rows)
         return booked
 
     def _book(self, booked: ApplicationBatch, day: int) -> np.ndarray:

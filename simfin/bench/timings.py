@@ -73,7 +73,10 @@ def decision_setup(n_rows: int, model: str = "logistic"):
     Returns:
         ``(lender, batch)``; decide copies of the batch (the pipeline writes into it).
     """
-    market = MarketModel(bench_config(max(n_rows, 1_000), model=model))
+    # One fit on synthetic outcomes (below) is deployed unvalidated.
+    market = MarketModel(load_config(bench_config(max(n_rows, 1_000), model=model), {
+        f"lenders.{DECIDING_LENDER}.risk.model.min_bad_outcomes": 1,
+        f"lenders.{DECIDING_LENDER}.risk.model.validation_share": 0.0}))
     pop, lender = market.population, market.lenders[DECIDING_LENDER]
     rng = np.random.default_rng(SEED)
     # Some market state behind the data sources: loans at each lender, income shocks.
@@ -98,8 +101,6 @@ def decision_setup(n_rows: int, model: str = "logistic"):
     history = lender.pipeline.run(batch_of(rng.permutation(pop.n)[:min(pop.n, 100_000)]),
                                   DecisionContext(day=0, rng=np.random.default_rng(1)))
     bad = rng.random(history.n) < 0.7 * (1 - pop.willingness[history["consumer"]])
-    for stage in lender.learners:  # one fit on synthetic outcomes: deploy it unvalidated
-        stage.min_bad_outcomes, stage.validation_share = 1, 0.0
     for pipeline in lender.pipelines:
         pipeline.observe(Outcomes(0, feature_matrix(history), bad))
     return lender, batch_of(rng.permutation(pop.n)[:n_rows])
@@ -212,7 +213,7 @@ def warm_up(model: MarketModel) -> float:
 def memory_bytes(model: MarketModel) -> dict[str, int]:
     """Bytes held by the market's state, by part."""
     training = sum(a.nbytes for lender in model.lenders
-                   for a in lender._train_x + lender._train_rows)
+                   for a in lender.train_x_ + lender.train_rows_)
     sources = sum(s.covered.nbytes for s in model.sources.values())
     view = len(model._consumers) * _agent_bytes()
     return {"population": model.population.nbytes(), "loan book": model.book.nbytes(),

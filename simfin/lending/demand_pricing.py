@@ -110,23 +110,29 @@ class TakeUpModel:
     """P(take-up | all-in APR, segment): a logistic regression with one price slope.
 
     Features are standardised before the fit (so that the L2 penalty treats them alike);
-    :meth:`intercept` and :attr:`price_slope` give the fitted log-odds on the original
-    scale, which is what the price choice needs.
+    :meth:`zero_apr_log_odds` and :attr:`price_slope_` give the fitted log-odds on the
+    original scale, which is what the price choice needs.
 
     Args:
         regularisation: scikit-learn's ``C`` (inverse L2 strength) on standardised features.
+
+    Attributes:
+        price_slope_: Change of the take-up log-odds per unit of all-in APR (0: not fitted).
+        coef_: Log-odds per unit of APR and of each segment feature, on the original scale
+            (None: not fitted).
+        intercept_: Log-odds at an APR of 0 and zero segment features.
     """
 
     def __init__(self, regularisation: float = 1.0) -> None:
         self.regularisation = regularisation
-        self.price_slope: float = 0.0
-        self._coef: np.ndarray | None = None
-        self._intercept = 0.0
+        self.price_slope_: float = 0.0
+        self.coef_: np.ndarray | None = None
+        self.intercept_ = 0.0
 
     @property
     def fitted(self) -> bool:
         """Whether a fit succeeded."""
-        return self._coef is not None
+        return self.coef_ is not None
 
     def fit(self, apr: np.ndarray, segment: np.ndarray, taken: np.ndarray) -> bool:
         """Fit on offers (their all-in APR, segment features, and whether they were taken).
@@ -145,18 +151,19 @@ class TakeUpModel:
         fit = LogisticRegression(C=self.regularisation, max_iter=500)
         fit.fit((x - mean) / scale, taken)
         coef = fit.coef_[0] / scale
-        self._coef = coef
-        self._intercept = float(fit.intercept_[0] - coef @ mean)
-        self.price_slope = float(coef[0])
+        self.coef_ = coef
+        self.intercept_ = float(fit.intercept_[0] - coef @ mean)
+        self.price_slope_ = float(coef[0])
         return True
 
-    def intercept(self, segment: np.ndarray) -> np.ndarray:
+    def zero_apr_log_odds(self, segment: np.ndarray) -> np.ndarray:
         """Take-up log-odds of each offer at an APR of 0."""
-        return self._intercept + segment @ self._coef[1:]
+        return self.intercept_ + segment @ self.coef_[1:]
 
     def probability(self, apr: np.ndarray, segment: np.ndarray) -> np.ndarray:
         """Estimated take-up probability of each offer at ``apr``."""
-        logit = self.intercept(segment) + self.price_slope * np.asarray(apr, np.float64)
+        logit = (self.zero_apr_log_odds(segment)
+                 + self.price_slope_ * np.asarray(apr, np.float64))
         return 1.0 / (1.0 + np.exp(-logit))
 
 
@@ -173,6 +180,14 @@ class DemandPricer:
         price_test_width: Largest price change of a test, up or down (all-in APR).
         max_apr: Highest all-in APR chosen where no APR cap is in force.
         regularisation: ``C`` of the take-up fit.
+
+    Attributes:
+        model: The take-up model (fitted in :meth:`refit`).
+        since_day_: The first day the take-up model priced (None: not yet).
+        tested_prices_: Prices a price test has moved so far.
+        observed_days_: The day of each day's offers in the window.
+        observed_offers_: Each day's scored offers in the window: (all-in APR, segment
+            features, taken).
     """
 
     min_offers: int
@@ -183,11 +198,11 @@ class DemandPricer:
     max_apr: float
     regularisation: float = 1.0
     model: TakeUpModel = field(init=False)
-    since_day: int | None = field(init=False, default=None)  # first day it priced
-    tested_prices: int = field(init=False, default=0)  # prices a test has moved so far
-    _days: list[int] = field(init=False, default_factory=list)
-    _offers: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(init=False,
-                                                                     default_factory=list)
+    since_day_: int | None = field(init=False, default=None)
+    tested_prices_: int = field(init=False, default=0)
+    observed_days_: list[int] = field(init=False, default_factory=list)
+    observed_offers_: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
+        init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self.model = TakeUpModel(self.regularisation)
@@ -195,7 +210,7 @@ class DemandPricer:
     @property
     def live(self) -> bool:
         """Whether the take-up model sets the prices (a fit with a falling take-up)."""
-        return self.model.fitted and self.model.price_slope < 0
+        return self.model.fitted and self.model.price_slope_ < 0
 
     @property
     def draws(self) -> bool:
@@ -218,26 +233,28 @@ class DemandPricer:
             seg = {k: batch[k][scored] for k in SEGMENT_COLUMNS if k in batch}
             x = segment_features(batch["pd"][scored], batch["term_days"][scored],
                                  batch["amount_cents"][scored], seg)
-            self._days.append(day)
-            self._offers.append((batch["all_in_apr"][scored].astype(np.float64), x, taken))
+            self.observed_days_.append(day)
+            self.observed_offers_.append((batch["all_in_apr"][scored].astype(np.float64), x,
+                                          taken))
         if day % self.refit_every_days == 0:
             self.refit(day)
 
     def refit(self, day: int) -> None:
         """Fit the take-up model on the offers of the window, if there are enough."""
-        keep = [i for i, d in enumerate(self._days) if day - d < self.window_days]
-        self._days = [self._days[i] for i in keep]
-        self._offers = [self._offers[i] for i in keep]
+        keep = [i for i, d in enumerate(self.observed_days_) if day - d < self.window_days]
+        self.observed_days_ = [self.observed_days_[i] for i in keep]
+        self.observed_offers_ = [self.observed_offers_[i] for i in keep]
         if self.n_offers < self.min_offers:
             return
-        apr, x, taken = (np.concatenate(parts) for parts in zip(*self._offers, strict=True))
-        if self.model.fit(apr, x, taken) and self.live and self.since_day is None:
-            self.since_day = day
+        apr, x, taken = (np.concatenate(parts)
+                         for parts in zip(*self.observed_offers_, strict=True))
+        if self.model.fit(apr, x, taken) and self.live and self.since_day_ is None:
+            self.since_day_ = day
 
     @property
     def n_offers(self) -> int:
         """Scored offers in the window."""
-        return sum(len(o[2]) for o in self._offers)
+        return sum(len(o[2]) for o in self.observed_offers_)
 
     def price(self, ask: np.ndarray, marginal: np.ndarray, lower: np.ndarray,
               upper: np.ndarray | float, pd_: np.ndarray, term_days: np.ndarray,
@@ -265,13 +282,14 @@ class DemandPricer:
                                  f"{', '.join(SEGMENT_COLUMNS)}")
             x = segment_features(pd_, term_days, amount_cents, segment)[scored]
             up = np.broadcast_to(np.asarray(upper, dtype=np.float64), price.shape)[scored]
-            price[scored] = optimal_apr(self.model.intercept(x), self.model.price_slope,
-                                        marginal[scored], lower[scored], up)
+            price[scored] = optimal_apr(self.model.zero_apr_log_odds(x),
+                                        self.model.price_slope_, marginal[scored],
+                                        lower[scored], up)
         if tests is not None and self.draws:
             tested = scored & (tests[:, 0] < self.price_test_share)
             shift = (2.0 * tests[:, 1] - 1.0) * self.price_test_width
             moved = np.minimum(np.maximum(price + shift, lower), upper)
-            self.tested_prices += int(np.count_nonzero(tested & (moved != price)))
+            self.tested_prices_ += int(np.count_nonzero(tested & (moved != price)))
             price = np.where(tested, moved, price)
         return price
 

@@ -60,6 +60,10 @@ class Stage:
       order, so that slices taken in order see the same draws (never run on threads).
     - ``learns``: the stage learns from the outcomes of booked loans through
       :meth:`observe`; until it has learned enough, :attr:`in_use` is False.
+
+    As in scikit-learn, ``__init__`` stores parameters and what a stage learns while the
+    market runs ends in ``_``; code outside a stage changes it only through its methods
+    (e.g. :meth:`simfin.lending.pricing.PricingStage.set_policy`), never by assignment.
     """
 
     row_wise: ClassVar[bool] = False

@@ -192,7 +192,7 @@ def quote(stage: PricingStage, pd_: np.ndarray, term_days: np.ndarray, fee_rate:
     grade = grade_of(pd_, stage.grade_cutoffs)
     life = average_life_years(term_days)
     principal = np.maximum(np.asarray(amount_cents, np.float64), 1.0)
-    unit_rate = stage.unit_cost_cents / principal
+    unit_rate = stage.unit_cost_cents_ / principal
     cost_rate = stage.cost_rate + unit_rate / life
     priced = priced_pd(grade, pd_.astype(np.float64), stage.grade_cutoffs)
     if stage.life_exponent is not None:
@@ -244,7 +244,8 @@ class PricingStage(Stage):
         apr_cap: The regulator's cap on the all-in APR, or None.
         cap_reason: Index of ``APR_CAP`` in the lender's reason codes.
         unit_cost_cents: Acquisition, data, verification and platform cost per booked loan
-            (the lender updates it from its own books: :meth:`observe_costs`).
+            expected before the lender has books of its own (the prior of
+            :meth:`observe_costs`).
         unit_cost_weight: Loans the starting ``unit_cost_cents`` counts for when blended
             with the lender's own history.
         max_loan_to_income: The regulator's cap on principal / yearly stated income, or
@@ -260,6 +261,13 @@ class PricingStage(Stage):
         life_exponent: Extrapolates the model's window PD over the loan's life
             (:func:`lifetime_pd`); None: the window PD is priced as a lifetime one.
         window_days: The model's performance window (``risk.model.performance_window_days``).
+
+    The caps are the regulator's: a policy change reaches the stage through
+    :meth:`set_policy`, never by writing its attributes.
+
+    Attributes:
+        unit_cost_cents_: The unit cost in use, learned from the lender's books
+            (:meth:`observe_costs`); ``unit_cost_cents`` until then.
     """
 
     row_wise = True
@@ -275,7 +283,6 @@ class PricingStage(Stage):
                  window_days: float = 90.0) -> None:
         self.policy = PRICING.get(strategy)
         self.demand = demand
-        self.draws = demand is not None and demand.draws
         self.marginal_cost_rate = cost_rate if marginal_cost_rate is None else marginal_cost_rate
         self.booking_cost_cents = float(booking_cost_cents)
         self.cold_start_pd = cold_start_pd
@@ -287,18 +294,33 @@ class PricingStage(Stage):
         self.cost_rate = cost_rate
         self.apr_cap = apr_cap
         self.cap_reason = cap_reason
-        self.prior_unit_cost_cents = float(unit_cost_cents)
-        self.unit_cost_weight = float(unit_cost_weight)
         self.unit_cost_cents = float(unit_cost_cents)
+        self.unit_cost_weight = float(unit_cost_weight)
+        self.unit_cost_cents_ = self.unit_cost_cents
         self.max_loan_to_income = max_loan_to_income
         self.lti_reason = lti_reason
 
+    @property
+    def draws(self) -> bool:  # type: ignore[override]  # a property of the demand learner
+        """Whether the stage draws price tests from ``ctx.rng`` (its demand learner's)."""
+        return self.demand is not None and self.demand.draws
+
+    def set_policy(self, *, apr_cap: float | None, max_loan_to_income: float | None) -> None:
+        """Put the regulator's caps in force (from the next decision on).
+
+        Args:
+            apr_cap: The cap on the all-in APR, or None.
+            max_loan_to_income: The cap on principal / yearly stated income, or None.
+        """
+        self.apr_cap = apr_cap
+        self.max_loan_to_income = max_loan_to_income
+
     def observe_costs(self, cost_cents: int, loans: int) -> None:
         """Re-estimate the unit cost from the lender's costs and loans booked so far, shrunk
-        towards the starting estimate while there are few loans.
+        towards the starting estimate (``unit_cost_cents``) while there are few loans.
         """
         w = self.unit_cost_weight
-        self.unit_cost_cents = (self.prior_unit_cost_cents * w + cost_cents) / (w + loans)
+        self.unit_cost_cents_ = (self.unit_cost_cents * w + cost_cents) / (w + loans)
 
     def observe_offers(self, day: int, batch: ApplicationBatch, offers: np.ndarray,
                        accepted: np.ndarray) -> None:

@@ -45,19 +45,26 @@ class RingGraphStage(Stage):
     those reasons, and applicants with a past default at the lender, as bad.
 
     Attributes:
-        graph: The ``networkx.Graph`` of linked accounts and shared identifiers.
+        graph_: The ``networkx.Graph`` of linked accounts and shared identifiers.
+        first_account_: Per identifier kind (``"device"``, ``"contact"``): the first
+            account seen with each identifier, by id (-1: not seen).
+        component_: Per account: the label of its connected component, or -1 (not linked).
+        bad_: Per account: whether the lender has marked it bad.
+        component_size_: Accounts per component.
+        component_bads_: Bad accounts per component.
     """
 
     row_wise = False  # an applicant's links depend on the other rows
 
     def __init__(self, bad_reasons: list[int]) -> None:
         self.bad_reasons = np.asarray(bad_reasons, dtype=np.int16)
-        self.graph = nx.Graph()
-        self._first = {"device": np.full(0, -1, np.int64), "contact": np.full(0, -1, np.int64)}
-        self._component = np.full(0, -1, np.int32)  # per account: component label or -1
-        self._bad = np.zeros(0, dtype=bool)  # per account
-        self._size = np.zeros(0, dtype=np.int64)  # accounts per component
-        self._bad_in = np.zeros(0, dtype=np.int64)  # bad accounts per component
+        self.graph_ = nx.Graph()
+        self.first_account_ = {"device": np.full(0, -1, np.int64),
+                               "contact": np.full(0, -1, np.int64)}
+        self.component_ = np.full(0, -1, np.int32)
+        self.bad_ = np.zeros(0, dtype=bool)
+        self.component_size_ = np.zeros(0, dtype=np.int64)
+        self.component_bads_ = np.zeros(0, dtype=np.int64)
 
     # -- the graph ---------------------------------------------------------------------
 
@@ -65,7 +72,8 @@ class RingGraphStage(Stage):
         """Remember each identifier's first account; add an edge for every other account
         using it. Returns whether the graph grew.
         """
-        first = self._first[kind] = _grown(self._first[kind], int(ids.max()) + 1, -1)
+        first = self.first_account_[kind] = _grown(self.first_account_[kind],
+                                                   int(ids.max()) + 1, -1)
         unseen = first[ids] < 0
         if unseen.any():
             new_ids, at = np.unique(ids[unseen], return_index=True)
@@ -76,28 +84,29 @@ class RingGraphStage(Stage):
             return False
         pairs = np.unique(np.stack([np.concatenate([accounts[shared], owner[shared]]),
                                     np.tile(ids[shared], 2)], axis=1), axis=0)
-        before = self.graph.number_of_edges()
-        self.graph.add_edges_from((int(a), (kind, int(i))) for a, i in pairs)
-        return self.graph.number_of_edges() > before
+        before = self.graph_.number_of_edges()
+        self.graph_.add_edges_from((int(a), (kind, int(i))) for a, i in pairs)
+        return self.graph_.number_of_edges() > before
 
     def _relabel(self, n_accounts: int) -> None:
         """Component of every linked account (networkx), and the counts per component."""
         accounts, labels = [], []
-        for label, nodes in enumerate(nx.connected_components(self.graph)):
+        for label, nodes in enumerate(nx.connected_components(self.graph_)):
             members = [node for node in nodes if not isinstance(node, tuple)]
             accounts.extend(members)
             labels.extend([label] * len(members))
-        self._component = np.full(max(n_accounts, len(self._component)), -1, np.int32)
-        self._component[np.asarray(accounts, dtype=np.int64)] = labels
+        self.component_ = np.full(max(n_accounts, len(self.component_)), -1, np.int32)
+        self.component_[np.asarray(accounts, dtype=np.int64)] = labels
         self._count()
 
     def _count(self) -> None:
-        linked = np.flatnonzero(self._component >= 0)
-        labels = self._component[linked]
-        self._size = np.bincount(labels)
-        self._bad = _grown(self._bad, len(self._component), False)
-        self._bad_in = np.bincount(labels, weights=self._bad[linked],
-                                   minlength=len(self._size)).astype(np.int64)
+        linked = np.flatnonzero(self.component_ >= 0)
+        labels = self.component_[linked]
+        self.component_size_ = np.bincount(labels)
+        self.bad_ = _grown(self.bad_, len(self.component_), False)
+        self.component_bads_ = np.bincount(labels, weights=self.bad_[linked],
+                                           minlength=len(self.component_size_)
+                                           ).astype(np.int64)
 
     # -- the stage ---------------------------------------------------------------------
 
@@ -115,14 +124,15 @@ class RingGraphStage(Stage):
             n_accounts = int(accounts.max()) + 1
             if grew:
                 self._relabel(n_accounts)
-            self._component = _grown(self._component, n_accounts, -1)
-            self._bad = _grown(self._bad, len(self._component), False)
-            label = self._component[accounts]
+            self.component_ = _grown(self.component_, n_accounts, -1)
+            self.bad_ = _grown(self.bad_, len(self.component_), False)
+            label = self.component_[accounts]
             inside = label >= 0
             at = np.maximum(label, 0)
-            linked[rows] = np.where(inside, self._size[at] - 1 if len(self._size) else 0, 0)
-            exposure[rows] = np.where(inside, (self._bad_in[at] if len(self._bad_in) else 0)
-                                      - self._bad[accounts], 0)
+            size, bads = self.component_size_, self.component_bads_
+            linked[rows] = np.where(inside, size[at] - 1 if len(size) else 0, 0)
+            exposure[rows] = np.where(inside, (bads[at] if len(bads) else 0)
+                                      - self.bad_[accounts], 0)
         batch["linked_accounts"] = linked
         batch["ring_exposure"] = exposure
         return batch
@@ -136,10 +146,10 @@ class RingGraphStage(Stage):
         accounts = batch["consumer"][bad].astype(np.int64)
         if len(accounts) == 0:
             return
-        self._bad = _grown(self._bad, int(accounts.max()) + 1, False)
-        fresh = accounts[~self._bad[accounts]]
+        self.bad_ = _grown(self.bad_, int(accounts.max()) + 1, False)
+        fresh = accounts[~self.bad_[accounts]]
         if len(fresh):
-            self._bad[fresh] = True
-            self._component = _grown(self._component, len(self._bad), -1)
-            if (self._component[fresh] >= 0).any():
+            self.bad_[fresh] = True
+            self.component_ = _grown(self.component_, len(self.bad_), -1)
+            if (self.component_[fresh] >= 0).any():
                 self._count()

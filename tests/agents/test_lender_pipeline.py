@@ -121,5 +121,5 @@ def test_the_ring_graph_is_a_registered_step_shared_by_champion_and_challenger()
     assert lender.challenger["ring_graph"] is lender.ring_graph
     for _ in range(20):
         model.step()
-    assert lender.ring_graph.graph.number_of_nodes() > 0  # rings' shared devices linked
+    assert lender.ring_graph.graph_.number_of_nodes() > 0  # rings' shared devices linked
     assert "ring_graph" not in model.lenders[1].pipeline  # disabled: no step

@@ -142,19 +142,25 @@ def test_slices_and_threads_change_no_column(unique, monkeypatch):
     assert whole.costs_cents == sliced.costs_cents
 
 
+def repriced(model: MarketModel, lender, strategy: str) -> None:
+    """Rebuild the third lender's pricing steps from its config, on ``strategy``."""
+    cfg = model.config.lenders[2]
+    cfg.pricing.strategy = strategy
+    for pipeline in lender.pipelines:
+        pipeline.steps[pipeline.names.index("pricing")] = ("pricing", pricing_stage(
+            StageBuild(model.config, cfg, cfg.risk, {}, lender.reason_codes,
+                       lender.flag_reasons)))
+
+
 def optimised_lender(price_test_share: float):
     """The trained third lender on the optimised policy, its take-up model live (fitted on
     offers of a first batch at random prices, taken with a falling curve).
     """
     model, lender = trained("logistic")
     cfg = model.config.lenders[2]
-    cfg.pricing.strategy = "optimised"
     cfg.pricing.optimised.price_test_share = price_test_share
     cfg.pricing.optimised.min_offers = 100
-    for pipeline in lender.pipelines:  # rebuild the pricing step from the changed config
-        pipeline.steps[pipeline.names.index("pricing")] = ("pricing", pricing_stage(
-            StageBuild(model.config, cfg, cfg.risk, {}, lender.reason_codes,
-                       lender.flag_reasons)))
+    repriced(model, lender, "optimised")
     offered = lender.pipeline.run(applications(model, 3_000, seed=12),
                                   DecisionContext(day=0, rng=np.random.default_rng(4)))
     rng = np.random.default_rng(6)
@@ -177,7 +183,8 @@ def test_the_reference_makes_the_optimised_decisions_without_price_tests():
     np.testing.assert_array_equal(got["all_in_apr"],
                                   np.array([d.all_in_apr for d in expected], np.float32))
     # the optimum differs from the cost-plus price (it is not the risk-based quote again)
-    lender.pipeline["pricing"].demand = None
+    repriced(model, lender, "risk_based")
+    assert lender.pipeline["pricing"].demand is None  # precondition: the cost-plus price
     risk = lender.pipeline.run(applications(model, 2_000, seed=11),
                                DecisionContext(day=5, rng=np.random.default_rng(5)))
     approved = got["decision"] == APPROVED

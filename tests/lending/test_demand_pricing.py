@@ -118,7 +118,7 @@ def test_the_take_up_model_recovers_a_known_logistic_curve():
     model = TakeUpModel(regularisation=100.0)
     assert not model.fitted
     assert model.fit(apr, x, taken)
-    assert model.price_slope == pytest.approx(SLOPE, abs=0.6)
+    assert model.price_slope_ == pytest.approx(SLOPE, abs=0.6)
     np.testing.assert_allclose(model.probability(apr, x), p, atol=0.04)
     # all taken: nothing to learn, the model stays unfitted
     assert not TakeUpModel().fit(apr, x, np.ones(batch.n, dtype=bool))
@@ -138,7 +138,7 @@ def test_live_prices_are_the_optimum_between_the_marginal_cost_and_the_cap():
     batch = applications(4_000, 6)
     optimised, risk = stage(), stage("risk_based")
     teach(optimised)
-    assert optimised.demand.live and optimised.demand.since_day == 10
+    assert optimised.demand.live and optimised.demand.since_day_ == 10
     got, want = run(optimised, batch), run(risk, batch)
     price = got["all_in_apr"].astype(np.float64)
     floor = np.maximum(marginal_rate(batch), batch["fee_rate"] / average_life_years(

@@ -24,7 +24,7 @@ def test_accounts_sharing_a_device_or_contact_are_linked_transitively():
                           [21, 20, 20, 24, 25, 26]))
     assert out["linked_accounts"].tolist() == [2, 2, 2, 0, 1, 1]
     assert out["ring_exposure"].tolist() == [0, 0, 0, 0, 0, 0]
-    assert stage.graph.number_of_nodes() == 5 + 3  # five accounts, three shared identifiers
+    assert stage.graph_.number_of_nodes() == 5 + 3  # five accounts, three shared identifiers
 
 
 def test_exposure_counts_linked_accounts_declined_for_fraud_or_defaulted():

@@ -121,8 +121,8 @@ def test_a_trained_model_lowers_defaults_at_a_similar_approval_rate(risk_runs):
         return approval, lo["defaulted"].mean()
 
     # precondition: the model lender's model decides from day 150 on
-    assert all(r.model.lenders[2].model_since_day is not None
-               and r.model.lenders[2].model_since_day <= 150 for r in risk_runs)
+    assert all(r.model.lenders[2].model_since_day_ is not None
+               and r.model.lenders[2].model_since_day_ <= 150 for r in risk_runs)
     rules = np.array([after_cold_start(r, 1, "rules") for r in risk_runs]).mean(axis=0)
     model = np.array([after_cold_start(r, 2, "rules_model") for r in risk_runs]).mean(axis=0)
     # Applicants compare offers and re-apply elsewhere, so the two lenders' pools differ and

@@ -88,8 +88,8 @@ def test_a_ring_graph_rule_blocks_fraud_and_rings_adapt_by_slowing_down():
         model = market(ring_market(True), 150, seed)
         graph = model.lenders[0].ring_graph
         # precondition: rings applied, the graph linked them and the rule fired
-        assert model.population.ring_applications > 0 and graph.graph.number_of_nodes() > 0
-        assert (graph._bad_in > 0).any()
+        assert model.population.ring_applications > 0 and graph.graph_.number_of_nodes() > 0
+        assert (graph.component_bads_ > 0).any()
         with_graph.append(fraud_loans(model))
         without.append(fraud_loans(market(ring_market(False), 150, seed)))
         if seed in SEEDS:

@@ -38,7 +38,7 @@ def test_lending_never_collapses_under_any_cap(cap_sweep):
         for r in results:
             platform = r.model.lenders[1]
             assert platform.model_in_use, cap  # precondition: the model went live
-            late = r.loans[(r.loans["origination_day"] > platform.model_since_day)]
+            late = r.loans[(r.loans["origination_day"] > platform.model_since_day_)]
             assert len(late) > 0, cap
             assert r.steps["loans"].sum() > 300, cap
             assert (r.loans["apr"] <= cap + 1e-6).all(), cap

@@ -38,9 +38,9 @@ def test_optimised_prices_earn_more_than_cost_plus_prices(paired):
         demand = result.model.lenders[1].pricers[0].demand
         assert result.summary["lenders"]["platform"]["approvals"] > 1_000  # offers made
         assert demand.n_offers > 1_000  # and observed, taken or not
-        assert demand.live and demand.since_day <= STEPS - 90  # priced for 3+ months
-        assert demand.model.price_slope < -2  # take-up falls with the price
-        assert demand.tested_prices > 100  # price tests varied the price
+        assert demand.live and demand.since_day_ <= STEPS - 90  # priced for 3+ months
+        assert demand.model.price_slope_ < -2  # take-up falls with the price
+        assert demand.tested_prices_ > 100  # price tests varied the price
     for result in paired["risk_based"]:
         assert result.model.lenders[1].pricers[0].demand is None
         assert result.summary["lenders"]["platform"]["approvals"] > 1_000
