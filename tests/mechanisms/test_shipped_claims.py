@@ -39,7 +39,7 @@ def test_c1_short_term_share_rises_over_the_run_without_a_collapse():
         quarter = loans["origination_day"] // QUARTER_DAYS
         counts = [int((quarter == q).sum()) for q in range(4)]
         # precondition: the model went live, and loans were booked in every quarter
-        assert lender.model_since_day is not None and lender.model_since_day < 3 * QUARTER_DAYS
+        assert lender.model_since_day_ is not None and lender.model_since_day_ < 3 * QUARTER_DAYS
         assert min(counts) > 500, counts
         short = loans["term_days"] <= SHORT_TERM_DAYS
         first.append(float(short[quarter == 0].mean()))
@@ -109,7 +109,7 @@ def test_shared_channel_data_lets_the_scored_lender_book_more_partner_customers(
                                       f"channels.{partner}.shares_data={str(on).lower()}"])
             platform = next(i for i, lender in enumerate(r.model.lenders)
                             if lender.name == "platform")
-            live = r.model.lenders[platform].model_since_day
+            live = r.model.lenders[platform].model_since_day_
             apps = r.applications
             via = apps[(apps["lender"] == platform) & (apps["channel"] == partner)]
             # precondition: the model decides, and the score reaches it only when shared
