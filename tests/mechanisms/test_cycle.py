@@ -105,7 +105,7 @@ def test_a_lockdown_cuts_travel_needs_while_ecommerce_holds():
         model = MarketModel(simfin.load_config(None, overrides=overrides))
         counted: Counter = Counter()
         for merchant in model.scenarios:  # count the needs of the lockdown's worst weeks
-            def needs(population, day, rng, merchant=merchant,
+            def needs(population, day, rng, merchant=merchant, counted=counted,
                       generate=merchant.generate_needs):
                 out = generate(population, day, rng)
                 if 40 <= day < 80:
