@@ -9,6 +9,7 @@ paths' numbers and their sources are in ``simfin/config/macro_paths.yaml``.
 
 from __future__ import annotations
 
+import difflib
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
@@ -25,6 +26,14 @@ SCENARIOS = (*NAMED_PATHS, "custom")
 DAYS_PER_MONTH = 30
 MAX_MULTIPLIER = 100.0
 Path = list[list[float]]
+
+
+def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    """`` (did you mean 'x'?)`` for the closest choice, or an empty string (as the loader
+    says it; here, so that the schema needs no import of the loader).
+    """
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _path(description: str, unit: str) -> Any:
@@ -126,8 +135,6 @@ class MacroConfig(Section):
     @classmethod
     def _known(cls, name: str) -> str:
         if name not in SCENARIOS:
-            from simfin.config.loading import did_you_mean
-
             raise ValueError(f"unknown scenario {name!r}{did_you_mean(name, SCENARIOS)}; "
                              f"one of {', '.join(SCENARIOS)}")
         return name

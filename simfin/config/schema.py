@@ -11,7 +11,7 @@ from simfin.config.baseline import baseline_items
 from simfin.config.behaviour import BehaviourConfig
 from simfin.config.data import DataConfig
 from simfin.config.lenders import LenderConfig, ProductConfig
-from simfin.config.macro import MacroConfig
+from simfin.config.macro import MacroConfig, did_you_mean
 from simfin.config.market import ChannelConfig, ScenarioConfig
 from simfin.config.operations import PaymentsConfig, ServiceChannelsConfig
 from simfin.config.plugins import import_plugin
@@ -74,8 +74,6 @@ class MarketConfig(Section):
 
     def _check_demand_paths(self) -> None:
         """A custom demand path names a scenario of the market or a product kind."""
-        from simfin.config.loading import did_you_mean
-
         known = [s.name for s in self.scenarios] + ["instalment", "cash", "revolving"]
         for name in self.macro.custom.demand:
             if name not in known:
