@@ -161,7 +161,7 @@ class MarketModel(mesa.Model):
         """One day: lending (none in the run-off after ``run.steps`` days), then the book."""
         self.recorder.start_day()
         if not self.economy.steady:
-            macro = self.population.macro = self.economy.state(self.day)
+            macro = self.population.macro = self.economy.state(self.day, self.rng)
             self.recorder.note_macro(self.economy.record(macro))
         self.population.step_shocks(self.day, self.rng)
         if self.day < self.config.run.steps:

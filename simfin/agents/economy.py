@@ -15,8 +15,10 @@ the mechanics they already have:
 - ``funding_rate_shift`` moves every lender's cost of funds (``Lender.fund``).
 
 A steady economy has no points: its state is :data:`STEADY`, every hook skips its
-arithmetic, and the run is bit for bit the market without a ``macro`` section. The
-economy draws no random numbers.
+arithmetic, and the run is bit for bit the market without a ``macro`` section. Only the
+``regimes`` scenario draws random numbers (one uniform a day of expansion, from the model's
+generator): a recession starts with probability 1 / ``macro.expansion_days`` and runs the
+``macro.recession_path`` from its first day to its last point, then expansion resumes.
 """
 
 from __future__ import annotations
@@ -78,27 +80,50 @@ class Economy:
         self.scenario_names = [name for name, _ in scenarios]
         paths = config.paths()
         self.steady = paths.is_empty()
+        self.regimes = config.scenario == "regimes"
+        # Regimes: the day the current recession started (None in expansion).
+        self.recession_since: int | None = None
         unit = DAYS_PER_MONTH if paths.time_unit == "month" else 1
-        self._knots = {name: _knots(getattr(paths, name), unit, config.start_day)
-                       for name in DRIVERS}
-        self._demand = [_knots(_demand_path(paths, name, product), unit, config.start_day)
+        self._knots = {name: _knots(getattr(paths, name), unit) for name in DRIVERS}
+        self._demand = [_knots(_demand_path(paths, name, product), unit)
                         for name, product in scenarios]
+        ends = [k[0][-1] for k in (*self._knots.values(), *self._demand) if k is not None]
+        self.path_days = int(np.ceil(max(ends))) if ends else 0  # the last point's time
 
-    def state(self, day: int) -> MacroState:
+    def state(self, day: int, rng: np.random.Generator | None = None) -> MacroState:
         """The drivers in force on ``day``: neutral before ``macro.start_day`` and for a
         driver with no points; interpolated between points, flat after the last.
+
+        With ``regimes``, call once a day in order with the model's generator: in
+        expansion a recession may start (one draw); a recession runs its path until the
+        last point, and the day after it ends is expansion again.
         """
         if self.steady or day < self.config.start_day:
             return STEADY
-        values = {name: _at(knots, day, NEUTRAL[name]) for name, knots in self._knots.items()}
-        demand = tuple(_at(knots, day, 1.0) for knots in self._demand)
+        origin = self.config.start_day
+        if self.regimes:
+            if rng is None:
+                raise ValueError("the regimes scenario needs the model's generator")
+            if self.recession_since is not None and day - self.recession_since > self.path_days:
+                self.recession_since = None
+            if self.recession_since is None:
+                if rng.random() >= 1.0 / self.config.expansion_days:
+                    return STEADY
+                self.recession_since = day
+            origin = self.recession_since
+        t = day - origin
+        values = {name: _at(knots, t, NEUTRAL[name]) for name, knots in self._knots.items()}
+        demand = tuple(_at(knots, t, 1.0) for knots in self._demand)
         return MacroState(**values, demand=demand if any(d != 1.0 for d in demand) else ())
 
     def record(self, state: MacroState) -> dict[str, float]:
-        """The state as columns for ``steps.parquet`` (``macro_<driver>`` and
-        ``macro_demand_<scenario>``).
+        """The state as columns for ``steps.parquet`` (``macro_<driver>``,
+        ``macro_demand_<scenario>``, and with regimes ``macro_recession``: 1 in a
+        recession).
         """
         row = {f"macro_{name}": getattr(state, name) for name in DRIVERS}
+        if self.regimes:
+            row["macro_recession"] = float(self.recession_since is not None)
         row.update({f"macro_demand_{name}": state.demand_of(i)
                     for i, name in enumerate(self.scenario_names)})
         return row
@@ -109,18 +134,20 @@ def _demand_path(paths: MacroPaths, name: str, product: str) -> list:
     return paths.demand.get(name, paths.demand.get(product, []))
 
 
-def _knots(points: list, unit: int, start_day: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """The path's points as (run day, value) arrays; None for an empty path."""
+def _knots(points: list, unit: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The path's points as (days from the path's start, value) arrays; None for an
+    empty path.
+    """
     if not points:
         return None
-    times = np.array([p[0] for p in points], dtype=np.float64) * unit + start_day
+    times = np.array([p[0] for p in points], dtype=np.float64) * unit
     return times, np.array([p[1] for p in points], dtype=np.float64)
 
 
-def _at(knots: tuple[np.ndarray, np.ndarray] | None, day: int, neutral: float) -> float:
-    """The path's value on ``day``: linear between points, the first value before the
-    first point and the last after the last.
+def _at(knots: tuple[np.ndarray, np.ndarray] | None, t: int, neutral: float) -> float:
+    """The path's value ``t`` days from its start: linear between points, the first value
+    before the first point and the last after the last.
     """
     if knots is None:
         return neutral
-    return float(np.interp(day, *knots))
+    return float(np.interp(t, *knots))

@@ -21,8 +21,9 @@ from simfin.config.base import Section, param
 
 NAMED_PATHS = ("steady", "adverse", "severe", "covid_2020")
 """The shipped paths; ``steady`` has no points (every driver neutral: today's market)."""
-SCENARIOS = (*NAMED_PATHS, "custom")
-"""What ``macro.scenario`` may name: a shipped path, or ``custom`` (``macro.custom``)."""
+SCENARIOS = (*NAMED_PATHS, "custom", "regimes")
+"""What ``macro.scenario`` may name: a shipped path, ``custom`` (``macro.custom``) or
+``regimes`` (random recessions, ``macro.recession_path`` and ``macro.expansion_days``)."""
 DAYS_PER_MONTH = 30
 MAX_MULTIPLIER = 100.0
 Path = list[list[float]]
@@ -125,11 +126,21 @@ class MacroConfig(Section):
 
     scenario: str = param("steady", "The path: 'steady' (no macro change: today's market), "
                           "'adverse', 'severe', 'covid_2020' (shipped, sourced paths: "
-                          "configs/calibration.md) or 'custom' (the paths of macro.custom).")
+                          "configs/calibration.md), 'custom' (the paths of macro.custom) or "
+                          "'regimes' (recessions start at random, see "
+                          "macro.expansion_days).")
     start_day: int = param(0, "Day of the run at which the path's time 0 falls; before it "
                            "every driver is neutral.", "day", ge=0, le=36_500)
     custom: MacroPaths = param(MacroPaths(), "User-written paths, used when macro.scenario "
                                "is 'custom'.")
+    recession_path: Literal["adverse", "severe", "covid_2020"] = param(
+        "adverse", "With scenario 'regimes': the shipped path each recession runs through, "
+        "from its first day to its last point.")
+    expansion_days: float = param(1825.0, "With scenario 'regimes': mean days of expansion "
+                                  "between recessions (from macro.start_day, and after each "
+                                  "recession's path ends); a recession starts on a day with "
+                                  "probability 1 / expansion_days, drawn from the model's "
+                                  "random generator.", "days", ge=1.0, le=36_500.0)
 
     @field_validator("scenario")
     @classmethod
@@ -144,6 +155,11 @@ class MacroConfig(Section):
         if self.scenario != "custom" and not self.custom.is_empty():
             raise ValueError(f"custom: paths are only used with scenario 'custom', not "
                              f"{self.scenario!r}")
+        if self.scenario != "regimes":
+            for name in ("recession_path", "expansion_days"):
+                if getattr(self, name) != type(self).model_fields[name].default:
+                    raise ValueError(f"{name}: only used with scenario 'regimes', not "
+                                     f"{self.scenario!r}")
         return self
 
     @property
@@ -152,9 +168,13 @@ class MacroConfig(Section):
         return self.paths().is_empty()
 
     def paths(self) -> MacroPaths:
-        """The drivers' paths in force: the custom ones or a shipped path's."""
+        """The drivers' paths in force: the custom ones, a shipped path's, or (regimes)
+        the path each recession runs.
+        """
         if self.scenario == "custom":
             return self.custom
+        if self.scenario == "regimes":
+            return shipped_path(self.recession_path)
         return shipped_path(self.scenario)
 
 

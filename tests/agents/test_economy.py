@@ -116,3 +116,46 @@ def test_funding_cost_follows_the_funding_rate_shift():
     # (each day's cost is rounded to the cent: a relative tolerance)
     rates = np.array([lc.cost_of_funds_rate for lc in model.config.lenders])
     assert np.allclose(costs[0.02] / costs[0.0], (rates + 0.02) / rates, rtol=2e-2)
+
+
+def regimes(expansion_days: float, start_day: int = 0, path: str = "adverse") -> Economy:
+    config = MacroConfig(scenario="regimes", start_day=start_day, recession_path=path,
+                         expansion_days=expansion_days)
+    return Economy(config, SCENARIOS)
+
+
+def test_a_recession_runs_its_path_from_the_day_it_starts_then_expansion_resumes():
+    e = regimes(1.0, start_day=5)  # a recession starts on the first day it can
+    rng = np.random.default_rng(0)
+    path = Economy(MacroConfig(scenario="adverse"), SCENARIOS)
+    assert e.path_days == 360  # adverse: its last point is month 12
+    assert e.state(4, rng) is STEADY
+    for day in range(5, 5 + 361):
+        assert e.state(day, rng) == path.state(day - 5), day
+        assert e.record(e.state(day, rng))["macro_recession"] == 1.0
+    # the path has ended: expansion, and (probability 1) the next recession starts at once
+    assert e.state(5 + 361, rng) == path.state(0)
+    assert e.recession_since == 5 + 361
+
+
+def test_recessions_arrive_at_the_rate_the_expansion_length_gives():
+    e = regimes(60.0, path="covid_2020")  # covid_2020's path lasts 335 days
+    rng = np.random.default_rng(11)
+    starts = 0
+    for day in range(20_000):
+        before = e.recession_since
+        e.state(day, rng)
+        starts += e.recession_since is not None and e.recession_since != before
+    # one cycle lasts 60 + 336 days on average: about 50 recessions in 20,000 days
+    assert 38 <= starts <= 64, starts
+
+
+def test_regimes_need_the_models_generator_and_are_seeded():
+    with pytest.raises(ValueError):
+        regimes(10.0).state(0)
+    runs = []
+    for _ in range(2):
+        e, rng = regimes(30.0), np.random.default_rng(3)
+        runs.append([e.state(day, rng).job_loss for day in range(400)])
+    assert runs[0] == runs[1]
+    assert max(runs[0]) > 1.0  # precondition: a recession happened

@@ -62,6 +62,10 @@ def test_a_custom_path_by_month_is_accepted():
     ({"scenario": "severe", "custom": {"job_loss": [[0, 2]]}},
      "macro", "only used with scenario 'custom'"),
     ({"start_day": -1}, "macro.start_day", ">= 0"),
+    ({"scenario": "severe", "expansion_days": 100.0}, "macro",
+     "expansion_days: only used with scenario 'regimes'"),
+    ({"scenario": "regimes", "recession_path": "sever"}, "macro.recession_path",
+     "'adverse', 'severe' or 'covid_2020'"),
 ])
 def test_a_bad_path_is_refused_in_one_line(macro, field, reason):
     with pytest.raises(ConfigError) as err:
@@ -70,6 +74,13 @@ def test_a_bad_path_is_refused_in_one_line(macro, field, reason):
     assert "\n" not in message
     assert message.startswith(f"{field}: "), message
     assert reason in message, message
+
+
+def test_regimes_run_a_shipped_path_as_each_recession():
+    config = load_config({"macro": {"scenario": "regimes", "recession_path": "severe",
+                                    "expansion_days": 400.0}})
+    assert not config.macro.steady
+    assert config.macro.paths() == shipped_path("severe")
 
 
 def test_config_doc_lists_the_macro_section():

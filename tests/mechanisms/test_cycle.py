@@ -119,3 +119,16 @@ def test_a_lockdown_cuts_travel_needs_while_ecommerce_holds():
     assert steady["travel"] > 100 and steady["ecommerce"] > 500, counts  # precondition
     assert covid["travel"] < 0.75 * steady["travel"], counts  # the path: 0.53-0.57 in those weeks
     assert covid["ecommerce"] >= 0.97 * steady["ecommerce"]  # the path: 1.03-1.06
+
+
+def test_random_regimes_draw_from_the_models_generator():
+    over = {**SMALL, "population.n_consumers": 1_500, "run.steps": 120, "run.seed": 5,
+            "macro.scenario": "regimes", "macro.recession_path": "severe",
+            "macro.expansion_days": 30.0}
+    first, again = simfin.run(None, overrides=over), simfin.run(None, overrides=over)
+    other = simfin.run(None, overrides={**over, "run.seed": 6})
+    recession = first.steps.groupby("day")["macro_recession"].first()
+    assert 0 < recession.sum() < len(recession)  # precondition: a recession started
+    assert (first.steps.loc[first.steps["macro_recession"] == 1, "macro_job_loss"] > 1).any()
+    pd.testing.assert_frame_equal(first.steps, again.steps)  # seeded: bit for bit
+    assert not other.steps["macro_recession"].equals(first.steps["macro_recession"])
