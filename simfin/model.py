@@ -36,6 +36,7 @@ from simfin.agents.consumer import (
     service_boost,
 )
 from simfin.agents.demand import NEED_COLUMNS, Reapplications
+from simfin.agents.economy import Economy
 from simfin.agents.lender import Lender, Quote
 from simfin.agents.observations import application_batch, build_sources
 from simfin.agents.population import Population
@@ -103,6 +104,8 @@ class MarketModel(mesa.Model):
         self.agent_id_counter = self.population.n
         self.population.attach_lenders(len(config.lenders))
         self.scenarios = [MerchantScenario(self, s, i) for i, s in enumerate(config.scenarios)]
+        # The macroeconomic path (config.macro); steady: nothing moves, nothing recorded.
+        self.economy = Economy(config.macro, [(s.name, s.product) for s in config.scenarios])
         self.channels = [Channel(self, c, i) for i, c in enumerate(config.channels)]
         self.book = LoanBook()
         self.sources = build_sources(config, self.population, lambda: self.day, self.rng,
@@ -163,6 +166,9 @@ class MarketModel(mesa.Model):
     def step(self) -> None:
         """One day: lending (none in the run-off after ``run.steps`` days), then the book."""
         self.recorder.start_day()
+        if not self.economy.steady:
+            macro = self.population.macro = self.economy.state(self.day, self.rng)
+            self.recorder.note_macro(self.economy.record(macro))
         self.population.step_shocks(self.day, self.rng)
         if self.day < self.config.run.steps:
             self.lend()
@@ -370,8 +376,11 @@ class MarketModel(mesa.Model):
             # cure_half_life_days past due: a cure probability is this rate times a
             # probability of paying, so it is also the ceiling.
             days_past_due = day - overdue_since.take(rows)
-            return (repayment.base_cure_rate * self._cure_multiplier[lenders.take(rows)]
+            rate = (repayment.base_cure_rate * self._cure_multiplier[lenders.take(rows)]
                     * np.exp2(days_past_due / -repayment.cure_half_life_days))
+            if pop.macro.collections != 1.0:  # collections disrupted (or helped) by the economy
+                rate *= pop.macro.collections
+            return rate
 
         def cures(rows: np.ndarray) -> np.ndarray:
             owed = due.take(rows) * book.column("missed_instalments").take(rows)

@@ -50,6 +50,8 @@ class Recorder:
         self.reason_codes = reason_codes
         self.n_lenders = len(self.lender_names)
         self._rows: list[dict[str, np.ndarray]] = []
+        # The economy's drivers by day (only when the macro path is not steady).
+        self._macro: list[dict[str, float]] = []
         self._today: dict[str, np.ndarray] = {}
         self._ttc: list[list[np.ndarray]] = []
         self.reasons: list[Counter] = [Counter() for _ in range(self.n_lenders)]
@@ -182,11 +184,23 @@ class Recorder:
             "active_loans": count,
         }
 
+    def note_macro(self, drivers: dict[str, float]) -> None:
+        """The economy's drivers in force today (``macro_*`` columns of every lender's row
+        of the day); called each day of a run whose macro path is not steady, never in a
+        steady one (its steps keep their columns).
+        """
+        self._macro.append(drivers)
+
     def steps_frame(self) -> pd.DataFrame:
-        """All recorded rows as a DataFrame, one row per (day, lender), money in cents."""
+        """All recorded rows as a DataFrame, one row per (day, lender), money in cents;
+        with the ``macro_*`` columns when the economy moved (see :meth:`note_macro`).
+        """
         if not self._rows:
             return pd.DataFrame(columns=list(STEP_COLUMNS))
         data = {k: np.concatenate([r[k] for r in self._rows]) for k in STEP_COLUMNS}
+        if self._macro and len(self._macro) == len(self._rows):
+            for name in self._macro[0]:
+                data[name] = np.repeat([m[name] for m in self._macro], self.n_lenders)
         frame = pd.DataFrame(data)
         frame["lender"] = pd.Categorical.from_codes(frame["lender"],
                                                     categories=self.lender_names)

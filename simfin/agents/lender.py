@@ -332,9 +332,15 @@ class Lender(mesa.Agent):
         self.ledger.post(self.index, "collections_cost", calls)
 
     def fund(self) -> None:
-        """Pay a day of interest on the balance the lender funds."""
+        """Pay a day of interest on the balance the lender funds (at its cost of funds
+        moved by the economy's ``funding_rate_shift``, never below 0).
+        """
         outstanding = self.ledger.balance("loans")[self.index]
-        rate = self.config.cost_of_funds_rate / 365.0
+        yearly = self.config.cost_of_funds_rate
+        shift = self.population.macro.funding_rate_shift
+        if shift != 0.0:
+            yearly = max(yearly + shift, 0.0)
+        rate = yearly / 365.0
         self.ledger.post(self.index, "funding_cost", int(round(outstanding * rate)))
 
     @property

@@ -11,6 +11,7 @@ import numpy as np
 import simfin.agents.fraud as fraud_kinds
 from simfin.agents.borrowers import BorrowerLists
 from simfin.agents.demand import need_ceiling
+from simfin.agents.economy import STEADY, MacroState
 from simfin.config import COHORTS, BehaviourConfig, PopulationConfig
 
 # Age ranges of the cohorts in the simulated year (2026), inclusive.
@@ -108,6 +109,8 @@ class Population:
         # Recent credit applications on the identity (decayed count): the bureau's inquiries.
         self.inquiries = np.zeros(n, dtype=np.float32)
         self.ring_applications = 0  # applications by ring identities so far
+        # The macroeconomic drivers in force today (set by the model each morning).
+        self.macro: MacroState = STEADY
         half_life = self.behaviour.fraud.signals.inquiry_half_life_days
         self._inquiry_decay = np.float32(0.5 ** (1.0 / half_life))
         # Derived from the columns above, kept current where they change (see refresh).
@@ -206,10 +209,18 @@ class Population:
     # -- derived state -------------------------------------------------------------------
 
     def income_cents(self, rows: np.ndarray, day: int) -> np.ndarray:
-        """Current monthly income of ``rows``: reduced while an income shock lasts."""
+        """Current monthly income of ``rows``: reduced while an income shock lasts, and
+        moved by the economy (``macro.income``, ``macro.shock_income``).
+        """
         income = self.base_income_cents.take(rows)
+        macro = self.macro
+        if macro.income != 1.0:
+            income = (income * macro.income).astype(np.int64)
         shocked = np.flatnonzero(self.shock_until_day.take(rows) > day)  # a few
-        income[shocked] = (income[shocked] * self.config.shock_income_share).astype(np.int64)
+        kept = self.config.shock_income_share
+        if macro.shock_income != 1.0:
+            kept = min(kept * macro.shock_income, 1.0)
+        income[shocked] = (income[shocked] * kept).astype(np.int64)
         return income
 
     def disposable_cents(self, rows: np.ndarray, day: int) -> np.ndarray:
@@ -221,9 +232,14 @@ class Population:
     # -- daily dynamics ------------------------------------------------------------------
 
     def step_shocks(self, day: int, rng: np.random.Generator) -> None:
-        """Start new income shocks. O(shocks), not O(n): draw how many, then who."""
+        """Start new income shocks (as many more as the economy's ``job_loss`` factor
+        says). O(shocks), not O(n): draw how many, then who.
+        """
         cfg = self.config
-        k = rng.poisson(self.n * cfg.job_loss_rate / 365.0)
+        rate = cfg.job_loss_rate
+        if self.macro.job_loss != 1.0:
+            rate = rate * self.macro.job_loss
+        k = rng.poisson(self.n * rate / 365.0)
         if k == 0:
             return
         rows = rng.integers(0, self.n, k)

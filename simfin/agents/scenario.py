@@ -32,10 +32,15 @@ class MerchantScenario(mesa.Agent):
         self.index = index
         self.product = PRODUCT_KINDS.index(config.product)
 
-    def online_share(self, day: int) -> float:
-        """Share of today's needs that arise online (drifts as offline flows move online)."""
+    def online_share(self, day: int, shift: float = 0.0) -> float:
+        """Share of today's needs that arise online (drifts as offline flows move online;
+        ``shift``: the economy's ``online_shift``).
+        """
         c = self.config
-        return float(np.clip(c.online_share + c.online_drift * day / 365.0, 0.0, 1.0))
+        share = c.online_share + c.online_drift * day / 365.0
+        if shift != 0.0:
+            share += shift
+        return float(np.clip(share, 0.0, 1.0))
 
     def seasonality(self, day: int) -> float:
         """Today's need rate relative to a normal weekday: weekends and festivals peak.
@@ -62,6 +67,9 @@ class MerchantScenario(mesa.Agent):
         cap = demand.max_multiplier
         top = demand.affinity_need_base + 1.0  # the affinity factor at full affinity
         rate = c.need_rate / 365.0 * self.seasonality(day)
+        macro = population.macro
+        if macro.demand_of(self.index) != 1.0:  # the economy's demand for this scenario
+            rate *= macro.demand_of(self.index)
         # Thinning: candidates at the highest possible rate, kept in proportion to theirs.
         k = rng.poisson(population.n * rate * top * cap)
         who = rng.integers(0, population.n, k)
@@ -87,7 +95,7 @@ class MerchantScenario(mesa.Agent):
                                                                                  fraudsters)]
             who = np.concatenate([who, fraudsters])
         n = len(who)
-        online = rng.random(n) < self.online_share(day)
+        online = rng.random(n) < self.online_share(day, macro.online_shift)
         tail = slice(n_genuine, n)
         # Fraudsters apply online (an offline store sees the face).
         online[tail] = rng.random(n - n_genuine) < fraud.online_share

@@ -12,6 +12,7 @@ from simfin.config.baseline import baseline_items
 from simfin.config.behaviour import BehaviourConfig
 from simfin.config.data import DataConfig
 from simfin.config.lenders import LenderConfig, ProductConfig
+from simfin.config.macro import MacroConfig, did_you_mean
 from simfin.config.market import ChannelConfig, ScenarioConfig
 from simfin.config.operations import PaymentsConfig, ServiceChannelsConfig
 from simfin.config.plugins import import_plugin
@@ -59,6 +60,8 @@ class MarketConfig(Section):
                                                     "Service channels.")
     behaviour: BehaviourConfig = param(BehaviourConfig(), "Behavioural coefficients of "
                                        "consumers, fraudsters and service (calibration).")
+    macro: MacroConfig = param(MacroConfig(), "The macroeconomic path the market goes "
+                               "through (steady by default).")
 
     @model_validator(mode="after")
     def _consistent(self) -> MarketConfig:
@@ -70,9 +73,18 @@ class MarketConfig(Section):
             if any(name.isdigit() for name in names):
                 raise ValueError(f"{kind}: a name must not be all digits (override paths "
                                  f"such as {kind}.1 address items by position), got {names}")
+        self._check_demand_paths()
         if self.run.writeoff_dpd < self.run.default_dpd:
             raise ValueError("run: writeoff_dpd must be >= default_dpd")
         return self
+
+    def _check_demand_paths(self) -> None:
+        """A custom demand path names a scenario of the market or a product kind."""
+        known = [s.name for s in self.scenarios] + ["instalment", "cash", "revolving"]
+        for name in self.macro.custom.demand:
+            if name not in known:
+                raise ValueError(f"macro: custom.demand: no scenario or product named "
+                                 f"{name!r}{did_you_mean(name, known)}")
 
     def product(self, lender: int, kind: str) -> ProductConfig | None:
         """The lender's product of a kind, or None when it does not offer one."""
