@@ -47,7 +47,7 @@ from simfin.config import COHORTS, ConfigError, MarketConfig, load_config
 from simfin.lending.batch import DECLINED, ApplicationBatch
 from simfin.lending.ledger import Ledger
 from simfin.lending.loan_book import LoanBook, monthly_service
-from simfin.lending.product import PRODUCT_KINDS, REVOLVING
+from simfin.lending.product import REVOLVING, per_product
 from simfin.lending.repayments import Servicer
 from simfin.levers import apply_levers
 from simfin.recording import Recorder
@@ -119,16 +119,7 @@ class MarketModel(mesa.Model):
         # the unit cost per booked loan its prices must cover.
         self._unit_costs = np.zeros(len(self.lenders), dtype=np.int64)
         self._loans_booked = np.zeros(len(self.lenders), dtype=np.int64)
-        late_fees = np.zeros((len(self.lenders), len(PRODUCT_KINDS)), dtype=np.int64)
-        for i, lc in enumerate(config.lenders):
-            for p in lc.products:
-                late_fees[i, PRODUCT_KINDS.index(p.kind)] = p.late_fee_cents
-        rails = [getattr(config.payments, lc.payment.repayment_rail) for lc in config.lenders]
-        self.servicer = Servicer(
-            self.book, self.ledger, late_fees, config.run.default_dpd, config.run.writeoff_dpd,
-            config.run.recovery_rate, debit_failure_rate=[r.failure_rate for r in rails],
-            debit_fee_cents=[r.fee_cents for r in rails],
-            retry_days=[lc.payment.retry_days for lc in config.lenders])
+        self.servicer = Servicer.for_market(config, self.book, self.ledger)
         penalty = config.behaviour.repayment.manual_payment_penalty
         self._manual_penalty = np.array([0.0 if lc.payment.auto_debit else penalty
                                          for lc in config.lenders])
@@ -148,13 +139,10 @@ class MarketModel(mesa.Model):
         self._shares_data = np.array([c.shares_data for c in config.channels])
         self._cost_per_app = np.array([c.cost_per_application_cents for c in config.channels])
         self._conversion = np.array([c.conversion_rate for c in config.channels])
-        self._friction = np.zeros((len(self.lenders), len(PRODUCT_KINDS), 2))
-        self._min_amount = np.zeros((len(self.lenders), len(PRODUCT_KINDS)), dtype=np.int64)
-        for i, lc in enumerate(config.lenders):
-            for p in lc.products:
-                self._min_amount[i, PRODUCT_KINDS.index(p.kind)] = p.min_amount_cents
-                self._friction[i, PRODUCT_KINDS.index(p.kind)] = (p.friction_minutes,
-                                                                   p.friction_steps)
+        self._min_amount = per_product(config.lenders, "min_amount_cents")
+        self._friction = np.stack([per_product(config.lenders, "friction_minutes", np.float64),
+                                   per_product(config.lenders, "friction_steps", np.float64)],
+                                  axis=-1)
 
     # -- the day -----------------------------------------------------------------------
 

@@ -107,3 +107,14 @@ class ProductStage(Stage):
         batch["amount_to_income"] = (amount / np.maximum(batch["stated_income_cents"], 1)
                                      ).astype(np.float32)
         return batch
+
+
+def per_product(lenders: list, attribute: str, dtype: type = np.int64) -> np.ndarray:
+    """A [lender, product kind] table of one product setting (0 where a lender does not
+    offer the kind), from the lenders' configs read by attribute.
+    """
+    table = np.zeros((len(lenders), len(PRODUCT_KINDS)), dtype=dtype)
+    for i, lender in enumerate(lenders):
+        for product in lender.products:
+            table[i, PRODUCT_KINDS.index(product.kind)] = getattr(product, attribute)
+    return table

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from simfin.lending.ledger import Ledger
 from simfin.lending.loan_book import ACTIVE, CLOSED, WRITTEN_OFF, LoanBook
+from simfin.lending.product import per_product
 
 # loan rows -> probability that each borrower pays what is due today
 PayProbability = Callable[[np.ndarray], np.ndarray]
@@ -68,6 +70,18 @@ class Servicer:
         self.debit_fee_cents = np.asarray(debit_fee_cents, dtype=np.int64)
         self.retry_days = np.asarray(retry_days, dtype=np.int16)
         self._delinquent: np.ndarray | None = None  # as the last run left them
+
+    @classmethod
+    def for_market(cls, config: Any, book: LoanBook, ledger: Ledger) -> Servicer:
+        """The servicer of a market config (read by attribute): each lender's late fees by
+        product, its repayment rail's failure rate and fee, and its debit retries.
+        """
+        rails = [getattr(config.payments, lc.payment.repayment_rail) for lc in config.lenders]
+        return cls(book, ledger, per_product(config.lenders, "late_fee_cents"),
+                   config.run.default_dpd, config.run.writeoff_dpd, config.run.recovery_rate,
+                   debit_failure_rate=[r.failure_rate for r in rails],
+                   debit_fee_cents=[r.fee_cents for r in rails],
+                   retry_days=[lc.payment.retry_days for lc in config.lenders])
 
     def delinquent_loans(self) -> np.ndarray:
         """The loans on book that are delinquent (``overdue_since_day >= 0``), in row
