@@ -19,7 +19,7 @@ from simfin.experiments import load_experiment
 BASELINE = Path(__file__).resolve().parents[1] / "configs" / "baseline.yaml"
 RULES = "lenders.platform.risk.rules"
 PLATFORM_RULES = ["underage", "device_burst", "identity_mismatch", "bureau_delinquent",
-                  "multi_lending"]
+                  "multi_lending", "consortium_multi_lending", "consortium_bad_record"]
 UNDER_21 = "{name: under_21, when: 'age_years < 21', action: reject, reason: AGE}"
 NEW_RULE = {"name": "under_21", "when": "age_years < 21", "action": "reject",
             "reason": "AGE"}
@@ -44,8 +44,8 @@ def test_append_adds_the_item_at_the_end():
 @pytest.mark.parametrize(("position", "expected"), [
     ("0", ["under_21", *PLATFORM_RULES]),
     ("2", [*PLATFORM_RULES[:2], "under_21", *PLATFORM_RULES[2:]]),
-    ("5", [*PLATFORM_RULES, "under_21"]),  # the length: the end
-    ("multi_lending", [*PLATFORM_RULES[:4], "under_21", "multi_lending"]),  # by name
+    ("7", [*PLATFORM_RULES, "under_21"]),  # the length: the end
+    ("multi_lending", [*PLATFORM_RULES[:4], "under_21", *PLATFORM_RULES[4:]]),  # by name
 ])
 def test_insert_puts_the_item_before_the_position(position, expected):
     assert rule_names(load_config(BASELINE, [f"{RULES}.{position}+={UNDER_21}"])) == expected
@@ -102,21 +102,21 @@ def test_experiment_scenarios_can_add_a_rule(tmp_path: Path):
 
 
 @pytest.mark.parametrize(("override", "fragments"), [
-    (f"{RULES}.6+={UNDER_21}", ["lenders.platform.risk.rules.6+", "position 6",
-                                "insert at 0 to 5"]),
-    (f"{RULES}.-1+={UNDER_21}", ["lenders.platform.risk.rules.-1+", "from 0 to 5"]),
+    (f"{RULES}.8+={UNDER_21}", ["lenders.platform.risk.rules.8+", "position 8",
+                                "insert at 0 to 7"]),
+    (f"{RULES}.-1+={UNDER_21}", ["lenders.platform.risk.rules.-1+", "from 0 to 7"]),
     (f"{RULES}.no_such_rule+={UNDER_21}", ["rules.no_such_rule", "no item named",
                                            "underage"]),
     ("lenders.platform.risk.approval_threshold+=0.1",
-     ["lenders.platform.risk.approval_threshold+", "not a list", "0.035"]),
+     ["lenders.platform.risk.approval_threshold+", "not a list", "0.022"]),
     ("lenders.platform.risk+={}", ["lenders.platform.risk+", "not a list"]),
     ("run.name+=x", ["run.name+", "not a list"]),
     (f"{RULES}.0.when+=x", ["lenders.platform.risk.rules.0.when+", "not a list"]),
     (f"lenders.platform.risk.rulez+={UNDER_21}", ["rulez", "unknown field",
                                                   "did you mean 'rules'"]),
-    (f"{RULES}+=3", ["lenders.1.risk.rules.5", "valid dictionary"]),  # validated
+    (f"{RULES}+=3", ["lenders.1.risk.rules.7", "valid dictionary"]),  # validated
     (f"{RULES}+={{name: bad, when: 'age_yearz < 2', action: reject, reason: AGE}}",
-     ["lenders.1.risk.rules.5", "age_yearz"]),
+     ["lenders.1.risk.rules.7", "age_yearz"]),
 ])
 def test_bad_additions_are_one_line_errors_exit_2(override, fragments, monkeypatch, capsys,
                                                   tmp_path: Path):

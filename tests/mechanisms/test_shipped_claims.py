@@ -6,6 +6,9 @@
   defaults, not the asker's own), and on the market built for it
   (``configs/c7_infrastructure.yaml``: two lenders that do not report to the bureau) it
   lowers the default rate.
+- On the default market (``configs/baseline.yaml``: only the bank reports to the bureau)
+  the consortium shows the bank the other lenders' loans: it declines those applicants
+  (fewer bank loans), who default elsewhere more often than the bank's borrowers.
 - Shared channel data (``channels.N.shares_data``) lets the default market's scored lender
   book more of the partner channel's applicants once its model decides.
 
@@ -96,6 +99,42 @@ def test_the_consortium_lowers_defaults_where_lenders_cannot_see_each_other():
     diffs = np.array(diffs)
     assert (diffs < 0).all(), diffs
     assert -diffs.mean() > 2 * diffs.std(ddof=1) / np.sqrt(len(diffs)), diffs
+
+
+def test_the_consortium_shows_the_bank_loans_the_bureau_does_not():
+    # At 30,000 consumers the consortium lowers the bank's default rate (configs/
+    # calibration.md); at this size that is seed noise, so the test checks the mechanism:
+    # what the bank learns, and whom it declines for it.
+    bit = 1 << QUERYABLE_SOURCES.index("consortium")
+    fewer = []
+    for seed in SEEDS:
+        booked = {}
+        for on in (True, False):
+            r = simfin.run(CONFIGS / "baseline.yaml", seed=seed,
+                           overrides=["population.n_consumers=5000",
+                                      f"policy.consortium={str(on).lower()}"])
+            bank = [lender.name for lender in r.model.lenders].index("bank")
+            loans = r.loans
+            booked[on] = int((loans["lender"] == bank).sum())
+            if not on:
+                continue
+            apps = r.applications[r.applications["lender"] == bank]
+            # precondition: the bank queried it, and it had news on some applicants
+            queried = (apps["data_queried"] & bit) > 0  # past the rules before the data
+            assert queried.mean() > 0.5
+            assert (apps.loc[queried, "consortium_loans"] > 0).mean() > 0.01
+            code = r.model.lenders[bank].reason_codes.index("CONSORTIUM")
+            declined = np.unique(apps.loc[apps["reason"] == code, "consumer"])
+            assert len(declined) > 30
+            # whom it declined: their loans at the other lenders default more often than
+            # the bank's own borrowers' loans
+            elsewhere = loans[(loans["lender"] != bank) & loans["consumer"].isin(declined)]
+            assert (elsewhere["defaulted"].mean()
+                    > loans.loc[loans["lender"] == bank, "defaulted"].mean())
+        fewer.append(booked[False] - booked[True])
+    fewer = np.array(fewer)
+    assert (fewer > 0).all(), fewer
+    assert fewer.mean() > 2 * fewer.std(ddof=1) / np.sqrt(len(fewer)), fewer
 
 
 def test_shared_channel_data_lets_the_scored_lender_book_more_partner_customers():
