@@ -123,6 +123,8 @@ class ApplicationLog:
             self._schema = table.schema
             self._writer = pq.ParquetWriter(path, table.schema, compression="none")
         self._writer.write_table(table, row_group_size=len(table))
+        del table
+        pa.default_memory_pool().release_unused()  # Arrow's pool keeps freed memory
 
     def _finish(self) -> None:
         """Spill what is buffered and close the spill file (reading needs it closed)."""
@@ -144,6 +146,7 @@ class ApplicationLog:
         """One recorded column over every spill file in order (or over the row groups
         ``(file, group)``), in the type ``np.concatenate`` of the batches' arrays gives.
         """
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         files = [pq.ParquetFile(path) for path in self._files]
@@ -155,9 +158,10 @@ class ApplicationLog:
         out = np.empty(sum(sizes), dtype=dtype)
         start = 0
         for (f, g), size in zip(where, sizes, strict=True):
-            chunk = files[f].read_row_group(g, columns=[name]).column(0)
-            out[start:start + size] = chunk.to_numpy()
+            out[start:start + size] = files[f].read_row_group(g, columns=[name]).column(
+                0).to_numpy()
             start += size
+        pa.default_memory_pool().release_unused()  # Arrow's pool keeps freed memory
         return out
 
     def columns(self, names: list[str]) -> pd.DataFrame:

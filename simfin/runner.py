@@ -26,6 +26,9 @@ from simfin.outputs.health import run_health
 from simfin.score_performance import FRONTIER_COLUMNS, discrimination, frontier, validation
 
 Progress = Callable[[int, int], None]  # (days done, days in all)
+# Loan-table columns read by :func:`add_breakdowns`.
+BREAKDOWN_COLUMNS = ("lender", "scenario", "channel", "cohort", "region", "principal_cents",
+                     "term_days", "online", "repeat", "defaulted", "flags")
 
 
 @dataclass
@@ -93,6 +96,9 @@ def add_breakdowns(summary: dict, model: MarketModel, loans: pd.DataFrame) -> No
     declines by reason code; approvals by grade.
     """
     recorder, config = model.recorder, model.config
+    # The columns the breakdowns read: the lenders' and groups' rows are copied from
+    # these, not from every column of the table.
+    loans = loans[list(BREAKDOWN_COLUMNS)]
     scenarios = [s.name for s in config.scenarios]
     channels = [c.name for c in config.channels]
     for i, lender in enumerate(model.lenders):
