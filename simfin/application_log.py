@@ -153,8 +153,9 @@ class ApplicationLog:
         where = groups if groups is not None else [
             (f, g) for f, file in enumerate(files) for g in range(file.num_row_groups)]
         sizes = [files[f].metadata.row_group(g).num_rows for f, g in where]
-        dtype = np.result_type(*[files[f].schema_arrow.field(name).type.to_pandas_dtype()
-                                 for f in sorted({f for f, _ in where})])
+        # The type over every file, so that a row group reads as the whole column does.
+        dtype = np.result_type(*[file.schema_arrow.field(name).type.to_pandas_dtype()
+                                 for file in files])
         out = np.empty(sum(sizes), dtype=dtype)
         start = 0
         for (f, g), size in zip(where, sizes, strict=True):

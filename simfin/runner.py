@@ -67,10 +67,10 @@ class RunResult:
         return self._applications
 
     def close(self) -> None:
-        """Remove the application log's spill file (:attr:`applications`, once read, is
-        kept).
+        """Remove the application log's spill file: :attr:`applications` stays as read
+        before, or None if it was not.
         """
-        if self.application_log is not None and self._applications is None:
+        if self.application_log is not None:
             self.application_log.close()
             self.application_log = None
 

@@ -10,7 +10,11 @@ from pathlib import Path
 import numpy as np
 
 from simfin.config import dump_config
-from simfin.outputs.application_table import write_applications
+from simfin.outputs.application_table import (
+    rule_table,
+    write_application_groups,
+    write_applications,
+)
 from simfin.outputs.figures import write_figures
 from simfin.outputs.loan_table import named_loans
 from simfin.outputs.report import render_report
@@ -44,6 +48,30 @@ def write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(data, indent=2, default=_json_default), encoding="utf-8")
 
 
+def write_application_record(result: RunResult, path: Path) -> None:
+    """``applications.parquet`` when the run recorded applications: streamed from the
+    application log row group by row group (the table is never held whole), or written
+    from ``result.applications`` when the log is closed.
+    """
+    lenders = result.model.lenders
+    codes = ([lender.reason_codes for lender in lenders],
+             [lender.flag_reasons for lender in lenders])
+    log = result.application_log
+    if log is None:
+        if result.applications is not None:
+            write_applications(result.applications, result.config, *codes, path)
+        return
+    coded = log.columns(["lender", "flags"])
+    if coded.empty:
+        write_applications(coded, result.config, *codes, path)
+        return
+    rules = rule_table(coded["lender"].to_numpy(), coded["flags"].to_numpy(), codes[1])
+    del coded
+    pop = result.model.population
+    write_application_groups(log.groups(result.model.book, pop.cohort, pop.region), rules,
+                             result.config, *codes, path)
+
+
 def write_run(result: RunResult, out: Path, force: bool = False,
               staging: Path | None = None) -> Path:
     """Write steps, loans, summary, config, figures, report and manifest into ``out``.
@@ -60,12 +88,7 @@ def write_run(result: RunResult, out: Path, force: bool = False,
         steps.to_parquet(staging / "steps.parquet", index=False)
         named_loans(result.loans, result.config).to_parquet(staging / "loans.parquet",
                                                             index=False)
-        if result.applications is not None:
-            lenders = result.model.lenders
-            write_applications(result.applications, result.config,
-                               [lender.reason_codes for lender in lenders],
-                               [lender.flag_reasons for lender in lenders],
-                               staging / "applications.parquet")
+        write_application_record(result, staging / "applications.parquet")
         write_json(staging / "summary.json", result.summary)
         (staging / "config.yaml").write_text(dump_config(result.config), encoding="utf-8")
         figures = write_figures(result, staging / "figures")
