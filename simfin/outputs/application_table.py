@@ -151,9 +151,10 @@ def write_application_groups(groups: Iterable[pd.DataFrame], rules: RuleTable,
                         for group in groups), path)
 
 
-def write_named_groups(groups: Iterable[pd.DataFrame], path: Path) -> None:
-    """Write named parts of the table, in order, one row group each (an empty table when
-    there are none).
+def write_named_groups(groups: Iterable[pd.DataFrame], path: Path,
+                       empty: pd.DataFrame | None = None) -> None:
+    """Write named parts of a table, in order, one row group each; when there are none,
+    ``empty`` (the table with no rows; None: no columns either).
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -170,4 +171,4 @@ def write_named_groups(groups: Iterable[pd.DataFrame], path: Path) -> None:
         if writer is not None:
             writer.close()
     if writer is None:
-        pd.DataFrame().to_parquet(path, index=False)
+        (pd.DataFrame() if empty is None else empty).to_parquet(path, index=False)
