@@ -172,6 +172,12 @@ class ApplicationLog:
             return pd.DataFrame()
         return pd.DataFrame({name: self._read(name) for name in names}, copy=False)
 
+    def column_groups(self, names: list[str]) -> Iterator[pd.DataFrame]:
+        """:meth:`columns` one spill row group at a time."""
+        for group in self.row_groups():
+            yield pd.DataFrame({name: self._read(name, [group]) for name in names},
+                               copy=False)
+
     def row_groups(self) -> list[tuple[int, int]]:
         """The spill file's row groups, ``(file, group)``, in order."""
         import pyarrow.parquet as pq

@@ -167,6 +167,7 @@ def write_named_groups(groups: Iterable[pd.DataFrame], path: Path,
                 writer = pq.ParquetWriter(path, group.schema)
             writer.write_table(group, row_group_size=max(len(group), 1))
             del named, group
+            pa.default_memory_pool().release_unused()  # Arrow's pool keeps freed memory
     finally:
         if writer is not None:
             writer.close()

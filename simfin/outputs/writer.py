@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from simfin.config import dump_config
 from simfin.outputs.application_table import (
@@ -65,12 +66,14 @@ def write_application_record(result: RunResult, path: Path) -> None:
         if result.applications is not None:
             write_applications(result.applications, result.config, *codes, path)
         return
-    coded = log.columns(["lender", "flags"])
-    if coded.empty:
-        write_applications(coded, result.config, *codes, path)
+    if not len(log):
+        write_applications(pd.DataFrame(), result.config, *codes, path)  # no application
         return
-    rules = rule_table(coded["lender"].to_numpy(), coded["flags"].to_numpy(), codes[1])
-    del coded
+    # The distinct (lender, flag bits) pairs, row group by row group: the rule names of
+    # the whole table without its two columns at once.
+    pairs = pd.concat([group.drop_duplicates() for group in
+                       log.column_groups(["lender", "flags"])]).drop_duplicates()
+    rules = rule_table(pairs["lender"].to_numpy(), pairs["flags"].to_numpy(), codes[1])
     pop = result.model.population
     write_application_groups(log.groups(result.model.book, pop.cohort, pop.region), rules,
                              result.config, *codes, path)
