@@ -24,14 +24,14 @@ consumers x days   log on                     log off
 20k x 30           227 / 242                  210 / 219
 100k x 120         280 / 265                  236 / 241
 300k x 120         312 / 318                  286 / 292
-1M x 30            395 / 373                  395 / 350
+1M x 30            395 / 372                  395 / 346
 1M x 120           501 / 501                  474 / 468
-10M x 30           1,501 / 1,574              1,476 / 1,551
-50M x 3            50M_MEASURED / 50M_ESTIMATED      (not run)
+10M x 30           1,501 / 1,567              1,476 / 1,518
+50M x 3            5,536 / 5,580              (not run)
 =================  =========================  ======================
 
-Within 12 % at every size (10M x 30 days is estimated from creating the population, which
-peaked at 1,274 MiB alone: the estimate errs high there); ``tests/test_memory.py`` checks
+Within 12 % at every size (creating the population alone peaked at 1,274 MiB at 10M
+consumers); ``tests/test_memory.py`` checks
 it within a factor of 1.5 on a fresh run of 300k consumers x 60 days, and the benchmark
 suite at 20k, 1M and 10M consumers (``tests/benchmarks/test_market.py::test_peak_rss_at_scale``).
 Other markets turn needs into loans and applications at other rates: on every shipped
@@ -57,7 +57,7 @@ from simfin.config import ConfigError, MarketConfig
 
 FIXED_BYTES = 216 * 2**20          # interpreter and libraries, after import
 LOG_FIXED_BYTES = 23 * 2**20       # pyarrow and the spill file's writer (log on)
-CREATION_BYTES_PER_CONSUMER = 140  # building the population: its columns and temporaries
+CREATION_BYTES_PER_CONSUMER = 112  # building the population: its columns and temporaries
 BYTES_PER_CONSUMER = 94            # resident population columns during and after the days
 BYTES_PER_LOAN = 494               # loan book, loans table, summaries at the end
 BYTES_PER_APPLICATION = 12         # spill buffer and the frontier's five columns
