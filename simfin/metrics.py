@@ -104,7 +104,6 @@ def indicators(steps: pd.DataFrame, loans: pd.DataFrame, default_dpd: int,
                          <= horizon_days - 1, ["defaulted"]]
     pairs = loans["lender"].to_numpy(np.int64) << 32 | loans["consumer"].to_numpy(np.int64)
     new_customers = len(np.unique(pairs))  # distinct (lender, consumer)
-    del pairs
 
     out_acquisition = flow["acquisition_cost"]
 
