@@ -1,18 +1,25 @@
 """The record of every application: what the lender saw, what it decided, what followed.
 
 The model feeds the log each lender's decided batch of the day and the rows whose
-applicant took the offer up (with the loan ids they were booked under). The log keeps the
-batch's columns (one array per column per batch, no loop over rows) in a compact form
-(:class:`Compact`): a column that holds one value in the batch is kept as that value,
-integers in the narrowest type that holds them, the lender and day once per batch, the
-loan ids only for the rows booked. At the
-end of the run each column is assembled once, in its full type, and the batch's compact
-copy of it freed, so the table is never held twice; the booked loans' outcomes are joined
-from the loan book. ``simfin.outputs.application_table`` gives the coded columns their
-names for ``applications.parquet``.
+applicant took the offer up (with the loan ids they were booked under). The log copies the
+batch's columns (one array per column, no loop over rows) into a small buffer and, every
+``SPILL_ROWS`` applications, appends the buffer as a row group to a Parquet spill file in a
+private temporary folder (``tempfile``; removed by :meth:`ApplicationLog.close` or when the
+log is garbage-collected), so that the run holds a bounded part of the log whatever its
+length. After the run, :meth:`ApplicationLog.columns` reads only the columns asked for
+(the score-performance frontier needs five) and :meth:`ApplicationLog.frame` the whole
+table, one column at a time, with the booked loans' outcomes joined from the loan book.
+``simfin.outputs.application_table`` gives the coded columns their names for
+``applications.parquet``, row group by row group (:meth:`ApplicationLog.groups`).
 """
 
 from __future__ import annotations
+
+import shutil
+import tempfile
+import weakref
+from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -36,101 +43,32 @@ APPLICANT_COLUMNS: dict[str, type] = {
 }
 # Loan-book columns joined onto the applications of booked loans.
 OUTCOME_COLUMNS = ("ever_30dpd", "defaulted", "default_day", "status")
-
-
-class Compact:
-    """One batch's copy of a column, exactly, in less memory: the value when every row
-    holds the same one (bit for bit), else the values, integers in the narrowest type that
-    holds them (``int64`` cents in ``int32``, flag bits in ``int8``...); ``dtype`` is the
-    column's own type.
-    """
-
-    __slots__ = ("dtype", "n", "values", "value")
-
-    def __init__(self, dtype: np.dtype, n: int, values: np.ndarray | None,
-                 value: object = None) -> None:
-        self.dtype, self.n, self.values, self.value = np.dtype(dtype), n, values, value
-
-    @classmethod
-    def constant(cls, value: object, dtype: type, n: int) -> Compact:
-        """``n`` rows of ``value`` in type ``dtype``."""
-        return cls(np.dtype(dtype), n, None, np.dtype(dtype).type(value))
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes of the kept values."""
-        return 0 if self.values is None else self.values.nbytes
-
-
-def _bits(values: np.ndarray) -> np.ndarray:
-    """The values' bit patterns (a view), so that NaN equals NaN and -0.0 is not 0.0."""
-    return values.view(f"u{values.dtype.itemsize}") if values.dtype.kind == "f" else values
-
-
-# Narrower integer types, with the range each holds, narrowest first.
-_NARROW_INTS = [(np.dtype(t), int(np.iinfo(t).min), int(np.iinfo(t).max))
-                for t in (np.int8, np.int16, np.int32)]
-
-
-def _narrowest(values: np.ndarray) -> np.ndarray:
-    """A copy of ``values``; integers in the narrowest type that holds them (floats are
-    kept as they are: a float16 trial costs more per batch than it saves at the peak,
-    which comes at the end of the run, when the table is built in its own types).
-    """
-    size = values.dtype.itemsize
-    if values.dtype.kind in "iu" and size > 1 and len(values):
-        low, high = int(values.min()), int(values.max())
-        for narrow, lowest, highest in _NARROW_INTS:
-            if narrow.itemsize < size and lowest <= low and high <= highest:
-                return values.astype(narrow)
-    return values.copy()
-
-
-def compact(values: np.ndarray) -> Compact:
-    """A batch's column, kept exactly in the least memory :class:`Compact` knows."""
-    values = np.asarray(values)
-    if len(values) and (_bits(values) == _bits(values[:1])).all():
-        return Compact(values.dtype, len(values), None, values[0])
-    return Compact(values.dtype, len(values), _narrowest(values))
-
-
-def assemble(parts: list[Compact]) -> np.ndarray:
-    """The column over all batches in order, in the type ``np.concatenate`` of the
-    batches' own arrays would give.
-    """
-    out = np.empty(sum(p.n for p in parts), dtype=np.result_type(*[p.dtype for p in parts]))
-    start = 0
-    for part in parts:
-        end = start + part.n
-        out[start:end] = part.value if part.values is None else part.values
-        start = end
-    return out
-
-
-class _Batch:
-    """One lender's decided batch of one day, its columns compact."""
-
-    __slots__ = ("lender", "day", "n", "columns", "booked", "loan_ids")
-
-    def __init__(self, lender: int, day: int, n: int, columns: dict[str, Compact],
-                 booked: np.ndarray, loan_ids: np.ndarray) -> None:
-        self.lender, self.day, self.n, self.columns = lender, day, n, columns
-        self.booked, self.loan_ids = booked, loan_ids
+# Applications buffered in memory before they are appended to the spill file as a row
+# group (about 100 bytes each: a few MB held; a short run never touches the disk twice).
+SPILL_ROWS = 1 << 16
 
 
 class ApplicationLog:
-    """Keeps each lender's decided batch of the day; a frame of them all at the end."""
+    """Keeps each lender's decided batch of the day in a Parquet spill file; a frame of
+    them all (or of a few columns) after the run.
+    """
 
     def __init__(self) -> None:
-        self._parts: list[_Batch] = []
+        self._buffer: list[dict[str, np.ndarray]] = []
+        self._buffered = 0
+        self._n = 0
+        self._folder: Path | None = None
+        self._remove: weakref.finalize | None = None  # removes the folder when collected
+        self._files: list[Path] = []  # one per column schema (a new one if types change)
+        self._writer = None
+        self._schema = None
 
     def __len__(self) -> int:
-        return sum(part.n for part in self._parts)
+        return self._n
 
     def nbytes(self) -> int:
-        """Bytes held by the kept batches' arrays."""
-        return sum(c.nbytes for p in self._parts for c in p.columns.values()) + sum(
-            p.booked.nbytes + p.loan_ids.nbytes for p in self._parts)
+        """Bytes held in memory by the buffered batches (the rest is on disk)."""
+        return sum(a.nbytes for part in self._buffer for a in part.values())
 
     def record(self, lender: int, day: int, batch: ApplicationBatch, accepted: np.ndarray,
                loan_ids: np.ndarray) -> None:
@@ -144,33 +82,120 @@ class ApplicationLog:
             loan_ids: The loan-book rows those offers were booked under (same order).
         """
         n, cols = batch.n, batch.columns
-        part = {"is_fraud": compact(cols["truth_is_fraud"].astype(bool))}
+        part = {"lender": np.full(n, lender, np.int16), "day": np.full(n, day, np.int32),
+                "is_fraud": cols["truth_is_fraud"].astype(bool)}
         for name, dtype in APPLICANT_COLUMNS.items():
-            part[name] = compact(cols[name].astype(dtype, copy=False))
+            part[name] = cols[name].astype(dtype)
         for name in APPLICATION_FIELDS:
-            part[name] = compact(cols[name])
-        part["online"] = compact(cols["online"] > 0)
+            part[name] = np.array(cols[name])
+        part["online"] = cols["online"] > 0
         for name, (dtype, missing) in DECISION_COLUMNS.items():
-            part[name] = (compact(cols[name].astype(dtype, copy=False)) if name in cols
-                          else Compact.constant(missing, dtype, n))
-        accepted = np.asarray(accepted)
-        self._parts.append(_Batch(lender, day, n, part,
-                                  accepted.astype(np.min_scalar_type(max(n - 1, 0))),
-                                  np.asarray(loan_ids, dtype=np.int64)))
+            part[name] = (cols[name].astype(dtype) if name in cols
+                          else np.full(n, missing, dtype=dtype))
+        loan = np.full(n, -1, dtype=np.int64)
+        loan[np.asarray(accepted, dtype=np.int64)] = np.asarray(loan_ids, dtype=np.int64)
+        part["loan_id"] = loan
+        self._buffer.append(part)
+        self._buffered += n
+        self._n += n
+        if self._buffered >= SPILL_ROWS:
+            self._spill()
 
-    def _column(self, name: str) -> np.ndarray:
-        """One column over every batch, in its full type; the batches' copies freed."""
-        return assemble([part.columns.pop(name) for part in self._parts])
+    def _spill(self) -> None:
+        """Append the buffered batches to the spill file as one row group."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
 
-    def frame(self, book: LoanBook, cohort: np.ndarray, region: np.ndarray) -> pd.DataFrame:
-        """Every application in the order decided, with the outcome of booked loans.
+        if not self._buffer:
+            return
+        names = list(self._buffer[0])
+        table = pa.table({name: np.concatenate([part.pop(name) for part in self._buffer])
+                          for name in names})
+        self._buffer, self._buffered = [], 0
+        if self._writer is None or not table.schema.equals(self._schema):
+            if self._writer is not None:
+                self._writer.close()
+            if self._folder is None:
+                self._folder = Path(tempfile.mkdtemp(prefix="simfin-applications-"))
+                self._remove = weakref.finalize(self, shutil.rmtree, self._folder, True)
+            path = self._folder / f"log{len(self._files)}.parquet"
+            self._files.append(path)
+            self._schema = table.schema
+            self._writer = pq.ParquetWriter(path, table.schema, compression="none")
+        self._writer.write_table(table, row_group_size=len(table))
+        del table
+        pa.default_memory_pool().release_unused()  # Arrow's pool keeps freed memory
 
-        The log is emptied: each column's kept copies are freed as the column is built.
+    def _finish(self) -> None:
+        """Spill what is buffered and close the spill file (reading needs it closed)."""
+        self._spill()
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def close(self) -> None:
+        """Forget the log and remove its spill file."""
+        if self._writer is not None:
+            self._writer.close()
+        self._writer, self._buffer, self._buffered, self._n, self._files = None, [], 0, 0, []
+        if self._remove is not None:
+            self._remove()  # removes the folder (once)
+        self._folder = self._remove = None
+
+    def _read(self, name: str, groups: list[tuple[int, int]] | None = None) -> np.ndarray:
+        """One recorded column over every spill file in order (or over the row groups
+        ``(file, group)``), in the type ``np.concatenate`` of the batches' arrays gives.
+        """
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        files = [pq.ParquetFile(path) for path in self._files]
+        where = groups if groups is not None else [
+            (f, g) for f, file in enumerate(files) for g in range(file.num_row_groups)]
+        sizes = [files[f].metadata.row_group(g).num_rows for f, g in where]
+        # The type over every file, so that a row group reads as the whole column does.
+        dtype = np.result_type(*[file.schema_arrow.field(name).type.to_pandas_dtype()
+                                 for file in files])
+        out = np.empty(sum(sizes), dtype=dtype)
+        start = 0
+        for (f, g), size in zip(where, sizes, strict=True):
+            out[start:start + size] = files[f].read_row_group(g, columns=[name]).column(
+                0).to_numpy()
+            start += size
+        pa.default_memory_pool().release_unused()  # Arrow's pool keeps freed memory
+        return out
+
+    def columns(self, names: list[str]) -> pd.DataFrame:
+        """Some recorded columns (not the joined outcomes) of every application, in order."""
+        self._finish()
+        if not self._files:
+            return pd.DataFrame()
+        return pd.DataFrame({name: self._read(name) for name in names}, copy=False)
+
+    def column_groups(self, names: list[str]) -> Iterator[pd.DataFrame]:
+        """:meth:`columns` one spill row group at a time."""
+        for group in self.row_groups():
+            yield pd.DataFrame({name: self._read(name, [group]) for name in names},
+                               copy=False)
+
+    def row_groups(self) -> list[tuple[int, int]]:
+        """The spill file's row groups, ``(file, group)``, in order."""
+        import pyarrow.parquet as pq
+
+        self._finish()
+        return [(f, g) for f, path in enumerate(self._files)
+                for g in range(pq.ParquetFile(path).num_row_groups)]
+
+    def frame(self, book: LoanBook, cohort: np.ndarray, region: np.ndarray,
+              groups: list[tuple[int, int]] | None = None) -> pd.DataFrame:
+        """Every application in the order decided (or those of the row groups ``groups``),
+        with the outcome of booked loans.
 
         Args:
             book: The loan book at the end of the run (outcomes of booked loans).
             cohort: The population's cohort codes, by consumer row.
             region: The population's region codes, by consumer row.
+            groups: Row groups of the spill file (:meth:`row_groups`); None: all.
 
         Returns:
             One row per application: coded columns (``lender``, ``reason`` as an index
@@ -179,20 +204,14 @@ class ApplicationLog:
             for booked loans ``ever_30dpd``, ``defaulted``, ``default_day`` and ``status``
             (missing for applications without a loan).
         """
-        parts = self._parts
-        if not parts:
+        import pyarrow.parquet as pq
+
+        self._finish()
+        if not self._files:
             return pd.DataFrame()
-        sizes = np.array([p.n for p in parts], dtype=np.int64)
-        columns = {"lender": np.repeat(np.array([p.lender for p in parts], np.int16), sizes),
-                   "day": np.repeat(np.array([p.day for p in parts], np.int32), sizes)}
-        for name in list(parts[0].columns):
-            columns[name] = self._column(name)
-        loan = np.full(int(sizes.sum()), -1, dtype=np.int64)
-        starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-        for start, part in zip(starts, parts, strict=True):
-            loan[start + part.booked.astype(np.int64)] = part.loan_ids
-        columns["loan_id"] = loan
-        self._parts = []
+        columns = {name: self._read(name, groups)
+                   for name in pq.ParquetFile(self._files[0]).schema_arrow.names}
+        loan = columns["loan_id"]
         consumers = columns["consumer"]
         columns["cohort"], columns["region"] = cohort[consumers], region[consumers]
         booked = loan >= 0
@@ -205,3 +224,9 @@ class ApplicationLog:
             columns[name] = (pd.arrays.BooleanArray(full, ~booked) if full.dtype == np.bool_
                              else pd.arrays.IntegerArray(full, ~booked))
         return pd.DataFrame(columns, copy=False)
+
+    def groups(self, book: LoanBook, cohort: np.ndarray, region: np.ndarray
+               ) -> Iterator[pd.DataFrame]:
+        """:meth:`frame` one spill row group at a time."""
+        for group in self.row_groups():
+            yield self.frame(book, cohort, region, [group])

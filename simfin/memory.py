@@ -2,40 +2,45 @@
 and the refusal of a market that cannot fit the machine.
 
 A run's peak resident memory is a fixed cost (the interpreter, numpy, pandas, scikit-learn,
-Mesa) plus the larger of two moments: building the population (its columns and the
-temporaries of drawing them, per consumer), and the end of the run, when the population,
-the loan book (every loan booked stays a row), the loans table and, with
-``run.record_applications`` on, the applications table are all held (per consumer, per
-loan, per application; the application log's compact record during the days is smaller
-than its table at the end). Loans and applications are expected from the demand the config
-sets: ``sum(scenarios.need_rate) / 365`` needs per consumer-day, of which the baseline
-market turns ``APPLICATIONS_PER_NEED`` into applications and ``LOANS_PER_NEED`` into loans.
+Mesa; with ``run.record_applications`` on, pyarrow too) plus the larger of two moments:
+building the population (its columns and the temporaries of drawing them, per consumer),
+and the end of the run, when the population, the loan book (every loan booked stays a
+row), the loans table and the summaries' temporaries are held (per consumer, per loan).
+The application log is spilled to a temporary Parquet file as the run goes
+(:mod:`simfin.application_log`) and its table read only when asked for, so an application
+costs only its share of the buffer and of the five columns the frontier reads (per
+application). Loans and applications are expected from the demand the config sets:
+``sum(scenarios.need_rate) / 365`` needs per consumer-day, of which the baseline market
+turns ``APPLICATIONS_PER_NEED`` into applications and ``LOANS_PER_NEED`` into loans.
 
 Calibration (2026-12-07, the shared 2-core AMD EPYC machine with 23 GB, numpy 2.5, pandas
 3.1; peak RSS of ``simfin.run()`` on ``configs/baseline.yaml`` in a fresh process,
-``python -m simfin.bench.peak_memory CONSUMERS DAYS``), measured / estimated in MiB:
+``python -m simfin.bench.peak_memory CONSUMERS DAYS``, the table not read), measured /
+estimated in MiB:
 
 =================  =========================  ======================
 consumers x days   log on                     log off
 =================  =========================  ======================
-20k x 30           212 / 209                  211 / 208
-100k x 120         263 / 255                  241 / 236
-300k x 120         360 / 356                  301 / 298
-1M x 30            425 / 396                  425 / 348
-1M x 120           715 / 709                  526 / 516
-10M x 30           2,055 / 2,115              1,602 / 1,635
-50M x 3            6,870 / 6,881              (not run)
+20k x 30           227 / 242                  210 / 219
+100k x 120         280 / 265                  236 / 241
+300k x 120         312 / 318                  286 / 292
+1M x 30            395 / 372                  395 / 346
+1M x 120           501 / 501                  474 / 468
+10M x 30           1,501 / 1,567              1,476 / 1,518
+50M x 3            5,536 / 5,580              (not run)
 =================  =========================  ======================
 
-Within 20 % at every size; ``tests/test_memory.py`` checks it within a factor of 1.5 on
-a fresh run of 300k consumers x 60 days, and the benchmark suite at 20k, 1M and 10M
-consumers (``tests/benchmarks/test_market.py::test_peak_rss_at_scale``). Other markets
-turn needs into loans and applications at other rates: on every shipped config at 200k
-consumers x 60 days the estimate was within 8 % of the measured peak (250-277 MiB), its
-loans and applications within a factor of 1.7 of the run's (c1, c2, c3 and c7 book fewer
-per need than the baseline). Writing the outputs (``simfin run``) adds the named tables
-and their parquet encoding, which the estimate does not count (10M x 30 days with the
-log: 2,294 MiB written, 8 % over the estimate).
+Within 12 % at every size (creating the population alone peaked at 1,274 MiB at 10M
+consumers); ``tests/test_memory.py`` checks
+it within a factor of 1.5 on a fresh run of 300k consumers x 60 days, and the benchmark
+suite at 20k, 1M and 10M consumers (``tests/benchmarks/test_market.py::test_peak_rss_at_scale``).
+Other markets turn needs into loans and applications at other rates: on every shipped
+config at 200k consumers x 60 days the estimate was within 8 % of the measured peak
+(250-277 MiB, measured before the log was spilled), its loans and applications within a
+factor of 1.7 of the run's (c1, c2, c3 and c7 book fewer per need than the baseline).
+Writing the outputs (``simfin run``) adds the named tables, a part at a time, and the
+figures, which the estimate does not count (10M x 30 days with the log: 1,567 MiB
+written); reading ``result.applications`` adds the table (about 205 bytes per application).
 
 The check refuses a run whose estimate exceeds the memory available (``psutil``'s
 ``available``: free memory plus what the kernel can reclaim). ``SIMFIN_MEMORY_CHECK=off``
@@ -50,11 +55,12 @@ from dataclasses import dataclass
 
 from simfin.config import ConfigError, MarketConfig
 
-FIXED_BYTES = 205 * 2**20          # interpreter and libraries, after import
-CREATION_BYTES_PER_CONSUMER = 140  # building the population: its columns and temporaries
-BYTES_PER_CONSUMER = 91            # resident population columns during and after the days
-BYTES_PER_LOAN = 685               # loan book, loans kept on book, loans table at the end
-BYTES_PER_APPLICATION = 215        # compact record in the run, table row at the end
+FIXED_BYTES = 216 * 2**20          # interpreter and libraries, after import
+LOG_FIXED_BYTES = 23 * 2**20       # pyarrow and the spill file's writer (log on)
+CREATION_BYTES_PER_CONSUMER = 112  # building the population: its columns and temporaries
+BYTES_PER_CONSUMER = 94            # resident population columns during and after the days
+BYTES_PER_LOAN = 494               # loan book, loans table, summaries at the end
+BYTES_PER_APPLICATION = 12         # spill buffer and the frontier's five columns
 APPLICATIONS_PER_NEED = 0.9        # baseline: 0.85 at 30 days, 0.95 at 120 days
 LOANS_PER_NEED = 0.33              # baseline: 0.32 at 30 days, 0.35 at 120 days
 MEMORY_CHECK_ENV = "SIMFIN_MEMORY_CHECK"  # "off": run whatever the estimate
@@ -87,7 +93,8 @@ def estimate(config: MarketConfig) -> MemoryEstimate:
     creation = CREATION_BYTES_PER_CONSUMER * n
     days_and_tables = (BYTES_PER_CONSUMER * n + BYTES_PER_LOAN * loans
                        + BYTES_PER_APPLICATION * applications)
-    peak = FIXED_BYTES + max(creation, days_and_tables)
+    log = LOG_FIXED_BYTES if config.run.record_applications else 0
+    peak = FIXED_BYTES + log + max(creation, days_and_tables)
     return MemoryEstimate(n, days, loans, applications, int(peak))
 
 

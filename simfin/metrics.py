@@ -98,9 +98,12 @@ def indicators(steps: pd.DataFrame, loans: pd.DataFrame, default_dpd: int,
     flow = flow_indicators(steps, horizon_days)
     # A loan can only have reached default_dpd if its first instalment fell due at least
     # default_dpd days before the end: only such seasoned loans enter the default rate.
-    seasoned = loans[loans["origination_day"] + loans["period_days"] + default_dpd
-                     <= horizon_days - 1]
-    new_customers = loans.drop_duplicates(["lender", "consumer"]).shape[0]
+    # Filters and de-duplications read only the columns they need (a copy of every column
+    # of the market's loans was the largest temporary of a run's end).
+    seasoned = loans.loc[loans["origination_day"] + loans["period_days"] + default_dpd
+                         <= horizon_days - 1, ["defaulted"]]
+    pairs = loans["lender"].to_numpy(np.int64) << 32 | loans["consumer"].to_numpy(np.int64)
+    new_customers = len(np.unique(pairs))  # distinct (lender, consumer)
 
     out_acquisition = flow["acquisition_cost"]
 
@@ -151,11 +154,12 @@ def retention(loans: pd.DataFrame) -> float | None:
     """Share of borrowers who, after repaying a loan in full, borrowed again from the same
     lender before the run ended.
     """
-    closed = loans[loans["status"] == 1]
+    closed = loans.loc[loans["status"] == 1, ["lender", "consumer", "closed_day"]]
     if closed.empty:
         return None
     first_close = closed.groupby(["lender", "consumer"])["closed_day"].min().rename("first")
-    later = loans.join(first_close, on=["lender", "consumer"], how="inner")
+    later = loans[["lender", "consumer", "origination_day"]].join(
+        first_close, on=["lender", "consumer"], how="inner")
     returned = later[later["origination_day"] > later["first"]]
     return float(returned[["lender", "consumer"]].drop_duplicates().shape[0]
                  / len(first_close))
@@ -192,13 +196,24 @@ def grade_label(code: int) -> str:
     return "-" if code < 0 else GRADE_LETTERS[code]
 
 
+# Loan-table columns read by :func:`summarize`.
+SUMMARY_COLUMNS = frozenset({
+    "lender", "consumer", "grade", "origination_day", "period_days", "term_days",
+    "default_day", "defaulted", "status", "closed_day", "repeat", "other_loans",
+    "challenger", "principal_cents"})
+
+
 def summarize(steps: pd.DataFrame, loans: pd.DataFrame, lender_names: list[str],
               default_dpd: int, horizon_days: int) -> dict:
     """``summary.json``: indicators per lender and for the market."""
     summary: dict = {"horizon_days": horizon_days, "lenders": {}}
+    # A lender's loans are copied with the columns read here only (all of them were the
+    # largest temporary of a run's end).
+    read = [c for c in loans.columns if c in SUMMARY_COLUMNS]
     for code, name in enumerate(lender_names):
         s = steps[steps["lender"] == name]
-        lo = loans[loans["lender"] == code]
+        lo = None  # the previous lender's copy, freed before the next is made
+        lo = loans.loc[loans["lender"] == code, read]
         ind = indicators(s, lo, default_dpd, horizon_days)
         ind["by_grade"] = {grade_label(int(g)): v for g, v in by_group(lo, "grade").items()}
         if lo["challenger"].any():
@@ -292,7 +307,7 @@ def multi_lending(loans: pd.DataFrame) -> dict[str, float | int | None]:
     """Loans to borrowers who already had ``MULTI_LENDING_LOANS`` or more other loans (in
     this market or reported to the bureau) when they borrowed, and how many defaulted.
     """
-    g = loans[loans["other_loans"] >= MULTI_LENDING_LOANS]
+    g = loans.loc[loans["other_loans"] >= MULTI_LENDING_LOANS, ["defaulted"]]
     return {"multi_lending_loans": int(len(g)),
             "multi_lending_defaults": int(g["defaulted"].sum()),
             "multi_lending_default_share": _default_share(g)}
@@ -378,7 +393,7 @@ def lifetime_default(loans: pd.DataFrame, default_dpd: int, horizon_days: int
     survival = float(np.prod(1.0 - events / at_risk)) if len(event_times) else 1.0
     matured = (loans["origination_day"] + loans["term_days"] + default_dpd
                <= horizon_days - 1)
-    done = loans[matured]
+    done = loans.loc[matured, ["defaulted"]]
     return {"lifetime_default_rate": 1.0 - survival,
             "lifetime_default_days": int(horizon_life),
             "complete_default_rate": _default_share(done),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from simfin.application_log import ApplicationLog
 from simfin.config import COHORTS, REGIONS, MarketConfig, load_config
 from simfin.memory import check_fits
 from simfin.metrics import (
@@ -22,9 +23,12 @@ from simfin.metrics import (
 )
 from simfin.model import MarketModel
 from simfin.outputs.health import run_health
-from simfin.score_performance import discrimination, frontier, validation
+from simfin.score_performance import FRONTIER_COLUMNS, discrimination, frontier, validation
 
 Progress = Callable[[int, int], None]  # (days done, days in all)
+# Loan-table columns read by :func:`add_breakdowns`.
+BREAKDOWN_COLUMNS = ("lender", "scenario", "channel", "cohort", "region", "principal_cents",
+                     "term_days", "online", "repeat", "defaulted", "flags")
 
 
 @dataclass
@@ -37,8 +41,9 @@ class RunResult:
         loans: One row per loan booked.
         summary: Run-level indicators per lender and for the market.
         model: The model at the end of the run, for inspection.
-        applications: One row per application (``simfin.application_log``), coded like
-            ``loans``; None when ``run.record_applications`` is off.
+        application_log: The run's application log (kept in a temporary spill file until
+            the result is closed or collected), or None when ``run.record_applications``
+            is off; :attr:`applications` is its table.
     """
 
     config: MarketConfig
@@ -46,7 +51,28 @@ class RunResult:
     loans: pd.DataFrame
     summary: dict
     model: MarketModel
-    applications: pd.DataFrame | None = None
+    application_log: ApplicationLog | None = field(default=None, repr=False)
+    _applications: pd.DataFrame | None = field(default=None, init=False, repr=False)
+
+    @property
+    def applications(self) -> pd.DataFrame | None:
+        """One row per application (``simfin.application_log``), coded like ``loans``;
+        None when ``run.record_applications`` is off. Read from the log on first access
+        (a run that only writes its outputs streams the log and never holds the table).
+        """
+        if self._applications is None and self.application_log is not None:
+            pop = self.model.population
+            self._applications = self.application_log.frame(self.model.book, pop.cohort,
+                                                             pop.region)
+        return self._applications
+
+    def close(self) -> None:
+        """Remove the application log's spill file: :attr:`applications` stays as read
+        before, or None if it was not.
+        """
+        if self.application_log is not None:
+            self.application_log.close()
+            self.application_log = None
 
 
 def resolve(config: MarketConfig | str | Path | dict | None = None, steps: int | None = None,
@@ -70,6 +96,9 @@ def add_breakdowns(summary: dict, model: MarketModel, loans: pd.DataFrame) -> No
     declines by reason code; approvals by grade.
     """
     recorder, config = model.recorder, model.config
+    # The columns the breakdowns read: the lenders' and groups' rows are copied from
+    # these, not from every column of the table.
+    loans = loans[list(BREAKDOWN_COLUMNS)]
     scenarios = [s.name for s in config.scenarios]
     channels = [c.name for c in config.channels]
     for i, lender in enumerate(model.lenders):
@@ -147,11 +176,9 @@ def run(config: MarketConfig | str | Path | dict | None = None, steps: int | Non
     names = [lender.name for lender in model.lenders]
     summary = summarize(steps_frame, loans, names, resolved.run.default_dpd, total)
     add_breakdowns(summary, model, loans)
-    applications = None
-    if model.applications is not None:
-        pop = model.population
-        applications = model.applications.frame(model.book, pop.cohort, pop.region)
-    add_score_performance(summary, model, loans, applications)
+    log = model.applications
+    add_score_performance(summary, model, loans,
+                          None if log is None else log.columns(list(FRONTIER_COLUMNS)))
     summary["policy"] = model.regulator.record()
     summary["warnings"] = run_health(resolved, summary, loans)
-    return RunResult(resolved, steps_frame, loans, summary, model, applications)
+    return RunResult(resolved, steps_frame, loans, summary, model, log)

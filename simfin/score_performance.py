@@ -122,6 +122,10 @@ def _frontier_cuts(book_pd: np.ndarray, cum_bads: np.ndarray, min_bads: int) -> 
     return np.asarray(cuts, dtype=np.float64)
 
 
+# The application-log columns the frontier reads.
+FRONTIER_COLUMNS = ("lender", "challenger", "day", "decision", "pd")
+
+
 def frontier(applications: pd.DataFrame | None, loans: pd.DataFrame, lender: int,
              default_dpd: int, horizon_days: int, has_model: bool,
              model_since_day: int | None) -> dict:
@@ -134,7 +138,8 @@ def frontier(applications: pd.DataFrame | None, loans: pd.DataFrame, lender: int
     a 95 % Wilson interval of its default rate, so that a bend can be read against noise.
 
     Args:
-        applications: The run's application log (coded), or None when not recorded.
+        applications: The run's application log (coded; ``FRONTIER_COLUMNS`` at least),
+            or None when not recorded.
         loans: The run's loan table (coded).
         lender: The lender's index.
         default_dpd: ``run.default_dpd``.

@@ -174,7 +174,8 @@ def application_batch(population: Population, apps: dict[str, np.ndarray], lende
     columns["own_active_loans"] = pop.at_lender(pop.loans_at, rows, lender).astype(np.float32)
     columns["own_past_defaults"] = pop.at_lender(pop.defaults_at, rows, lender
                                                  ).astype(np.float32)
-    columns["line_limit_cents"] = pop.at_lender(pop.line_limit_cents, rows, lender)
+    columns["line_limit_cents"] = pop.at_lender(pop.line_limit_cents, rows, lender
+                                                ).astype(np.int64)
     columns["line_used_cents"] = line_used_cents
     columns["truth_is_fraud"] = pop.is_fraud.take(rows)
     for name in APPLICATION_FIELDS:

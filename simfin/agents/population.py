@@ -66,7 +66,13 @@ class Population:
         age_mult = np.asarray(config.income_by_cohort)[self.cohort]
         log_income = (np.log(config.income_median_cents)
                       + config.income_sigma * rng.standard_normal(n))
-        self.base_income_cents = (np.exp(log_income) * income_mult * age_mult).astype(np.int64)
+        income = (np.exp(log_income) * income_mult * age_mult).astype(np.int64)
+        del log_income, income_mult, age_mult
+        # Kept in 32 bits when every income fits (the same values; read as int64).
+        self.base_income_cents = (income.astype(np.int32)
+                                  if income.max(initial=0) <= np.iinfo(np.int32).max
+                                  else income)
+        del income
 
         affinity_mean = np.array([COHORT_AFFINITY[c] for c in COHORTS])[self.cohort]
         k = config.affinity_concentration
@@ -138,8 +144,9 @@ class Population:
         self.defaults_at = np.zeros((self.n, n_lenders), dtype=np.int8)
         self.borrowed_at = np.zeros((self.n, n_lenders), dtype=bool)
         # Revolving lines: limit per lender, and whether the consumer missed a payment to
-        # that lender since the line's last review.
-        self.line_limit_cents = np.zeros((self.n, n_lenders), dtype=np.int64)
+        # that lender since the line's last review. A limit is at most the product's
+        # ``max_amount_cents``, which validation keeps within int32 (read as int64).
+        self.line_limit_cents = np.zeros((self.n, n_lenders), dtype=np.int32)
         self.missed_since_review = np.zeros((self.n, n_lenders), dtype=bool)
         self._borrowers = BorrowerLists()
 
@@ -212,7 +219,7 @@ class Population:
         """Current monthly income of ``rows``: reduced while an income shock lasts, and
         moved by the economy (``macro.income``, ``macro.shock_income``).
         """
-        income = self.base_income_cents.take(rows)
+        income = self.base_income_cents.take(rows).astype(np.int64)
         macro = self.macro
         if macro.income != 1.0:
             income = (income * macro.income).astype(np.int64)

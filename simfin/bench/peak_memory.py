@@ -91,7 +91,9 @@ def _child(config: str, sets: list[str]) -> None:
     import simfin
 
     result = simfin.run(config, overrides=sets)
-    n_apps = len(result.applications) if result.applications is not None else 0
+    # Counted from the log: ``result.applications`` would read the table (lazy) into memory.
+    log = result.application_log
+    n_apps = len(log) if log is not None else 0
     print(json.dumps({"loans": len(result.loans), "applications": n_apps}))
 
 

@@ -25,8 +25,10 @@ class ProductConfig(Section):
 
     kind: ProductKind = param("instalment", "Which needs the product finances.")
     min_amount_cents: int = param(10_000, "Smallest loan.", "cents", gt=0)
-    max_amount_cents: int = param(5_000_000, "Largest loan; larger needs are offered this.",
-                                  "cents", gt=0)
+    max_amount_cents: int = param(5_000_000, "Largest loan (and revolving line); larger "
+                                  "needs are offered this. At most 2,147,483,647 (line "
+                                  "limits are kept in 32 bits).", "cents", gt=0,
+                                  le=2**31 - 1)
     min_term_days: int = param(7, "Shortest term offered.", "days", ge=1)
     max_term_days: int = param(720, "Longest term offered; longer asks are cut to it.", "days",
                                ge=1)

@@ -8,6 +8,7 @@ code (a handful), never per row.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -38,30 +39,49 @@ def _reasons(apps: pd.DataFrame, reason_codes: list[list[str]]) -> pd.Categorica
     return _categorical(lookup[apps["lender"].to_numpy(), apps["reason"].to_numpy()], names)
 
 
-def _rules_hit(apps: pd.DataFrame, flag_reasons: list[list[str]]) -> pd.Categorical:
-    """The flag rules an application hit, as ``"THIN|YOUNG"`` (``""`` when none).
+RuleTable = tuple[dict[int, tuple[np.ndarray, np.ndarray]], list[str]]
 
-    The distinct flag bits are found lender by lender (in the order of ``np.unique`` over
+
+def rule_table(lenders: np.ndarray, flags: np.ndarray, flag_reasons: list[list[str]]
+               ) -> RuleTable:
+    """The ``rules_hit`` names of a table's flag bits: per lender, its distinct flag bits
+    (ascending) and their codes; and the names (``"THIN|YOUNG"``, ``""`` when none).
+
+    The distinct bits are found lender by lender (in the order of ``np.unique`` over
     (lender, flags) pairs), without a two-column copy of the table.
     """
-    lenders, flags = apps["lender"].to_numpy(), apps["flags"].to_numpy()
-    codes = np.empty(len(apps), dtype=np.int64)
     labels: list[str] = []
+    found = {}
     for lender in np.unique(lenders):
-        rows = np.flatnonzero(lenders == lender)
-        distinct, inverse = np.unique(flags.take(rows), return_inverse=True)
-        codes[rows] = len(labels) + inverse.reshape(-1)
+        distinct = np.unique(flags.take(np.flatnonzero(lenders == lender)))
+        found[int(lender)] = (distinct, len(labels))
         table = flag_reasons[int(lender)]
         labels += ["|".join(table[b] for b in range(len(table)) if bits >> b & 1) or NO_RULE
                    for bits in distinct.tolist()]
     names = list(dict.fromkeys(labels))
     code_of = np.array([names.index(label) for label in labels], dtype=np.int64)
-    return _categorical(code_of.take(codes), names)
+    return {lender: (distinct, code_of[first:first + len(distinct)])
+            for lender, (distinct, first) in found.items()}, names
+
+
+def _rules_hit(apps: pd.DataFrame, flag_reasons: list[list[str]],
+               rules: RuleTable | None = None) -> pd.Categorical:
+    """The flag rules an application hit, as ``"THIN|YOUNG"`` (``""`` when none), named
+    by ``rules`` (:func:`rule_table`; None: the table's own).
+    """
+    lenders, flags = apps["lender"].to_numpy(), apps["flags"].to_numpy()
+    by_lender, names = rule_table(lenders, flags, flag_reasons) if rules is None else rules
+    codes = np.empty(len(apps), dtype=np.int64)
+    for lender in np.unique(lenders):
+        rows = np.flatnonzero(lenders == lender)
+        distinct, code = by_lender[int(lender)]
+        codes[rows] = code.take(np.searchsorted(distinct, flags.take(rows)))
+    return _categorical(codes, names)
 
 
 def named_applications(apps: pd.DataFrame, config: MarketConfig,
-                       reason_codes: list[list[str]], flag_reasons: list[list[str]]
-                       ) -> pd.DataFrame:
+                       reason_codes: list[list[str]], flag_reasons: list[list[str]],
+                       rules: RuleTable | None = None) -> pd.DataFrame:
     """A copy of the application log with names.
 
     Args:
@@ -69,6 +89,8 @@ def named_applications(apps: pd.DataFrame, config: MarketConfig,
         config: The run's config (names of lenders, scenarios, channels...).
         reason_codes: Each lender's reason-code table.
         flag_reasons: Each lender's flag-bit table (bit ``i`` = rule ``flag_reasons[i]``).
+        rules: The ``rules_hit`` names of the whole table when ``apps`` is a part of it
+            (:func:`rule_table`); None: ``apps``'s own.
 
     Returns:
         The table with categorical ``lender``, ``product``, ``scenario``, ``channel``,
@@ -92,7 +114,7 @@ def named_applications(apps: pd.DataFrame, config: MarketConfig,
     out["decision"] = _categorical(out["decision"].to_numpy(),
                                    [DECISION_NAMES[k] for k in sorted(DECISION_NAMES)])
     out["reason"] = _reasons(apps, reason_codes)
-    out["rules_hit"] = _rules_hit(apps, flag_reasons)
+    out["rules_hit"] = _rules_hit(apps, flag_reasons, rules)
     bits = out.pop("data_queried").to_numpy()
     for i, source in enumerate(QUERYABLE_SOURCES):
         out[f"queried_{source}"] = (bits >> i & 1).astype(bool)
@@ -109,21 +131,45 @@ def write_applications(apps: pd.DataFrame, config: MarketConfig,
     written one row group at a time, so that only one row group's Arrow copy of the table
     is held at once (the table converted whole was a second copy of it in memory).
     """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     named = named_applications(apps, config, reason_codes, flag_reasons)
     if named.empty:
         named.to_parquet(path, index=False)
         return
+    write_named_groups((named.iloc[start:start + ROWS_PER_GROUP]
+                        for start in range(0, len(named), ROWS_PER_GROUP)), path)
+
+
+def write_application_groups(groups: Iterable[pd.DataFrame], rules: RuleTable,
+                             config: MarketConfig, reason_codes: list[list[str]],
+                             flag_reasons: list[list[str]], path: Path) -> None:
+    """Write ``applications.parquet`` from the table's parts in order (the application
+    log's row groups), each named (with the whole table's ``rules``: :func:`rule_table`)
+    and written as a row group: the whole table is never held. The content is that of
+    :func:`write_applications` on the whole table.
+    """
+    write_named_groups((named_applications(group, config, reason_codes, flag_reasons, rules)
+                        for group in groups), path)
+
+
+def write_named_groups(groups: Iterable[pd.DataFrame], path: Path,
+                       empty: pd.DataFrame | None = None) -> None:
+    """Write named parts of a table, in order, one row group each; when there are none,
+    ``empty`` (the table with no rows; None: no columns either).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     writer = None
     try:
-        for start in range(0, len(named), ROWS_PER_GROUP):
-            group = pa.Table.from_pandas(named.iloc[start:start + ROWS_PER_GROUP],
-                                         preserve_index=False)
+        for named in groups:
+            group = pa.Table.from_pandas(named, preserve_index=False)
             if writer is None:
                 writer = pq.ParquetWriter(path, group.schema)
-            writer.write_table(group, row_group_size=ROWS_PER_GROUP)
+            writer.write_table(group, row_group_size=max(len(group), 1))
+            del named, group
+            pa.default_memory_pool().release_unused()  # Arrow's pool keeps freed memory
     finally:
         if writer is not None:
             writer.close()
+    if writer is None:
+        (pd.DataFrame() if empty is None else empty).to_parquet(path, index=False)

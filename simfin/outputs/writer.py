@@ -8,9 +8,15 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from simfin.config import dump_config
-from simfin.outputs.application_table import write_applications
+from simfin.outputs.application_table import (
+    rule_table,
+    write_application_groups,
+    write_applications,
+    write_named_groups,
+)
 from simfin.outputs.figures import write_figures
 from simfin.outputs.loan_table import named_loans
 from simfin.outputs.report import render_report
@@ -44,6 +50,35 @@ def write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(data, indent=2, default=_json_default), encoding="utf-8")
 
 
+LOANS_PER_GROUP = 1 << 17  # loans.parquet's row groups (a run under it: one)
+
+
+def write_application_record(result: RunResult, path: Path) -> None:
+    """``applications.parquet`` when the run recorded applications: streamed from the
+    application log row group by row group (the table is never held whole), or written
+    from ``result.applications`` when the log is closed.
+    """
+    lenders = result.model.lenders
+    codes = ([lender.reason_codes for lender in lenders],
+             [lender.flag_reasons for lender in lenders])
+    log = result.application_log
+    if log is None:
+        if result.applications is not None:
+            write_applications(result.applications, result.config, *codes, path)
+        return
+    if not len(log):
+        write_applications(pd.DataFrame(), result.config, *codes, path)  # no application
+        return
+    # The distinct (lender, flag bits) pairs, row group by row group: the rule names of
+    # the whole table without its two columns at once.
+    pairs = pd.concat([group.drop_duplicates() for group in
+                       log.column_groups(["lender", "flags"])]).drop_duplicates()
+    rules = rule_table(pairs["lender"].to_numpy(), pairs["flags"].to_numpy(), codes[1])
+    pop = result.model.population
+    write_application_groups(log.groups(result.model.book, pop.cohort, pop.region), rules,
+                             result.config, *codes, path)
+
+
 def write_run(result: RunResult, out: Path, force: bool = False,
               staging: Path | None = None) -> Path:
     """Write steps, loans, summary, config, figures, report and manifest into ``out``.
@@ -58,14 +93,15 @@ def write_run(result: RunResult, out: Path, force: bool = False,
         steps = result.steps.copy()
         steps["lender"] = steps["lender"].astype(str)
         steps.to_parquet(staging / "steps.parquet", index=False)
-        named_loans(result.loans, result.config).to_parquet(staging / "loans.parquet",
-                                                            index=False)
-        if result.applications is not None:
-            lenders = result.model.lenders
-            write_applications(result.applications, result.config,
-                               [lender.reason_codes for lender in lenders],
-                               [lender.flag_reasons for lender in lenders],
-                               staging / "applications.parquet")
+        # Named and converted to Arrow a part at a time (the whole table named, then
+        # converted, was two copies of it at once: the peak of writing a large run).
+        loans = result.loans
+        write_named_groups((named_loans(loans.iloc[start:start + LOANS_PER_GROUP],
+                                        result.config)
+                            for start in range(0, len(loans), LOANS_PER_GROUP)),
+                           staging / "loans.parquet",
+                           empty=named_loans(loans, result.config) if loans.empty else None)
+        write_application_record(result, staging / "applications.parquet")
         write_json(staging / "summary.json", result.summary)
         (staging / "config.yaml").write_text(dump_config(result.config), encoding="utf-8")
         figures = write_figures(result, staging / "figures")
