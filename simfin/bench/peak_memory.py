@@ -5,8 +5,12 @@
 
 A run of ``configs/baseline.yaml`` with ``population.n_consumers`` and ``run.steps`` set is
 started as a child process (``simfin.run()``, or the ``simfin run`` command that also
-writes the outputs); its peak RSS comes from ``os.wait4`` (the kernel's ``ru_maxrss`` of
-that child alone), so nothing measured shares a heap with the measuring process.
+writes the outputs), so nothing measured shares a heap with the measuring process. The
+child reports its own peak: ``VmHWM`` of ``/proc/self/status``, the high-water mark of the
+memory the child's program mapped since its ``exec``. The kernel's ``ru_maxrss`` (from
+``wait4``) is not used where ``VmHWM`` exists: it also counts the pages the child shared
+with its parent between ``fork`` and ``exec``, so a child of a large process (a test worker
+that has run a hundred tests) would report the parent's size.
 """
 
 from __future__ import annotations
@@ -28,8 +32,28 @@ def _overrides(n_consumers: int, days: int, record_applications: bool) -> list[s
             f"run.record_applications={str(record_applications).lower()}"]
 
 
+PEAK_TAG = "simfin-peak-bytes:"
+
+
+def own_peak_bytes() -> int:
+    """This process's peak resident memory since its ``exec`` (``VmHWM``), in bytes; where
+    ``/proc`` has no such line, ``ru_maxrss``.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def peak_of(argv: list[str], env: dict[str, str] | None = None) -> dict:
-    """Run ``argv`` to its end; its peak RSS (bytes), wall seconds and stdout.
+    """Run ``argv`` (a ``--child`` or ``--child-cli`` command of this module) to its end; its
+    peak RSS (bytes, as the child reported it on stderr), wall seconds and stdout.
 
     Raises:
         RuntimeError: The command failed (its stderr's last line is in the message).
@@ -47,7 +71,9 @@ def peak_of(argv: list[str], env: dict[str, str] | None = None) -> dict:
     if code != 0:
         last = stderr.strip().splitlines()[-1:] or ["(no stderr)"]
         raise RuntimeError(f"{' '.join(argv[:4])}... exited {code}: {last[0]}")
-    return {"maxrss": usage.ru_maxrss * 1024, "seconds": seconds, "stdout": stdout}
+    reported = [line for line in stderr.splitlines() if line.startswith(PEAK_TAG)]
+    maxrss = int(reported[-1][len(PEAK_TAG):]) if reported else usage.ru_maxrss * 1024
+    return {"maxrss": maxrss, "seconds": seconds, "stdout": stdout}
 
 
 def run_peak(n_consumers: int, days: int, record_applications: bool = True,
@@ -71,8 +97,8 @@ def run_peak(n_consumers: int, days: int, record_applications: bool = True,
     env = {"SIMFIN_MEMORY_CHECK": "off"}  # measure, whatever the estimate says
     if write:
         with tempfile.TemporaryDirectory() as tmp:
-            argv = [sys.executable, "-m", "simfin.cli", "run", str(config),
-                    "--out", str(Path(tmp) / "out")]
+            argv = [sys.executable, "-m", "simfin.bench.peak_memory", "--child-cli", "run",
+                    str(config), "--out", str(Path(tmp) / "out")]
             for item in sets:
                 argv += ["--set", item]
             peak = peak_of(argv, env)
@@ -97,11 +123,26 @@ def _child(config: str, sets: list[str]) -> None:
     print(json.dumps({"loans": len(result.loans), "applications": n_apps}))
 
 
+def _child_cli(args: list[str]) -> None:
+    """``simfin ARGS`` in this process, then its peak on stderr (whatever the exit code)."""
+    from simfin import cli
+
+    sys.argv = ["simfin", *args]
+    try:
+        cli.main()
+    finally:
+        print(f"{PEAK_TAG}{own_peak_bytes()}", file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """``python -m simfin.bench.peak_memory CONSUMERS DAYS [--write] [--log on|off|both]``."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "--child":
         _child(args[1], args[2:])
+        print(f"{PEAK_TAG}{own_peak_bytes()}", file=sys.stderr, flush=True)
+        return
+    if args and args[0] == "--child-cli":
+        _child_cli(args[1:])
         return
     parser = argparse.ArgumentParser(prog="python -m simfin.bench.peak_memory")
     parser.add_argument("consumers", type=int)
