@@ -6,6 +6,9 @@ room through a slice, so a day's additions copy nothing already kept; only when 
 runs out is a longer array made (the kept values copied once). Growth makes a *new*
 array: a view handed out before it keeps pointing at the old one, whose values do not
 change, so a reader's view stays as it was (it does not see later writes).
+
+:class:`GrowableColumn` holds such an array with its fill and growth rule; :func:`grown`
+is its one growth step, for state that is an array itself (a stage's learned arrays).
 """
 
 from __future__ import annotations
@@ -18,6 +21,31 @@ import numpy as np
 def doubling(size: int, capacity: int) -> int:
     """The default growth: at least ``size``, and at least twice the current capacity."""
     return max(size, 2 * capacity)
+
+
+def _new(capacity: int, dtype: np.dtype, fill: object) -> np.ndarray:
+    if fill is None:
+        return np.empty(capacity, dtype=dtype)
+    return np.full(capacity, fill, dtype=dtype)
+
+
+def grown(array: np.ndarray, size: int, fill: object = 0,
+          room: Callable[[int, int], int] = doubling, used: int | None = None) -> np.ndarray:
+    """``array`` if it holds ``size`` values, else a longer copy (``array`` unchanged).
+
+    Args:
+        array: The storage.
+        size: The number of positions needed.
+        fill: The value of the new room; None leaves it unset.
+        room: The capacity of the longer array, from ``size`` and ``len(array)``.
+        used: How many leading values to copy (default: all of ``array``).
+    """
+    if size <= len(array):
+        return array
+    out = _new(room(size, len(array)), array.dtype, fill)
+    kept = len(array) if used is None else used
+    out[:kept] = array[:kept]
+    return out
 
 
 class GrowableColumn:
@@ -40,10 +68,10 @@ class GrowableColumn:
                  fill: object = 0, room: Callable[[int, int], int] = doubling) -> None:
         self.fill, self.room = fill, room
         if isinstance(values, np.ndarray):
-            self.array = self._new(room(len(values), 0), values.dtype)
+            self.array = _new(room(len(values), 0), values.dtype, fill)
             self.array[: len(values)] = values
         else:
-            self.array = self._new(capacity, np.dtype(values))
+            self.array = _new(capacity, np.dtype(values), fill)
 
     def __len__(self) -> int:
         return len(self.array)
@@ -58,11 +86,6 @@ class GrowableColumn:
         """Bytes held, room included."""
         return self.array.nbytes
 
-    def _new(self, capacity: int, dtype: np.dtype) -> np.ndarray:
-        if self.fill is None:
-            return np.empty(capacity, dtype=dtype)
-        return np.full(capacity, self.fill, dtype=dtype)
-
     def reserve(self, size: int, used: int | None = None) -> np.ndarray:
         """Make room for ``size`` values; returns the storage (a new array if it grew).
 
@@ -70,11 +93,7 @@ class GrowableColumn:
             size: The number of positions needed.
             used: How many leading values to keep if it grows (default: all the storage).
         """
-        if size > len(self.array):
-            grown = self._new(self.room(size, len(self.array)), self.array.dtype)
-            kept = len(self.array) if used is None else used
-            grown[:kept] = self.array[:kept]
-            self.array = grown
+        self.array = grown(self.array, size, self.fill, self.room, used)
         return self.array
 
     def keep(self, positions: np.ndarray) -> np.ndarray:
@@ -82,7 +101,7 @@ class GrowableColumn:
         start of a new array of capacity ``room(len(positions), 0)``; returns the storage.
         """
         n = len(positions)
-        kept = self._new(self.room(n, 0), self.array.dtype)
+        kept = _new(self.room(n, 0), self.array.dtype, self.fill)
         # mode "clip": no buffered copy for index checks (the positions are in range)
         self.array.take(positions, out=kept[:n], mode="clip")
         self.array = kept
