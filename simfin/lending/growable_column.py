@@ -23,6 +23,14 @@ def doubling(size: int, capacity: int) -> int:
     return max(size, 2 * capacity)
 
 
+def powers_of_two(size: int, capacity: int) -> int:
+    """Growth to the power of two at or above ``size`` (at least 16), whatever the current
+    capacity: for arrays grown to one another's lengths, whose lengths then settle
+    (under :func:`doubling` each growth to the other's length would double it again).
+    """
+    return 1 << max(int(size - 1).bit_length(), 4)
+
+
 def _new(capacity: int, dtype: np.dtype, fill: object) -> np.ndarray:
     if fill is None:
         return np.empty(capacity, dtype=dtype)

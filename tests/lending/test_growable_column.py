@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from simfin.lending.growable_column import GrowableColumn, doubling, grown
+from simfin.lending.growable_column import GrowableColumn, doubling, grown, powers_of_two
 
 
 def test_growth_beyond_capacity_keeps_the_values_and_fills_the_room():
@@ -79,3 +79,15 @@ def test_grown_returns_the_array_itself_when_it_is_long_enough_else_a_longer_cop
     longer = grown(array, 3, fill=-1)
     assert longer.dtype == np.int32 and longer.tolist() == [3, -1, -1, -1]
     assert array.tolist() == [3, -1]  # the old array is untouched
+
+
+def test_arrays_grown_to_one_another_s_length_settle_under_powers_of_two():
+    # the ring graph grows its account arrays to each other's lengths: under doubling
+    # each growth to the other's length would double it again, without end
+    a, b = np.zeros(0, np.int32), np.zeros(0, bool)
+    for size in (5, 17, 17, 17, 40, 40, 40):
+        a = grown(a, size, -1, powers_of_two)
+        b = grown(b, len(a), False, powers_of_two)
+        a = grown(a, len(b), -1, powers_of_two)
+    assert len(a) == len(b) == 64
+    assert powers_of_two(1, 0) == 16 and powers_of_two(17, 16) == 32
