@@ -60,10 +60,10 @@ def test_appending_into_the_room_leaves_an_earlier_view_as_it_was():
 
 
 def test_used_limits_what_growth_copies():
-    column = GrowableColumn(np.int32, capacity=4, fill=None)
+    column = GrowableColumn(np.int32, capacity=4, fill=0)
     column.array[:] = [1, 2, 3, 4]
-    column.reserve(5, used=2)
-    assert column.array[:2].tolist() == [1, 2]  # the rest of the new array is unset
+    column.reserve(5, used=2)  # only the first two are in use: the rest is room
+    assert column.array.tolist() == [1, 2, 0, 0, 0, 0, 0, 0]
 
 
 def test_the_room_policy_and_the_bytes_held():
