@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from simfin.lending.active_loans import ActiveLoans
+from simfin.lending.growable_column import GrowableColumn
 
 ACTIVE, CLOSED, WRITTEN_OFF = 0, 1, 2
 INSTALMENT_PERIOD_DAYS = 30
@@ -68,10 +69,13 @@ class LoanBook:
 
     def __init__(self, capacity: int = 1024) -> None:
         self.n = 0
-        self._cols = {name: np.zeros(capacity, dtype=dtype) for name, dtype in _COLUMNS.items()}
+        # unnamed columns of a new loan read 0 from the room (fill 0)
+        self._cols = {name: GrowableColumn(dtype, capacity) for name, dtype in _COLUMNS.items()}
+        # The rows on book, kept from call to call: the invariant is stated once, in
+        # simfin.lending.active_loans.
         self._active: ActiveLoans | None = None
         self._active_upto = 0  # loans booked when the active rows were last brought up to date
-        self._by_consumer = np.zeros(0, dtype=np.int64)  # all zero between uses
+        self._by_consumer = GrowableColumn(np.int64)  # all zero between uses
 
     def __len__(self) -> int:
         return self.n
@@ -80,7 +84,7 @@ class LoanBook:
         """A writable view of one column over the loans booked so far; ``status`` is
         read-only (set it with :meth:`set_status`, which keeps the active rows exact).
         """
-        view = self._cols[name][: self.n]
+        view = self._cols[name].array[: self.n]
         if name == "status":
             view.flags.writeable = False
         return view
@@ -90,7 +94,7 @@ class LoanBook:
         rows = np.asarray(rows, dtype=np.intp)
         if len(rows) == 0:
             return
-        self._cols["status"][rows] = status
+        self._cols["status"].array[rows] = status
         if status == ACTIVE:  # back on book: rare, found by a scan
             self._active = None
         elif self._active is not None:
@@ -104,56 +108,45 @@ class LoanBook:
         self._reserve(self.n + k)
         rows = slice(self.n, self.n + k)  # a slice: cheaper to write than an index array
         for name, values in columns.items():
-            self._cols[name][rows] = values
-        self._cols["overdue_since_day"][rows] = columns.get("overdue_since_day", -1)
-        self._cols["closed_day"][rows] = -1
-        self._cols["default_day"][rows] = -1
+            self._cols[name].array[rows] = values
+        self._cols["overdue_since_day"].array[rows] = columns.get("overdue_since_day", -1)
+        self._cols["closed_day"].array[rows] = -1
+        self._cols["default_day"].array[rows] = -1
         self.n += k
         return np.arange(rows.start, rows.stop)
 
     def _reserve(self, size: int) -> None:
-        capacity = len(self._cols["principal_cents"])
-        if size <= capacity:
-            return
-        new_capacity = max(size, 2 * capacity)
-        for name, values in self._cols.items():
-            grown = np.zeros(new_capacity, dtype=values.dtype)
-            grown[:capacity] = values
-            self._cols[name] = grown
+        for column in self._cols.values():  # one capacity: all grow together
+            column.reserve(size)
 
     def active_rows(self) -> np.ndarray:
         """Row ids of loans still on book, in row order.
 
-        Kept from call to call (:mod:`simfin.lending.active_loans`): the loans
-        :meth:`set_status` took off the book since are dropped from the kept rows (and
-        from the cached columns of :meth:`active`), and the loans booked since are
-        appended, instead of a scan of the whole book. Statuses change only through
-        :meth:`set_status` (the ``status`` column is read-only) and :meth:`add`, and a
-        loan set back to active makes the next call scan: the rows are always
-        ``np.flatnonzero(status == ACTIVE)``.
+        Kept from call to call instead of a scan of the whole book (the invariant:
+        :mod:`simfin.lending.active_loans`); statuses change only through
+        :meth:`set_status` (the ``status`` column is read-only) and :meth:`add`, so the
+        rows are always ``np.flatnonzero(status == ACTIVE)``.
         """
         return self._kept(drop=True).rows
 
     def rows_kept(self) -> np.ndarray:
-        """The rows of :meth:`active_rows` and of some loans that ended since the kept
-        rows were last compacted (at most one in 16 more), in row order, without a pass
-        over the kept rows: for the day's servicing, which looks at few of them and checks
-        those few's status. The ended loans are dropped in one pass every few days
-        instead of every day.
+        """The rows of :meth:`active_rows` and the holes (loans that ended since the kept
+        rows were last compacted), in row order, without a pass over the kept rows: for
+        the day's servicing, which looks at few of them and checks those few's status
+        (what a reader may assume: :mod:`simfin.lending.active_loans`).
         """
         return self._kept(drop=False).rows
 
     def _kept(self, drop: bool) -> ActiveLoans:
         if self._active is None:
-            self._active = ActiveLoans(np.flatnonzero(self._cols["status"][: self.n] == ACTIVE))
+            status = self._cols["status"].array[: self.n]
+            self._active = ActiveLoans(np.flatnonzero(status == ACTIVE))
             self._active_upto = self.n
             return self._active
-        holes = len(self._active.holes)
-        if holes and (drop or 16 * holes > self._active.n):
-            self._active.drop()
+        self._active.settle(exact=drop)
         if self._active_upto < self.n:
             new = np.arange(self._active_upto, self.n)
-            new = new[self._cols["status"][self._active_upto:self.n] == ACTIVE]
+            new = new[self._cols["status"].array[self._active_upto:self.n] == ACTIVE]
             if len(new):
                 self._active.append(new, lambda name, rows: self._fixed(name, rows))
             self._active_upto = self.n
@@ -187,9 +180,9 @@ class LoanBook:
         ``per_consumer`` (say satisfaction): ``np.bincount(active("lender"))`` and
         ``np.bincount(active("lender"), weights=per_consumer[active("consumer")])``.
 
-        The sums run over :meth:`rows_kept` in row order with a zero term for each loan
-        that ended: adding +0.0 to a sum that starts at +0.0 never changes it, so the
-        result is the same bit for bit, without dropping the ended loans first.
+        The sums run over :meth:`rows_kept` with a zero term at each hole, without
+        dropping the holes first (why that is exact: the zero-term sums of
+        :mod:`simfin.lending.active_loans`).
         """
         lenders, consumers = self._kept_column("lender"), self._kept_column("consumer")
         values = per_consumer.take(consumers)
@@ -200,7 +193,7 @@ class LoanBook:
         return count, np.bincount(lenders, weights=values, minlength=n_lenders)
 
     def _fixed(self, name: str, rows: np.ndarray) -> np.ndarray:
-        values = self._cols[name].take(rows)
+        values = self._cols[name].array.take(rows)
         return values.astype(np.intp) if name == "consumer" else values
 
     def outstanding_by_lender(self, n_lenders: int) -> np.ndarray:
@@ -218,18 +211,16 @@ class LoanBook:
             return np.zeros(0, dtype=np.int64)
         mine = self.rows_kept()[(self._kept_column("lender") == lender)
                                 & (self._kept_column("product") == product)]
-        mine = mine[self._cols["status"].take(mine) == ACTIVE]  # rows_kept: some ended
+        mine = mine[self._cols["status"].array.take(mine) == ACTIVE]  # rows_kept: some ended
         if len(mine) == 0:
             return np.zeros(len(consumers), dtype=np.int64)
         # Integer totals by consumer id in a kept all-zero buffer, cleared after use: no
         # pass over every consumer id (a bincount's float sums of these integers are the
         # same).
-        owners = self._cols["consumer"].take(mine).astype(np.intp)
+        owners = self._cols["consumer"].array.take(mine).astype(np.intp)
         size = max(int(owners.max()), int(consumers.max())) + 1
-        if len(self._by_consumer) < size:
-            self._by_consumer = np.zeros(max(size, 2 * len(self._by_consumer)), np.int64)
-        totals = self._by_consumer
-        np.add.at(totals, owners, self._cols["outstanding_cents"].take(mine))
+        totals = self._by_consumer.reserve(size)
+        np.add.at(totals, owners, self._cols["outstanding_cents"].array.take(mine))
         out = totals.take(np.asarray(consumers, dtype=np.intp))
         totals[owners] = 0
         return out
@@ -243,4 +234,5 @@ class LoanBook:
 
     def nbytes(self) -> int:
         """Bytes held by the book's storage (including spare capacity)."""
-        return sum(v.nbytes for v in self._cols.values()) + self._by_consumer.nbytes
+        return (sum(column.nbytes for column in self._cols.values())
+                + self._by_consumer.nbytes)

@@ -19,18 +19,10 @@ import networkx as nx
 import numpy as np
 
 from simfin.lending.batch import DECLINED, ApplicationBatch
+from simfin.lending.growable_column import grown, powers_of_two
 from simfin.lending.pipeline import DecisionContext, Stage
 
 RING_REASON = "RING"
-
-
-def _grown(array: np.ndarray, size: int, fill) -> np.ndarray:
-    """``array`` extended with ``fill`` to the power of two at or above ``size``."""
-    if size <= len(array):
-        return array
-    out = np.full(1 << max(int(size - 1).bit_length(), 4), fill, dtype=array.dtype)
-    out[:len(array)] = array
-    return out
 
 
 class RingGraphStage(Stage):
@@ -47,7 +39,10 @@ class RingGraphStage(Stage):
     Attributes:
         graph_: The ``networkx.Graph`` of linked accounts and shared identifiers.
         first_account_: Per identifier kind (``"device"``, ``"contact"``): the first
-            account seen with each identifier, by id (-1: not seen).
+            account seen with each identifier, by id (-1: not seen). Like ``component_``
+            and ``bad_``, grown with room (:func:`~simfin.lending.growable_column.grown`, to
+            powers of two: they grow to one another's lengths) to the largest id seen;
+            the room holds the "none" value.
         component_: Per account: the label of its connected component, or -1 (not linked).
         bad_: Per account: whether the lender has marked it bad.
         component_size_: Accounts per component.
@@ -72,8 +67,8 @@ class RingGraphStage(Stage):
         """Remember each identifier's first account; add an edge for every other account
         using it. Returns whether the graph grew.
         """
-        first = self.first_account_[kind] = _grown(self.first_account_[kind],
-                                                   int(ids.max()) + 1, -1)
+        first = self.first_account_[kind] = grown(self.first_account_[kind],
+                                                  int(ids.max()) + 1, -1, powers_of_two)
         unseen = first[ids] < 0
         if unseen.any():
             new_ids, at = np.unique(ids[unseen], return_index=True)
@@ -103,7 +98,7 @@ class RingGraphStage(Stage):
         linked = np.flatnonzero(self.component_ >= 0)
         labels = self.component_[linked]
         self.component_size_ = np.bincount(labels)
-        self.bad_ = _grown(self.bad_, len(self.component_), False)
+        self.bad_ = grown(self.bad_, len(self.component_), False, powers_of_two)
         self.component_bads_ = np.bincount(labels, weights=self.bad_[linked],
                                            minlength=len(self.component_size_)
                                            ).astype(np.int64)
@@ -124,8 +119,8 @@ class RingGraphStage(Stage):
             n_accounts = int(accounts.max()) + 1
             if grew:
                 self._relabel(n_accounts)
-            self.component_ = _grown(self.component_, n_accounts, -1)
-            self.bad_ = _grown(self.bad_, len(self.component_), False)
+            self.component_ = grown(self.component_, n_accounts, -1, powers_of_two)
+            self.bad_ = grown(self.bad_, len(self.component_), False, powers_of_two)
             label = self.component_[accounts]
             inside = label >= 0
             at = np.maximum(label, 0)
@@ -146,10 +141,10 @@ class RingGraphStage(Stage):
         accounts = batch["consumer"][bad].astype(np.int64)
         if len(accounts) == 0:
             return
-        self.bad_ = _grown(self.bad_, int(accounts.max()) + 1, False)
+        self.bad_ = grown(self.bad_, int(accounts.max()) + 1, False, powers_of_two)
         fresh = accounts[~self.bad_[accounts]]
         if len(fresh):
             self.bad_[fresh] = True
-            self.component_ = _grown(self.component_, len(self.bad_), -1)
+            self.component_ = grown(self.component_, len(self.bad_), -1, powers_of_two)
             if (self.component_[fresh] >= 0).any():
                 self._count()
