@@ -37,3 +37,22 @@ def test_plug_in_example_runs_and_uses_the_plugins(monkeypatch, capsys):
     # the custom scorer was trained and used
     assert result.model.lenders[1].model_in_use
     assert "REVIEW" in capsys.readouterr().out
+
+
+def layout_block() -> str:
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## Layout"):]
+    return re.search(r"```\n(.*?)```", section, flags=re.S).group(1)
+
+
+def test_the_layout_names_every_module_of_the_package():
+    layout = layout_block()
+    package = README.parent / "simfin"
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", layout))
+    modules = [p for p in package.rglob("*") if p.suffix in (".py", ".yaml")
+               and p.stem not in ("__init__", "__main__") and "__pycache__" not in p.parts]
+    assert len(modules) > 50  # precondition: the package was found
+    missing = sorted(str(p.relative_to(package)) for p in modules if p.stem not in words)
+    assert not missing, f"README's layout does not name: {missing}"
+    packages = sorted(p.name for p in package.iterdir() if (p / "__init__.py").exists())
+    assert all(f"{name}/" in layout for name in packages), packages
