@@ -18,8 +18,9 @@ import mesa
 import numpy as np
 
 # The reporters read a MarketModel's config, recorder and ledger; typed as a plain Mesa model
-# so that this module does not import the model that imports it.
-MarketModel = mesa.Model
+# so that this module does not import the model that imports it (under a name of its own:
+# calling it MarketModel here would shadow the real class).
+Market = mesa.Model
 
 SEPARATOR = "__"
 
@@ -52,7 +53,7 @@ class RunningTotals:
     day's flows, later calls (and repeated collections of the same day) add nothing.
     """
 
-    def __init__(self, model: MarketModel) -> None:
+    def __init__(self, model: Market) -> None:
         self.model = model
         n = len(model.config.lenders)
         self._totals = {name: np.zeros(n, dtype=np.int64) for name in FLOWS}
@@ -71,7 +72,7 @@ class RunningTotals:
         return self._totals[name]
 
 
-def _lender_value(model: MarketModel, totals: RunningTotals, indicator: str) -> np.ndarray:
+def _lender_value(model: Market, totals: RunningTotals, indicator: str) -> np.ndarray:
     if indicator == "approval_rate":
         decided = totals.get("decided")
         return np.where(decided > 0, totals.get("approvals") / np.maximum(decided, 1), np.nan)
@@ -80,7 +81,7 @@ def _lender_value(model: MarketModel, totals: RunningTotals, indicator: str) -> 
     return np.asarray(model.recorder.today(BALANCES[indicator]))
 
 
-def _market_value(model: MarketModel, totals: RunningTotals, indicator: str) -> float:
+def _market_value(model: Market, totals: RunningTotals, indicator: str) -> float:
     if indicator == "approval_rate":
         decided = int(totals.get("decided").sum())
         return int(totals.get("approvals").sum()) / decided if decided else float("nan")
@@ -92,12 +93,12 @@ def _market_value(model: MarketModel, totals: RunningTotals, indicator: str) -> 
     return _lender_value(model, totals, indicator).sum().item()
 
 
-def model_reporters(model: MarketModel) -> dict[str, Callable[[MarketModel], float]]:
+def model_reporters(model: Market) -> dict[str, Callable[[Market], float]]:
     """Reporters for ``mesa.DataCollector(model_reporters=...)``: every indicator for the
     market and for each lender (see the module docstring for names and units).
     """
     totals = RunningTotals(model)
-    reporters: dict[str, Callable[[MarketModel], float]] = {}
+    reporters: dict[str, Callable[[Market], float]] = {}
     for indicator in INDICATORS:
         reporters[indicator] = (
             lambda m, ind=indicator: _market_value(m, totals, ind))

@@ -114,9 +114,7 @@ def build_sources(config: MarketConfig, population: Population, day_of=lambda: 0
         sources["consortium"] = DataSource(
             "consortium", np.ones(pop.n, dtype=bool), consortium_fields(None),
             data.consortium.cost_cents, data.consortium.latency_minutes,
-            active=config.policy.consortium, per_lender=consortium_fields)
-        # Who shares: a data-sharing mandate makes every lender a member.
-        sources["consortium"].members = members
+            active=config.policy.consortium, per_lender=consortium_fields, members=members)
     return sources
 
 

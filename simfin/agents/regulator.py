@@ -68,9 +68,7 @@ class Regulator(mesa.Agent):
             for lender in lenders:
                 lender.apply_policy(self.apr_cap, self.max_loan_to_income)
             if self._source is not None:
-                self._source.active = bool(self.consortium)
-                if self.consortium:
-                    self._source.members[:] = True
+                self._source.set_open(bool(self.consortium))
         self._record(day, lenders)
         return bool(changes)
 

@@ -46,6 +46,9 @@ class DataSource:
     miss_values: Mapping[str, float] = field(default_factory=dict)
     active: bool = True  # a source the regulator has not opened (yet) is not queried
     per_lender: Callable[[int], Mapping[str, Callable[[np.ndarray], np.ndarray]]] | None = None
+    # Per lender, whether it shares its records with the source (a shared source such as
+    # the consortium; its fields read this array); None for a source nobody shares with.
+    members: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self._everyone = bool(np.all(self.covered))
@@ -64,6 +67,14 @@ class DataSource:
                 values = _mask_misses(values, hit, self.miss_values.get(name, np.nan))
             out[name] = values
         return out
+
+    def set_open(self, is_open: bool) -> None:
+        """Open or close the source (the regulator's data-sharing mandate): a mandate that
+        opens a shared source makes every lender a member.
+        """
+        self.active = is_open
+        if is_open and self.members is not None:
+            self.members[:] = True
 
     def for_lender(self, lender: int) -> DataSource | LenderView:
         """What ``lender`` gets from the source: the source itself, or, for a source whose
