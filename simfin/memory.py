@@ -7,7 +7,7 @@ building the population (its columns and the temporaries of drawing them, per co
 and the end of the run, when the population, the loan book (every loan booked stays a
 row), the loans table and the summaries' temporaries are held (per consumer, per loan).
 The application log is spilled to a temporary Parquet file as the run goes
-(:mod:`simfin.application_log`) and its table read only when asked for, so an application
+(:mod:`simfin.indicators.application_log`) and its table read only when asked for, so an application
 costs only its share of the buffer and of the five columns the frontier reads (per
 application). Loans and applications are expected from the demand the config sets:
 ``sum(scenarios.need_rate) / 365`` needs per consumer-day, of which the baseline market

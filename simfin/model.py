@@ -42,16 +42,16 @@ from simfin.agents.observations import application_batch, build_sources
 from simfin.agents.population import Population
 from simfin.agents.regulator import Regulator
 from simfin.agents.scenario import MerchantScenario
-from simfin.application_log import ApplicationLog
 from simfin.config import COHORTS, ConfigError, MarketConfig, load_config
+from simfin.indicators.application_log import ApplicationLog
+from simfin.indicators.recording import Recorder
+from simfin.indicators.reporters import model_reporters
 from simfin.lending.batch import DECLINED, ApplicationBatch
 from simfin.lending.ledger import Ledger
 from simfin.lending.loan_book import LoanBook, monthly_service
 from simfin.lending.product import REVOLVING, per_product
 from simfin.lending.repayments import Servicer
 from simfin.levers import apply_levers
-from simfin.recording import Recorder
-from simfin.reporters import model_reporters
 
 
 class MarketModel(mesa.Model):
@@ -73,10 +73,10 @@ class MarketModel(mesa.Model):
         ledger: Every movement of money.
         lenders, scenarios, channels: The agents, in config order.
         recorder: The daily indicators (``recorder.steps_frame()``).
-        applications: The record of every application (``simfin.application_log``), or
+        applications: The record of every application (``simfin.indicators.application_log``), or
             None when ``run.record_applications`` is off.
         datacollector: Mesa ``DataCollector``: run-to-date totals and end-of-day balances
-            for the market and per lender (:mod:`simfin.reporters`).
+            for the market and per lender (:mod:`simfin.indicators.reporters`).
         running: False once ``config.run.steps`` days and the ``run.runoff_days`` of
             run-off have run (Mesa's stop signal).
     """

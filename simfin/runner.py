@@ -9,10 +9,16 @@ from typing import Any
 
 import pandas as pd
 
-from simfin.application_log import ApplicationLog
 from simfin.config import COHORTS, REGIONS, MarketConfig, load_config
-from simfin.memory import check_fits
-from simfin.metrics import (
+from simfin.indicators.application_log import ApplicationLog
+from simfin.indicators.health import run_health
+from simfin.indicators.score_performance import (
+    FRONTIER_COLUMNS,
+    discrimination,
+    frontier,
+    validation,
+)
+from simfin.indicators.summary import (
     channel_mix,
     cohort_funnel,
     flagged,
@@ -21,9 +27,8 @@ from simfin.metrics import (
     scenario_mix,
     summarize,
 )
+from simfin.memory import check_fits
 from simfin.model import MarketModel
-from simfin.outputs.health import run_health
-from simfin.score_performance import FRONTIER_COLUMNS, discrimination, frontier, validation
 
 Progress = Callable[[int, int], None]  # (days done, days in all)
 # Loan-table columns read by :func:`add_breakdowns`.
@@ -56,7 +61,7 @@ class RunResult:
 
     @property
     def applications(self) -> pd.DataFrame | None:
-        """One row per application (``simfin.application_log``), coded like ``loans``;
+        """One row per application (``simfin.indicators.application_log``), coded like ``loans``;
         None when ``run.record_applications`` is off. Read from the log on first access
         (a run that only writes its outputs streams the log and never holds the table).
         """
@@ -127,7 +132,7 @@ def add_breakdowns(summary: dict, model: MarketModel, loans: pd.DataFrame) -> No
 def add_score_performance(summary: dict, model: MarketModel, loans: pd.DataFrame,
                           applications: pd.DataFrame | None) -> None:
     """Per lender: the model's AUC, KS and Brier on its own book (``discrimination``) and
-    the approval/default frontier (``frontier``); see :mod:`simfin.score_performance`.
+    the approval/default frontier (``frontier``); see :mod:`simfin.indicators.score_performance`.
     """
     run_cfg = model.config.run
     horizon = model.day  # days run

@@ -5,16 +5,19 @@ level, inside functions and under ``TYPE_CHECKING`` alike: a lazy import is stil
 dependency) and checks the contracts of the README's Layout section:
 
 - no cycle between simfin modules;
-- ``simfin.lending`` imports nothing from the model, the agents, the recorder, the runner,
+- ``simfin.lending`` imports nothing from the model, the agents, the indicators, the runner,
   the outputs, the experiments, the bench wing or the CLI;
 - ``simfin.model`` imports nothing from the experiments, the outputs, the runner, the bench
   wing or the CLI;
-- the recorder imports nothing from the model or the agents;
+- ``simfin.indicators`` (everything that measures a run) imports nothing from the model, the
+  agents, the runner, the outputs, the experiments, the viz, the bench wing or the CLI: it
+  reads the lending layer, the config and Mesa only;
 - the product imports nothing from the bench wing, except the CLI's ``bench`` command (the
   one door into the wing);
 - scikit-learn is imported only by the scoring modules (scoring, the linear folding, the
-  imputer, the scaler, and the measures of a model's score), so ``import simfin.config`` does not
-  load it (``tests/test_lazy_imports.py`` checks that in a fresh interpreter).
+  imputer, the scaler, the optimised pricing's take-up model, and the measures of a model's
+  score), so ``import simfin.config`` does not load it (``tests/test_lazy_imports.py`` checks
+  that in a fresh interpreter).
 """
 
 from __future__ import annotations
@@ -89,12 +92,14 @@ def test_no_import_cycle():
 
 
 @pytest.mark.parametrize("source, forbidden", [
-    ("simfin.lending", ("simfin.model", "simfin.agents", "simfin.recording", "simfin.runner",
+    ("simfin.lending", ("simfin.model", "simfin.agents", "simfin.indicators", "simfin.runner",
                         "simfin.outputs", "simfin.experiments", "simfin.bench",
                         "simfin.cli")),
     ("simfin.model", ("simfin.experiments", "simfin.outputs", "simfin.runner",
                       "simfin.bench", "simfin.cli")),
-    ("simfin.recording", ("simfin.model", "simfin.agents")),
+    ("simfin.indicators", ("simfin.model", "simfin.levers", "simfin.agents", "simfin.runner",
+                           "simfin.outputs", "simfin.experiments", "simfin.viz",
+                           "simfin.bench", "simfin.cli")),
     ("simfin.agents", ("simfin.model", "simfin.bench", "simfin.cli", "simfin.runner")),
 ])
 def test_layer_contracts(source, forbidden):
@@ -113,6 +118,6 @@ def test_scikit_learn_is_imported_only_by_the_scoring_modules():
     # score_performance: scikit-learn's metrics, imported only when a model's score is
     # measured (a model was fitted, so scikit-learn is loaded already). demand_pricing: the
     # optimised pricing policy's take-up model, imported only when it is fitted.
-    assert users == ["simfin.lending.demand_pricing", "simfin.lending.imputation",
-                     "simfin.lending.linear", "simfin.lending.scaling",
-                     "simfin.lending.scoring", "simfin.score_performance"]
+    assert users == ["simfin.indicators.score_performance", "simfin.lending.demand_pricing",
+                     "simfin.lending.imputation", "simfin.lending.linear",
+                     "simfin.lending.scaling", "simfin.lending.scoring"]

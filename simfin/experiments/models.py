@@ -40,7 +40,7 @@ def simfin_rows(task: RunTask) -> tuple[Rows, Rows]:
     import simfin
     from simfin.experiments.events import run_events
     from simfin.experiments.outcomes import parse, to_yuan
-    from simfin.metrics import flow_indicators
+    from simfin.indicators.summary import flow_indicators
 
     result = simfin.run(task.config, steps=task.steps, seed=task.seed,
                         overrides=task.overrides)

@@ -3,11 +3,11 @@
 An outcome is a summary indicator (``approval_rate``), a dotted path into a breakdown
 (``by_channel.social.cac``), or a flow indicator over a window of days,
 ``approval_rate[180:365]``: days 180 to 364, computed from the run's daily rows
-(``simfin.metrics.flow_indicators``). The names a run produces are not a list kept here:
+(``simfin.indicators.summary.flow_indicators``). The names a run produces are not a list kept here:
 ``produced`` runs the market for one day at a small size and reads its summary, so an
 indicator added to the summary is an outcome at once.
 
-Money outcomes (``simfin.metrics.MONEY_INDICATORS``, and fields ending in ``_cents``) are
+Money outcomes (``simfin.indicators.summary.MONEY_INDICATORS``, and fields ending in ``_cents``) are
 reported in yuan, as in single runs.
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from simfin.config import ConfigError
-from simfin.metrics import MONEY_INDICATORS
+from simfin.indicators.summary import MONEY_INDICATORS
 
 _WINDOWED = re.compile(r"^(?P<indicator>[A-Za-z0-9_.]+)\[(?P<start>\d+):(?P<end>\d+)\]$")
 PROBE_CONSUMERS = 200
@@ -118,7 +118,7 @@ def produced(config: Path, overrides: dict[str, Any]) -> Produced:
         overrides: The experiment's overrides (dotted paths).
     """
     import simfin
-    from simfin.metrics import flow_indicators
+    from simfin.indicators.summary import flow_indicators
 
     one_day = {**overrides, "run.runoff_days": 0, "run.record_applications": False}
     try:
@@ -156,7 +156,8 @@ def check(outcome: Outcome, made: Produced) -> None:
         raise ConfigError(
             f"outcomes: {outcome.name!r}: {outcome.indicator} needs the loan table or the "
             "whole run; a window applies to the indicators computed from the daily rows "
-            "(simfin.metrics.flow_indicators: approval_rate, loans, profit, loss_rate, ...)")
+            "(simfin.indicators.summary.flow_indicators: approval_rate, loans, profit, "
+            "loss_rate, ...)")
 
 
 def check_window(outcome: Outcome, days: int, scenario: str) -> None:

@@ -138,7 +138,7 @@ def breakdown_markdown(indicators: dict, kind: str) -> str:
 
 
 VINTAGE_MONTHS = (3, 6, 9, 12)  # months on book shown in the report's vintage table
-MONTH_DAYS = 30  # a month on book (as in ``simfin.metrics``)
+MONTH_DAYS = 30  # a month on book (as in ``simfin.indicators.summary``)
 
 
 def first_default_month(default_dpd: int, shortest_period_days: int) -> int:

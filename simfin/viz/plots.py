@@ -1,7 +1,7 @@
 """The dashboard's live plots, drawn from the model's DataCollector (one panel per figure).
 
 Each figure shows every lender in its own colour (the same in every figure) and reads the
-per-lender reporters of :mod:`simfin.reporters`. Flows are run-to-date totals there; the
+per-lender reporters of :mod:`simfin.indicators.reporters`. Flows are run-to-date totals there; the
 daily series drawn here are their differences (7-day means, so weekends and festivals do not
 hide the trend). Money is drawn in yuan.
 """

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from simfin.indicators.score_performance import validation
 from simfin.lending.registry import SCORERS
 from simfin.lending.scoring import MODEL_FEATURES, ScoringStage
-from simfin.score_performance import validation
 
 
 def outcomes(seed: int, n: int, signal: float, drift: float = 0.0):

@@ -23,8 +23,8 @@ import numpy as np
 
 import simfin
 from simfin.config import load_config
+from simfin.indicators.summary import SHORT_TERM_DAYS
 from simfin.lending.data_sources import QUERYABLE_SOURCES
-from simfin.metrics import SHORT_TERM_DAYS
 from simfin.model import MarketModel
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"

@@ -253,9 +253,9 @@ def test_cac_default_text_never_overlaps_and_names_every_channel(view):
 def test_frontier_points_carry_their_intervals_and_bad_counts(view):
     from matplotlib.container import ErrorbarContainer
 
+    from simfin.indicators.score_performance import frontier
     from simfin.lending.batch import APPROVED
     from simfin.outputs.figures_book import plot_frontier
-    from simfin.score_performance import frontier
 
     # A measured frontier for the last lender: 3,000 seasoned scored loans, all approved.
     rng = np.random.default_rng(6)

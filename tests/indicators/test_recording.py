@@ -8,8 +8,8 @@ import numpy as np
 
 import simfin
 from simfin import MarketModel
+from simfin.indicators.recording import DPD_BANDS, dpd_balances, dpd_balances_plain, value_counts
 from simfin.lending.loan_book import ACTIVE
-from simfin.recording import DPD_BANDS, dpd_balances, dpd_balances_plain, value_counts
 from tests.conftest import FAST_EVENTS, SMALL, TWO_LENDERS
 
 

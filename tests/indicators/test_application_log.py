@@ -14,13 +14,13 @@ import pyarrow.parquet as pq
 import pytest
 
 import simfin
-from simfin import application_log
 from simfin.agents.population import Population
 from simfin.config import ConfigError, PopulationConfig
+from simfin.indicators import application_log
 from simfin.outputs.application_table import write_applications
 from simfin.outputs.writer import write_application_record
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from simfin import MarketModel
-from simfin.reporters import INDICATORS
+from simfin.indicators.reporters import INDICATORS
 
 
 def test_every_indicator_is_reported_per_lender_and_for_the_market(small_run):

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import simfin
-from simfin.metrics import lifetime_default, vintage_curves
+from simfin.indicators.summary import lifetime_default, vintage_curves
 from tests.conftest import FAST_EVENTS, SMALL, TWO_LENDERS
 
 

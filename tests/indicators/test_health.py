@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import simfin
-from simfin.outputs.health import _decline_advice, run_health
+from simfin.indicators.health import _decline_advice, run_health
 from tests.conftest import EARLY_MODEL, FAST_EVENTS, SMALL, TWO_LENDERS
 
 REJECT_ALL = [{"name": "everyone", "when": "age_years >= 0", "action": "reject",

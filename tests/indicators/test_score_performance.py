@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 
 import simfin
-from simfin.lending.batch import APPROVED, DECLINED, REFERRED
-from simfin.score_performance import (
+from simfin.indicators.score_performance import (
     FRONTIER_MIN_BADS,
     FRONTIER_POINTS,
     MIN_SCORED_LOANS,
@@ -18,6 +17,7 @@ from simfin.score_performance import (
     frontier,
     scored_book,
 )
+from simfin.lending.batch import APPROVED, DECLINED, REFERRED
 from tests.conftest import TWO_LENDERS
 
 
