@@ -99,7 +99,7 @@ def test_funding_cost_follows_the_funding_rate_shift():
     import simfin
     from simfin.model import MarketModel
 
-    costs = {}
+    costs, balances = {}, {}
     for shift in (0.0, 0.02):
         over = {"population.n_consumers": 1_000, "run.steps": 30, "run.seed": 3,
                 "run.record_applications": False}
@@ -110,9 +110,10 @@ def test_funding_cost_follows_the_funding_rate_shift():
             model.step()
         frame = model.recorder.steps_frame()
         costs[shift] = frame.groupby("lender", observed=True)["funding_cost"].sum()
-        balance = frame.groupby("lender", observed=True)["outstanding"].sum()
-    assert (balance > 0).all()  # precondition: the lenders funded loans
+        balances[shift] = frame.groupby("lender", observed=True)["outstanding"].sum()
+    assert (balances[0.02] > 0).all()  # precondition: the lenders funded loans
     # the path moves funding only: the books are the same, the cost of funds 2 points higher
+    assert balances[0.02].equals(balances[0.0])
     # (each day's cost is rounded to the cent: a relative tolerance)
     rates = np.array([lc.cost_of_funds_rate for lc in model.config.lenders])
     assert np.allclose(costs[0.02] / costs[0.0], (rates + 0.02) / rates, rtol=2e-2)
