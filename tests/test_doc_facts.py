@@ -9,9 +9,10 @@ words (``three``); a value stated in percent is compared with the fraction times
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable
-from functools import cache
+from functools import cache, reduce
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,18 @@ def experiment(name: str) -> dict:
     return yaml.safe_load((ROOT / "experiments" / f"{name}.yaml").read_text(encoding="utf-8"))
 
 
+def in_experiment(name: str, *paths: str) -> tuple:
+    """The experiment's values at ``paths``, levels joined by ``/`` (an override's key holds
+    dots): ``steps``, ``design/samples``, ``overrides/population.n_consumers``.
+    """
+    return tuple(reduce(operator.getitem, path.split("/"), experiment(name)) for path in paths)
+
+
+def with_yuan(*cents: int) -> tuple:
+    """Amounts in cents, then the same in whole yuan (RMB)."""
+    return (*cents, *(c // 100 for c in cents))
+
+
 def lender(name: str, market: str = "baseline"):
     return next(item for item in config(market).lenders if item.name == name)
 
@@ -45,15 +58,15 @@ def pct(fraction: float) -> float:
 
 def sobol_facts() -> tuple:
     """The Sobol' experiment's size and parameter ranges, in the order the text gives them."""
-    sobol = experiment("sobol_profit")
-    design = sobol["design"]
-    ranges = design["parameters"]
-    n, k = design["samples"], len(ranges)
+    ranges = experiment("sobol_profit")["design"]["parameters"]
+    n_consumers, steps, n = in_experiment("sobol_profit", "overrides/population.n_consumers",
+                                          "steps", "design/samples")
+    k = len(ranges)
 
     def bounds(name: str, scale: float = 1) -> tuple:
         return (round(ranges[name]["low"] * scale, 6), round(ranges[name]["high"] * scale, 6))
 
-    return (n, k, n * (k + 2), sobol["overrides"]["population.n_consumers"], sobol["steps"],
+    return (n, k, n * (k + 2), n_consumers, steps,
             *bounds("policy.apr_cap", 100), *bounds("lenders.1.risk.approval_threshold"),
             *bounds("lenders.1.cost_of_funds_rate", 100), *bounds("population.fraud_share", 100),
             *bounds("behaviour.choice.price_sensitivity"))
@@ -89,30 +102,25 @@ FACTS: list[tuple[str, str, Callable[[], tuple]]] = [
               *{experiment(e)["replicates"] for e in SMALL_EXPERIMENTS})),
     ("experiments/README.md", r"the Sobol' analysis at ([\d,]+) consumers, (\d+) days, "
      r"N = (\d+)",
-     lambda: (experiment("sobol_profit")["overrides"]["population.n_consumers"],
-              experiment("sobol_profit")["steps"],
-              experiment("sobol_profit")["design"]["samples"])),
+     lambda: in_experiment("sobol_profit", "overrides/population.n_consumers", "steps",
+                           "design/samples")),
     ("experiments/README.md", r"`lenders\.N\.infrastructure\.fixed_cost_per_day_cents`: "
      r"([\d,]+) cents, RMB (\d+), a day where a config leaves it at its default",
-     lambda: (InfrastructureConfig().fixed_cost_per_day_cents,
-              InfrastructureConfig().fixed_cost_per_day_cents // 100)),
+     lambda: with_yuan(InfrastructureConfig().fixed_cost_per_day_cents)),
     ("experiments/README.md", r"as the characteristic configs do; ([\d,]+) cents, RMB (\d+), "
      r"a day in `configs/baseline\.yaml`",
-     lambda: (*{lc.infrastructure.fixed_cost_per_day_cents
-                for lc in config("baseline").lenders},
-              *{lc.infrastructure.fixed_cost_per_day_cents // 100
-                for lc in config("baseline").lenders})),
+     lambda: with_yuan(*{lc.infrastructure.fixed_cost_per_day_cents
+                         for lc in config("baseline").lenders})),
     ("experiments/README.md", r"\((\d+) a day for ([\d,]+) consumers, (\d+) for ([\d,]+) in "
      r"the config\)",
-     lambda: (experiment("c7_infrastructure")["overrides"]
-              ["lenders.0.infrastructure.capacity_per_day"],
-              experiment("c7_infrastructure")["overrides"]["population.n_consumers"],
+     lambda: (*in_experiment("c7_infrastructure",
+                            "overrides/lenders.0.infrastructure.capacity_per_day",
+                            "overrides/population.n_consumers"),
               config("c7_infrastructure").lenders[0].infrastructure.capacity_per_day,
               config("c7_infrastructure").population.n_consumers)),
     ("experiments/README.md", r"the default market \(`configs/baseline\.yaml`\) for two years "
      r"\((\d+) days\) at ([\d,]+) consumers",
-     lambda: (experiment("lender_strategies")["steps"],
-              experiment("lender_strategies")["overrides"]["population.n_consumers"])),
+     lambda: in_experiment("lender_strategies", "steps", "overrides/population.n_consumers")),
     ("experiments/README.md", r"its logistic model \(approval threshold PD ([\d.]+)\), "
      r"flat (\d+) %",
      lambda: (lender("platform").risk.approval_threshold,
@@ -131,7 +139,7 @@ FACTS: list[tuple[str, str, Callable[[], tuple]]] = [
     ("experiments/README.md", r"`no_social` switches the (\w+) channel off "
      r"\(`channels\.1\.reach: (\d+)`\)",
      lambda: (config("c3_channels").channels[1].name,
-              experiment("c3_channels")["scenarios"]["no_social"]["channels.1.reach"])),
+              *in_experiment("c3_channels", "scenarios/no_social/channels.1.reach"))),
     ("experiments/README.md", r"`no_model` takes the trained model from the (\w+) model "
      r"lenders, `face_for_all` gives face recognition to the (\w+) lenders without it",
      lambda: (sum(lc.risk.model.kind != "none" for lc in config("c4_risk_control").lenders),
@@ -145,16 +153,15 @@ FACTS: list[tuple[str, str, Callable[[], tuple]]] = [
      lambda: sobol_facts()),
     ("experiments/README.md", r"plus `run\.runoff_days: (\d+)`: after the (\d+) days of "
      r"lending the model runs on for (\d+) days",
-     lambda: (experiment("lender_strategies_lifetime")["overrides"]["run.runoff_days"],
-              experiment("lender_strategies_lifetime")["steps"],
-              experiment("lender_strategies_lifetime")["overrides"]["run.runoff_days"])),
+     lambda: in_experiment("lender_strategies_lifetime", "overrides/run.runoff_days", "steps",
+                           "overrides/run.runoff_days")),
     ("experiments/README.md", r"a delinquent borrower's daily cure rate halves every (\d+) "
      r"days past due",
      lambda: (config("baseline").behaviour.repayment.cure_half_life_days,)),
     ("experiments/README.md", r"an APR cap of (\d+) % instead of (\d+) %\*\* on the default "
      r"market",
-     lambda: (pct(experiment("apr_cap")["scenarios"]["cap_24"]["policy.apr_cap"]),
-              pct(experiment("apr_cap")["scenarios"]["cap_36"]["policy.apr_cap"]))),
+     lambda: tuple(map(pct, in_experiment("apr_cap", "scenarios/cap_24/policy.apr_cap",
+                                          "scenarios/cap_36/policy.apr_cap")))),
 ]
 
 
