@@ -17,9 +17,11 @@ Paired seeds, small markets; each test asserts its precondition first.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 import simfin
 from simfin.config import load_config
@@ -30,6 +32,7 @@ from simfin.model import MarketModel
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 SEEDS = (11, 12, 13)
 QUARTER_DAYS = 91
+CONSORTIUM_BIT = 1 << QUERYABLE_SOURCES.index("consortium")
 
 
 def test_c1_short_term_share_rises_over_the_run_without_a_collapse():
@@ -75,27 +78,36 @@ def test_the_consortium_reports_the_other_members_loans_not_the_askers_own():
     assert second["consortium_defaults"].tolist() == [0, 0, 1]
 
 
-def test_the_consortium_lowers_defaults_where_lenders_cannot_see_each_other():
-    bit = 1 << QUERYABLE_SOURCES.index("consortium")
-    diffs = []
+def paired_runs(config: str, n_consumers: int, switch: str, **kwargs) -> Iterator[dict]:
+    """Per seed, the run of ``config`` with the boolean field ``switch`` on (key True) and
+    the same seed's run with it off (key False).
+    """
     for seed in SEEDS:
-        rates = {}
-        for on in (True, False):
-            r = simfin.run(CONFIGS / "c7_infrastructure.yaml", seed=seed,
-                           overrides=["population.n_consumers=6000",
-                                      f"policy.consortium={str(on).lower()}"])
-            apps = r.applications
-            if on:
-                # precondition: queried, news for some applicants, declines by its rules
-                assert ((apps["data_queried"] & bit) > 0).any()
-                assert (apps["consortium_loans"] > 0).mean() > 0.01
-                assert ((apps["consortium_past_due"] > 0)
-                        | (apps["consortium_defaults"] > 0)).any()
-                declines = sum(r.summary["lenders"][name]["declines_by_reason"]
-                               .get("CONSORTIUM", 0) for name in ("cloud", "fixed"))
-                assert declines > 100
-            rates[on] = float(r.loans["defaulted"].mean())
-        diffs.append(rates[True] - rates[False])
+        yield {on: simfin.run(CONFIGS / config, seed=seed, **kwargs,
+                              overrides=[f"population.n_consumers={n_consumers}",
+                                         f"{switch}={str(on).lower()}"])
+               for on in (True, False)}
+
+
+def consortium_queried(applications: pd.DataFrame) -> pd.Series:
+    return (applications["data_queried"] & CONSORTIUM_BIT) > 0
+
+
+def test_the_consortium_lowers_defaults_where_lenders_cannot_see_each_other():
+    diffs = []
+    for runs in paired_runs("c7_infrastructure.yaml", 6000, "policy.consortium"):
+        on, off = runs[True], runs[False]
+        apps = on.applications
+        # precondition: queried, news for some applicants, declines by its rules; not
+        # queried when off
+        assert consortium_queried(apps).any()
+        assert not consortium_queried(off.applications).any()
+        assert (apps["consortium_loans"] > 0).mean() > 0.01
+        assert ((apps["consortium_past_due"] > 0) | (apps["consortium_defaults"] > 0)).any()
+        declines = sum(on.summary["lenders"][name]["declines_by_reason"].get("CONSORTIUM", 0)
+                       for name in ("cloud", "fixed"))
+        assert declines > 100
+        diffs.append(float(on.loans["defaulted"].mean()) - float(off.loans["defaulted"].mean()))
     diffs = np.array(diffs)
     assert (diffs < 0).all(), diffs
     assert -diffs.mean() > 2 * diffs.std(ddof=1) / np.sqrt(len(diffs)), diffs
@@ -105,32 +117,26 @@ def test_the_consortium_shows_the_bank_loans_the_bureau_does_not():
     # At 30,000 consumers the consortium lowers the bank's default rate (configs/
     # calibration.md); at this size that is seed noise, so the test checks the mechanism:
     # what the bank learns, and whom it declines for it.
-    bit = 1 << QUERYABLE_SOURCES.index("consortium")
     fewer = []
-    for seed in SEEDS:
-        booked = {}
-        for on in (True, False):
-            r = simfin.run(CONFIGS / "baseline.yaml", seed=seed,
-                           overrides=["population.n_consumers=5000",
-                                      f"policy.consortium={str(on).lower()}"])
-            bank = [lender.name for lender in r.model.lenders].index("bank")
-            loans = r.loans
-            booked[on] = int((loans["lender"] == bank).sum())
-            if not on:
-                continue
-            apps = r.applications[r.applications["lender"] == bank]
-            # precondition: the bank queried it, and it had news on some applicants
-            queried = (apps["data_queried"] & bit) > 0  # past the rules before the data
-            assert queried.mean() > 0.5
-            assert (apps.loc[queried, "consortium_loans"] > 0).mean() > 0.01
-            code = r.model.lenders[bank].reason_codes.index("CONSORTIUM")
-            declined = np.unique(apps.loc[apps["reason"] == code, "consumer"])
-            assert len(declined) > 30
-            # whom it declined: their loans at the other lenders default more often than
-            # the bank's own borrowers' loans
-            elsewhere = loans[(loans["lender"] != bank) & loans["consumer"].isin(declined)]
-            assert (elsewhere["defaulted"].mean()
-                    > loans.loc[loans["lender"] == bank, "defaulted"].mean())
+    for runs in paired_runs("baseline.yaml", 5000, "policy.consortium"):
+        on, off = runs[True], runs[False]
+        bank = [lender.name for lender in on.model.lenders].index("bank")
+        booked = {switch: int((r.loans["lender"] == bank).sum()) for switch, r in runs.items()}
+        loans = on.loans
+        apps = on.applications[on.applications["lender"] == bank]
+        # precondition: the bank queried it (not when off), and it had news on some applicants
+        queried = consortium_queried(apps)  # past the rules before the data
+        assert queried.mean() > 0.5
+        assert not consortium_queried(off.applications).any()
+        assert (apps.loc[queried, "consortium_loans"] > 0).mean() > 0.01
+        code = on.model.lenders[bank].reason_codes.index("CONSORTIUM")
+        declined = np.unique(apps.loc[apps["reason"] == code, "consumer"])
+        assert len(declined) > 30
+        # whom it declined: their loans at the other lenders default more often than
+        # the bank's own borrowers' loans
+        elsewhere = loans[(loans["lender"] != bank) & loans["consumer"].isin(declined)]
+        assert (elsewhere["defaulted"].mean()
+                > loans.loc[loans["lender"] == bank, "defaulted"].mean())
         fewer.append(booked[False] - booked[True])
     fewer = np.array(fewer)
     assert (fewer > 0).all(), fewer
@@ -140,12 +146,10 @@ def test_the_consortium_shows_the_bank_loans_the_bureau_does_not():
 def test_shared_channel_data_lets_the_scored_lender_book_more_partner_customers():
     partner = 3  # configs/baseline.yaml: partner_platform, shares_data: true
     gains = []
-    for seed in SEEDS:
+    for runs in paired_runs("baseline.yaml", 15000, f"channels.{partner}.shares_data",
+                            steps=300):
         booked = {}
-        for on in (True, False):
-            r = simfin.run(CONFIGS / "baseline.yaml", seed=seed, steps=300,
-                           overrides=["population.n_consumers=15000",
-                                      f"channels.{partner}.shares_data={str(on).lower()}"])
+        for on, r in runs.items():
             platform = next(i for i, lender in enumerate(r.model.lenders)
                             if lender.name == "platform")
             live = r.model.lenders[platform].model_since_day_
