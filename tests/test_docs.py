@@ -195,6 +195,7 @@ def _copy(tmp: Path) -> Path:
 @pytest.mark.parametrize("document", DOCUMENTS)
 def test_every_example_runs_as_written(document, tmp_path, monkeypatch, capfd):
     found = items(document)
+    assert found, f"{document}: no block or command line found"  # precondition: extracted
     runnable = [item for item in found if item.illustrative is None]
     copy = _copy(tmp_path)
     before = sorted(ROOT.glob("runs/*"))
