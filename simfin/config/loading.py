@@ -339,11 +339,11 @@ def _appended(node: dict, key: str, section: Any, value: Any, where: str) -> lis
     if field is None and (section is not None or key not in node):
         choices = section.model_fields if section is not None else node
         raise ConfigError(f"{_cut(where)}: unknown field{did_you_mean(key, choices)}")
-    if node.get(key) is not None:
-        current = node[key]
-    else:
-        current = _field_default(field) if _is_list(field.annotation) else None
-    if not isinstance(current, list) or (field is not None and not _is_list(field.annotation)):
+    listed = field is not None and _is_list(field.annotation)
+    current = node.get(key)
+    if current is None and listed:
+        current = _field_default(field)
+    if not isinstance(current, list) or (field is not None and not listed):
         raise ConfigError(f"{_cut(where)}{ADD}: '{ADD}=' adds an item to a list, and "
                           f"{key} is not a list (got {excerpt(current)})")
     return [*current, value]
