@@ -8,7 +8,7 @@ import numpy as np
 from pydantic import AfterValidator, Field, model_validator
 
 from simfin.config.base import Section, param
-from simfin.config.baseline import baseline_items
+from simfin.config.baseline import baseline_data
 from simfin.config.behaviour import BehaviourConfig
 from simfin.config.data import DataConfig
 from simfin.config.lenders import LenderConfig, ProductConfig
@@ -29,7 +29,7 @@ def _baseline_list(section: str, item: type[Section], description: str,
     when a config leaves the list out: the code holds no market of its own.
     """
     def default() -> list:
-        return [item.model_validate(data) for data in baseline_items(section)]
+        return [item.model_validate(data) for data in baseline_data()[section]]
 
     return Field(default_factory=default, description=f"{description} Left out: the "
                  f"{section} of configs/baseline.yaml.", **constraints)
