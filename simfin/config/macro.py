@@ -152,7 +152,7 @@ class MacroConfig(Section):
 
     @model_validator(mode="after")
     def _custom_used(self) -> MacroConfig:
-        if self.scenario != "custom" and not self.custom.is_empty():
+        if self.scenario != "custom" and self.custom != MacroPaths():  # points or time_unit
             raise ValueError(f"custom: paths are only used with scenario 'custom', not "
                              f"{self.scenario!r}")
         if self.scenario != "regimes":

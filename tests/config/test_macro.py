@@ -62,6 +62,8 @@ def test_a_custom_path_by_month_is_accepted():
      "macro.custom.funding_rate_shift", "[-0.2, 0.2]"),
     ({"scenario": "severe", "custom": {"job_loss": [[0, 2]]}},
      "macro", "only used with scenario 'custom'"),
+    ({"scenario": "severe", "custom": {"time_unit": "month"}},  # a unit of no path
+     "macro", "only used with scenario 'custom'"),
     ({"start_day": -1}, "macro.start_day", ">= 0"),
     ({"scenario": "severe", "expansion_days": 100.0}, "macro",
      "expansion_days: only used with scenario 'regimes'"),
