@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import difflib
 import typing
 from typing import Any
 
@@ -74,6 +75,14 @@ def param(default: Any, description: str, unit: str = "", *, finite: bool = True
 
 
 PROBABILITY = {"ge": 0.0, "le": 1.0}
+
+
+def did_you_mean(word: str, choices: Any) -> str:
+    """`` (did you mean 'x'?)`` for the closest choice, or an empty string: for the loader's
+    messages and the schema's own checks alike.
+    """
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def check_each(values: list, low: float, high: float, what: str = "factors") -> list:

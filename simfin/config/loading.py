@@ -17,7 +17,6 @@ field and the reason, e.g. ``lenders.1.risk.approval_threshold: must be <= 1, go
 
 from __future__ import annotations
 
-import difflib
 import re
 import typing
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from simfin.config.base import SAFE_NAME_PATTERN, section_class
+from simfin.config.base import SAFE_NAME_PATTERN, did_you_mean, section_class
 from simfin.config.baseline import baseline_data
 from simfin.config.schema import MarketConfig
 
@@ -68,12 +67,6 @@ def one_line(message: str) -> str:
     """A message as one line of bounded length."""
     text = " ".join(message.split())
     return text if len(text) <= MAX_MESSAGE_CHARS else f"{text[: MAX_MESSAGE_CHARS - 3]}..."
-
-
-def did_you_mean(word: str, choices: Any) -> str:
-    """`` (did you mean 'x'?)`` for the closest choice, or an empty string."""
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 class _StrictLoader(yaml.SafeLoader):

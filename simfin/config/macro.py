@@ -9,7 +9,6 @@ paths' numbers and their sources are in ``simfin/config/macro_paths.yaml``.
 
 from __future__ import annotations
 
-import difflib
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
@@ -17,7 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import field_validator, model_validator
 
-from simfin.config.base import Section, param
+from simfin.config.base import Section, did_you_mean, param
 
 NAMED_PATHS = ("steady", "adverse", "severe", "covid_2020")
 """The shipped paths; ``steady`` has no points (every driver neutral: today's market)."""
@@ -27,14 +26,6 @@ SCENARIOS = (*NAMED_PATHS, "custom", "regimes")
 DAYS_PER_MONTH = 30
 MAX_MULTIPLIER = 100.0
 Path = list[list[float]]
-
-
-def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
-    """`` (did you mean 'x'?)`` for the closest choice, or an empty string (as the loader
-    says it; here, so that the schema needs no import of the loader).
-    """
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _path(description: str, unit: str) -> Any:

@@ -7,12 +7,12 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import AfterValidator, Field, model_validator
 
-from simfin.config.base import Section, param
+from simfin.config.base import Section, did_you_mean, param
 from simfin.config.baseline import baseline_data
 from simfin.config.behaviour import BehaviourConfig
 from simfin.config.data import DataConfig
 from simfin.config.lenders import LenderConfig, ProductConfig
-from simfin.config.macro import MacroConfig, did_you_mean
+from simfin.config.macro import MacroConfig
 from simfin.config.market import ChannelConfig, ScenarioConfig
 from simfin.config.operations import PaymentsConfig, ServiceChannelsConfig
 from simfin.config.plugins import import_plugin
