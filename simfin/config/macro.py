@@ -25,17 +25,21 @@ SCENARIOS = (*NAMED_PATHS, "custom", "regimes")
 ``regimes`` (random recessions, ``macro.recession_path`` and ``macro.expansion_days``)."""
 DAYS_PER_MONTH = 30
 MAX_MULTIPLIER = 100.0
+MAX_TIME = 100_000
+"""Latest time of a path's point, in its time_unit: past the last day of any run
+(macro.start_day, run.steps and run.runoff_days are each at most 36,500), and finite in
+days when counted in months."""
 Path = list[list[float]]
 
 
 def _path(description: str, unit: str) -> Any:
-    return param([], f"{description} Points [time, value], times increasing; empty: neutral.",
-                 unit)
+    return param([], f"{description} Points [time, value], times increasing (0 to "
+                 f"{MAX_TIME:,}); empty: neutral.", unit)
 
 
 def check_path(points: list, low: float, high: float) -> list:
-    """Refuse a path whose points are not ``[time, value]`` pairs with times >= 0 strictly
-    increasing and values inside ``[low, high]``.
+    """Refuse a path whose points are not ``[time, value]`` pairs with times from 0 to
+    :data:`MAX_TIME` strictly increasing and values inside ``[low, high]``.
     """
     last = None
     for point in points:
@@ -44,6 +48,8 @@ def check_path(points: list, low: float, high: float) -> list:
         time, value = point
         if time < 0:
             raise ValueError(f"times must be >= 0, got {time:g}")
+        if time > MAX_TIME:
+            raise ValueError(f"times must be <= {MAX_TIME:,}, got {time:g}")
         if last is not None and time <= last:
             raise ValueError(f"times must be strictly increasing, got {time:g} after {last:g}")
         if not low <= value <= high:
@@ -69,7 +75,8 @@ class MacroPaths(Section):
     demand: dict[str, Path] = param({}, "Multiplier on the need rate, by scenario name or by "
                                     "product kind (instalment, cash, revolving); a scenario's "
                                     "own name wins over its product. From 0 to 100. Points "
-                                    "[time, value], times increasing; empty: neutral.",
+                                    f"[time, value], times increasing (0 to {MAX_TIME:,}); "
+                                    "empty: neutral.",
                                     "ratio")
     online_shift: Path = _path("Added to every scenario's online share (a lockdown moves "
                                "needs online); the share stays in [0, 1]. From -1 to 1.",

@@ -52,6 +52,11 @@ def test_a_custom_path_by_month_is_accepted():
      "macro.custom.collections", "values must be in [0, 100]"),
     ({"scenario": "custom", "custom": {"job_loss": [[-1, 1]]}},
      "macro.custom.job_loss", "times must be >= 0"),
+    # 1e308 months is infinite in days: the economy's path length crashed the run
+    ({"scenario": "custom", "custom": {"time_unit": "month", "job_loss": [[0, 1], [1e308, 2]]}},
+     "macro.custom.job_loss", "times must be <= 100,000"),
+    ({"scenario": "custom", "custom": {"demand": {"cash": [[100_001, 2]]}}},
+     "macro.custom.demand", "cash: times must be <= 100,000"),
     ({"scenario": "custom", "custom": {"demand": {"travel": [[0, -1]]}}},
      "macro.custom.demand", "travel: values must be in [0, 100]"),
     ({"scenario": "custom", "custom": {"demand": {"travle": [[0, 1]]}}},
