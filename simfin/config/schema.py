@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from typing import Annotated, Any
 
 import numpy as np
@@ -13,7 +14,7 @@ from simfin.config.behaviour import BehaviourConfig
 from simfin.config.data import DataConfig
 from simfin.config.lenders import LenderConfig, ProductConfig
 from simfin.config.macro import MacroConfig
-from simfin.config.market import ChannelConfig, ScenarioConfig
+from simfin.config.market import ChannelConfig, ProductKind, ScenarioConfig
 from simfin.config.operations import PaymentsConfig, ServiceChannelsConfig
 from simfin.config.plugins import import_plugin
 from simfin.config.policy import PolicyConfig, RunConfig
@@ -80,7 +81,7 @@ class MarketConfig(Section):
 
     def _check_demand_paths(self) -> None:
         """A custom demand path names a scenario of the market or a product kind."""
-        known = [s.name for s in self.scenarios] + ["instalment", "cash", "revolving"]
+        known = [s.name for s in self.scenarios] + list(typing.get_args(ProductKind))
         for name in self.macro.custom.demand:
             if name not in known:
                 raise ValueError(f"macro: custom.demand: no scenario or product named "
