@@ -117,6 +117,12 @@ def test_experiment_scenarios_can_add_a_rule(tmp_path: Path):
     (f"{RULES}+=3", ["lenders.1.risk.rules.7", "valid dictionary"]),  # validated
     (f"{RULES}+={{name: bad, when: 'age_yearz < 2', action: reject, reason: AGE}}",
      ["lenders.1.risk.rules.7", "age_yearz"]),
+    # an added item's name becomes part of output paths and of override paths
+    ("lenders+={name: '../escaped'}", ["lenders.3.name", "must be a safe name"]),
+    ("scenarios.0+={name: 'a/b', product: cash}", ["scenarios.0.name", "must be a safe name"]),
+    ("lenders+={name: '123'}", ["lenders:", "must not be all digits"]),
+    ("lenders.bank+={name: cash}", ["lenders:", "names must be unique",
+                                    "['cash', 'bank', 'platform', 'cash']"]),
 ])
 def test_bad_additions_are_one_line_errors_exit_2(override, fragments, monkeypatch, capsys,
                                                   tmp_path: Path):
