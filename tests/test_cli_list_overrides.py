@@ -139,18 +139,23 @@ def test_bad_additions_are_one_line_errors_exit_2(override, fragments, monkeypat
     assert list(tmp_path.iterdir()) == []  # refused before anything was written
 
 
-def test_adding_to_an_entry_of_a_mapping_appends_or_names_the_entry(tmp_path: Path):
+def test_adding_to_an_entry_of_a_mapping_appends_or_starts_it(tmp_path: Path):
     # macro.custom.demand is a mapping of user keys to lists: '+=' reaches its entries
     # with no schema field to describe them.
     path = tmp_path / "market.yaml"
-    demand = "macro.custom.demand.ecommerce"
+    demand = "macro.custom.demand"
     path.write_text("macro: {scenario: custom, custom: {demand: {ecommerce: [[0, 1.0]]}}}\n",
                     encoding="utf-8")
-    config = load_config(path, [f"{demand}+=[30, 0.5]"])
+    config = load_config(path, [f"{demand}.ecommerce+=[30, 0.5]"])
     assert config.macro.custom.demand["ecommerce"] == [[0, 1.0], [30, 0.5]]
-    # An entry written as null is not a list to add to: one line naming it, no traceback.
+    # an entry not given, or written as null (it crashed: AttributeError), starts empty
+    config = load_config(path, [f"{demand}.travel+=[0, 0.5]"])
+    assert config.macro.custom.demand["travel"] == [[0, 0.5]]
+    # a misspelt entry is still named by the schema's check
+    with pytest.raises(ConfigError, match=r"^macro: custom.demand: no scenario or product "
+                       r"named 'travle' \(did you mean 'travel'\?\)"):
+        load_config(path, [f"{demand}.travle+=[0, 0.5]"])
     path.write_text("macro: {scenario: custom, custom: {demand: {ecommerce: null}}}\n",
                     encoding="utf-8")
-    with pytest.raises(ConfigError, match=rf"^{demand}\+: .*ecommerce is not a list "
-                       r"\(got None\)"):
-        load_config(path, [f"{demand}+=[30, 0.5]"])
+    config = load_config(path, [f"{demand}.ecommerce+=[30, 0.5]"])
+    assert config.macro.custom.demand["ecommerce"] == [[30, 0.5]]
