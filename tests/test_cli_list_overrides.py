@@ -117,6 +117,12 @@ def test_experiment_scenarios_can_add_a_rule(tmp_path: Path):
     (f"{RULES}+=3", ["lenders.1.risk.rules.7", "valid dictionary"]),  # validated
     (f"{RULES}+={{name: bad, when: 'age_yearz < 2', action: reject, reason: AGE}}",
      ["lenders.1.risk.rules.7", "age_yearz"]),
+    # an added item's name becomes part of output paths and of override paths
+    ("lenders+={name: '../escaped'}", ["lenders.3.name", "must be a safe name"]),
+    ("scenarios.0+={name: 'a/b', product: cash}", ["scenarios.0.name", "must be a safe name"]),
+    ("lenders+={name: '123'}", ["lenders:", "must not be all digits"]),
+    ("lenders.bank+={name: cash}", ["lenders:", "names must be unique",
+                                    "['cash', 'bank', 'platform', 'cash']"]),
 ])
 def test_bad_additions_are_one_line_errors_exit_2(override, fragments, monkeypatch, capsys,
                                                   tmp_path: Path):
@@ -131,3 +137,25 @@ def test_bad_additions_are_one_line_errors_exit_2(override, fragments, monkeypat
     for fragment in fragments:
         assert fragment in err, err
     assert list(tmp_path.iterdir()) == []  # refused before anything was written
+
+
+def test_adding_to_an_entry_of_a_mapping_appends_or_starts_it(tmp_path: Path):
+    # macro.custom.demand is a mapping of user keys to lists: '+=' reaches its entries
+    # with no schema field to describe them.
+    path = tmp_path / "market.yaml"
+    demand = "macro.custom.demand"
+    path.write_text("macro: {scenario: custom, custom: {demand: {ecommerce: [[0, 1.0]]}}}\n",
+                    encoding="utf-8")
+    config = load_config(path, [f"{demand}.ecommerce+=[30, 0.5]"])
+    assert config.macro.custom.demand["ecommerce"] == [[0, 1.0], [30, 0.5]]
+    # an entry not given, or written as null (it crashed: AttributeError), starts empty
+    config = load_config(path, [f"{demand}.travel+=[0, 0.5]"])
+    assert config.macro.custom.demand["travel"] == [[0, 0.5]]
+    # a misspelt entry is still named by the schema's check
+    with pytest.raises(ConfigError, match=r"^macro: custom.demand: no scenario or product "
+                       r"named 'travle' \(did you mean 'travel'\?\)"):
+        load_config(path, [f"{demand}.travle+=[0, 0.5]"])
+    path.write_text("macro: {scenario: custom, custom: {demand: {ecommerce: null}}}\n",
+                    encoding="utf-8")
+    config = load_config(path, [f"{demand}.ecommerce+=[30, 0.5]"])
+    assert config.macro.custom.demand["ecommerce"] == [[30, 0.5]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import difflib
 import typing
 from typing import Any
 
@@ -74,6 +75,34 @@ def param(default: Any, description: str, unit: str = "", *, finite: bool = True
 
 
 PROBABILITY = {"ge": 0.0, "le": 1.0}
+
+
+def did_you_mean(word: str, choices: Any) -> str:
+    """`` (did you mean 'x'?)`` for the closest choice, or an empty string: for the loader's
+    messages and the schema's own checks alike.
+    """
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def check_each(values: list, low: float, high: float, what: str = "factors") -> list:
+    """Refuse a list field (factors by cohort, region, ...) with an item outside
+    ``[low, high]``; for a ``field_validator``.
+    """
+    for value in values:
+        if not low <= value <= high:
+            raise ValueError(f"{what} must be in [{low:g}, {high:g}], got {value}")
+    return values
+
+
+def check_range(values: list, low: float, high: float, what: str) -> list:
+    """Refuse a ``[lowest, highest]`` pair that is not inside ``[low, high]``, lowest first;
+    for a ``field_validator`` of a two-item list field.
+    """
+    if not low <= values[0] <= values[1] <= high:
+        raise ValueError(f"must be [lowest, highest] {what} with {low:g} <= lowest <= "
+                         f"highest <= {high:g}, got {values}")
+    return values
 
 
 SAFE_NAME_PATTERN = r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$"

@@ -20,9 +20,6 @@ from typing import Any
 
 import yaml
 
-LISTS = ("scenarios", "channels", "lenders")
-"""The baseline's sections that a config leaving them out takes as they are."""
-
 
 def baseline_path() -> Path:
     """The default market's YAML file (``configs/baseline.yaml``, shipped in the package)."""
@@ -42,10 +39,3 @@ def _baseline_data() -> dict[str, Any]:
 def baseline_data() -> dict[str, Any]:
     """A fresh copy of the whole default market as plain data (read once per process)."""
     return copy.deepcopy(_baseline_data())
-
-
-def baseline_items(section: str) -> list[dict[str, Any]]:
-    """A fresh copy of one of the baseline's lists (``scenarios``, ``channels``, ``lenders``)
-    as plain data.
-    """
-    return copy.deepcopy(_baseline_data()[section])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import field_validator
 
-from simfin.config.base import PROBABILITY, Section, param
+from simfin.config.base import PROBABILITY, Section, check_each, param
 from simfin.config.fraud import FraudBehaviour
 
 
@@ -147,10 +147,7 @@ class DemandBehaviour(Section):
     @field_validator("cohort_multiplier")
     @classmethod
     def _non_negative(cls, values: list[float]) -> list[float]:
-        for v in values:
-            if not 0.0 <= v <= 100.0:
-                raise ValueError(f"multipliers must be in [0, 100], got {v}")
-        return values
+        return check_each(values, 0.0, 100.0, "multipliers")
 
 
 class ChoiceBehaviour(Section):
@@ -191,10 +188,7 @@ class ChoiceBehaviour(Section):
     @field_validator("price_by_cohort", "price_by_region")
     @classmethod
     def _non_negative(cls, values: list[float]) -> list[float]:
-        for v in values:
-            if not 0.0 <= v <= 100.0:
-                raise ValueError(f"factors must be in [0, 100], got {v}")
-        return values
+        return check_each(values, 0.0, 100.0)
 
 
 class ChannelBehaviour(Section):

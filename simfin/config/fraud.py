@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pydantic import field_validator, model_validator
 
-from simfin.config.base import PROBABILITY, Section, param
+from simfin.config.base import PROBABILITY, Section, check_range, param
 
 
 class FraudNeedMultiplier(Section):
@@ -117,14 +117,6 @@ class FraudRings(Section):
                                        "probability", **PROBABILITY)
 
 
-def _check_range(values: list, low: float, high: float, what: str) -> list:
-    """A ``[lowest, highest]`` pair inside ``[low, high]``, lowest first."""
-    if not low <= values[0] <= values[1] <= high:
-        raise ValueError(f"must be [lowest, highest] {what} with {low:g} <= lowest <= "
-                         f"highest <= {high:g}, got {values}")
-    return values
-
-
 class FraudDisguise(Section):
     """What each kind of fraudster fakes on the application form: the factor on the
     true income they state (drawn uniformly from the range, per identity) and the ages
@@ -153,12 +145,12 @@ class FraudDisguise(Section):
                      "stolen_income_overstatement")
     @classmethod
     def _factor_range(cls, values: list[float]) -> list[float]:
-        return _check_range(values, 0.01, 100.0, "factors")
+        return check_range(values, 0.01, 100.0, "factors")
 
     @field_validator("synthetic_age_years")
     @classmethod
     def _age_range(cls, values: list[int]) -> list[int]:
-        return _check_range(values, 0, 120, "ages")
+        return check_range(values, 0, 120, "ages")
 
 
 class FraudBehaviour(Section):

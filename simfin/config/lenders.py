@@ -10,12 +10,8 @@ from simfin.config.base import PROBABILITY, Section, name_param, param
 from simfin.config.market import ProductKind
 from simfin.config.operations import InfrastructureConfig, LenderPaymentConfig, ServiceConfig
 from simfin.lending.pricing import GRADE_LETTERS
-from simfin.lending.rules import compile_condition
+from simfin.lending.rules import MAX_DISTINCT_RULES, compile_condition
 
-MAX_DISTINCT_RULES = 63
-"""Distinct rules (name, condition, action, reason) a lender's champion and challenger may
-hold together: assembly gives each one bit of the 64-bit ``flags`` column
-(``simfin.lending.assembly.StageBuild.flag_bit``)."""
 MAX_GRADE_CUTOFFS = len(GRADE_LETTERS) - 1
 """Most grade cutoffs: grades are lettered A to J in the loan table and the summary."""
 

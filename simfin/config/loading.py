@@ -8,8 +8,9 @@ value to a list instead of replacing a value (on the command line ``--set path+=
 - ``lenders.platform.risk.rules.2+=ITEM`` inserts ITEM before item 2 (positions 0 to the
   list's length; ``lenders.bank+=...`` inserts a lender before the one named ``bank``).
 
-A list the file does not give starts from the schema's default. Every override, added
-items included, is validated with the whole config.
+A list the file does not give starts from the schema's default (an entry of a mapping, such
+as ``macro.custom.demand.travel``, starts empty). Every override, added items included, is
+validated with the whole config.
 
 Every user mistake becomes a :class:`ConfigError` whose message is one line that names the
 field and the reason, e.g. ``lenders.1.risk.approval_threshold: must be <= 1, got 1.7``.
@@ -17,7 +18,6 @@ field and the reason, e.g. ``lenders.1.risk.approval_threshold: must be <= 1, go
 
 from __future__ import annotations
 
-import difflib
 import re
 import typing
 from pathlib import Path
@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from simfin.config.base import SAFE_NAME_PATTERN, section_class
+from simfin.config.base import SAFE_NAME_PATTERN, did_you_mean, section_class
 from simfin.config.baseline import baseline_data
 from simfin.config.schema import MarketConfig
 
@@ -68,12 +68,6 @@ def one_line(message: str) -> str:
     """A message as one line of bounded length."""
     text = " ".join(message.split())
     return text if len(text) <= MAX_MESSAGE_CHARS else f"{text[: MAX_MESSAGE_CHARS - 3]}..."
-
-
-def did_you_mean(word: str, choices: Any) -> str:
-    """`` (did you mean 'x'?)`` for the closest choice, or an empty string."""
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -334,16 +328,21 @@ def _list_index(items: list, key: str, where: str) -> int:
 
 
 def _appended(node: dict, key: str, section: Any, value: Any, where: str) -> list:
-    """The list ``node[key]`` (the schema's default when not given) with ``value`` added."""
-    field = section.model_fields.get(key) if section is not None else None
-    if field is None and (section is not None or key not in node):
-        choices = section.model_fields if section is not None else node
-        raise ConfigError(f"{_cut(where)}: unknown field{did_you_mean(key, choices)}")
-    if node.get(key) is not None:
-        current = node[key]
+    """The list ``node[key]`` with ``value`` added. Not given (or null), it starts from the
+    schema's default, or empty for an entry of a mapping (``macro.custom.demand.travel``).
+    """
+    current = node.get(key)
+    if section is None:  # an entry of a mapping: no schema field describes it
+        current, listed = [] if current is None else current, True
     else:
-        current = _field_default(field) if _is_list(field.annotation) else None
-    if not isinstance(current, list) or (field is not None and not _is_list(field.annotation)):
+        field = section.model_fields.get(key)
+        if field is None:
+            raise ConfigError(f"{_cut(where)}: unknown field"
+                              f"{did_you_mean(key, section.model_fields)}")
+        listed = _is_list(field.annotation)
+        if current is None and listed:
+            current = _field_default(field)
+    if not listed or not isinstance(current, list):
         raise ConfigError(f"{_cut(where)}{ADD}: '{ADD}=' adds an item to a list, and "
                           f"{key} is not a list (got {excerpt(current)})")
     return [*current, value]

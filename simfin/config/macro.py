@@ -9,7 +9,6 @@ paths' numbers and their sources are in ``simfin/config/macro_paths.yaml``.
 
 from __future__ import annotations
 
-import difflib
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
@@ -17,7 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import field_validator, model_validator
 
-from simfin.config.base import Section, param
+from simfin.config.base import Section, did_you_mean, param
 
 NAMED_PATHS = ("steady", "adverse", "severe", "covid_2020")
 """The shipped paths; ``steady`` has no points (every driver neutral: today's market)."""
@@ -26,25 +25,21 @@ SCENARIOS = (*NAMED_PATHS, "custom", "regimes")
 ``regimes`` (random recessions, ``macro.recession_path`` and ``macro.expansion_days``)."""
 DAYS_PER_MONTH = 30
 MAX_MULTIPLIER = 100.0
+MAX_TIME = 100_000
+"""Latest time of a path's point, in its time_unit: past the last day of any run
+(macro.start_day, run.steps and run.runoff_days are each at most 36,500), and finite in
+days when counted in months."""
 Path = list[list[float]]
 
 
-def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
-    """`` (did you mean 'x'?)`` for the closest choice, or an empty string (as the loader
-    says it; here, so that the schema needs no import of the loader).
-    """
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def _path(description: str, unit: str) -> Any:
-    return param([], f"{description} Points [time, value], times increasing; empty: neutral.",
-                 unit)
+    return param([], f"{description} Points [time, value], times increasing (0 to "
+                 f"{MAX_TIME:,}); empty: neutral.", unit)
 
 
 def check_path(points: list, low: float, high: float) -> list:
-    """Refuse a path whose points are not ``[time, value]`` pairs with times >= 0 strictly
-    increasing and values inside ``[low, high]``.
+    """Refuse a path whose points are not ``[time, value]`` pairs with times from 0 to
+    :data:`MAX_TIME` strictly increasing and values inside ``[low, high]``.
     """
     last = None
     for point in points:
@@ -53,6 +48,8 @@ def check_path(points: list, low: float, high: float) -> list:
         time, value = point
         if time < 0:
             raise ValueError(f"times must be >= 0, got {time:g}")
+        if time > MAX_TIME:
+            raise ValueError(f"times must be <= {MAX_TIME:,}, got {time:g}")
         if last is not None and time <= last:
             raise ValueError(f"times must be strictly increasing, got {time:g} after {last:g}")
         if not low <= value <= high:
@@ -78,7 +75,8 @@ class MacroPaths(Section):
     demand: dict[str, Path] = param({}, "Multiplier on the need rate, by scenario name or by "
                                     "product kind (instalment, cash, revolving); a scenario's "
                                     "own name wins over its product. From 0 to 100. Points "
-                                    "[time, value], times increasing; empty: neutral.",
+                                    f"[time, value], times increasing (0 to {MAX_TIME:,}); "
+                                    "empty: neutral.",
                                     "ratio")
     online_shift: Path = _path("Added to every scenario's online share (a lockdown moves "
                                "needs online); the share stays in [0, 1]. From -1 to 1.",
@@ -152,7 +150,7 @@ class MacroConfig(Section):
 
     @model_validator(mode="after")
     def _custom_used(self) -> MacroConfig:
-        if self.scenario != "custom" and not self.custom.is_empty():
+        if self.scenario != "custom" and self.custom != MacroPaths():  # points or time_unit
             raise ValueError(f"custom: paths are only used with scenario 'custom', not "
                              f"{self.scenario!r}")
         if self.scenario != "regimes":

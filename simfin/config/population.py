@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import field_validator, model_validator
 
-from simfin.config.base import PROBABILITY, Section, param
+from simfin.config.base import PROBABILITY, Section, check_each, param
 
 COHORTS = ("pre80", "post80", "post90", "post00")
 REGIONS = ("tier1", "tier2", "tier3")
@@ -91,17 +91,9 @@ class PopulationConfig(Section):
     @classmethod
     def _income_factors(cls, values: list[float]) -> list[float]:
         # With the tier multiplier and a 3-sigma log-normal, incomes stay inside int64.
-        return _check_factors(values, 0.01, 3.0)
+        return check_each(values, 0.01, 3.0)
 
     @field_validator("thin_file_by_cohort")
     @classmethod
     def _thin_file_factors(cls, values: list[float]) -> list[float]:
-        return _check_factors(values, 0.0, 10.0)
-
-
-def _check_factors(values: list[float], low: float, high: float) -> list[float]:
-    """Every factor of a by-cohort list inside ``[low, high]``."""
-    for v in values:
-        if not low <= v <= high:
-            raise ValueError(f"factors must be in [{low:g}, {high:g}], got {v}")
-    return values
+        return check_each(values, 0.0, 10.0)

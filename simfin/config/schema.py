@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import typing
 from typing import Annotated, Any
 
 import numpy as np
 from pydantic import AfterValidator, Field, model_validator
 
-from simfin.config.base import Section, param
-from simfin.config.baseline import baseline_items
+from simfin.config.base import Section, did_you_mean, param
+from simfin.config.baseline import baseline_data
 from simfin.config.behaviour import BehaviourConfig
 from simfin.config.data import DataConfig
 from simfin.config.lenders import LenderConfig, ProductConfig
-from simfin.config.macro import MacroConfig, did_you_mean
-from simfin.config.market import ChannelConfig, ScenarioConfig
+from simfin.config.macro import MacroConfig
+from simfin.config.market import ChannelConfig, ProductKind, ScenarioConfig
 from simfin.config.operations import PaymentsConfig, ServiceChannelsConfig
 from simfin.config.plugins import import_plugin
 from simfin.config.policy import PolicyConfig, RunConfig
@@ -29,7 +30,7 @@ def _baseline_list(section: str, item: type[Section], description: str,
     when a config leaves the list out: the code holds no market of its own.
     """
     def default() -> list:
-        return [item.model_validate(data) for data in baseline_items(section)]
+        return [item.model_validate(data) for data in baseline_data()[section]]
 
     return Field(default_factory=default, description=f"{description} Left out: the "
                  f"{section} of configs/baseline.yaml.", **constraints)
@@ -80,7 +81,7 @@ class MarketConfig(Section):
 
     def _check_demand_paths(self) -> None:
         """A custom demand path names a scenario of the market or a product kind."""
-        known = [s.name for s in self.scenarios] + ["instalment", "cash", "revolving"]
+        known = [s.name for s in self.scenarios] + list(typing.get_args(ProductKind))
         for name in self.macro.custom.demand:
             if name not in known:
                 raise ValueError(f"macro: custom.demand: no scenario or product named "

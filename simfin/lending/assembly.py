@@ -26,7 +26,7 @@ from simfin.lending.pipeline import Pipeline, Stage
 from simfin.lending.pricing import CAP_REASON, LTI_REASON, PricingStage
 from simfin.lending.product import AMOUNT_REASON, PRODUCT_KINDS, ProductStage
 from simfin.lending.registry import PRICING, SCORERS, STAGES, register_stage
-from simfin.lending.rules import Rule, RuleEngine, compile_condition
+from simfin.lending.rules import MAX_DISTINCT_RULES, Rule, RuleEngine, compile_condition
 from simfin.lending.verification import VERIFY_REASON, VerificationStage
 
 # The built-in steps, in the order a day's applications meet them.
@@ -78,8 +78,9 @@ class StageBuild:
         """
         key = (rule.name, rule.when, rule.action, rule.reason)
         if key not in self._flag_rules:
-            if len(self._flag_rules) >= 63:
-                raise ValueError("at most 63 distinct rules per lender (flag bits)")
+            if len(self._flag_rules) >= MAX_DISTINCT_RULES:
+                raise ValueError(f"at most {MAX_DISTINCT_RULES} distinct rules per lender "
+                                 "(flag bits)")
             self._flag_rules.append(key)
             self.flag_reasons.append(rule.reason)
         return self._flag_rules.index(key)

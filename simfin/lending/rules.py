@@ -37,6 +37,11 @@ MAX_RULE_CHARS = 500
 """Longest rule condition text."""
 MAX_RULE_DEPTH = 20
 """Deepest nesting of a rule condition's expression tree."""
+MAX_DISTINCT_RULES = 63
+"""Distinct rules (name, condition, action, reason) a lender's champion and challenger may
+hold together: each takes one bit of the int64 ``flags`` column (bits 0 to 62, the sign bit
+aside; :meth:`simfin.lending.assembly.StageBuild.flag_bit`). The config checks it too, so
+that more is a config error."""
 
 _COMPARE: dict[type, Callable] = {
     ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
@@ -201,8 +206,8 @@ class RuleEngine(Stage):
         reason_codes: The lender's reason-code table; the batch's ``reason`` column holds
             indexes into it.
         review_cost_cents: Cost of one manual review.
-        bits: Flag bit of each rule (at most 63), so that engines running different parts
-            of one strategy table share one bit numbering.
+        bits: Flag bit of each rule (fewer than :data:`MAX_DISTINCT_RULES`), so that
+            engines running different parts of one strategy table share one bit numbering.
     """
 
     row_wise = True

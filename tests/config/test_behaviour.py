@@ -87,3 +87,21 @@ def test_bad_ranges_and_cohort_factors_are_config_errors():
         simfin.load_config(None, {"population.income_by_cohort": [1.0, 1.0, 1.0, 50.0]})
     with pytest.raises(ConfigError, match="behaviour.service.contact_period_days"):
         simfin.load_config(None, {"behaviour.service.contact_period_days": 0.0})
+
+
+@pytest.mark.parametrize(("path", "value", "message"), [
+    ("population.thin_file_by_cohort", [1.0, 1.0, 1.0, 10.5],
+     "factors must be in [0, 10], got 10.5"),
+    ("population.income_by_cohort", [0.005, 1.0, 1.0, 1.0],
+     "factors must be in [0.01, 3], got 0.005"),
+    ("behaviour.demand.cohort_multiplier", [1.0, -0.1, 1.0, 1.0],
+     "multipliers must be in [0, 100], got -0.1"),
+    ("behaviour.choice.price_by_region", [1.0, 1.0, 101.0], "factors must be in [0, 100]"),
+    ("behaviour.fraud.disguise.first_party_income_overstatement", [0.001, 1.0],
+     "must be [lowest, highest] factors with 0.01 <= lowest <= highest <= 100"),
+])
+def test_list_factors_outside_their_bounds_name_the_field_and_the_bounds(path, value, message):
+    with pytest.raises(ConfigError) as err:
+        simfin.load_config(None, {path: value})
+    assert str(err.value).startswith(f"{path}: "), err.value
+    assert message in str(err.value) and "\n" not in str(err.value), err.value

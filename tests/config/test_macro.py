@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+import simfin
 from simfin.config import ConfigError, load_config
 from simfin.config.macro import NAMED_PATHS, MacroConfig, shipped_path, shipped_paths
 from simfin.config.reference import field_reference
@@ -51,6 +52,11 @@ def test_a_custom_path_by_month_is_accepted():
      "macro.custom.collections", "values must be in [0, 100]"),
     ({"scenario": "custom", "custom": {"job_loss": [[-1, 1]]}},
      "macro.custom.job_loss", "times must be >= 0"),
+    # 1e308 months is infinite in days: the economy's path length crashed the run
+    ({"scenario": "custom", "custom": {"time_unit": "month", "job_loss": [[0, 1], [1e308, 2]]}},
+     "macro.custom.job_loss", "times must be <= 100,000"),
+    ({"scenario": "custom", "custom": {"demand": {"cash": [[100_001, 2]]}}},
+     "macro.custom.demand", "cash: times must be <= 100,000"),
     ({"scenario": "custom", "custom": {"demand": {"travel": [[0, -1]]}}},
      "macro.custom.demand", "travel: values must be in [0, 100]"),
     ({"scenario": "custom", "custom": {"demand": {"travle": [[0, 1]]}}},
@@ -60,6 +66,8 @@ def test_a_custom_path_by_month_is_accepted():
     ({"scenario": "custom", "custom": {"funding_rate_shift": [[0, 0.5]]}},
      "macro.custom.funding_rate_shift", "[-0.2, 0.2]"),
     ({"scenario": "severe", "custom": {"job_loss": [[0, 2]]}},
+     "macro", "only used with scenario 'custom'"),
+    ({"scenario": "severe", "custom": {"time_unit": "month"}},  # a unit of no path
      "macro", "only used with scenario 'custom'"),
     ({"start_day": -1}, "macro.start_day", ">= 0"),
     ({"scenario": "severe", "expansion_days": 100.0}, "macro",
@@ -88,3 +96,50 @@ def test_config_doc_lists_the_macro_section():
     for path in ("macro.scenario", "macro.start_day", "macro.custom.job_loss",
                  "macro.custom.demand", "macro.custom.funding_rate_shift"):
         assert f"`{path}`" in reference, path
+
+
+SMALL_MARKET = {"population.n_consumers": 1_500, "run.steps": 60, "run.seed": 5,
+                "run.record_applications": False}
+NEUTRAL_PATH = {"scenario": "custom", "custom": {"job_loss": [[0, 1.0]]}}
+
+
+def _outcomes(macro: dict) -> tuple:
+    """The run's recorded market (every column but the macro drivers' own) and its loans."""
+    result = simfin.run(None, overrides={**SMALL_MARKET, "macro": macro})
+    steps = result.steps[[c for c in result.steps.columns if not c.startswith("macro_")]]
+    return steps, result.loans
+
+
+@pytest.fixture(scope="module")
+def neutral() -> tuple:
+    steps, loans = _outcomes(NEUTRAL_PATH)
+    # precondition: the market lent, and some loans went past due for collections to act
+    assert len(loans) > 100 and steps["missed_payments"].sum() > 0
+    return steps, loans
+
+
+MANY_SHOCKS = {"job_loss": [[0, 50.0]]}
+
+
+@pytest.mark.parametrize(("custom", "reference"), [
+    ({"job_loss": [[0, 20.0]]}, None),
+    ({"job_loss": [[0, 1.0], [1, 20.0]], "time_unit": "month"}, None),  # day 30, not day 1
+    # a shock's depth shows when there are shocks enough for shocked applicants and payers
+    ({"shock_income": [[0, 0.0]], **MANY_SHOCKS}, MANY_SHOCKS),
+    ({"income": [[0, 0.5]]}, None),
+    ({"demand": {"instalment": [[0, 0.3]]}}, None),
+    ({"demand": {"ecommerce": [[0, 3.0]]}}, None),
+    ({"online_shift": [[0, 0.4]]}, None),
+    ({"collections": [[0, 0.0]]}, None),
+    ({"funding_rate_shift": [[0, 0.1]]}, None),
+], ids=lambda value: "-".join(value) if value else "neutral")
+def test_every_driver_of_a_custom_path_changes_the_market(custom, reference, neutral):
+    if reference is not None:
+        neutral = _outcomes({"scenario": "custom", "custom": reference})
+    steps, loans = _outcomes({"scenario": "custom", "custom": custom})
+    assert not (steps.equals(neutral[0]) and loans.equals(neutral[1])), custom
+
+
+def test_a_neutral_custom_path_is_the_steady_market(neutral):
+    steady = simfin.run(None, overrides=SMALL_MARKET)
+    assert steady.steps.equals(neutral[0]) and steady.loans.equals(neutral[1])
