@@ -147,10 +147,8 @@ class MarketModel(mesa.Model):
     # -- the day -----------------------------------------------------------------------
 
     def _delinquent_borrowers(self) -> tuple[np.ndarray, np.ndarray]:
-        """Borrower and lender of each loan past due today (what the consortium shares):
-        the loans servicing left delinquent, no pass over the book.
-        """
-        rows = self.servicer.delinquent_loans()
+        """Borrower and lender of each loan past due today (what the consortium shares)."""
+        rows = self.servicer.delinquent_loans()  # kept by servicing: no pass over the book
         return self.book.column("consumer").take(rows), self.book.column("lender").take(rows)
 
     def step(self) -> None:
