@@ -57,19 +57,22 @@ def build_sources(config: MarketConfig, population: Population, day_of=lambda: 0
     def multi_lending(rows: np.ndarray) -> np.ndarray:
         return loans_at(rows, reporting, pop.external_loans.take(rows))
 
-    today: dict[str, object] = {"day": None}
+    # (day, ids, by_lender) of the last count: one tuple, replaced whole, so that a query
+    # on another thread (row-wise stages run on slices) reads one consistent count
+    counted: list[tuple] = [(None, None, None)]
 
     def past_due_today() -> tuple[np.ndarray, np.ndarray]:
         # The borrowers with a loan past due today (sorted) and their past-due loans per
         # lender: counted once a day for every member's queries.
-        if today["day"] != day_of():
+        day, ids, by_lender = counted[0]
+        if day != day_of():
             borrowers, lenders = (delinquent() if delinquent is not None
                                   else (np.zeros(0, np.int32), np.zeros(0, np.int16)))
             ids, inverse = np.unique(borrowers, return_inverse=True)
             by_lender = np.bincount(inverse * n_lenders + lenders,
                                     minlength=len(ids) * n_lenders).reshape(-1, n_lenders)
-            today.update(day=day_of(), ids=ids, by_lender=by_lender)
-        return today["ids"], today["by_lender"]
+            counted[0] = (day_of(), ids, by_lender)
+        return ids, by_lender
 
     def consortium_fields(lender: int | None) -> dict:
         # What the other members know: the asker's own loans and defaults are its own
