@@ -148,7 +148,7 @@ class MarketModel(mesa.Model):
 
     def _delinquent_borrowers(self) -> tuple[np.ndarray, np.ndarray]:
         """Borrower and lender of each loan past due today (what the consortium shares)."""
-        rows = self.book.delinquent_rows()
+        rows = self.servicer.delinquent_loans()  # kept by servicing: no pass over the book
         return self.book.column("consumer").take(rows), self.book.column("lender").take(rows)
 
     def step(self) -> None:

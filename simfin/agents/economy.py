@@ -32,8 +32,6 @@ from simfin.config.macro import DAYS_PER_MONTH, MacroConfig, MacroPaths
 DRIVERS = ("job_loss", "shock_income", "income", "online_shift", "collections",
            "funding_rate_shift")
 """The drivers common to every scenario, in the order of the recorded columns."""
-NEUTRAL = {"job_loss": 1.0, "shock_income": 1.0, "income": 1.0, "online_shift": 0.0,
-           "collections": 1.0, "funding_rate_shift": 0.0}
 
 
 @dataclass(frozen=True)
@@ -112,7 +110,8 @@ class Economy:
                 self.recession_since = day
             origin = self.recession_since
         t = day - origin
-        values = {name: _at(knots, t, NEUTRAL[name]) for name, knots in self._knots.items()}
+        values = {name: _at(knots, t, getattr(STEADY, name))  # neutral: STEADY's value
+                  for name, knots in self._knots.items()}
         demand = tuple(_at(knots, t, 1.0) for knots in self._demand)
         return MacroState(**values, demand=demand if any(d != 1.0 for d in demand) else ())
 

@@ -32,7 +32,9 @@ def build_sources(config: MarketConfig, population: Population, day_of=lambda: 0
         day_of: Returns the current day (records such as employment change over time).
         rng: Draws which consumers each source covers (fixed for the run).
         delinquent: Returns the borrower and the lender of each loan past due today (the
-            consortium's members share them); None: none.
+            consortium's members share them); None: none. Called once a day, at the
+            day's first consortium query (loans turn past due or current only in the
+            servicing that ends a day, after its lending).
     """
     rng = rng if rng is not None else np.random.default_rng(0)
     pop, data = population, config.data
@@ -55,6 +57,23 @@ def build_sources(config: MarketConfig, population: Population, day_of=lambda: 0
     def multi_lending(rows: np.ndarray) -> np.ndarray:
         return loans_at(rows, reporting, pop.external_loans.take(rows))
 
+    # (day, ids, by_lender) of the last count: one tuple, replaced whole, so that a query
+    # on another thread (row-wise stages run on slices) reads one consistent count
+    counted: list[tuple] = [(None, None, None)]
+
+    def past_due_today() -> tuple[np.ndarray, np.ndarray]:
+        # The borrowers with a loan past due today (sorted) and their past-due loans per
+        # lender: counted once a day for every member's queries.
+        day, ids, by_lender = counted[0]
+        if day != day_of():
+            borrowers, lenders = (delinquent() if delinquent is not None
+                                  else (np.zeros(0, np.int32), np.zeros(0, np.int16)))
+            ids, inverse = np.unique(borrowers, return_inverse=True)
+            by_lender = np.bincount(inverse * n_lenders + lenders,
+                                    minlength=len(ids) * n_lenders).reshape(-1, n_lenders)
+            counted[0] = (day_of(), ids, by_lender)
+        return ids, by_lender
+
     def consortium_fields(lender: int | None) -> dict:
         # What the other members know: the asker's own loans and defaults are its own
         # fields (own_active_loans, own_past_defaults), not news from the consortium.
@@ -65,13 +84,12 @@ def build_sources(config: MarketConfig, population: Population, day_of=lambda: 0
             return out
 
         def past_due(rows: np.ndarray) -> np.ndarray:
-            if delinquent is None:
+            ids, by_lender = past_due_today()
+            if len(ids) == 0:
                 return np.zeros(len(rows), dtype=np.int16)
-            borrowers, lenders = delinquent()
-            ids, counts = np.unique(borrowers[others()[lenders]], return_counts=True)
-            at = np.minimum(np.searchsorted(ids, rows), max(len(ids) - 1, 0))
-            hit = (ids.take(at) == rows) if len(ids) else np.zeros(len(rows), dtype=bool)
-            return np.where(hit, counts.take(at) if len(ids) else 0, 0)
+            counts = by_lender[:, others()].sum(axis=1)
+            at = np.minimum(np.searchsorted(ids, rows), len(ids) - 1)
+            return np.where(ids.take(at) == rows, counts.take(at), 0)
 
         return {"consortium_loans": lambda rows: loans_at(rows, others()),
                 "consortium_defaults": lambda rows: loans_at(rows, others(),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -85,8 +86,9 @@ class DataSource:
 
 
 class LenderView:
-    """One lender's view of a shared source: the source's coverage, price, speed and state
-    (the regulator opens and closes it for everyone), with fields of its own.
+    """One lender's view of a shared source: fields of its own, and everything else the
+    source's (name, coverage, misses, price, speed, and its state: the regulator opens and
+    closes it for everyone), read from the source itself.
 
     Args:
         source: The shared source.
@@ -97,14 +99,13 @@ class LenderView:
                  fields: Mapping[str, Callable[[np.ndarray], np.ndarray]]) -> None:
         self.source = source
         self.fields = fields
-        self.name = source.name
-        self.cost_cents = source.cost_cents
-        self.latency_minutes = source.latency_minutes
 
-    @property
-    def active(self) -> bool:
-        """Whether the shared source is open today."""
-        return self.source.active
+    def __getattr__(self, name: str) -> Any:
+        # Only for what the view does not hold itself (``name``, ``covered``, ``active``,
+        # ...): the shared source's, as it is now.
+        if name == "source":  # not set yet (unpickling, copying): no recursion
+            raise AttributeError(name)
+        return getattr(self.source, name)
 
     def lookup(self, consumers: np.ndarray) -> dict[str, np.ndarray]:
         """This lender's fields for the consumers (see :meth:`DataSource.lookup`)."""

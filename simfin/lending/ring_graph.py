@@ -79,9 +79,14 @@ class RingGraphStage(Stage):
             return False
         pairs = np.unique(np.stack([np.concatenate([accounts[shared], owner[shared]]),
                                     np.tile(ids[shared], 2)], axis=1), axis=0)
-        before = self.graph_.number_of_edges()
-        self.graph_.add_edges_from((int(a), (kind, int(i))) for a, i in pairs)
-        return self.graph_.number_of_edges() > before
+        # Only the links not in the graph yet, in the same order (adding an existing edge
+        # changes nothing): networkx counts edges by a pass over every node, so "did the
+        # graph grow" is whether any link is new, not a count before and after.
+        graph = self.graph_
+        new = [(a, node) for a, node in ((int(a), (kind, int(i))) for a, i in pairs)
+               if not graph.has_edge(a, node)]
+        graph.add_edges_from(new)
+        return bool(new)
 
     def _relabel(self, n_accounts: int) -> None:
         """Component of every linked account (networkx), and the counts per component."""

@@ -42,7 +42,7 @@ def full_lender_market(kind: str) -> MarketModel:
                            "validation_share": 0.0}},
         "service": {"mode": "unified"}})
     base["population"].update(n_consumers=N_CONSUMERS, fraud_share=0.05)
-    base["policy"]["apr_cap"] = 0.36
+    base["policy"].update(apr_cap=0.36, consortium=True)  # the consortium: a lender's view
     return MarketModel(simfin.load_config(base))
 
 

@@ -27,3 +27,20 @@ def test_a_source_nobody_shares_with_opens_without_members():
     plain = source()
     plain.set_open(True)
     assert plain.active and plain.members is None
+
+
+def test_a_lenders_view_is_the_source_but_for_its_fields():
+    covered = np.array([True, False, True, True])
+    shared = DataSource("consortium", covered, {"x": lambda rows: np.ones(len(rows))}, 250,
+                        3.0, miss_values={"y": 0.0}, active=False,
+                        per_lender=lambda lender: {"y": lambda rows: rows + 10.0 * lender},
+                        members=np.array([True, True]))
+    view = shared.for_lender(1)
+    assert (view.name, view.cost_cents, view.latency_minutes) == ("consortium", 250, 3.0)
+    assert view.covered is covered and view.miss_values == {"y": 0.0}
+    assert not view.active
+    shared.set_open(True)
+    assert view.active  # the regulator opens the source for every lender's view
+    rows = np.array([0, 1, 2])
+    assert view.lookup(rows)["y"].tolist() == [10.0, 0.0, 12.0]  # its own field; a miss
+    assert set(view.lookup(rows)) == {"y"} and set(shared.lookup(rows)) == {"x"}

@@ -78,6 +78,37 @@ def test_the_consortium_reports_the_other_members_loans_not_the_askers_own():
     assert second["consortium_defaults"].tolist() == [0, 0, 1]
 
 
+def test_the_consortium_reports_the_other_members_past_due_loans_counted_once_a_day(
+        monkeypatch):
+    calls = []
+    past_due_loans = MarketModel._delinquent_borrowers
+
+    def counted(model):
+        calls.append(model.day)
+        return past_due_loans(model)
+
+    monkeypatch.setattr(MarketModel, "_delinquent_borrowers", counted)
+    model = MarketModel(load_config(CONFIGS / "c7_infrastructure.yaml",
+                                    {"population.n_consumers": 3_000, "run.steps": 60}))
+    for _ in range(60):
+        model.step()
+    book = model.book
+    late = book.delinquent_rows()  # the scan of the book
+    borrowers, lenders = book.column("consumer")[late], book.column("lender")[late]
+    # precondition: past-due loans at both members, a borrower late at both, a borrower
+    # with two past-due loans
+    assert set(lenders.tolist()) == {0, 1}
+    both = np.intersect1d(borrowers[lenders == 0], borrowers[lenders == 1])
+    assert len(both) and len(np.unique(borrowers)) < len(borrowers)
+    rows = np.unique(np.concatenate([borrowers, both, [0, 1, 2]])).astype(np.intp)
+    for asker, other in ((0, 1), (1, 0)):
+        got = model.sources["consortium"].for_lender(asker).lookup(rows)
+        expected = [int(np.sum(borrowers[lenders == other] == row)) for row in rows]
+        assert got["consortium_past_due"].tolist() == expected
+    # both lenders query every lending day; the past-due loans are gathered once a day
+    assert sorted(calls) == sorted(set(calls)) and len(calls) >= 59
+
+
 def paired_runs(config: str, n_consumers: int, switch: str, **kwargs) -> Iterator[dict]:
     """Per seed, the run of ``config`` with the boolean field ``switch`` on (key True) and
     the same seed's run with it off (key False).
