@@ -15,10 +15,9 @@ from simfin.outputs.application_table import (
     rule_table,
     write_application_groups,
     write_applications,
-    write_named_groups,
 )
 from simfin.outputs.figures import write_figures
-from simfin.outputs.loan_table import named_loans
+from simfin.outputs.loan_table import write_loans
 from simfin.outputs.report import render_report
 from simfin.outputs.run_folder import (  # noqa: F401  (the writer's public names)
     MANIFEST,
@@ -48,9 +47,6 @@ def _json_default(value):
 def write_json(path: Path, data: dict) -> None:
     """JSON with numpy scalars as plain numbers."""
     path.write_text(json.dumps(data, indent=2, default=_json_default), encoding="utf-8")
-
-
-LOANS_PER_GROUP = 1 << 17  # loans.parquet's row groups (a run under it: one)
 
 
 def write_application_record(result: RunResult, path: Path) -> None:
@@ -95,12 +91,7 @@ def write_run(result: RunResult, out: Path, force: bool = False,
         steps.to_parquet(staging / "steps.parquet", index=False)
         # Named and converted to Arrow a part at a time (the whole table named, then
         # converted, was two copies of it at once: the peak of writing a large run).
-        loans = result.loans
-        write_named_groups((named_loans(loans.iloc[start:start + LOANS_PER_GROUP],
-                                        result.config)
-                            for start in range(0, len(loans), LOANS_PER_GROUP)),
-                           staging / "loans.parquet",
-                           empty=named_loans(loans, result.config) if loans.empty else None)
+        write_loans(result.loans, result.config, staging / "loans.parquet")
         write_application_record(result, staging / "applications.parquet")
         write_json(staging / "summary.json", result.summary)
         (staging / "config.yaml").write_text(dump_config(result.config), encoding="utf-8")
