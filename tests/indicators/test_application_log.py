@@ -18,7 +18,7 @@ from simfin.agents.population import Population
 from simfin.config import ConfigError, PopulationConfig
 from simfin.indicators import application_log
 from simfin.outputs.application_table import write_applications
-from simfin.outputs.writer import write_application_record
+from simfin.outputs.writer import is_complete, write_application_record, write_run
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -86,6 +86,18 @@ def test_applications_parquet_is_streamed_with_the_content_of_the_whole_table(sp
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "streamed.parquet"),
                                   pd.read_parquet(tmp_path / "whole.parquet"),
                                   check_exact=True)
+
+
+def test_a_run_without_applications_is_written(make_config, tmp_path):
+    """Days whose batches are all empty leave nothing to spill (a row group of no rows
+    crashed the run).
+    """
+    result = simfin.run(make_config(**{"population.n_consumers": 50, "run.steps": 1}))
+    assert result.application_log is not None and len(result.application_log) == 0
+    assert result.applications.empty
+    write_run(result, tmp_path / "run")
+    assert pq.read_metadata(tmp_path / "run" / "applications.parquet").num_rows == 0
+    assert is_complete(tmp_path / "run")
 
 
 def test_a_line_limit_beyond_32_bits_is_refused_in_one_line():
