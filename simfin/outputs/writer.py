@@ -19,20 +19,7 @@ from simfin.outputs.application_table import (
 from simfin.outputs.figures import write_figures
 from simfin.outputs.loan_table import write_loans
 from simfin.outputs.report import render_report
-from simfin.outputs.run_folder import (  # noqa: F401  (the writer's public names)
-    MANIFEST,
-    MIN_FREE_BYTES,
-    OUTPUT_FILES,
-    OutputExistsError,
-    check_out_dir,
-    clean_stale_staging,
-    commit,
-    default_out_dir,
-    is_complete,
-    prepare,
-    recover,
-    staged,
-)
+from simfin.outputs.run_folder import staged
 from simfin.runner import RunResult
 
 

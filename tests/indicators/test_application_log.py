@@ -18,7 +18,8 @@ from simfin.agents.population import Population
 from simfin.config import ConfigError, PopulationConfig
 from simfin.indicators import application_log
 from simfin.outputs.application_table import write_applications
-from simfin.outputs.writer import is_complete, write_application_record, write_run
+from simfin.outputs.run_folder import is_complete
+from simfin.outputs.writer import write_application_record, write_run
 
 REPO = Path(__file__).resolve().parents[2]
 
