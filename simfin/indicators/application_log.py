@@ -66,10 +66,6 @@ class ApplicationLog:
     def __len__(self) -> int:
         return self._n
 
-    def nbytes(self) -> int:
-        """Bytes held in memory by the buffered batches (the rest is on disk)."""
-        return sum(a.nbytes for part in self._buffer for a in part.values())
-
     def record(self, lender: int, day: int, batch: ApplicationBatch, accepted: np.ndarray,
                loan_ids: np.ndarray) -> None:
         """Keep a lender's decided batch.
