@@ -48,6 +48,9 @@ def write_application_record(result: RunResult, path: Path) -> None:
     if log is None:
         if result.applications is not None:
             write_applications(result.applications, result.config, *codes, path)
+        elif result.config.run.record_applications:  # not silently a run without a record
+            raise ValueError("applications.parquet: the run's application log was closed "
+                             "(RunResult.close) before its table was read")
         return
     if not len(log):
         write_applications(pd.DataFrame(), result.config, *codes, path)  # no application

@@ -73,6 +73,16 @@ def test_the_spill_file_is_private_and_removed_on_close_and_collection(make_conf
     assert not folder.exists()
 
 
+def test_a_closed_log_that_was_never_read_is_not_written_as_no_record(make_config,
+                                                                         tmp_path):
+    result = simfin.run(make_config(**{"run.steps": 10}))
+    assert len(result.application_log) > 0  # precondition: applications were recorded
+    result.close()
+    with pytest.raises(ValueError, match="closed"):
+        write_run(result, tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+
+
 def test_applications_parquet_is_streamed_with_the_content_of_the_whole_table(spilled,
                                                                               tmp_path):
     many, _, groups = spilled
