@@ -5,6 +5,10 @@ streamed into applications.parquet; and the population's narrower money columns.
 from __future__ import annotations
 
 import gc
+import os
+import signal
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -81,6 +85,28 @@ def test_a_closed_log_that_was_never_read_is_not_written_as_no_record(make_confi
     with pytest.raises(ValueError, match="closed"):
         write_run(result, tmp_path / "run")
     assert not (tmp_path / "run").exists()
+
+
+def test_the_spill_folder_of_a_killed_process_is_removed_by_the_next_log(
+        make_config, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    live, lock = application_log.spill_folder()  # in use by this process
+    code = ("import os; from simfin.indicators.application_log import spill_folder; "
+            "print(spill_folder()[0], flush=True); os.kill(os.getpid(), 9)")
+    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           cwd=REPO, env={**os.environ, "TMPDIR": str(tmp_path)}, timeout=120)
+    abandoned = Path(child.stdout.strip())
+    # precondition: the child was killed and left its folder, locked no more
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    assert abandoned.parent == tmp_path and (abandoned / application_log.SPILL_LOCK).exists()
+    result = simfin.run(make_config(**{"run.steps": 10}))
+    mine = result.application_log._folder
+    assert mine.parent == tmp_path and mine.exists()
+    assert not abandoned.exists()
+    assert live.exists()  # a folder whose lock is held stays
+    result.close()
+    assert not mine.exists() and live.exists()
+    os.close(lock)
 
 
 def test_applications_parquet_is_streamed_with_the_content_of_the_whole_table(spilled,
