@@ -86,7 +86,8 @@ def run_command(
 
     from simfin.config import ConfigError
     from simfin.memory import check_fits
-    from simfin.outputs.writer import OutputExistsError, default_out_dir, prepare, write_run
+    from simfin.outputs.run_folder import OutputExistsError, default_out_dir, prepare
+    from simfin.outputs.writer import write_run
     from simfin.runner import resolve, run
 
     try:
@@ -140,7 +141,7 @@ def experiment_command(
     from simfin.experiments.plan import fingerprint
     from simfin.experiments.store import ExperimentFolder
     from simfin.outputs.experiments import precondition_warnings, write_experiment
-    from simfin.outputs.writer import OutputExistsError, check_out_dir, default_out_dir
+    from simfin.outputs.run_folder import OutputExistsError, check_out_dir, default_out_dir
 
     try:
         experiment, config_path = load_experiment(file)

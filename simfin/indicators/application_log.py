@@ -6,7 +6,9 @@ batch's columns (one array per column, no loop over rows) into a small buffer an
 ``SPILL_ROWS`` applications, appends the buffer as a row group to a Parquet spill file in a
 private temporary folder (``tempfile``; removed by :meth:`ApplicationLog.close` or when the
 log is garbage-collected), so that the run holds a bounded part of the log whatever its
-length. After the run, :meth:`ApplicationLog.columns` reads only the columns asked for
+length. The folder's lock is held while it is in use, so that the folder of a process
+killed before it could remove it (SIGKILL, the OOM killer) is removed by the next log
+made on the machine. After the run, :meth:`ApplicationLog.columns` reads only the columns asked for
 (the score-performance frontier needs five) and :meth:`ApplicationLog.frame` the whole
 table, one column at a time, with the booked loans' outcomes joined from the loan book.
 ``simfin.outputs.application_table`` gives the coded columns their names for
@@ -15,6 +17,7 @@ table, one column at a time, with the booked loans' outcomes joined from the loa
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import weakref
@@ -28,6 +31,11 @@ from simfin.lending.batch import NO_REASON, ApplicationBatch
 from simfin.lending.fields import APPLICATION_FIELDS
 from simfin.lending.loan_book import LoanBook
 from simfin.lending.pricing import UNGRADED
+
+try:
+    import fcntl
+except ImportError:  # no flock (Windows): a spill folder is removed by its own log only
+    fcntl = None
 
 # Decision columns copied from the batch, with the value of a row a batch does not have
 # (a lender whose pipeline has no pricing step has no grade or APR).
@@ -46,6 +54,46 @@ OUTCOME_COLUMNS = ("ever_30dpd", "defaulted", "default_day", "status")
 # Applications buffered in memory before they are appended to the spill file as a row
 # group (about 100 bytes each: a few MB held; a short run never touches the disk twice).
 SPILL_ROWS = 1 << 16
+SPILL_PREFIX = "simfin-applications-"  # spill folders in the temporary directory
+SPILL_LOCK = ".lock"  # locked (flock) by the process whose log uses the folder
+
+
+def _remove_if_abandoned(folder: Path) -> None:
+    """Remove a spill folder whose lock no process holds (its process died)."""
+    try:
+        fd = os.open(folder / SPILL_LOCK, os.O_RDWR)
+    except OSError:
+        return  # no lock (yet), or another user's folder: left alone
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return  # in use
+    shutil.rmtree(folder, ignore_errors=True)
+    os.close(fd)
+
+
+def spill_folder() -> tuple[Path, int | None]:
+    """A new private spill folder and the descriptor of the lock held on it (None without
+    flock); first, the abandoned spill folders of dead processes are removed.
+    """
+    folder = Path(tempfile.mkdtemp(prefix=SPILL_PREFIX))
+    if fcntl is None:
+        return folder, None
+    for old in Path(tempfile.gettempdir()).glob(f"{SPILL_PREFIX}*"):
+        if old != folder:
+            _remove_if_abandoned(old)
+    # Locked under a temporary name, then renamed: a folder's lock is never seen unheld.
+    fd, name = tempfile.mkstemp(dir=folder)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    os.rename(name, folder / SPILL_LOCK)
+    return folder, fd
+
+
+def _remove_spill(folder: Path, fd: int | None) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+    if fd is not None:
+        os.close(fd)  # releases the lock
 
 
 class ApplicationLog:
@@ -65,10 +113,6 @@ class ApplicationLog:
 
     def __len__(self) -> int:
         return self._n
-
-    def nbytes(self) -> int:
-        """Bytes held in memory by the buffered batches (the rest is on disk)."""
-        return sum(a.nbytes for part in self._buffer for a in part.values())
 
     def record(self, lender: int, day: int, batch: ApplicationBatch, accepted: np.ndarray,
                loan_ids: np.ndarray) -> None:
@@ -106,7 +150,8 @@ class ApplicationLog:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        if not self._buffer:
+        if not self._buffered:  # no batch, or only days without an application
+            self._buffer = []
             return
         names = list(self._buffer[0])
         table = pa.table({name: np.concatenate([part.pop(name) for part in self._buffer])
@@ -116,8 +161,8 @@ class ApplicationLog:
             if self._writer is not None:
                 self._writer.close()
             if self._folder is None:
-                self._folder = Path(tempfile.mkdtemp(prefix="simfin-applications-"))
-                self._remove = weakref.finalize(self, shutil.rmtree, self._folder, True)
+                self._folder, lock = spill_folder()
+                self._remove = weakref.finalize(self, _remove_spill, self._folder, lock)
             path = self._folder / f"log{len(self._files)}.parquet"
             self._files.append(path)
             self._schema = table.schema

@@ -9,6 +9,7 @@ code (a handful), never per row.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ import pandas as pd
 from simfin.config import MarketConfig
 from simfin.lending.batch import APPROVED, DECLINED, LOST, PENDING, REFERRED
 from simfin.lending.data_sources import QUERYABLE_SOURCES
-from simfin.outputs.loan_table import UNGRADED, category_names
+from simfin.outputs.loan_table import with_names, write_in_parts, write_named_groups
 
 DECISION_NAMES = {PENDING: "pending", APPROVED: "approved", DECLINED: "declined",
                   REFERRED: "referred", LOST: "lost"}
@@ -98,19 +99,9 @@ def named_applications(apps: pd.DataFrame, config: MarketConfig,
         ``status`` (missing without a loan), and a boolean ``queried_<source>`` per data
         source instead of the ``data_queried`` bits.
     """
-    # A shallow copy: every column named here is replaced, never written in place, and
-    # copy-on-write keeps ``apps`` as it was (a deep copy doubled the table in memory).
-    out = apps.copy(deep=False)
-    if out.empty:
-        return out
-    for column, names in category_names(config).items():
-        if column == "status":
-            codes = out[column].to_numpy(dtype=np.int64, na_value=-1)
-        else:
-            codes = out[column].to_numpy().astype(np.int64)
-        if column == "grade":
-            names, codes = [UNGRADED, *names], codes + 1
-        out[column] = _categorical(codes, names)
+    if apps.empty:
+        return apps.copy(deep=False)
+    out = with_names(apps, config)  # shallow: a deep copy doubled the table in memory
     out["decision"] = _categorical(out["decision"].to_numpy(),
                                    [DECISION_NAMES[k] for k in sorted(DECISION_NAMES)])
     out["reason"] = _reasons(apps, reason_codes)
@@ -127,16 +118,15 @@ ROWS_PER_GROUP = 1 << 20  # pyarrow's default row group: the file is laid out as
 def write_applications(apps: pd.DataFrame, config: MarketConfig,
                        reason_codes: list[list[str]], flag_reasons: list[list[str]],
                        path: Path) -> None:
-    """Write ``applications.parquet``: :func:`named_applications`, converted to Arrow and
-    written one row group at a time, so that only one row group's Arrow copy of the table
-    is held at once (the table converted whole was a second copy of it in memory).
+    """Write ``applications.parquet`` from the whole table: named (with the whole table's
+    ``rules_hit`` names) and converted to Arrow ``ROWS_PER_GROUP`` rows at a time, as
+    :func:`write_application_groups` does with the application log's row groups.
     """
-    named = named_applications(apps, config, reason_codes, flag_reasons)
-    if named.empty:
-        named.to_parquet(path, index=False)
-        return
-    write_named_groups((named.iloc[start:start + ROWS_PER_GROUP]
-                        for start in range(0, len(named), ROWS_PER_GROUP)), path)
+    rules = None if apps.empty else rule_table(apps["lender"].to_numpy(),
+                                               apps["flags"].to_numpy(), flag_reasons)
+    write_in_parts(apps, partial(named_applications, config=config, reason_codes=reason_codes,
+                                 flag_reasons=flag_reasons, rules=rules),
+                   path, ROWS_PER_GROUP)
 
 
 def write_application_groups(groups: Iterable[pd.DataFrame], rules: RuleTable,
@@ -149,27 +139,3 @@ def write_application_groups(groups: Iterable[pd.DataFrame], rules: RuleTable,
     """
     write_named_groups((named_applications(group, config, reason_codes, flag_reasons, rules)
                         for group in groups), path)
-
-
-def write_named_groups(groups: Iterable[pd.DataFrame], path: Path,
-                       empty: pd.DataFrame | None = None) -> None:
-    """Write named parts of a table, in order, one row group each; when there are none,
-    ``empty`` (the table with no rows; None: no columns either).
-    """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    writer = None
-    try:
-        for named in groups:
-            group = pa.Table.from_pandas(named, preserve_index=False)
-            if writer is None:
-                writer = pq.ParquetWriter(path, group.schema)
-            writer.write_table(group, row_group_size=max(len(group), 1))
-            del named, group
-            pa.default_memory_pool().release_unused()  # Arrow's pool keeps freed memory
-    finally:
-        if writer is not None:
-            writer.close()
-    if writer is None:
-        (pd.DataFrame() if empty is None else empty).to_parquet(path, index=False)

@@ -16,6 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from simfin.config.policy import describe_levers
+from simfin.outputs.report import policy_record
 
 CENTS_PER_YUAN = 100.0
 FIGSIZE = (8.0, 4.5)  # inches at 100 dpi: readable at report width
@@ -53,20 +54,11 @@ class Events:
 
 
 def _policy_changes(config, summary: dict) -> list[tuple[int, str]]:
-    """The schedule entries the run applied: (day, "apr_cap=24%, consortium=on"), naming
-    exactly the fields each entry changed. From the run's ``policy`` record when the summary
-    has one (what the regulator applied), else from the config: entries dated before
-    ``run.steps`` (the days that lend).
+    """The schedule entries the run applied (:func:`simfin.outputs.report.policy_record`):
+    (day, "apr_cap=24%, consortium=on"), naming exactly the fields each entry changed.
     """
-    record = summary.get("policy") if isinstance(summary, dict) else None
-    if record is not None:
-        applied = [(entry["day"], entry["changes"]) for entry in record["changes_applied"]]
-    else:
-        steps = config.run.steps
-        applied = [(entry.day, entry.changes())
-                   for entry in getattr(config.policy, "schedule", None) or []
-                   if entry.day < steps]
-    return [(int(day), describe_levers(changes)) for day, changes in applied]
+    return [(int(entry["day"]), describe_levers(entry["changes"]))
+            for entry in policy_record(config, summary)["changes_applied"]]
 
 
 def events_of(config, summary: dict) -> Events:

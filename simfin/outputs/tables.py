@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from simfin.indicators.summary import MONTH_DAYS
+
 CENTS_PER_YUAN = 100
 
 # (key in summary, label, format); labels stay short so the table fits 80 columns.
@@ -138,7 +140,6 @@ def breakdown_markdown(indicators: dict, kind: str) -> str:
 
 
 VINTAGE_MONTHS = (3, 6, 9, 12)  # months on book shown in the report's vintage table
-MONTH_DAYS = 30  # a month on book (as in ``simfin.indicators.summary``)
 
 
 def first_default_month(default_dpd: int, shortest_period_days: int) -> int:

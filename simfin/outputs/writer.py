@@ -15,25 +15,11 @@ from simfin.outputs.application_table import (
     rule_table,
     write_application_groups,
     write_applications,
-    write_named_groups,
 )
 from simfin.outputs.figures import write_figures
-from simfin.outputs.loan_table import named_loans
+from simfin.outputs.loan_table import write_loans
 from simfin.outputs.report import render_report
-from simfin.outputs.run_folder import (  # noqa: F401  (the writer's public names)
-    MANIFEST,
-    MIN_FREE_BYTES,
-    OUTPUT_FILES,
-    OutputExistsError,
-    check_out_dir,
-    clean_stale_staging,
-    commit,
-    default_out_dir,
-    is_complete,
-    prepare,
-    recover,
-    staged,
-)
+from simfin.outputs.run_folder import staged
 from simfin.runner import RunResult
 
 
@@ -50,9 +36,6 @@ def write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(data, indent=2, default=_json_default), encoding="utf-8")
 
 
-LOANS_PER_GROUP = 1 << 17  # loans.parquet's row groups (a run under it: one)
-
-
 def write_application_record(result: RunResult, path: Path) -> None:
     """``applications.parquet`` when the run recorded applications: streamed from the
     application log row group by row group (the table is never held whole), or written
@@ -65,6 +48,9 @@ def write_application_record(result: RunResult, path: Path) -> None:
     if log is None:
         if result.applications is not None:
             write_applications(result.applications, result.config, *codes, path)
+        elif result.config.run.record_applications:  # not silently a run without a record
+            raise ValueError("applications.parquet: the run's application log was closed "
+                             "(RunResult.close) before its table was read")
         return
     if not len(log):
         write_applications(pd.DataFrame(), result.config, *codes, path)  # no application
@@ -95,12 +81,7 @@ def write_run(result: RunResult, out: Path, force: bool = False,
         steps.to_parquet(staging / "steps.parquet", index=False)
         # Named and converted to Arrow a part at a time (the whole table named, then
         # converted, was two copies of it at once: the peak of writing a large run).
-        loans = result.loans
-        write_named_groups((named_loans(loans.iloc[start:start + LOANS_PER_GROUP],
-                                        result.config)
-                            for start in range(0, len(loans), LOANS_PER_GROUP)),
-                           staging / "loans.parquet",
-                           empty=named_loans(loans, result.config) if loans.empty else None)
+        write_loans(result.loans, result.config, staging / "loans.parquet")
         write_application_record(result, staging / "applications.parquet")
         write_json(staging / "summary.json", result.summary)
         (staging / "config.yaml").write_text(dump_config(result.config), encoding="utf-8")

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from simfin.outputs import run_folder
-from simfin.outputs.writer import OutputExistsError, is_complete, prepare
+from simfin.outputs.run_folder import OutputExistsError, is_complete, prepare
 from tests.hardening.conftest import TIMEOUT_S, assert_refused, simfin_cli
 
 KILLS = int(os.environ.get("SIMFIN_CRASH_KILLS", "2"))

@@ -5,6 +5,10 @@ streamed into applications.parquet; and the population's narrower money columns.
 from __future__ import annotations
 
 import gc
+import os
+import signal
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -18,7 +22,8 @@ from simfin.agents.population import Population
 from simfin.config import ConfigError, PopulationConfig
 from simfin.indicators import application_log
 from simfin.outputs.application_table import write_applications
-from simfin.outputs.writer import write_application_record
+from simfin.outputs.run_folder import is_complete
+from simfin.outputs.writer import write_application_record, write_run
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -72,6 +77,38 @@ def test_the_spill_file_is_private_and_removed_on_close_and_collection(make_conf
     assert not folder.exists()
 
 
+def test_a_closed_log_that_was_never_read_is_not_written_as_no_record(make_config,
+                                                                         tmp_path):
+    result = simfin.run(make_config(**{"run.steps": 10}))
+    assert len(result.application_log) > 0  # precondition: applications were recorded
+    result.close()
+    with pytest.raises(ValueError, match="closed"):
+        write_run(result, tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+
+
+def test_the_spill_folder_of_a_killed_process_is_removed_by_the_next_log(
+        make_config, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    live, lock = application_log.spill_folder()  # in use by this process
+    code = ("import os; from simfin.indicators.application_log import spill_folder; "
+            "print(spill_folder()[0], flush=True); os.kill(os.getpid(), 9)")
+    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           cwd=REPO, env={**os.environ, "TMPDIR": str(tmp_path)}, timeout=120)
+    abandoned = Path(child.stdout.strip())
+    # precondition: the child was killed and left its folder, locked no more
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    assert abandoned.parent == tmp_path and (abandoned / application_log.SPILL_LOCK).exists()
+    result = simfin.run(make_config(**{"run.steps": 10}))
+    mine = result.application_log._folder
+    assert mine.parent == tmp_path and mine.exists()
+    assert not abandoned.exists()
+    assert live.exists()  # a folder whose lock is held stays
+    result.close()
+    assert not mine.exists() and live.exists()
+    os.close(lock)
+
+
 def test_applications_parquet_is_streamed_with_the_content_of_the_whole_table(spilled,
                                                                               tmp_path):
     many, _, groups = spilled
@@ -86,6 +123,18 @@ def test_applications_parquet_is_streamed_with_the_content_of_the_whole_table(sp
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "streamed.parquet"),
                                   pd.read_parquet(tmp_path / "whole.parquet"),
                                   check_exact=True)
+
+
+def test_a_run_without_applications_is_written(make_config, tmp_path):
+    """Days whose batches are all empty leave nothing to spill (a row group of no rows
+    crashed the run).
+    """
+    result = simfin.run(make_config(**{"population.n_consumers": 50, "run.steps": 1}))
+    assert result.application_log is not None and len(result.application_log) == 0
+    assert result.applications.empty
+    write_run(result, tmp_path / "run")
+    assert pq.read_metadata(tmp_path / "run" / "applications.parquet").num_rows == 0
+    assert is_complete(tmp_path / "run")
 
 
 def test_a_line_limit_beyond_32_bits_is_refused_in_one_line():

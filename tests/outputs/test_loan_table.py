@@ -64,3 +64,25 @@ def test_duckdb_reads_names(small_run, written):
                                   ).fetchall())
     expected = pd.Series(_expected(small_run, "channel")).value_counts().to_dict()
     assert by_channel == expected
+
+
+def test_written_in_row_groups_with_the_same_content(small_run, tmp_path, monkeypatch):
+    from simfin.outputs import loan_table
+
+    whole = loan_table.named_loans(small_run.loans, small_run.config)
+    monkeypatch.setattr(loan_table, "LOANS_PER_GROUP", len(whole) // 3 + 1)
+    loan_table.write_loans(small_run.loans, small_run.config, tmp_path / "loans.parquet")
+    assert pq.ParquetFile(tmp_path / "loans.parquet").num_row_groups == 3
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "loans.parquet"), whole,
+                                  check_exact=True)
+
+
+def test_no_loans_are_written_with_their_named_columns(small_run, tmp_path):
+    from simfin.outputs import loan_table
+
+    none = small_run.loans.iloc[:0]
+    loan_table.write_loans(none, small_run.config, tmp_path / "loans.parquet")
+    back = pd.read_parquet(tmp_path / "loans.parquet")
+    assert back.empty and list(back.columns) == list(small_run.loans.columns)
+    for column in CODED:
+        assert isinstance(back[column].dtype, pd.CategoricalDtype), column

@@ -13,13 +13,13 @@ import simfin
 from simfin.outputs import writer
 from simfin.outputs.figures import FIGURES
 from simfin.outputs.loan_table import named_loans
-from simfin.outputs.writer import (
+from simfin.outputs.run_folder import (
     OUTPUT_FILES,
     OutputExistsError,
     check_out_dir,
     default_out_dir,
-    write_run,
 )
+from simfin.outputs.writer import write_run
 from tests.conftest import TWO_LENDERS
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
