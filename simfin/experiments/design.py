@@ -174,7 +174,7 @@ def load_experiment(path: str | Path) -> tuple[ExperimentConfig, Path]:
         days = (experiment.steps or scenario.run.steps) + scenario.run.runoff_days
         for outcome in experiment.outcomes:
             check_window(parse(outcome), days, name)
-    made = produced(config_path, experiment.overrides)
+    made = produced(config_path, experiment.overrides, list(experiment.scenarios.values()))
     for name in experiment.outcomes:
         check(parse(name), made)
     if experiment.design is not None:

@@ -195,3 +195,30 @@ def test_reports_of_a_year_name_units_and_windows(year, tmp_path):
     assert "| 2 of 2 |" in row  # the policy change was applied in both runs
     assert (tmp_path / "events.parquet").is_file()
     assert (tmp_path / "figures" / "forest_market.png").is_file()
+
+
+CHALLENGER = """
+name: challenger
+config: BASELINE
+overrides: {population.n_consumers: 1500}
+steps: 30
+replicates: 1
+scenarios:
+  base: {}
+  tested: {lenders.0.challenger: {share: 0.2}}
+outcomes: [champion_challenger.challenger.loans, profit]
+"""
+
+
+def test_an_outcome_only_one_scenario_produces_is_an_outcome(tmp_path):
+    # Precondition: a day of a small market with a challenger books it no loan, so its
+    # champion_challenger field must follow from the config, not from a challenger loan.
+    one_day = simfin.run(BASELINE, steps=1, overrides={
+        "population.n_consumers": 200, "run.runoff_days": 0,
+        "run.record_applications": False, "lenders.0.challenger": {"share": 0.2}})
+    first, *others = one_day.summary["lenders"].values()
+    assert first["champion_challenger"]["challenger"]["loans"] == 0
+    assert all("champion_challenger" not in lender for lender in others)
+    experiment, _ = load_experiment(write(tmp_path, CHALLENGER.replace("BASELINE",
+                                                                       str(BASELINE))))
+    assert experiment.outcomes == ["champion_challenger.challenger.loans", "profit"]
