@@ -106,7 +106,8 @@ class ApplicationLog:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        if not self._buffer:
+        if not self._buffered:  # nothing, or only empty batches (no row group of 0 rows)
+            self._buffer = []
             return
         names = list(self._buffer[0])
         table = pa.table({name: np.concatenate([part.pop(name) for part in self._buffer])

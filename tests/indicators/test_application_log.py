@@ -18,7 +18,7 @@ from simfin.agents.population import Population
 from simfin.config import ConfigError, PopulationConfig
 from simfin.indicators import application_log
 from simfin.outputs.application_table import write_applications
-from simfin.outputs.writer import write_application_record
+from simfin.outputs.writer import write_application_record, write_run
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -106,3 +106,15 @@ def test_incomes_are_kept_in_32_bits_only_when_every_one_fits():
         income = pop.income_cents(rows, day=0)
         assert income.dtype == np.int64
         assert (income == pop.base_income_cents[:100]).all()
+
+
+def test_a_run_whose_days_bring_no_application_ends_with_an_empty_log(tmp_path):
+    # A day of 200 consumers brings no application: the lenders record empty batches
+    # only, which were spilled as a row group of 0 rows (pyarrow refuses: a traceback).
+    result = simfin.run(None, steps=1, overrides={"population.n_consumers": 200,
+                                                  "run.runoff_days": 0})
+    assert result.summary["market"]["applications"] == 0  # precondition
+    assert result.application_log is not None and len(result.application_log) == 0
+    assert result.applications.empty
+    write_run(result, tmp_path / "out")
+    assert pd.read_parquet(tmp_path / "out" / "applications.parquet").empty
