@@ -222,3 +222,23 @@ def test_an_outcome_only_one_scenario_produces_is_an_outcome(tmp_path):
     experiment, _ = load_experiment(write(tmp_path, CHALLENGER.replace("BASELINE",
                                                                        str(BASELINE))))
     assert experiment.outcomes == ["champion_challenger.challenger.loans", "profit"]
+
+
+def test_a_scenario_too_big_for_the_memory_is_refused_before_any_run(tmp_path,
+                                                                      monkeypatch):
+    from simfin import memory
+
+    available = 2**30
+    big = simfin.load_config(BASELINE, {"population.n_consumers": 10_000_000,
+                                        "run.steps": 30})
+    small = simfin.load_config(BASELINE, {"population.n_consumers": 1500, "run.steps": 30})
+    # Precondition: the scenario's runs would each be refused, the base's would not.
+    assert memory.estimate(big).peak_bytes > available > memory.estimate(small).peak_bytes
+    monkeypatch.setattr(memory, "available_bytes", lambda: available)
+    monkeypatch.delenv(memory.MEMORY_CHECK_ENV, raising=False)
+    text = late_cap(30, "[profit]").replace(
+        "late_cap: {policy.schedule: [{day: 180, apr_cap: 0.24}]}",
+        "huge: {population.n_consumers: 10000000}")
+    with pytest.raises(ConfigError, match=r"^scenarios\.huge: population\.n_consumers: "
+                                          r"10,000,000 consumers for 30 days need about"):
+        load_experiment(write(tmp_path, text))
