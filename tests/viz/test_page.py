@@ -41,6 +41,23 @@ def test_a_config_value_outside_the_choices_is_offered_too():
     assert "social_security" in select["values"]
 
 
+def test_every_choice_offered_is_one_the_config_accepts_and_registered_models_too(
+        monkeypatch):
+    from simfin.lending.registry import SCORERS
+    from simfin.levers import apply_levers
+
+    monkeypatch.setitem(SCORERS._factories, "lab_model", SCORERS.get("logistic"))
+    config = load_config(TWO_LENDERS, SMALL)
+    params = model_params(config)
+    assert "lab_model" in params["risk_model__scored"]["values"]
+    selects = {name: p for name, p in params.items()
+               if isinstance(p, dict) and p.get("type") == "Select"}
+    assert len(selects) == 5 * len(config.lenders)  # precondition: the lender selects
+    for name, select in selects.items():
+        for value in select["values"]:
+            apply_levers(config, {name: value})  # a stale choice: ConfigError on Reset
+
+
 def test_page_moves_a_lever_resets_steps_and_redraws(tmp_path, monkeypatch):
     from simfin.config import dump_config
 
