@@ -21,7 +21,7 @@ from simfin.config.lenders import RiskConfig
 from simfin.config.operations import LenderPaymentConfig, ServiceConfig
 from simfin.lending.registry import SCORERS
 from simfin.model import MarketModel
-from simfin.viz.controls import LeverInputs, RunControls, advance, play, rebuild
+from simfin.viz.controls import LeverInputs, RunControls, advance, moved, play, rebuild
 from simfin.viz.plots import PANELS, panel_figure
 
 CONFIG_ENV = "SIMFIN_DASHBOARD_CONFIG"
@@ -155,7 +155,7 @@ def Dashboard(source: str | MarketConfig | None = None):  # noqa: N802 (a compon
 
     def reset() -> None:
         playing.set(False)
-        built, why = rebuild(params["config"], levers.value)
+        built, why = rebuild(params["config"], moved(params, levers.value))
         error.set(why)
         if built is not None:
             model.set(built)
