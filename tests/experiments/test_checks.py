@@ -242,3 +242,26 @@ def test_a_scenario_too_big_for_the_memory_is_refused_before_any_run(tmp_path,
     with pytest.raises(ConfigError, match=r"^scenarios\.huge: population\.n_consumers: "
                                           r"10,000,000 consumers for 30 days need about"):
         load_experiment(write(tmp_path, text))
+
+
+def test_a_model_never_live_and_a_lender_without_loans_are_named():
+    from simfin.experiments.events import checks, not_met
+
+    def run(key: str, live: int | None, loans: int) -> list[dict]:
+        return [{"run": key, "scenario": "s", "kind": "model_live", "lender": "bank",
+                 "day": live},
+                {"run": key, "scenario": "s", "kind": "loans_made", "lender": "bank",
+                 "count": loans}]
+
+    events = pd.DataFrame(run("a", None, 0) + run("b", 40, 5)).astype(
+        {"day": "Int64", "count": "Int64"})
+    assert checks(events[events["run"] == "a"]) == {
+        "policy_applied": None, "models_live": False, "loans_made": False}
+    assert checks(events[events["run"] == "b"]) == {
+        "policy_applied": None, "models_live": True, "loans_made": True}
+    table = precondition_table(events, ["s"]).set_index("precondition")
+    assert table.loc["models_live", ["met", "applicable"]].tolist() == [1, 2]
+    sentences = not_met(precondition_table(events, ["s"]), events)
+    assert len(sentences) == 2
+    assert "not met: bank's model never live" in sentences[0]
+    assert "not met: bank made no loans" in sentences[1]
