@@ -179,7 +179,9 @@ def run(config: MarketConfig | str | Path | dict | None = None, steps: int | Non
     steps_frame = model.recorder.steps_frame()
     loans = model.book.frame()
     names = [lender.name for lender in model.lenders]
-    summary = summarize(steps_frame, loans, names, resolved.run.default_dpd, total)
+    summary = summarize(steps_frame, loans, names, resolved.run.default_dpd, total,
+                        [lender.name for lender in model.lenders
+                         if lender.challenger is not None])
     add_breakdowns(summary, model, loans)
     log = model.applications
     add_score_performance(summary, model, loans,

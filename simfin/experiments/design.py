@@ -26,6 +26,7 @@ from simfin.experiments.outcomes import (
 )
 from simfin.experiments.sampling import Design
 from simfin.experiments.sensitivity import Sensitivity
+from simfin.memory import check_fits
 
 DEFAULT_OUTCOMES = ["approval_rate", "default_rate", "loss_rate", "fraud_loss", "profit"]
 MODELS = ("simfin", "ishigami")
@@ -136,6 +137,7 @@ class ExperimentConfig(Section):
 
 def load_experiment(path: str | Path) -> tuple[ExperimentConfig, Path]:
     """Read and validate an experiment file; check that every scenario's config loads and
+    fits the machine's memory (:func:`simfin.memory.check_fits`, as each run will), and
     that every design parameter's extreme values are valid for its config path.
 
     Returns:
@@ -166,22 +168,24 @@ def load_experiment(path: str | Path) -> tuple[ExperimentConfig, Path]:
     if not config_path.is_file():
         raise ConfigError(f"config: {experiment.config}: file not found (looked for "
                           f"{config_path}, relative to the experiment file's folder)")
+    steps = {"run.steps": experiment.steps} if experiment.steps else {}
     for name, overrides in experiment.scenarios.items():
-        try:
-            scenario = load_config(config_path, {**experiment.overrides, **overrides})
+        try:  # as its runs will be: loaded with the experiment's steps, and fitting memory
+            scenario = load_config(config_path, {**experiment.overrides, **overrides, **steps})
+            check_fits(scenario)
         except ConfigError as exc:
             raise ConfigError(f"scenarios.{name}: {exc}") from None
-        days = (experiment.steps or scenario.run.steps) + scenario.run.runoff_days
         for outcome in experiment.outcomes:
-            check_window(parse(outcome), days, name)
-    made = produced(config_path, experiment.overrides)
+            check_window(parse(outcome), scenario.run.total_days, name)
+    made = produced(config_path, experiment.overrides, list(experiment.scenarios.values()))
     for name in experiment.outcomes:
         check(parse(name), made)
     if experiment.design is not None:
         for dotted, spec in experiment.design.parameters.items():
             for value in spec.extremes():
                 try:
-                    load_config(config_path, {**experiment.overrides, dotted: value})
+                    check_fits(load_config(config_path, {**experiment.overrides, **steps,
+                                                         dotted: value}))
                 except ConfigError as exc:
                     raise ConfigError(f"design.parameters.{dotted}: {exc}") from None
     return experiment, config_path

@@ -62,21 +62,37 @@ def run_events(result: Any) -> list[dict[str, Any]]:
     return events
 
 
+def lacked(run: pd.DataFrame, name: str) -> list[str] | None:
+    """What one run's events lacked for a precondition: ``[]`` when it was met, None when
+    the run had nothing to check (no policy schedule, no lender with a model).
+    """
+    if name == "policy_applied":
+        scheduled = run[run["kind"] == "policy_scheduled"]
+        if not len(scheduled):
+            return None
+        applied = run[run["kind"] == "policy_applied"]
+        got = Counter(zip(applied["day"], applied["detail"], strict=True))
+        out = []
+        for row in scheduled.itertuples():
+            if got[(row.day, row.detail)]:
+                got[(row.day, row.detail)] -= 1
+            else:
+                out.append(f"{row.detail} on day {row.day}")
+        return out
+    rows = run[run["kind"] == ("model_live" if name == "models_live" else "loans_made")]
+    if not len(rows):
+        return None
+    if name == "models_live":
+        return [f"{lender}'s model" for lender in rows.loc[rows["day"].isna(), "lender"]]
+    return [str(lender) for lender in rows.loc[rows["count"] == 0, "lender"]]
+
+
 def checks(events: pd.DataFrame) -> dict[str, bool | None]:
     """The preconditions one run met (True), missed (False) or had none of (None)."""
-    scheduled = events[events["kind"] == "policy_scheduled"]
-    applied = events[events["kind"] == "policy_applied"]
-    models = events[events["kind"] == "model_live"]
-    loans = events[events["kind"] == "loans_made"]
-    out: dict[str, bool | None] = dict.fromkeys(PRECONDITIONS)
-    if len(scheduled):
-        want = Counter(zip(scheduled["day"], scheduled["detail"], strict=True))
-        got = Counter(zip(applied["day"], applied["detail"], strict=True))
-        out["policy_applied"] = not (want - got)
-    if len(models):
-        out["models_live"] = bool(models["day"].notna().all())
-    if len(loans):
-        out["loans_made"] = bool((loans["count"] > 0).all())
+    out: dict[str, bool | None] = {}
+    for name in PRECONDITIONS:
+        missing = lacked(events, name)
+        out[name] = None if missing is None else not missing
     return out
 
 
@@ -110,27 +126,6 @@ def warning_counts(events: pd.DataFrame, scenario: str) -> dict[str, int]:
             for code, group in rows.groupby("code", sort=True)}
 
 
-def _missing(events: pd.DataFrame, name: str) -> list[str]:
-    """What a precondition lacked, over the given runs' events (distinct, in order)."""
-    out: list[str] = []
-    for _, run in events.groupby("run", sort=False):
-        if name == "policy_applied":
-            applied = run[run["kind"] == "policy_applied"]
-            got = Counter(zip(applied["day"], applied["detail"], strict=True))
-            for row in run[run["kind"] == "policy_scheduled"].itertuples():
-                if got[(row.day, row.detail)]:
-                    got[(row.day, row.detail)] -= 1
-                else:
-                    out.append(f"{row.detail} on day {row.day}")
-        elif name == "models_live":
-            rows = run[(run["kind"] == "model_live") & run["day"].isna()]
-            out += [f"{lender}'s model" for lender in rows["lender"]]
-        else:
-            rows = run[(run["kind"] == "loans_made") & (run["count"] == 0)]
-            out += [str(lender) for lender in rows["lender"]]
-    return list(dict.fromkeys(out))
-
-
 LACKED = {"policy_applied": "never applied", "models_live": "never live",
           "loans_made": "made no loans"}
 
@@ -140,8 +135,10 @@ def not_met(table: pd.DataFrame, events: pd.DataFrame) -> list[str]:
     out = []
     for row in table.itertuples():
         if row.applicable and row.met < row.applicable:
-            lacked = _missing(events[events["scenario"] == row.scenario], row.precondition)
-            what = "; ".join(f"{item} {LACKED[row.precondition]}" for item in lacked)
+            mine = events[events["scenario"] == row.scenario]
+            items = dict.fromkeys(item for _, run in mine.groupby("run", sort=False)
+                                  for item in lacked(run, row.precondition) or [])
+            what = "; ".join(f"{item} {LACKED[row.precondition]}" for item in items)
             out.append(f"scenario {row.scenario}: {PRECONDITIONS[row.precondition]} in "
                        f"{row.met} of {row.applicable} runs (not met: {what}); its results "
                        "do not show what it was meant to compare")

@@ -46,17 +46,19 @@ def simfin_rows(task: RunTask) -> tuple[Rows, Rows]:
                         overrides=task.overrides)
     parts = {**result.summary["lenders"], "market": result.summary["market"]}
     steps = result.steps
+    outcomes = [parse(name) for name in task.outcomes]
+    windows = {o.window for o in outcomes if o.window is not None}
     rows = []
     for lender, summary in parts.items():
+        mine = steps if lender == "market" else steps[steps["lender"] == lender]
+        # Each window's flow indicators once, whatever the outcomes over it.
+        flows = {(start, end): flow_indicators(
+                     mine[(mine["day"] >= start) & (mine["day"] < end)], end - start)
+                 for start, end in windows}
         row: dict[str, Any] = {"lender": lender}
-        for outcome in map(parse, task.outcomes):
-            if outcome.window is None:
-                value = lookup(summary, outcome.indicator)
-            else:
-                start, end = outcome.window
-                mine = steps if lender == "market" else steps[steps["lender"] == lender]
-                days = mine[(mine["day"] >= start) & (mine["day"] < end)]
-                value = lookup(flow_indicators(days, end - start), outcome.indicator)
+        for outcome in outcomes:
+            value = lookup(summary if outcome.window is None else flows[outcome.window],
+                           outcome.indicator)
             row[outcome.name] = to_yuan(value) if outcome.money else value
         rows.append(row)
     return rows, run_events(result)

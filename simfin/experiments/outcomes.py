@@ -4,8 +4,9 @@ An outcome is a summary indicator (``approval_rate``), a dotted path into a brea
 (``by_channel.social.cac``), or a flow indicator over a window of days,
 ``approval_rate[180:365]``: days 180 to 364, computed from the run's daily rows
 (``simfin.indicators.summary.flow_indicators``). The names a run produces are not a list kept here:
-``produced`` runs the market for one day at a small size and reads its summary, so an
-indicator added to the summary is an outcome at once.
+``produced`` runs each scenario's market for one day at a small size and reads its
+summary, so an indicator added to the summary is an outcome at once (the summary's fields
+follow from the config, not from what a day happened to bring).
 
 Money outcomes (``simfin.indicators.summary.MONEY_INDICATORS``, and fields ending in ``_cents``) are
 reported in yuan, as in single runs.
@@ -110,26 +111,34 @@ class Produced:
     """Indicators computed from daily rows alone: the ones a window applies to."""
 
 
-def produced(config: Path, overrides: dict[str, Any]) -> Produced:
-    """The outcome names a run of this market produces, read from a one-day run.
+def produced(config: Path, overrides: dict[str, Any],
+             scenarios: list[dict[str, Any]] | None = None) -> Produced:
+    """The outcome names a run of this market produces, read from one-day runs.
 
     Args:
         config: The market config.
         overrides: The experiment's overrides (dotted paths).
+        scenarios: Each scenario's overrides; an outcome is one that some scenario's runs
+            produce (a scenario may add what the others lack, e.g. a challenger). None:
+            the market with ``overrides`` alone.
     """
     import simfin
     from simfin.indicators.summary import flow_indicators
 
-    one_day = {**overrides, "run.runoff_days": 0, "run.record_applications": False}
-    try:
-        probe = simfin.run(config, steps=1, overrides={
-            **one_day, "population.n_consumers": PROBE_CONSUMERS})
-    except ConfigError:  # a market that needs more consumers: probe it at its own size
-        probe = simfin.run(config, steps=1, overrides=one_day)
     fields: dict[str, Any] = {}
-    for summary in (*probe.summary["lenders"].values(), probe.summary["market"]):
-        fields.update(summary)
-    return Produced(fields, frozenset(flow_indicators(probe.steps, 1)))
+    flows: set[str] = set()
+    for scenario in scenarios if scenarios is not None else [{}]:
+        one_day = {**overrides, **scenario, "run.runoff_days": 0,
+                   "run.record_applications": False}
+        try:
+            probe = simfin.run(config, steps=1, overrides={
+                **one_day, "population.n_consumers": PROBE_CONSUMERS})
+        except ConfigError:  # a market that needs more consumers: probe it at its own size
+            probe = simfin.run(config, steps=1, overrides=one_day)
+        for summary in (*probe.summary["lenders"].values(), probe.summary["market"]):
+            fields.update(summary)
+        flows |= set(flow_indicators(probe.steps, 1))
+    return Produced(fields, frozenset(flows))
 
 
 def check(outcome: Outcome, made: Produced) -> None:

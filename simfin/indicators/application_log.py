@@ -150,7 +150,7 @@ class ApplicationLog:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        if not self._buffered:  # no batch, or only days without an application
+        if not self._buffered:  # nothing, or only empty batches (no row group of 0 rows)
             self._buffer = []
             return
         names = list(self._buffer[0])

@@ -6,6 +6,8 @@ is a change there.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import pandas as pd
 
@@ -204,8 +206,20 @@ SUMMARY_COLUMNS = frozenset({
 
 
 def summarize(steps: pd.DataFrame, loans: pd.DataFrame, lender_names: list[str],
-              default_dpd: int, horizon_days: int) -> dict:
-    """``summary.json``: indicators per lender and for the market."""
+              default_dpd: int, horizon_days: int, challengers: Collection[str] = ()
+              ) -> dict:
+    """``summary.json``: indicators per lender and for the market.
+
+    Args:
+        steps: Rows of ``steps.parquet`` (every lender).
+        loans: The loan table (every lender).
+        lender_names: Lender names, in config order (a loan's ``lender`` is the index).
+        default_dpd: Days past due that count as default.
+        horizon_days: Days simulated.
+        challengers: Names of the lenders running a champion/challenger test: each has
+            ``champion_challenger``, also before (or without) a challenger loan, so that
+            the summary's fields follow from the config, not from what happened.
+    """
     summary: dict = {"horizon_days": horizon_days, "lenders": {}}
     # A lender's loans are copied with the columns read here only (all of them were the
     # largest temporary of a run's end).
@@ -216,7 +230,7 @@ def summarize(steps: pd.DataFrame, loans: pd.DataFrame, lender_names: list[str],
         lo = loans.loc[loans["lender"] == code, read]
         ind = indicators(s, lo, default_dpd, horizon_days)
         ind["by_grade"] = {grade_label(int(g)): v for g, v in by_group(lo, "grade").items()}
-        if lo["challenger"].any():
+        if name in challengers:
             ind["champion_challenger"] = split_by_strategy(lo, default_dpd, horizon_days)
         ind["vintages"] = vintage_curves(lo, horizon_days)
         summary["lenders"][name] = ind

@@ -1,5 +1,5 @@
 """The dashboard's controls: running the model (Reset, Play/Pause, Step, days per step) and
-one input per lever.
+one input per lever (a moved one applied on Reset).
 
 The model never runs past the run's end: a step of several days is cut to the days left
 (``run.total_days``), and stepping stops once ``model.running`` is False. Every slider
@@ -55,6 +55,15 @@ def rebuild(source: str | MarketConfig | None, levers: dict[str, Any]
         return MarketModel(source, **levers), None
     except ConfigError as error:
         return None, str(error)
+
+
+def moved(params: dict[str, Any], levers: dict[str, Any]) -> dict[str, Any]:
+    """The levers whose control is off its starting value (the config's): only these are
+    applied on Reset, so that a control that cannot show the config's value (no APR cap:
+    the slider's top; different disbursement and repayment rails: one select) changes the
+    market only when it is moved.
+    """
+    return {name: value for name, value in levers.items() if value != params[name]["value"]}
 
 
 @solara.component

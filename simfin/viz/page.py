@@ -11,25 +11,25 @@ buttons and sliders cannot be given words and visible values.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, get_args
 
 import solara
 
 from simfin.config import MarketConfig, load_config
+from simfin.config.base import Section
+from simfin.config.lenders import RiskConfig
+from simfin.config.operations import LenderPaymentConfig, ServiceConfig
+from simfin.lending.registry import SCORERS
 from simfin.model import MarketModel
-from simfin.viz.controls import LeverInputs, RunControls, advance, play, rebuild
+from simfin.viz.controls import LeverInputs, RunControls, advance, moved, play, rebuild
 from simfin.viz.plots import PANELS, panel_figure
 
 CONFIG_ENV = "SIMFIN_DASHBOARD_CONFIG"
 """Environment variable through which ``simfin dashboard`` passes the config path."""
 
-RISK_MODELS = ["none", "logistic", "gbm"]
-VERIFICATIONS = ["none", "face", "voice", "iris"]
 DATA_SOURCES = ["none", "bureau", "bureau+id_registry", "bureau+id_registry+social_security",
                 "bureau+id_registry+consortium",
                 "bureau+id_registry+social_security+consortium"]
-RAILS = ["mobile_wallet", "bank_transfer"]
-SERVICE_MODES = ["siloed", "unified"]
 MAX_APR_CAP = 1.0
 # Room above each slider for its value (shown at all times); the checkbox's label shown once,
 # beside the box (the Vue 3 page build of the offline solara assets also writes it inside
@@ -43,6 +43,11 @@ LAYOUT_CSS = """
 .simfin-controls .v-selection-control__input .v-icon { font-size: 24px; }
 .simfin-title { font-size: 1.25rem; font-weight: 500; padding: 8px 16px 0; }
 """
+
+
+def _choices(section: type[Section], field: str) -> list[str]:
+    """The values the config schema allows for a ``Literal`` field, in its order."""
+    return list(get_args(section.model_fields[field].annotation))
 
 
 def _select(label: str, value: str, values: list[str]) -> dict[str, Any]:
@@ -60,6 +65,10 @@ def model_params(config: MarketConfig, source: str | MarketConfig | None = None
             defaults to ``config``.
     """
     cap = config.policy.apr_cap
+    risk_models = ["none", *SCORERS.names()]  # registered ones too (register_scorer)
+    verifications = _choices(RiskConfig, "verification")
+    rails = _choices(LenderPaymentConfig, "repayment_rail")
+    service_modes = _choices(ServiceConfig, "mode")
     params: dict[str, Any] = {
         "config": config if source is None else source,
         "n_consumers": {"type": "SliderInt", "label": "consumers",
@@ -79,16 +88,16 @@ def model_params(config: MarketConfig, source: str | MarketConfig | None = None
             "type": "SliderFloat", "label": f"{name}: approval threshold",
             "value": lender.risk.approval_threshold, "min": 0.0, "max": 1.0, "step": 0.01}
         params[f"risk_model__{name}"] = _select(f"{name}: risk model",
-                                                lender.risk.model.kind, RISK_MODELS)
+                                                lender.risk.model.kind, risk_models)
         params[f"data_sources__{name}"] = _select(
             f"{name}: data sources", "+".join(lender.risk.data_sources) or "none",
             DATA_SOURCES)
         params[f"verification__{name}"] = _select(f"{name}: verification",
-                                                  lender.risk.verification, VERIFICATIONS)
+                                                  lender.risk.verification, verifications)
         params[f"payment_rail__{name}"] = _select(f"{name}: payment rail",
-                                                  lender.payment.repayment_rail, RAILS)
+                                                  lender.payment.repayment_rail, rails)
         params[f"service_mode__{name}"] = _select(f"{name}: service model",
-                                                  lender.service.mode, SERVICE_MODES)
+                                                  lender.service.mode, service_modes)
     return params
 
 
@@ -146,7 +155,7 @@ def Dashboard(source: str | MarketConfig | None = None):  # noqa: N802 (a compon
 
     def reset() -> None:
         playing.set(False)
-        built, why = rebuild(params["config"], levers.value)
+        built, why = rebuild(params["config"], moved(params, levers.value))
         error.set(why)
         if built is not None:
             model.set(built)

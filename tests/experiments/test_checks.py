@@ -195,3 +195,73 @@ def test_reports_of_a_year_name_units_and_windows(year, tmp_path):
     assert "| 2 of 2 |" in row  # the policy change was applied in both runs
     assert (tmp_path / "events.parquet").is_file()
     assert (tmp_path / "figures" / "forest_market.png").is_file()
+
+
+CHALLENGER = """
+name: challenger
+config: BASELINE
+overrides: {population.n_consumers: 1500}
+steps: 30
+replicates: 1
+scenarios:
+  base: {}
+  tested: {lenders.0.challenger: {share: 0.2}}
+outcomes: [champion_challenger.challenger.loans, profit]
+"""
+
+
+def test_an_outcome_only_one_scenario_produces_is_an_outcome(tmp_path):
+    # Precondition: a day of a small market with a challenger books it no loan, so its
+    # champion_challenger field must follow from the config, not from a challenger loan.
+    one_day = simfin.run(BASELINE, steps=1, overrides={
+        "population.n_consumers": 200, "run.runoff_days": 0,
+        "run.record_applications": False, "lenders.0.challenger": {"share": 0.2}})
+    first, *others = one_day.summary["lenders"].values()
+    assert first["champion_challenger"]["challenger"]["loans"] == 0
+    assert all("champion_challenger" not in lender for lender in others)
+    experiment, _ = load_experiment(write(tmp_path, CHALLENGER.replace("BASELINE",
+                                                                       str(BASELINE))))
+    assert experiment.outcomes == ["champion_challenger.challenger.loans", "profit"]
+
+
+def test_a_scenario_too_big_for_the_memory_is_refused_before_any_run(tmp_path,
+                                                                      monkeypatch):
+    from simfin import memory
+
+    available = 2**30
+    big = simfin.load_config(BASELINE, {"population.n_consumers": 10_000_000,
+                                        "run.steps": 30})
+    small = simfin.load_config(BASELINE, {"population.n_consumers": 1500, "run.steps": 30})
+    # Precondition: the scenario's runs would each be refused, the base's would not.
+    assert memory.estimate(big).peak_bytes > available > memory.estimate(small).peak_bytes
+    monkeypatch.setattr(memory, "available_bytes", lambda: available)
+    monkeypatch.delenv(memory.MEMORY_CHECK_ENV, raising=False)
+    text = late_cap(30, "[profit]").replace(
+        "late_cap: {policy.schedule: [{day: 180, apr_cap: 0.24}]}",
+        "huge: {population.n_consumers: 10000000}")
+    with pytest.raises(ConfigError, match=r"^scenarios\.huge: population\.n_consumers: "
+                                          r"10,000,000 consumers for 30 days need about"):
+        load_experiment(write(tmp_path, text))
+
+
+def test_a_model_never_live_and_a_lender_without_loans_are_named():
+    from simfin.experiments.events import checks, not_met
+
+    def run(key: str, live: int | None, loans: int) -> list[dict]:
+        return [{"run": key, "scenario": "s", "kind": "model_live", "lender": "bank",
+                 "day": live},
+                {"run": key, "scenario": "s", "kind": "loans_made", "lender": "bank",
+                 "count": loans}]
+
+    events = pd.DataFrame(run("a", None, 0) + run("b", 40, 5)).astype(
+        {"day": "Int64", "count": "Int64"})
+    assert checks(events[events["run"] == "a"]) == {
+        "policy_applied": None, "models_live": False, "loans_made": False}
+    assert checks(events[events["run"] == "b"]) == {
+        "policy_applied": None, "models_live": True, "loans_made": True}
+    table = precondition_table(events, ["s"]).set_index("precondition")
+    assert table.loc["models_live", ["met", "applicable"]].tolist() == [1, 2]
+    sentences = not_met(precondition_table(events, ["s"]), events)
+    assert len(sentences) == 2
+    assert "not met: bank's model never live" in sentences[0]
+    assert "not met: bank made no loans" in sentences[1]

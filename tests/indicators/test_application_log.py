@@ -125,18 +125,6 @@ def test_applications_parquet_is_streamed_with_the_content_of_the_whole_table(sp
                                   check_exact=True)
 
 
-def test_a_run_without_applications_is_written(make_config, tmp_path):
-    """Days whose batches are all empty leave nothing to spill (a row group of no rows
-    crashed the run).
-    """
-    result = simfin.run(make_config(**{"population.n_consumers": 50, "run.steps": 1}))
-    assert result.application_log is not None and len(result.application_log) == 0
-    assert result.applications.empty
-    write_run(result, tmp_path / "run")
-    assert pq.read_metadata(tmp_path / "run" / "applications.parquet").num_rows == 0
-    assert is_complete(tmp_path / "run")
-
-
 def test_a_line_limit_beyond_32_bits_is_refused_in_one_line():
     with pytest.raises(ConfigError, match="max_amount_cents") as err:
         simfin.load_config(None, ["lenders.0.products.1.max_amount_cents=2147483648"])
@@ -155,3 +143,16 @@ def test_incomes_are_kept_in_32_bits_only_when_every_one_fits():
         income = pop.income_cents(rows, day=0)
         assert income.dtype == np.int64
         assert (income == pop.base_income_cents[:100]).all()
+
+
+def test_a_run_whose_days_bring_no_application_ends_with_an_empty_log(tmp_path):
+    # A day of 200 consumers brings no application: the lenders record empty batches
+    # only, which were spilled as a row group of 0 rows (pyarrow refuses: a traceback).
+    result = simfin.run(None, steps=1, overrides={"population.n_consumers": 200,
+                                                  "run.runoff_days": 0})
+    assert result.summary["market"]["applications"] == 0  # precondition
+    assert result.application_log is not None and len(result.application_log) == 0
+    assert result.applications.empty
+    write_run(result, tmp_path / "out")
+    assert pd.read_parquet(tmp_path / "out" / "applications.parquet").empty
+    assert is_complete(tmp_path / "out")

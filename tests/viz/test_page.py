@@ -41,6 +41,41 @@ def test_a_config_value_outside_the_choices_is_offered_too():
     assert "social_security" in select["values"]
 
 
+def test_every_choice_offered_is_one_the_config_accepts_and_registered_models_too(
+        monkeypatch):
+    from simfin.lending.registry import SCORERS
+    from simfin.levers import apply_levers
+
+    monkeypatch.setitem(SCORERS._factories, "lab_model", SCORERS.get("logistic"))
+    config = load_config(TWO_LENDERS, SMALL)
+    params = model_params(config)
+    assert "lab_model" in params["risk_model__scored"]["values"]
+    selects = {name: p for name, p in params.items()
+               if isinstance(p, dict) and p.get("type") == "Select"}
+    assert len(selects) == 5 * len(config.lenders)  # precondition: the lender selects
+    for name, select in selects.items():
+        for value in select["values"]:
+            apply_levers(config, {name: value})  # a stale choice: ConfigError on Reset
+
+
+def test_reset_with_no_control_moved_rebuilds_the_market_as_configured():
+    from simfin.levers import apply_levers
+    from simfin.viz.controls import moved, rebuild
+
+    config = load_config(TWO_LENDERS, {**SMALL, "policy.apr_cap": None,
+                                       "lenders.0.payment.disbursement_rail": "bank_transfer",
+                                       "lenders.0.payment.repayment_rail": "mobile_wallet"})
+    params = model_params(config)
+    start = {name: p["value"] for name, p in params.items() if isinstance(p, dict)}
+    # Precondition: the controls cannot show this market (no cap; two rails, one select).
+    assert apply_levers(config, start) != config
+    model, why = rebuild(config, moved(params, start))
+    assert why is None and model.config == config
+    cap = moved(params, {**start, "apr_cap": 0.24})
+    assert cap == {"apr_cap": 0.24}
+    assert rebuild(config, cap)[0].config.policy.apr_cap == 0.24
+
+
 def test_page_moves_a_lever_resets_steps_and_redraws(tmp_path, monkeypatch):
     from simfin.config import dump_config
 
