@@ -344,6 +344,9 @@ def main(argv: list[str] | None = None) -> int:
                 {**experiment.model_dump(), "seeds": args.seeds})
         stress_cells(experiment)
         rank_by = args.rank_by or experiment.outcomes[0]
+        if rank_by not in experiment.outcomes:  # before the runs, not after
+            raise ConfigError(f"--rank-by: {rank_by!r} is not an outcome of "
+                              f"{experiment.name} ({', '.join(experiment.outcomes)})")
         start = time.perf_counter()
         result = run_experiment(experiment, config, args.out, args.executor, args.workers)
         seconds = time.perf_counter() - start
