@@ -9,7 +9,7 @@ One step is one day:
    paid);
 3. each lender learns from the outcomes it has observed and quotes offers on its batch
    (``Lender.quote``); each consumer takes the offer best for them, or none
-   (:mod:`simfin.agents.offers`); each lender originates the accepted offers
+   (:mod:`simfin.agents.shopping`); each lender originates the accepted offers
    (``Lender.originate``: disburse, book, post);
 4. the loan book comes due: borrowers pay or miss; delinquent loans cure, default or are
    written off; each lender reviews its credit lines, serves its borrowers and pays for
@@ -25,7 +25,7 @@ import mesa
 import numpy as np
 
 import simfin.agents.fraud as fraud_kinds
-from simfin.agents import offers
+from simfin.agents import shopping
 from simfin.agents.channel import Channel, choose_channels
 from simfin.agents.consumer import (
     Consumer,
@@ -134,7 +134,7 @@ class MarketModel(mesa.Model):
         # One row per application (run.record_applications); None when not recorded.
         self.applications = ApplicationLog() if config.run.record_applications else None
         self._consumers: dict[int, Consumer] = {}
-        self._offers = np.array([lender.offers for lender in self.lenders])
+        self._sells = np.array([lender.sells for lender in self.lenders])
         self._brand = np.array([lc.brand_weight for lc in config.lenders])
         self._shares_data = np.array([c.shares_data for c in config.channels])
         self._cost_per_app = np.array([c.cost_per_application_cents for c in config.channels])
@@ -209,10 +209,10 @@ class MarketModel(mesa.Model):
         pop = self.population
         consumer = needs["consumer"].astype(np.intp)  # for lookups: no index conversions
         channel = choose_channels(self.channels, consumer, needs["online"], pop, self.rng)
-        need, lender = offers.route(needs["product"], needs["online"], needs["tried"],
-                                    self._brand, self._offers, loyalty(pop, consumer),
-                                    self.config.behaviour.choice, self.rng,
-                                    needs["amount_cents"], self._min_amount)
+        need, lender = shopping.route(needs["product"], needs["online"], needs["tried"],
+                                      self._brand, self._sells, loyalty(pop, consumer),
+                                      self.config.behaviour.choice, self.rng,
+                                      needs["amount_cents"], self._min_amount)
         # A draw on an open credit line goes to the line's lender alone, in its app: no
         # channel to convert through, no form to finish (frictionless, see
         # ``Lender.decide``).
@@ -245,7 +245,7 @@ class MarketModel(mesa.Model):
         """
         out = np.full(len(consumers), -1, dtype=np.int16)
         rows = np.flatnonzero(products == REVOLVING)
-        if len(rows) == 0 or not self._offers[:, REVOLVING].any():
+        if len(rows) == 0 or not self._sells[:, REVOLVING].any():
             return out
         limits = self.population.line_limit_cents.take(consumers.take(rows), axis=0)
         out[rows] = np.where(limits.max(axis=1) > 0, limits.argmax(axis=1), -1)
@@ -259,7 +259,7 @@ class MarketModel(mesa.Model):
         mine = np.flatnonzero(applications["lender"] == lender.index)
         apps = {k: v.take(mine) for k, v in applications.items() if k != "lender"}
         used = (self.book.outstanding_of(apps["consumer"], lender.index, REVOLVING)
-                if lender.offers[REVOLVING] else np.zeros(len(apps["consumer"]), np.int64))
+                if lender.sells[REVOLVING] else np.zeros(len(apps["consumer"]), np.int64))
         batch = application_batch(self.population, apps, lender.index, self.day, self.rng,
                                   self._shares_data, used)
         # Channels are paid for new customers; returning ones come back through the app.
@@ -296,14 +296,14 @@ class MarketModel(mesa.Model):
         borrowed = pop.at_lender(pop.borrowed_at, consumer, lender)
         gap = np.where(borrowed, pop.satisfaction.take(consumer)
                        - self.config.behaviour.repayment.neutral_satisfaction, 0.0)
-        value = offers.utility(
+        value = shopping.utility(
             col["all_in_apr"], col["amount_cents"], col["asked_cents"],
             col["decision_minutes"], self._friction[lender, col["product"], 0], gap,
             np.log(self._brand[lender]),
-            offers.price_sensitivity(pop.cohort.take(consumer), pop.region.take(consumer),
+            shopping.price_sensitivity(pop.cohort.take(consumer), pop.region.take(consumer),
                                      choice),
             choice)
-        taken = offers.choose(col["need"], value, len(needs["consumer"]),
+        taken = shopping.choose(col["need"], value, len(needs["consumer"]),
                               choice.outside_utility, self.rng)
         start = np.cumsum([0] + [len(r) for r in rows])
         return [rows[i][taken[(taken >= start[i]) & (taken < start[i + 1])] - start[i]]

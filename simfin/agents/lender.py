@@ -69,6 +69,8 @@ class Lender(mesa.Agent):
     the regulator's caps reach the pricing stages through :meth:`apply_policy`.
 
     Attributes:
+        sells: (n_product_kinds,) whether the lender sells each product kind
+            (``PRODUCT_KINDS`` order); its offers are the approved rows of a :class:`Quote`.
         train_x_: The model inputs at application of the loans booked so far, in booking
             order (a list of blocks, joined at each retraining).
         train_rows_: Their loan-book rows, block by block.
@@ -109,7 +111,7 @@ class Lender(mesa.Agent):
         self.disbursement = DisbursementStage(Rail(cfg.payment.disbursement_rail,
                                                    rail.latency_minutes, rail.failure_rate,
                                                    rail.fee_cents))
-        self.offers = np.array([config.product(index, k) is not None for k in PRODUCT_KINDS])
+        self.sells = np.array([config.product(index, k) is not None for k in PRODUCT_KINDS])
         self._revolving = config.product(index, "revolving")  # its limits and review terms
         self.train_x_: list[np.ndarray] = []
         self.train_rows_: list[np.ndarray] = []
