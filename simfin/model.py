@@ -7,8 +7,8 @@ One step is one day:
    more often; needs declined earlier try again with other lenders;
 2. channels bring each need to one or more lenders as applications (acquisition costs are
    paid);
-3. each lender learns from the outcomes it has observed and quotes offers on its batch
-   (``Lender.quote``); each consumer takes the offer best for them, or none
+3. each lender learns from the outcomes it has observed and makes offers on its batch
+   (``Lender.make_offers``: its quote); each consumer takes the offer best for them, or none
    (:mod:`simfin.agents.shopping`); each lender originates the accepted offers
    (``Lender.originate``: disburse, book, post);
 4. the loan book comes due: borrowers pay or miss; delinquent loans cure, default or are
@@ -180,7 +180,7 @@ class MarketModel(mesa.Model):
         applications = self.bring_applications(needs)
         for lender in self.lenders:
             lender.learn(self.day)
-        quotes = [self.quote(lender, applications) for lender in self.lenders]
+        quotes = [self.offers_from(lender, applications) for lender in self.lenders]
         taken = self.choose_offers(needs, quotes)
         for quote, rows in zip(quotes, taken, strict=True):
             self.originate(quote, rows)
@@ -272,9 +272,11 @@ class MarketModel(mesa.Model):
         batch["asked_cents"] = batch["amount_cents"].copy()  # the offer may cut the amount
         return batch
 
-    def quote(self, lender: Lender, applications: dict[str, np.ndarray]) -> Quote:
-        """One lender's quote on its applications of the day."""
-        quote = lender.quote(self.applications_to(lender, applications), self.day)
+    def offers_from(self, lender: Lender, applications: dict[str, np.ndarray]) -> Quote:
+        """One lender's quote on its applications of the day: it decides them and makes
+        offers; the market notes whom it declined and what deciding cost it.
+        """
+        quote = lender.make_offers(self.applications_to(lender, applications), self.day)
         batch = quote.batch
         fraud_kinds.record_declines(self.population,
                                     batch["consumer"][batch["decision"] == DECLINED])

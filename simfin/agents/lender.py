@@ -1,12 +1,13 @@
 """The ``Lender`` agent: owns its day.
 
 Each day the lender learns from the outcomes it has observed (:meth:`Lender.learn`),
-quotes offers on its batch of applications (:meth:`Lender.quote`: platform capacity, then
-its pipeline of named steps, champion and challenger), and, once the applicants have chosen
-among their offers, originates the accepted ones (:meth:`Lender.originate`: disburse over
-its rail, book into the loan book, post to the ledger). After the book has been serviced it
-reviews its credit lines, serves its borrowers and pays for its funding. The pipeline is
-assembled from the lender's config (``simfin.lending.assembly``).
+makes offers on its batch of applications (:meth:`Lender.make_offers`, its quote: platform
+capacity, then its pipeline of named steps, champion and challenger), and, once the
+applicants have chosen among their offers, originates the accepted ones
+(:meth:`Lender.originate`: disburse over its rail, book into the loan book, post to the
+ledger). After the book has been serviced it reviews its credit lines, serves its borrowers
+and pays for its funding. The pipeline is assembled from the lender's config
+(``simfin.lending.assembly``).
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ if TYPE_CHECKING:  # networkx is imported only by a lender that builds a ring gr
 
 @dataclass
 class Quote:
-    """A lender's decisions on its batch of the day: the approved rows are its offers.
+    """A lender's quote: its decisions on its batch of the day; the approved rows are its
+    offers (priced, for the applicants to take or leave).
 
     Attributes:
         lender: The lender that quoted.
@@ -194,7 +196,7 @@ class Lender(mesa.Agent):
         if self.model_since_day_ is None and self.model_in_use:
             self.model_since_day_ = day
 
-    def quote(self, batch: ApplicationBatch, day: int) -> Quote:
+    def make_offers(self, batch: ApplicationBatch, day: int) -> Quote:
         """Decide the day's batch and pay for deciding it; the approved rows are offers."""
         batch = self.decide(batch, day)
         for item, cents in batch.costs_cents.items():
