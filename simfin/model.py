@@ -7,10 +7,10 @@ One step is one day:
    more often; needs declined earlier try again with other lenders;
 2. channels bring each need to one or more lenders as applications (acquisition costs are
    paid);
-3. each lender learns from the outcomes it has observed and makes offers on its batch
-   (``Lender.make_offers``: its quote); each consumer takes the offer best for them, or none
-   (:mod:`simfin.agents.shopping`); each lender originates the accepted offers
-   (``Lender.originate``: disburse, book, post);
+3. each lender retrains on the outcomes it has observed (``Lender.retrain``) and makes
+   offers on its batch (``Lender.make_offers``: its quote); each consumer takes the offer
+   best for them, or none (:mod:`simfin.agents.shopping`); each lender originates the
+   accepted offers (``Lender.originate``: disburse, book, post);
 4. the loan book comes due: borrowers pay or miss; delinquent loans cure, default or are
    written off; each lender reviews its credit lines, serves its borrowers and pays for
    its funding;
@@ -179,7 +179,7 @@ class MarketModel(mesa.Model):
         needs = self.arise_needs()
         applications = self.bring_applications(needs)
         for lender in self.lenders:
-            lender.learn(self.day)
+            lender.retrain(self.day)
         quotes = [self.offers_from(lender, applications) for lender in self.lenders]
         taken = self.choose_offers(needs, quotes)
         for quote, rows in zip(quotes, taken, strict=True):

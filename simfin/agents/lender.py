@@ -1,6 +1,6 @@
 """The ``Lender`` agent: owns its day.
 
-Each day the lender learns from the outcomes it has observed (:meth:`Lender.learn`),
+Each day the lender retrains on the outcomes it has observed (:meth:`Lender.retrain`),
 makes offers on its batch of applications (:meth:`Lender.make_offers`, its quote: platform
 capacity, then its pipeline of named steps, champion and challenger), and, once the
 applicants have chosen among their offers, originates the accepted ones
@@ -170,8 +170,17 @@ class Lender(mesa.Agent):
 
     # -- the day -----------------------------------------------------------------------
 
-    def learn(self, day: int) -> None:
-        """Pass the outcomes observed so far to the stages that learn, on schedule."""
+    def retrain(self, day: int) -> None:
+        """On the retraining schedule, label the loans whose performance window has passed
+        and pass those outcomes to the stages that learn.
+
+        One chain, three verbs, three owners: the lender *retrains* (it owns the schedule,
+        the training data and the labels); each pipeline hands the ``Outcomes`` to its
+        learning stages' :meth:`~simfin.lending.pipeline.Stage.observe` (the plug-in
+        interface: a stage may do anything with them); the scoring stage *fits* a
+        candidate estimator (:meth:`~simfin.lending.scoring.ScoringStage.fit`) and deploys
+        it if it validates.
+        """
         if not self.learners or day == 0 or not self.train_rows_:
             return
         if day % self.config.risk.model.retrain_every_days:
