@@ -223,21 +223,20 @@ class Lender(mesa.Agent):
             # existing limit (product limits and the line's price), with no rules or data.
             draws = batch.take(redraw)
             draws["challenger"] = np.zeros(draws.n, dtype=bool)
-            parts = [self._applications(batch.take(~redraw), ctx),
+            parts = [self._decide_new(batch.take(~redraw), ctx),
                      self.line_pipeline.run(draws, ctx)]
             merged = ApplicationBatch.concat(parts)
             for item, cents in batch.costs_cents.items():
                 merged.charge(item, cents)
             return merged
-        return self._applications(batch, ctx)
+        return self._decide_new(batch, ctx)
 
     @staticmethod
     def _redraws(batch: ApplicationBatch) -> np.ndarray:
         """Rows that draw on a line the applicant already holds with this lender."""
         return (batch["product"] == REVOLVING) & (batch["line_limit_cents"] > 0)
 
-    def _applications(self, batch: ApplicationBatch, ctx: DecisionContext
-                      ) -> ApplicationBatch:
+    def _decide_new(self, batch: ApplicationBatch, ctx: DecisionContext) -> ApplicationBatch:
         """Run the champion (and challenger) on new applications."""
         if self.challenger is None:
             batch["challenger"] = np.zeros(batch.n, dtype=bool)

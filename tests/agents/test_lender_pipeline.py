@@ -84,7 +84,7 @@ def test_a_lender_makes_offers_then_originates_only_the_accepted_ones():
         model.step()
     lender = model.lenders[0]
     needs = model.arise_needs()
-    batch = model.applications_to(lender, model.bring_applications(needs))
+    batch = model.batch_for(lender, model.bring_requests(needs))
     quote = lender.make_offers(batch, model.day)
     assert len(quote.offers) >= 4  # precondition: offers to accept and to leave
     assert (quote.batch["decision"][quote.offers] == APPROVED).all()
