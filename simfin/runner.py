@@ -168,7 +168,7 @@ def run(config: MarketConfig | str | Path | dict | None = None, steps: int | Non
                         [lender.name for lender in model.lenders
                          if lender.challenger is not None])
     add_breakdowns(summary, model, loans)
-    log = model.applications
+    log = model.application_log
     add_score_performance(summary, model, loans,
                           None if log is None else log.columns(list(FRONTIER_COLUMNS)))
     summary["policy"] = model.regulator.record()
