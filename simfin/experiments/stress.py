@@ -31,9 +31,9 @@ from simfin.config import ConfigError
 from simfin.config.loading import describe_validation_error
 from simfin.experiments.analysis import cell, fmt, interval
 from simfin.experiments.design import ExperimentConfig, load_experiment
+from simfin.experiments.execution import ExperimentResult, run_experiment
 from simfin.experiments.measured import blocks_in, rewrite
 from simfin.experiments.outcomes import parse
-from simfin.experiments.runner import ExperimentResult, run_experiment
 from simfin.outputs.experiments import write_experiment
 
 STEADY = "steady"
