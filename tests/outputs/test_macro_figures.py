@@ -10,6 +10,7 @@ import pytest
 from matplotlib.figure import Figure
 
 import simfin
+from simfin.config.macro import shipped_paths
 from simfin.outputs import figures
 from simfin.outputs.figure_style import DOWNTURN_LABEL, RunView, downturn_spans
 from simfin.outputs.figures import (
@@ -20,6 +21,7 @@ from simfin.outputs.figures import (
     plot_ratios,
     write_figures,
 )
+from simfin.outputs.report import render_report
 from tests.conftest import TWO_LENDERS
 
 START = 40
@@ -113,3 +115,18 @@ def test_downturn_spans_split_where_every_driver_is_back_to_neutral():
     # job_loss below 1 (day 5) is no downturn; collections disrupted on day 3 is
     assert downturn_spans(steps) == [(1, 4), (8, 10)]
     assert downturn_spans(steps.drop(columns=[c for c in steps if c != "day"])) == []
+
+
+def test_the_report_names_the_path_and_its_worst_days_only_when_it_moves(severe_run,
+                                                                         small_run):
+    assert "## Macroeconomic path" not in render_report(small_run.config, small_run.summary,
+                                                        [])
+    report = render_report(severe_run.config, severe_run.summary, ["figures/macro.png"])
+    section = report.split("## Macroeconomic path", 1)[1].split("\n## ", 1)[0]
+    assert f"`macro.scenario: severe` from day {START}" in section
+    assert shipped_paths()["severe"]["source"] in section
+    market = severe_run.summary["market"]
+    assert market["dpd1_ratio_peak"] > 0  # precondition: some loan went past due
+    assert f"| market | {market['dpd1_ratio_peak']:.2%} |" in section
+    for name in severe_run.summary["lenders"]:
+        assert f"| {name} | " in section
