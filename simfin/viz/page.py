@@ -22,6 +22,7 @@ from simfin.config.macro import SCENARIOS
 from simfin.config.operations import LenderPaymentConfig, ServiceConfig
 from simfin.lending.registry import SCORERS
 from simfin.model import MarketModel
+from simfin.outputs.figure_style import downturn_spans
 from simfin.viz.controls import LeverInputs, RunControls, advance, moved, play, rebuild
 from simfin.viz.plots import PANELS, panel_figure
 
@@ -125,6 +126,15 @@ def status(model: MarketModel) -> str:
             f"{model.config.macro.scenario} | seed {model.config.run.seed}")
 
 
+def downturns_of(model: MarketModel) -> list[tuple[int, int]]:
+    """The macroeconomic path's downturn days so far (none in a steady economy), as the
+    run figures shade them (:func:`simfin.outputs.figure_style.downturn_spans`).
+    """
+    if model.economy.steady:
+        return []
+    return downturn_spans(model.recorder.steps_frame())
+
+
 @solara.component
 def Plots(model: MarketModel, version: int):  # noqa: N802 (a component)
     """The live per-lender plots of the current model, two to a row, each over the whole
@@ -133,11 +143,13 @@ def Plots(model: MarketModel, version: int):  # noqa: N802 (a component)
     """
     frame = model.datacollector.get_model_vars_dataframe()
     names = [lender.name for lender in model.config.lenders]
+    downturns = downturns_of(model)
     solara.Text(status(model), classes=["simfin-status"])
     with solara.GridFixed(columns=2):
         for key in PANELS:
             solara.FigureMatplotlib(
-                panel_figure(key, frame, names, days=model.config.run.total_days),
+                panel_figure(key, frame, names, days=model.config.run.total_days,
+                             downturns=downturns),
                 format="png", dpi=72)
 
 

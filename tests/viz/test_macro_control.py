@@ -67,3 +67,25 @@ def test_the_page_switches_the_path_on_reset(tmp_path, monkeypatch):
         assert "macro path covid_2020" in status_line()
     finally:
         rc.close()
+
+
+def test_the_plots_shade_the_downturn_days_only_when_the_path_moves():
+    from simfin.outputs.figure_style import DOWNTURN_LABEL
+    from simfin.viz.page import downturns_of
+    from simfin.viz.plots import PANELS, panel_figure
+
+    config = load_config(TWO_LENDERS, {**SMALL, "macro.start_day": 10})
+    names = [lender.name for lender in config.lenders]
+    for scenario, expected in (("steady", []), ("severe", [(11, 40)])):
+        model, why = rebuild(config, {"macro_scenario": scenario})
+        assert why is None
+        for _ in range(40):
+            model.step()
+        assert model.recorder.steps_frame()["loans"].sum() > 0  # precondition: it lent
+        assert downturns_of(model) == expected
+        frame = model.datacollector.get_model_vars_dataframe()
+        for key in PANELS:
+            fig = panel_figure(key, frame, names, days=40, downturns=downturns_of(model))
+            for ax in fig.axes:
+                shaded = [p for p in ax.patches if p.get_label() == DOWNTURN_LABEL]
+                assert len(shaded) == len(expected), (scenario, key)
