@@ -304,6 +304,12 @@ def stress_report(result: ExperimentResult, experiment: ExperimentConfig, lender
     return "\n".join(lines), table
 
 
+def _progress(done: int, total: int) -> None:
+    """Runs finished so far, on stderr (one line, rewritten in a terminal)."""
+    end = "\n" if done == total or not sys.stderr.isatty() else ""
+    print(f"\r{done}/{total} runs", end=end, file=sys.stderr, flush=True)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("file", type=Path, help="A stress-test experiment file.")
@@ -348,7 +354,8 @@ def main(argv: list[str] | None = None) -> int:
             raise ConfigError(f"--rank-by: {rank_by!r} is not an outcome of "
                               f"{experiment.name} ({', '.join(experiment.outcomes)})")
         start = time.perf_counter()
-        result = run_experiment(experiment, config, args.out, args.executor, args.workers)
+        result = run_experiment(experiment, config, args.out, args.executor, args.workers,
+                                progress=_progress)
         seconds = time.perf_counter() - start
         write_experiment(result, experiment, args.out)
         report, table = stress_report(result, experiment, args.lender, rank_by)

@@ -107,7 +107,9 @@ def test_the_command_runs_reports_and_rewrites_only_its_block(tmp_path: Path, ca
     results = pd.read_parquet(out / "results.parquet")
     platform = results[results["lender"] == "platform"]
     assert len(platform) == 8 and (platform["loans[20:60]"] > 0).all()  # loans were made
-    report = capsys.readouterr().out
+    printed = capsys.readouterr()
+    report = printed.out
+    assert "8/8 runs" in printed.err  # progress, run by run
     # the path applied: every severe run differs from its steady pair
     assert "the path applied (the stressed run differs from its steady pair) in 4 of 4 " \
         "runs" in report
