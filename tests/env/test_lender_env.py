@@ -72,7 +72,7 @@ def test_same_seed_and_actions_give_the_same_episode_bit_for_bit(tiny_config):
         assert rew_a == rew_b and term_a == term_b and trunc_a == trunc_b
         assert info_a == info_b
     c = episode(env_a, RandomPolicy(seed=11), seed=5)  # another market seed differs
-    assert any(not np.array_equal(x[0], y[0]) for x, y in zip(a, c))
+    assert any(not np.array_equal(x[0], y[0]) for x, y in zip(a, c, strict=True))
 
 
 def test_the_config_action_is_the_plain_run_and_the_rewards_its_profit(tiny_config):
