@@ -112,8 +112,9 @@ def rollout(env, policy: Policy, seed: int) -> float:
 
 def observation_scale(env, policy: Policy, seeds: Sequence[int]
                       ) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and spread of the observations ``policy`` meets on ``seeds`` (a spread of 0,
-    a feature that never moves, is taken as 1).
+    """Mean and spread of the observations ``policy`` meets on ``seeds``. A feature that
+    never moved gets an infinite spread: a linear policy gives it no weight (its
+    standardised value is 0, whatever it later becomes).
     """
     seen = []
     for seed in seeds:
@@ -126,7 +127,7 @@ def observation_scale(env, policy: Policy, seeds: Sequence[int]
                 break
     stack = np.array(seen)
     spread = stack.std(axis=0)
-    return stack.mean(axis=0), np.where(spread > 0, spread, 1.0)
+    return stack.mean(axis=0), np.where(spread > 0, spread, np.inf)
 
 
 @dataclass
