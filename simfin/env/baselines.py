@@ -138,7 +138,8 @@ class CEMResult:
         policy: The linear policy at the final mean of the search distribution.
         mean, std: The final search distribution over the parameters.
         history: One record per iteration: ``iteration``, ``seeds`` (its training
-            seeds), ``mean_return`` (of the population), ``elite_return`` (mean of the elite), ``best_return``.
+            seeds), ``mean_return`` (of the population), ``elite_return`` (mean of the
+            elite), ``best_return``.
     """
 
     policy: LinearPolicy
