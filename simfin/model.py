@@ -50,6 +50,7 @@ from simfin.lending.batch import DECLINED, ApplicationBatch
 from simfin.lending.ledger import Ledger
 from simfin.lending.loan_book import LoanBook, monthly_service
 from simfin.lending.product import REVOLVING, per_product
+from simfin.lending.provisions import Provisions
 from simfin.lending.repayments import Servicer
 from simfin.levers import apply_levers
 
@@ -120,6 +121,7 @@ class MarketModel(mesa.Model):
         self._unit_costs = np.zeros(len(self.lenders), dtype=np.int64)
         self._loans_booked = np.zeros(len(self.lenders), dtype=np.int64)
         self.servicer = Servicer.for_market(config, self.book, self.ledger)
+        self.provisions = Provisions.for_market(config, self.book, self.ledger)  # IFRS 9
         penalty = config.behaviour.repayment.manual_payment_penalty
         self._manual_penalty = np.array([0.0 if lc.payment.auto_debit else penalty
                                          for lc in config.lenders])
@@ -167,8 +169,10 @@ class MarketModel(mesa.Model):
         self.serve_customers(delinquent)
         for lender in self.lenders:
             lender.fund()
+        ecl = self.provisions.close_day(self.day, delinquent, self.population.macro.job_loss,
+                                        [lender.undrawn_cents() for lender in self.lenders])
         self.recorder.end_day(self.day, self.ledger, self.book, self.population.satisfaction,
-                              delinquent)
+                              delinquent, ecl)
         self.datacollector.collect(self)
         self.day += 1
         self.running = self.day < self.config.run.total_days

@@ -343,6 +343,17 @@ class Lender(mesa.Agent):
         rate = yearly / 365.0
         self.ledger.post(self.index, "funding_cost", int(round(outstanding * rate)))
 
+    def undrawn_cents(self) -> int:
+        """The undrawn limits of the lender's revolving lines (0 without the product): the
+        exposure its expected credit losses add at a credit conversion factor.
+        """
+        if self._revolving is None:
+            return 0
+        lines = np.flatnonzero(self.population.line_limit_cents[:, self.index] > 0)
+        limits = self.population.line_limit_cents[lines, self.index].astype(np.int64)
+        used = self.book.outstanding_of(lines, self.index, REVOLVING)
+        return int(np.maximum(limits - used, 0).sum())
+
     @property
     def model_in_use(self) -> bool:
         """Whether a statistical model decides (False for rules-only or in cold start)."""
