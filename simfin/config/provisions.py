@@ -40,12 +40,12 @@ class ProvisionsConfig(Section):
                                "write-offs from which its PD and LGD are estimated (months "
                                "of 30 days). From 1 to 60.", "months", ge=1, le=60)
     prior_roll_rates: list[float] = param(
-        [0.05, 0.4, 0.6, 0.75], "Prior monthly roll rates of the buckets current, 1-29, "
+        [0.015, 0.35, 0.85, 0.95], "Prior monthly roll rates of the buckets current, 1-29, "
         "30-59 and 60-89 days past due to the next bucket (60-89: to default); a delinquent "
         "loan that does not roll cures to current. Used while the lender's book is young, "
         "weighted as provisions.prior_weight loans per bucket. Each from 0 to 1.", "share",
         min_length=4, max_length=4)
-    prior_closure_rate: float = param(0.15, "Prior monthly share of current loans that are "
+    prior_closure_rate: float = param(0.2, "Prior monthly share of current loans that are "
                                       "repaid and close (with prior_roll_rates: the prior "
                                       "chain). From 0 to 0.95.", "share/month", ge=0.0,
                                       le=0.95)
