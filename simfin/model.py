@@ -12,8 +12,8 @@ One step is one day:
    (:mod:`simfin.agents.offers`); each lender originates the accepted offers
    (``Lender.originate``: disburse, book, post);
 4. the loan book comes due: borrowers pay or miss; delinquent loans cure, default or are
-   written off; each lender reviews its credit lines, serves its borrowers and pays for
-   its funding;
+   written off; each lender reviews its credit lines, serves its borrowers, pays for
+   its funding and provides for its expected credit losses;
 5. the day's indicators are recorded.
 """
 
@@ -72,6 +72,7 @@ class MarketModel(mesa.Model):
         population: The consumers, in columns.
         book: Every loan of every lender, in columns.
         ledger: Every movement of money.
+        provisions: The lenders' IFRS 9 expected credit losses.
         lenders, scenarios, channels: The agents, in config order.
         recorder: The daily indicators (``recorder.steps_frame()``).
         applications: The record of every application (``simfin.indicators.application_log``), or

@@ -344,10 +344,11 @@ class Lender(mesa.Agent):
         self.ledger.post(self.index, "funding_cost", int(round(outstanding * rate)))
 
     def undrawn_cents(self) -> int:
-        """The undrawn limits of the lender's revolving lines (0 without the product): the
-        exposure its expected credit losses add at a credit conversion factor.
+        """The undrawn limits of the lender's revolving lines: the exposure its expected
+        credit losses add at a credit conversion factor (0 without the product, and in the
+        run-off, when no line can be drawn).
         """
-        if self._revolving is None:
+        if self._revolving is None or self.model.day >= self.model.config.run.steps:
             return 0
         lines = np.flatnonzero(self.population.line_limit_cents[:, self.index] > 0)
         limits = self.population.line_limit_cents[lines, self.index].astype(np.int64)

@@ -63,12 +63,13 @@ class ProvisionsConfig(Section):
                                             "exposure of undrawn limits, provided for at "
                                             "the current bucket's 12-month PD (stage 1).",
                                             "share", **PROBABILITY)
-    pd_sensitivity: float = param(0.4, "Forward-looking overlay: relative change of every "
-                                  "stage 1 and 2 PD per unit of the job-loss multiplier "
-                                  "(macro job_loss, 1 = steady) expected over the next 12 "
-                                  "months above the mean over the estimation window. 0: no "
-                                  "overlay. From 0 to 10 (configs/calibration.md).",
-                                  "per unit of job_loss", ge=0.0, le=10.0)
+    pd_sensitivity: float = param(0.4, "Forward-looking overlay: a PD moves with the "
+                                  "job-loss multiplier x (macro job_loss, 1 = steady) as 1 + "
+                                  "pd_sensitivity x (x - 1); stage 1 and 2 PDs are scaled "
+                                  "from the x of the estimation window to the x expected "
+                                  "over the next 12 months. 0: no overlay. From 0 to 10 "
+                                  "(configs/calibration.md).", "per unit of job_loss",
+                                  ge=0.0, le=10.0)
     scenario_weights: dict[str, float] = param(
         {"steady": 0.7, "adverse": 0.2, "severe": 0.1}, "Weights of the macroeconomic "
         "scenarios the overlay averages over, by shipped path (steady, adverse, severe, "

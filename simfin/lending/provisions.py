@@ -24,12 +24,13 @@ off, in cents.
 **EAD.** The outstanding principal; for revolving lines also ``credit_conversion_factor`` x
 the undrawn limits, in stage 1 at the current bucket's 12-month PD.
 
-**Forward-looking overlay.** Stage 1 and 2 PDs are multiplied by
-max(0, 1 + ``pd_sensitivity`` x (x_forward - x_window)) and capped at 1, where x is the
-economy's job-loss multiplier (1 in a steady market), x_window its mean over the estimation
-window (what the estimated roll rates already reflect) and x_forward the scenario-weighted
-sum of max(x_s, x_today): ``scenario_weights``, x_s a shipped path's mean over 12 months
-(:func:`simfin.config.provisions.path_job_loss`), each scenario no better than today.
+**Forward-looking overlay.** A PD is taken to move with the economy's job-loss multiplier
+x (1 in a steady market) as 1 + ``pd_sensitivity`` x (x - 1). The estimated roll rates
+reflect x_window, the mean of x over the estimation window; the lender expects x_forward,
+the scenario-weighted sum of max(x_s, x_today) (``scenario_weights``; x_s a shipped path's
+mean over 12 months, :func:`simfin.config.provisions.path_job_loss`; each scenario no
+better than today). Stage 1 and 2 PDs are multiplied by
+(1 + k (x_forward - 1)) / (1 + k (x_window - 1)) and capped at 1.
 
 **ECL.** Stage 1: EAD x 12-month PD x LGD; stage 2: EAD x lifetime PD x LGD; stage 3:
 EAD x LGD (undiscounted: the loans are short). Each lender's allowance is brought to their
@@ -208,7 +209,8 @@ class Provisions:
         """
         window = sum(self._job_loss) / len(self._job_loss) if self._job_loss else 1.0
         forward = sum(w * max(level, job_loss) for w, level in self.scenarios)
-        return max(0.0, 1.0 + self.sensitivity * (forward - window))
+        k = self.sensitivity
+        return max(1.0 + k * (forward - 1.0), 0.0) / max(1.0 + k * (window - 1.0), 1e-9)
 
     def _delinquent_cells(self, day: int, rows: np.ndarray) -> np.ndarray:
         """Per lender, the balance (cents) of its past-due loans by (bucket 1-29, 30-59,
