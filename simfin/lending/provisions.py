@@ -112,7 +112,7 @@ class Provisions:
         prior_lgd: The prior LGD.
         prior_weight: Weight of the priors, in loans.
         ccf: Credit conversion factor of undrawn limits.
-        sensitivity: Relative PD change per unit of the job-loss multiplier.
+        sensitivity: k of a PD's level 1 + k (x - 1) at a job-loss multiplier x.
         scenarios: ``(weight, job-loss multiplier)`` of each overlay scenario.
 
     Attributes:
