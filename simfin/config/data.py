@@ -103,20 +103,24 @@ def check_source_name(name: str) -> str:
     names (and the closest) otherwise.
     """
     if name not in SOURCES:
-        names = SOURCES.names()
+        names = [n for n in SOURCES.names() if SOURCES.declared(n).listed]
         raise ValueError(f"unknown data source {name!r}{did_you_mean(name, names)}; "
                          f"registered: {', '.join(names)} (a plug-in's module goes in "
                          "plugins:)")
     return name
 
 
-def check_listed_sources(names: list[str]) -> list[str]:
-    """A lender's ``risk.data_sources``: registered sources a lender buys, each once."""
-    for name in names:
-        check_source_name(name)
-        if not SOURCES.declared(name).listed:
-            raise ValueError(f"{name!r} is not bought: a lender whose service.mode is "
-                             "'unified' queries it")
+def check_bought_source(name: str) -> str:
+    """An item of a lender's ``risk.data_sources``: a registered source a lender buys."""
+    check_source_name(name)
+    if not SOURCES.declared(name).listed:
+        raise ValueError(f"{name!r} is not bought: a lender whose service.mode is 'unified' "
+                         "queries it")
+    return name
+
+
+def check_listed_once(names: list[str]) -> list[str]:
+    """A lender's ``risk.data_sources`` names each source once (each query is paid)."""
     if len(set(names)) != len(names):
         raise ValueError(f"a source is listed twice: {names}")
     return names

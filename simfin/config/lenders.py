@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import field_validator, model_validator
+from pydantic import AfterValidator, field_validator, model_validator
 
 from simfin.config.base import PROBABILITY, Section, name_param, param
-from simfin.config.data import check_listed_sources
+from simfin.config.data import check_bought_source, check_listed_once
 from simfin.config.market import ProductKind
 from simfin.config.operations import InfrastructureConfig, LenderPaymentConfig, ServiceConfig
 from simfin.lending.pricing import GRADE_LETTERS
@@ -174,7 +174,8 @@ class RiskConfig(Section):
     score, pricing.
     """
 
-    data_sources: list[str] = param(
+    data_sources: Annotated[list[Annotated[str, AfterValidator(check_bought_source)]],
+                            AfterValidator(check_listed_once)] = param(
         ["bureau", "id_registry"], "Data sources the lender queries for every application "
         "that passes the first rules: bureau, id_registry, social_security, consortium "
         "(needs policy.consortium on) or a plug-in's (data.sources).")
@@ -195,11 +196,6 @@ class RiskConfig(Section):
                                       **PROBABILITY)
     stages: list[StageConfig] = param([], "Extra pipeline steps (registered stages), each "
                                       "inserted before a named step.")
-
-    @field_validator("data_sources")
-    @classmethod
-    def _registered_sources(cls, names: list[str]) -> list[str]:
-        return check_listed_sources(names)
 
     @model_validator(mode="after")
     def _unique_steps(self) -> RiskConfig:
