@@ -34,7 +34,6 @@ STANDARD_STEPS = ("product", "rules_on_application", "data", "ring_graph", "rule
                   "verification", "scoring", "pricing")
 
 
-
 def data_fields() -> frozenset[str]:
     """Application fields known only after the ``data`` step: every registered source's,
     and the ring graph's (a rule reading one runs after the queries).

@@ -165,7 +165,9 @@ class SourceBuild:
             gets a stream of its own spawned from it, so that adding a source leaves every
             other draw of the market as it was.
         day_of: Returns the current day (records such as employment change over time).
-        delinquent: Returns the borrower and the lender of each loan past due today.
+        delinquent: Returns the borrower and the lender of each loan past due today (the
+            consortium calls it once a day, at the day's first query: loans turn past due
+            or current only in the servicing that ends a day, after its lending).
         bit: The source's bit in ``data_queried``.
     """
 
