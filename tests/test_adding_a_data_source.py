@@ -111,6 +111,24 @@ def test_the_applications_table_names_the_plugin_bit_after_the_built_in_ones(exa
     assert "telecom_months_on_number" in table.columns
 
 
+def test_the_operators_settings_move_its_records(example):
+    # the example registered the source; a market with shorter-lived numbers
+    def months(overrides: list[str]) -> np.ndarray:
+        config = simfin.load_config(ROOT / "configs" / "baseline.yaml", [
+            "population.n_consumers=5000",
+            "data.sources.telecom={coverage: 1.0}", *overrides])
+        model = simfin.MarketModel(config)
+        rows = np.arange(model.population.n, dtype=np.intp)
+        return model.sources["telecom"].lookup(rows)["telecom_months_on_number"]
+
+    default, shorter = months([]), months(["data.sources.telecom.settings.settled_months=6"])
+    assert 40 < default.mean() < 50  # mostly settled numbers (mean 48 months)
+    assert shorter.mean() < default.mean() / 5  # mostly 6 months
+    with pytest.raises(ConfigError, match="telecom.settings.fresh_months: input should be "
+                                          "greater than 0"):
+        months(["data.sources.telecom.settings.fresh_months=0"])
+
+
 PLUGIN = textwrap.dedent('''
     """A lab's data source: months at the current address (a utility company's record)."""
     import numpy as np

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import field_validator
+from pydantic import ValidationError, field_validator
 
 from simfin.config.base import PROBABILITY, Section, did_you_mean, param
 from simfin.lending.registry import BUILT_IN_SOURCES, SOURCES
@@ -28,8 +28,9 @@ class PluginSourceConfig(DataSourceConfig):
     docs/adding_a_data_source.md): price, speed, coverage and its own parameters.
     """
 
-    settings: dict[str, Any] = param({}, "The source's own parameters (given to its factory "
-                                     "as build.settings).")
+    settings: dict[str, Any] = param({}, "The source's own parameters, checked against the "
+                                     "settings section it was registered with (its factory "
+                                     "reads them as build.settings).")
 
 
 class BiometricConfig(Section):
@@ -86,6 +87,7 @@ class DataConfig(Section):
                 raise ValueError(f"{name!r} is a built-in source: its section is "
                                  f"data.{name}, not data.sources.{name}")
             check_source_name(name)
+            check_settings(name, sources[name].settings)
         return sources
 
     def section(self, name: str) -> DataSourceConfig | None:
@@ -108,6 +110,27 @@ def check_source_name(name: str) -> str:
                          f"registered: {', '.join(names)} (a plug-in's module goes in "
                          "plugins:)")
     return name
+
+
+def check_settings(name: str, settings: dict[str, Any]) -> None:
+    """``data.sources.<name>.settings`` against the settings section the source was
+    registered with; ValueError naming the setting and the reason otherwise.
+    """
+    model = SOURCES.declared(name).settings
+    if model is None:
+        if settings:
+            raise ValueError(f"{name}.settings: the source takes no settings, got "
+                             f"{sorted(settings)}")
+        return
+    try:
+        model.model_validate(settings)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        reason = (f"unknown setting{did_you_mean(error['loc'][-1], model.model_fields)}"
+                  if error["type"] == "extra_forbidden"
+                  else f"{error['msg'].lower()}, got {error.get('input')!r}")
+        raise ValueError(f"{name}.settings.{where}: {reason}") from None
 
 
 def check_bought_source(name: str) -> str:

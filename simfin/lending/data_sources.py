@@ -181,11 +181,14 @@ class SourceBuild:
     bit: int
 
     @property
-    def settings(self) -> dict[str, Any]:
-        """The source's own parameters (``data.sources.<name>.settings``); empty for a
-        built-in, which reads its fields of the config.
+    def settings(self) -> Any:
+        """The source's own parameters (``data.sources.<name>.settings``): an instance of
+        the settings section it was registered with (its defaults where the config gives
+        none); an empty dict for a source registered without one.
         """
-        return dict(getattr(self.section, "settings", {}))
+        given = dict(getattr(self.section, "settings", None) or {})
+        model = self.declared.settings
+        return given if model is None else model.model_validate(given)
 
     @property
     def declared(self) -> SourceDeclaration:

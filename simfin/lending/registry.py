@@ -75,11 +75,15 @@ class SourceDeclaration:
         listed: Whether a lender buys the source by listing it in ``risk.data_sources``;
             False for a source the pipeline adds itself (the unified service platform's
             ``service_profile``).
+        settings: The config section class of the source's own parameters
+            (``data.sources.<name>.settings``, checked when the config is loaded); None: the
+            source takes none.
     """
 
     fields: Mapping[str, str]
     miss_values: Mapping[str, float] = field(default_factory=dict)
     listed: bool = True
+    settings: type | None = None
 
 
 class SourceRegistry(Registry):
@@ -94,7 +98,8 @@ class SourceRegistry(Registry):
         self._declared: dict[str, SourceDeclaration] = {}
 
     def register(self, name: str, fields: Mapping[str, str] | None = None,  # type: ignore[override]
-                 miss_values: Mapping[str, float] | None = None, listed: bool = True
+                 miss_values: Mapping[str, float] | None = None, listed: bool = True,
+                 settings: type | None = None
                  ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Decorator that registers a source's factory under ``name`` with its fields.
 
@@ -105,12 +110,17 @@ class SourceRegistry(Registry):
                 take the name of another column of the batch.
             miss_values: Field -> value for a consumer without a record (default NaN).
             listed: False for a source a lender does not list (the pipeline adds it).
+            settings: A config section class (a ``simfin.config.base.Section``) of the
+                source's own parameters, with their defaults, units and bounds: the config's
+                ``data.sources.<name>.settings`` is checked against it when it is loaded,
+                and the factory reads it as ``build.settings``. None: no settings.
 
         Raises:
             ValueError: A bad name, no fields, a field that is not a name or that another
                 source or the applicant provides, a miss value for an unknown field.
         """
-        declaration = self._checked(name, dict(fields or {}), dict(miss_values or {}), listed)
+        declaration = self._checked(name, dict(fields or {}), dict(miss_values or {}), listed,
+                                    settings)
         register = super().register(name)
 
         def decorate(factory: Callable[..., Any]) -> Callable[..., Any]:
@@ -119,7 +129,7 @@ class SourceRegistry(Registry):
         return decorate
 
     def _checked(self, name: str, fields: dict[str, str], misses: dict[str, float],
-                 listed: bool) -> SourceDeclaration:
+                 listed: bool, settings: type | None) -> SourceDeclaration:
         what = f"data source {name!r}"
         if not (isinstance(name, str) and name.isidentifier()) or keyword.iskeyword(name):
             raise ValueError(f"{what}: the name must be a Python-style identifier")
@@ -145,7 +155,11 @@ class SourceRegistry(Registry):
                                  "provide")
             if not isinstance(value, int | float) or not math.isfinite(value):
                 raise ValueError(f"{what}: miss value of {field_name!r} must be a number")
-        return SourceDeclaration(fields, {k: float(v) for k, v in misses.items()}, listed)
+        if settings is not None and not callable(getattr(settings, "model_validate", None)):
+            raise ValueError(f"{what}: settings must be a config section class "
+                             "(simfin.config.base.Section)")
+        return SourceDeclaration(fields, {k: float(v) for k, v in misses.items()}, listed,
+                                 settings)
 
     def declared(self, name: str) -> SourceDeclaration:
         """What source ``name`` provides; ValueError naming the choices if unregistered."""

@@ -13,6 +13,7 @@ import pytest
 import simfin
 from simfin.config import ConfigError, load_config
 from simfin.config import schema as market_schema
+from simfin.config.base import Section, param
 from simfin.lending import SOURCES, DataSource, register_source
 from simfin.lending.data_sources import MAX_SOURCES, DataSourceStage, source_layout
 from simfin.lending.fields import LENDER_FIELDS, STATED_FIELDS
@@ -28,6 +29,21 @@ SMALL = ["population.n_consumers=1000"]
 def lab_meter(build):
     """Every consumer's id as the reading; the consumers ``coverage`` of them covered."""
     return build.source(build.coverage(), {"lab_meter_reading": lambda rows: rows * 1.0})
+
+
+class DialSettings(Section):
+    """A test source's settings."""
+
+    scale: float = param(1.0, "Factor on the reading.", "factor", gt=0.0)
+
+
+@register_source("lab_dial", {"lab_dial_reading": "A test source's reading, scaled."},
+                 settings=DialSettings)
+def lab_dial(build):
+    """Every consumer's id times ``settings.scale``; everyone covered."""
+    scale = build.settings.scale
+    return build.source(np.ones(build.population.n, dtype=bool),
+                        {"lab_dial_reading": lambda rows: rows * scale})
 
 
 # -- the registry ---------------------------------------------------------------------------
@@ -55,12 +71,14 @@ def test_the_built_in_sources_are_registered_with_their_fields():
     ("lab", {"lab_a": "a"}, {"lab_a": float("nan")}, "must be a number"),
     ("bureau", {"age_years": "a"}, {}, "already provided by the applicant"),
     ("lab_a", {"lab_a_b": "a"}, {}, "already provided by 'lab'"),
+    ("lab", {"lab_a": "a"}, {}, "settings must be a config section class"),
 ])
 def test_a_bad_declaration_is_refused_when_registered(name, fields, misses, reason):
     registry = SourceRegistry()
     registry.register("lab", {"lab_a_b": "the first source's field"})(lambda build: None)
+    settings = dict if "settings" in reason else None
     with pytest.raises(ValueError, match=reason):
-        registry.register(name, fields, misses)(lambda build: None)
+        registry.register(name, fields, misses, settings=settings)(lambda build: None)
     assert name == "lab" or name not in registry
 
 
@@ -89,6 +107,12 @@ def test_a_registered_source_adds_its_fields_to_what_rules_read():
      "data.sources: unknown data source 'lab_metre' (did you mean 'lab_meter'?)"),
     (["data.sources.lab_meter.covrage=0.5"],
      "data.sources.lab_meter.covrage: unknown field (did you mean 'coverage'?)"),
+    (["data.sources.lab_meter.settings.scale=2"],
+     "data.sources: lab_meter.settings: the source takes no settings, got ['scale']"),
+    (["data.sources.lab_dial.settings.scal=2"],
+     "data.sources: lab_dial.settings.scal: unknown setting (did you mean 'scale'?)"),
+    (["data.sources.lab_dial.settings.scale=-1"],
+     "data.sources: lab_dial.settings.scale: input should be greater than 0, got -1"),
     (["lenders.bank.risk.rules+={name: m, when: 'lab_meter_reading < 0', action: reject, "
       "reason: M}"],
      "lenders: bank.risk.rules.m reads lab_meter_reading of data source 'lab_meter', which "
@@ -123,6 +147,17 @@ def test_the_section_reaches_the_source_and_a_listed_source_without_one_has_the_
     assert listed.sources["lab_meter"].cost_cents == 100 and listed.sources["lab_meter"].bit == 5
     # a market without it does not build it
     assert "lab_meter" not in MarketModel(load_config(BASELINE, SMALL)).sources
+
+
+def test_the_settings_reach_the_factory_with_their_defaults():
+    rows = np.array([1, 2, 3])
+    scaled = MarketModel(load_config(BASELINE, [*SMALL, "data.sources.lab_dial={}",
+                                                "data.sources.lab_dial.settings.scale=2.5"]))
+    default = MarketModel(load_config(BASELINE, [*SMALL, "data.sources.lab_dial={}"]))
+    assert scaled.sources["lab_dial"].lookup(rows)["lab_dial_reading"].tolist() == [
+        2.5, 5.0, 7.5]
+    assert default.sources["lab_dial"].lookup(rows)["lab_dial_reading"].tolist() == [
+        1.0, 2.0, 3.0]
 
 
 # -- the bits of data_queried ---------------------------------------------------------------
