@@ -19,6 +19,7 @@ from simfin.config.operations import PaymentsConfig, ServiceChannelsConfig
 from simfin.config.plugins import import_plugin
 from simfin.config.policy import PolicyConfig, RunConfig
 from simfin.config.population import PopulationConfig
+from simfin.config.provisions import ProvisionsConfig
 from simfin.lending.data_sources import MAX_SOURCES, source_layout
 from simfin.lending.registry import SOURCES
 from simfin.lending.rules import compile_condition
@@ -66,6 +67,9 @@ class MarketConfig(Section):
                                        "consumers, fraudsters and service (calibration).")
     macro: MacroConfig = param(MacroConfig(), "The macroeconomic path the market goes "
                                "through (steady by default).")
+    provisions: ProvisionsConfig = param(ProvisionsConfig(), "IFRS 9 (CAS 22) expected "
+                                         "credit losses: how each lender measures its "
+                                         "allowance from its own book.")
 
     @model_validator(mode="after")
     def _consistent(self) -> MarketConfig:
