@@ -2,7 +2,8 @@
 
 This package knows nothing of the model, the agents, the CLI or files: stages take and
 return batches. Plug in your own parts with :func:`register_stage` (a pipeline step, see
-``docs/adding_a_stage.md``), :func:`register_scorer` and :func:`register_pricing`.
+``docs/adding_a_stage.md``), :func:`register_source` (a data source, see
+``docs/adding_a_data_source.md``), :func:`register_scorer` and :func:`register_pricing`.
 """
 
 from simfin.lending import (  # noqa: F401  (registers the built-ins)
@@ -10,19 +11,24 @@ from simfin.lending import (  # noqa: F401  (registers the built-ins)
     demand_pricing,
     pricing,
     scoring,
+    sources,
 )
 from simfin.lending.assembly import STANDARD_STEPS, StageBuild
 from simfin.lending.batch import ApplicationBatch
+from simfin.lending.data_sources import DataSource, SourceBuild
 from simfin.lending.pipeline import DecisionContext, Outcomes, Pipeline, Stage
 from simfin.lending.registry import (
     PRICING,
     SCORERS,
+    SOURCES,
     STAGES,
     register_pricing,
     register_scorer,
+    register_source,
     register_stage,
 )
 
-__all__ = ["PRICING", "SCORERS", "STAGES", "STANDARD_STEPS", "ApplicationBatch",
-           "DecisionContext", "Outcomes", "Pipeline", "Stage", "StageBuild",
-           "register_pricing", "register_scorer", "register_stage"]
+__all__ = ["PRICING", "SCORERS", "SOURCES", "STAGES", "STANDARD_STEPS", "ApplicationBatch",
+           "DataSource", "DecisionContext", "Outcomes", "Pipeline", "SourceBuild", "Stage",
+           "StageBuild", "register_pricing", "register_scorer", "register_source",
+           "register_stage"]
