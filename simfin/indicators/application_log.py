@@ -44,7 +44,7 @@ DECISION_COLUMNS: dict[str, tuple[type, float | int]] = {
     "grade": (np.int8, UNGRADED), "apr": (np.float32, np.nan),
     "all_in_apr": (np.float32, np.nan), "decision": (np.int8, 0),
     "reason": (np.int16, NO_REASON), "challenger": (np.bool_, False),
-    "decision_minutes": (np.float32, np.nan),
+    "decision_minutes": (np.float32, np.nan), "explored": (np.bool_, False),
 }
 APPLICANT_COLUMNS: dict[str, type] = {
     "consumer": np.int32, "product": np.int8, "scenario": np.int8, "channel": np.int8,

@@ -2,13 +2,15 @@
 
 This package knows nothing of the model, the agents, the CLI or files: stages take and
 return batches. Plug in your own parts with :func:`register_stage` (a pipeline step, see
-``docs/adding_a_stage.md``), :func:`register_scorer` and :func:`register_pricing`.
+``docs/adding_a_stage.md``), :func:`register_scorer`, :func:`register_pricing` and
+:func:`register_reject_inference`.
 """
 
 from simfin.lending import (  # noqa: F401  (registers the built-ins)
     assembly,
     demand_pricing,
     pricing,
+    reject_inference,
     scoring,
 )
 from simfin.lending.assembly import STANDARD_STEPS, StageBuild
@@ -16,13 +18,16 @@ from simfin.lending.batch import ApplicationBatch
 from simfin.lending.pipeline import DecisionContext, Outcomes, Pipeline, Stage
 from simfin.lending.registry import (
     PRICING,
+    REJECT_INFERENCE,
     SCORERS,
     STAGES,
     register_pricing,
+    register_reject_inference,
     register_scorer,
     register_stage,
 )
 
-__all__ = ["PRICING", "SCORERS", "STAGES", "STANDARD_STEPS", "ApplicationBatch",
+__all__ = ["PRICING", "REJECT_INFERENCE", "SCORERS", "STAGES", "STANDARD_STEPS", "ApplicationBatch",
            "DecisionContext", "Outcomes", "Pipeline", "Stage", "StageBuild",
-           "register_pricing", "register_scorer", "register_stage"]
+           "register_pricing", "register_reject_inference", "register_scorer",
+           "register_stage"]

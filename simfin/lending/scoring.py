@@ -131,6 +131,13 @@ class ScoringStage(Stage):
         validation_share: Share of the most recent outcomes held out to validate a fit
             out of time (0: every fit is deployed, trained on all outcomes).
         min_validation_auc: AUC a fit needs on the held-out outcomes to be deployed.
+        reject_inference: Name of a method registered in ``REJECT_INFERENCE``
+            (:mod:`simfin.lending.reject_inference`); ``none`` trains on booked loans only.
+        reject_weight: Weight of one declined applicant relative to one booked loan.
+        exploration_share: Share of the applications the model would decline (PD above
+            the threshold) that are approved at random to learn from (tagged
+            ``explored``, their PD set to the threshold so that they are priced as the
+            marginal approved applicant).
 
     Validation is the gate a model risk team keeps: a fit on a few months of loans with a
     few dozen bads can rank the next applicants worse than chance, and a lender that
@@ -162,7 +169,9 @@ class ScoringStage(Stage):
 
     def __init__(self, make_estimator: Callable[[], object], approval_threshold: float,
                  min_outcomes: int, reason_code: int, min_bad_outcomes: int = 1,
-                 validation_share: float = 0.0, min_validation_auc: float = 0.0) -> None:
+                 validation_share: float = 0.0, min_validation_auc: float = 0.0,
+                 reject_inference: str = "none", reject_weight: float = 1.0,
+                 exploration_share: float = 0.0) -> None:
         self.make_estimator = make_estimator
         self._estimator: object | None = None
         self.approval_threshold = approval_threshold
@@ -176,6 +185,10 @@ class ScoringStage(Stage):
         self.n_trained_on_ = 0
         self.validation_auc_: float | None = None
         self.history_: list[dict] = []
+        self.reject_inference = reject_inference
+        self.reject_weight = reject_weight
+        self.exploration_share = exploration_share
+        self.rng_: np.random.Generator | None = None  # the lender's stream, seen in run
 
     @property
     def estimator(self) -> object:
@@ -199,9 +212,11 @@ class ScoringStage(Stage):
         """Whether the model has been trained and now decides."""
         return self.estimator_ is not None
 
-    def fit(self, x: np.ndarray, bad: np.ndarray, day: int = -1) -> bool:
+    def fit(self, x: np.ndarray, bad: np.ndarray, day: int = -1,
+            rejects: np.ndarray | None = None) -> bool:
         """Train on observed outcomes (rows in booking order, oldest first) and deploy the
-        fit if it validates; returns whether a model is in use.
+        fit if it validates; returns whether a model is in use. ``rejects``: features of
+        declined applications for reject inference (ignored with ``none``).
         """
         train = len(bad) - int(round(len(bad) * self.validation_share))
         if (len(bad) < self.min_outcomes or bad.sum() < self.min_bad_outcomes
@@ -214,8 +229,12 @@ class ScoringStage(Stage):
         # column j stays MODEL_FEATURES[j] for estimators that look features up by name.
         unobserved = np.isnan(x[:train]).all(axis=0)
         with one_thread():
-            fitted = clone(self.estimator).fit(_zero_filled(x[:train], unobserved),
-                                               bad[:train].astype(np.int8))
+            if self.reject_inference == "none" or rejects is None:
+                fitted = clone(self.estimator).fit(_zero_filled(x[:train], unobserved),
+                                                   bad[:train].astype(np.int8))
+            else:
+                fitted = self._fit_inferred(_zero_filled(x[:train], unobserved),
+                                            bad[:train], _zero_filled(rejects, unobserved))
         record = {"day": day, "outcomes": len(bad), "bads": int(bad.sum()),
                   "candidate_auc": None, "in_use_auc": None, "deployed": True}
         self.history_.append(record)
@@ -231,6 +250,23 @@ class ScoringStage(Stage):
             self.folded_.nan_terms[self.unobserved_] = 0.0
         self.n_trained_on_ = train
         return True
+
+    def _fit_inferred(self, x: np.ndarray, bad: np.ndarray, rejects: np.ndarray) -> object:
+        """A fit on the booked loans and the declined applicants, by the configured
+        reject-inference method.
+        """
+        from sklearn.base import clone
+
+        from simfin.lending.reject_inference import TrainingSet, fit_weighted
+        from simfin.lending.registry import REJECT_INFERENCE
+
+        def fit(x_: np.ndarray, bad_: np.ndarray, weight: np.ndarray | None) -> object:
+            return fit_weighted(clone(self.estimator), x_, bad_.astype(np.int8), weight)
+
+        rng = self.rng_ if self.rng_ is not None else np.random.default_rng(0)
+        data = REJECT_INFERENCE.create(self.reject_inference, TrainingSet(x, bad), rejects,
+                                       fit, rng, self.reject_weight)
+        return fit(data.x, data.bad, data.weight)
 
     def _validate(self, fitted: object, unobserved: np.ndarray, x: np.ndarray,
                   bad: np.ndarray) -> dict:
@@ -248,7 +284,7 @@ class ScoringStage(Stage):
 
     def observe(self, outcomes: Outcomes) -> None:
         """Refit on the observed outcomes (the learning hook of the pipeline)."""
-        self.fit(outcomes.features, outcomes.bad, outcomes.day)
+        self.fit(outcomes.features, outcomes.bad, outcomes.day, outcomes.rejects)
 
     def predict_pd(self, x: np.ndarray) -> np.ndarray:
         """Predicted probability of going 30+ days past due (float32)."""
@@ -259,7 +295,8 @@ class ScoringStage(Stage):
         return proba[:, 1].astype(np.float32)
 
     def run(self, batch: ApplicationBatch, ctx: DecisionContext) -> ApplicationBatch:
-        """Score the pending rows; decline those above the threshold."""
+        """Score the pending rows; decline those above the threshold (but the explored)."""
+        self.rng_ = ctx.rng  # the lender's stream, for reject inference at the next fit
         pd_ = np.full(batch.n, np.nan, dtype=np.float32)
         if self.in_use:
             pending = batch.pending
@@ -273,7 +310,15 @@ class ScoringStage(Stage):
                 rows = np.flatnonzero(pending)
                 if len(rows):
                     pd_[rows] = self.predict_pd(feature_matrix(batch)[rows])
-            batch.decline(pd_ > self.approval_threshold, self.reason_code)
+            above = pd_ > self.approval_threshold
+            if self.exploration_share > 0:
+                explored = above & (ctx.rng.random(batch.n) < self.exploration_share)
+                above &= ~explored
+                pd_[explored] = self.approval_threshold  # priced as the marginal approval
+                batch["explored"] = explored
+            batch.decline(above, self.reason_code)
+        if self.exploration_share > 0 and "explored" not in batch:
+            batch["explored"] = np.zeros(batch.n, dtype=bool)
         batch["pd"] = pd_
         return batch
 

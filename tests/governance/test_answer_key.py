@@ -36,7 +36,7 @@ def test_true_pd_is_recorded_for_every_application(matured):
 def test_the_lender_cannot_read_the_answer_key():
     # Rules read FIELD_NAMES, models MODEL_FEATURES: neither names the key.
     assert "true_pd" not in FIELD_NAMES and "truth_pd" not in FIELD_NAMES
-    assert not any("pd" == source_column(f) or "true" in source_column(f)
+    assert not any(source_column(f) == "pd" or "true" in source_column(f)
                    for f in MODEL_FEATURES)
 
 
