@@ -257,8 +257,8 @@ class ScoringStage(Stage):
         """
         from sklearn.base import clone
 
-        from simfin.lending.reject_inference import TrainingSet, fit_weighted
         from simfin.lending.registry import REJECT_INFERENCE
+        from simfin.lending.reject_inference import TrainingSet, fit_weighted
 
         def fit(x_: np.ndarray, bad_: np.ndarray, weight: np.ndarray | None) -> object:
             return fit_weighted(clone(self.estimator), x_, bad_.astype(np.int8), weight)

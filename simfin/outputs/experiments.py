@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from simfin.experiments.analysis import comparison_markdown, fmt, scenario_table
+from simfin.outputs.experiment_swaps import swap_section
 from simfin.experiments.design import ExperimentConfig
 from simfin.experiments.events import (
     PRECONDITIONS,
@@ -91,6 +92,8 @@ def write_experiment(result: ExperimentResult, experiment: ExperimentConfig, out
                     _save(forest(table, outcomes, baseline, lender),
                           figures / f"forest_{lender}.png")
                 lines += ["## Forest plot", "", "![market](figures/forest_market.png)", ""]
+            if len(experiment.scenarios) > 1:
+                lines += swap_section(out, result.plan.tasks, baseline)
             if experiment.design is not None:
                 lines += _sweeps(results, experiment, figures)
             if experiment.sensitivity is not None:
