@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from simfin.experiments.analysis import comparison_markdown, fmt, scenario_table
-from simfin.outputs.experiment_swaps import swap_section
 from simfin.experiments.design import ExperimentConfig
 from simfin.experiments.events import (
     PRECONDITIONS,
@@ -28,6 +27,7 @@ from simfin.experiments.outcomes import parse
 from simfin.experiments.runner import ExperimentResult
 from simfin.experiments.sensitivity import indices
 from simfin.outputs.experiment_figures import forest, sensitivity_bars, sweep
+from simfin.outputs.experiment_swaps import swap_section
 
 
 def sensitivity_table(experiment: ExperimentConfig, result: ExperimentResult) -> pd.DataFrame:

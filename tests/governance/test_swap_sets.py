@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import simfin
-from simfin.outputs.writer import write_application_record
 from simfin.indicators.swap_sets import keyed, swap_sets
+from simfin.outputs.writer import write_application_record
 
 SMALL = {"population.n_consumers": 2500, "run.default_dpd": 15, "run.writeoff_dpd": 30}
 STEPS = 60
