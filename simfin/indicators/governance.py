@@ -38,11 +38,13 @@ def truth_auc(score: np.ndarray, true_pd: np.ndarray) -> float | None:
 
 def model_against_truth(stage: object, apps: pd.DataFrame, lender: int,
                         since_day: int) -> dict[str, float | int | None]:
-    """A scoring stage's model (as it stands) on a lender's decided applications from
-    ``since_day``, against the answer key.
+    """A scoring stage's models on a lender's decided applications from ``since_day``,
+    each application scored by the model in use on its day (rules-declined ones too, from
+    the fields the lender saw), against the answer key.
 
     Args:
-        stage: The lender's scoring stage (its model in use scores the applications).
+        stage: The lender's scoring stage (its ``deployed_`` models score the applications;
+            days before the first model are left out).
         apps: The application log (coded ``lender`` and ``decision``, ``true_pd``).
         lender: The lender's index.
         since_day: First day of the applications measured.
@@ -60,9 +62,12 @@ def model_against_truth(stage: object, apps: pd.DataFrame, lender: int,
                                           "declined": int(declined.sum()),
                                           "declined_predicted": None, "declined_true": None,
                                           "gap": None, "auc_truth": None}
-    if stage is None or not getattr(stage, "in_use", False) or len(mine) == 0:
+    deployed = getattr(stage, "deployed_", [])
+    if not deployed or len(mine) == 0:
         return out
-    score = stage.predict_pd(logged_features(mine)).astype(np.float64)
+    score = model_of_the_day(deployed, mine)
+    kept = np.isfinite(score)
+    mine, score, declined = mine[kept], score[kept], declined[kept]
     key = mine["true_pd"].to_numpy(np.float64)
     if declined.any():
         out["declined_predicted"] = float(score[declined].mean())
@@ -70,6 +75,19 @@ def model_against_truth(stage: object, apps: pd.DataFrame, lender: int,
         out["gap"] = out["declined_predicted"] - out["declined_true"]
     out["auc_truth"] = truth_auc(score, key)
     return out
+
+
+def model_of_the_day(deployed: list, apps: pd.DataFrame) -> np.ndarray:
+    """The PD each application got (or would have got) from the model deployed on its day
+    (NaN before the first model); ``deployed``: a stage's ``deployed_`` list, in order.
+    """
+    days = apps["day"].to_numpy()
+    version = np.searchsorted([m.day for m in deployed], days, side="right") - 1
+    score = np.full(len(apps), np.nan)
+    for v in np.unique(version[version >= 0]):
+        rows = np.flatnonzero(version == v)
+        score[rows] = deployed[v].predict_pd(logged_features(apps.iloc[rows]))
+    return score
 
 
 def exploration(loans: pd.DataFrame, rows: np.ndarray, true_pd: float | None = None

@@ -10,6 +10,7 @@ lender decides on rules alone.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
@@ -114,6 +115,24 @@ def feature_matrix(batch: ApplicationBatch) -> np.ndarray:
     return x
 
 
+@dataclass(frozen=True)
+class DeployedModel:
+    """A model as deployed on ``day`` (it decides from that day until the next one)."""
+
+    day: int
+    estimator: object
+    folded: FoldedLinear | None
+    unobserved: np.ndarray
+
+    def predict_pd(self, x: np.ndarray) -> np.ndarray:
+        """Predicted probability of going 30+ days past due (float32), as it scored."""
+        if self.folded is not None:
+            return self.folded.predict_pd([x[:, j] for j in range(x.shape[1])])
+        with one_thread():
+            proba = self.estimator.predict_proba(_zero_filled(x, self.unobserved))
+        return proba[:, 1].astype(np.float32)
+
+
 class ScoringStage(Stage):
     """Pipeline stage: predicted default probability, and decline above the threshold.
 
@@ -161,6 +180,8 @@ class ScoringStage(Stage):
             candidate's held-out AUC (``candidate_auc``), the AUC of the model in use on the
             same newest outcomes (``in_use_auc``: the monitoring figure), ``deployed``.
         fits_: Fits tried so far; ``rejected_fits_``: those that failed validation.
+        deployed_: Every model deployed, in order (:class:`DeployedModel`: the inventory a
+            model-risk team keeps, for scoring past applications with the model of the day).
         unobserved_: Mask of the MODEL_FEATURES never observed in training (zero-filled).
     """
 
@@ -185,6 +206,7 @@ class ScoringStage(Stage):
         self.n_trained_on_ = 0
         self.validation_auc_: float | None = None
         self.history_: list[dict] = []
+        self.deployed_: list[DeployedModel] = []
         self.reject_inference = reject_inference
         self.reject_weight = reject_weight
         self.exploration_share = exploration_share
@@ -249,6 +271,8 @@ class ScoringStage(Stage):
             self.folded_.weights[self.unobserved_] = 0.0
             self.folded_.nan_terms[self.unobserved_] = 0.0
         self.n_trained_on_ = train
+        self.deployed_.append(DeployedModel(day, self.estimator_, self.folded_,
+                                            self.unobserved_))
         return True
 
     def _fit_inferred(self, x: np.ndarray, bad: np.ndarray, rejects: np.ndarray) -> object:
