@@ -90,12 +90,11 @@ def model_of_the_day(deployed: list, apps: pd.DataFrame) -> np.ndarray:
     return score
 
 
-def exploration(loans: pd.DataFrame, rows: np.ndarray, true_pd: float | None = None
-                ) -> dict[str, float | int | None]:
+def exploration(loans: pd.DataFrame, rows: np.ndarray) -> dict[str, float | int | None]:
     """What a lender's exploration booked (``loans``: the loan book's frame, coded;
     ``rows``: the explored loans' rows): ``loans``, ``principal_yuan``, loans 30+ days
     past due (``bad``, ``bad_rate``), defaulted, ``written_off_yuan`` (principal of the
-    written-off ones, before recoveries), and the answer key's mean (``true_pd``).
+    written-off ones, before recoveries).
     """
     book = loans.iloc[np.asarray(rows, dtype=np.int64)]
     n = len(book)
@@ -104,5 +103,4 @@ def exploration(loans: pd.DataFrame, rows: np.ndarray, true_pd: float | None = N
     return {"loans": n, "principal_yuan": float(book["principal_cents"].sum()) / 100,
             "bad": bad, "bad_rate": bad / n if n else None,
             "defaulted": int(book["defaulted"].sum()) if n else 0,
-            "written_off_yuan": float(book.loc[written, "principal_cents"].sum()) / 100,
-            "true_pd": true_pd}
+            "written_off_yuan": float(book.loc[written, "principal_cents"].sum()) / 100}

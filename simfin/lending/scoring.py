@@ -17,6 +17,7 @@ from threadpoolctl import ThreadpoolController
 
 from simfin.lending.batch import ApplicationBatch, nan_where
 from simfin.lending.linear import FoldedLinear, fold_linear
+from simfin.lending.monitoring import SAMPLE_ROWS, StabilityMonitor
 from simfin.lending.pipeline import DecisionContext, Outcomes, Stage
 from simfin.lending.registry import register_scorer
 
@@ -179,6 +180,10 @@ class ScoringStage(Stage):
         history_: One record per refit tried: ``day``, ``outcomes``, ``bads``, the
             candidate's held-out AUC (``candidate_auc``), the AUC of the model in use on the
             same newest outcomes (``in_use_auc``: the monitoring figure), ``deployed``.
+        monitor_: The population stability of the score and of each characteristic,
+            month by month, against each deployed model's training sample
+            (:class:`simfin.lending.monitoring.StabilityMonitor`: against the applications
+            that reached the model in the 90 days before it was deployed).
         fits_: Fits tried so far; ``rejected_fits_``: those that failed validation.
         deployed_: Every model deployed, in order (:class:`DeployedModel`: the inventory a
             model-risk team keeps, for scoring past applications with the model of the day).
@@ -207,6 +212,7 @@ class ScoringStage(Stage):
         self.validation_auc_: float | None = None
         self.history_: list[dict] = []
         self.deployed_: list[DeployedModel] = []
+        self.monitor_ = StabilityMonitor(MODEL_FEATURES)
         self.reject_inference = reject_inference
         self.reject_weight = reject_weight
         self.exploration_share = exploration_share
@@ -273,7 +279,19 @@ class ScoringStage(Stage):
         self.n_trained_on_ = train
         self.deployed_.append(DeployedModel(day, self.estimator_, self.folded_,
                                             self.unobserved_))
+        self.monitor_.train(day, self.predict_pd)
         return True
+
+    def _monitor(self, batch: ApplicationBatch, day: int, pending: np.ndarray,
+                 pd_: np.ndarray) -> None:
+        """The stability monitor remembers (and, with a model, counts) the first rows of
+        the day that reach the model.
+        """
+        rows = np.flatnonzero(pending)[:SAMPLE_ROWS]
+        columns = feature_columns(batch, rows)
+        self.monitor_.remember(day, columns)
+        if self.in_use and len(rows):
+            self.monitor_.observe(day, columns, pd_[rows])
 
     def _fit_inferred(self, x: np.ndarray, bad: np.ndarray, rejects: np.ndarray) -> object:
         """A fit on the booked loans and the declined applicants, by the configured
@@ -322,8 +340,10 @@ class ScoringStage(Stage):
         """Score the pending rows; decline those above the threshold (but the explored)."""
         self.rng_ = ctx.rng  # the lender's stream, for reject inference at the next fit
         pd_ = np.full(batch.n, np.nan, dtype=np.float32)
-        if self.in_use:
-            pending = batch.pending
+        pending = batch.pending
+        if not self.in_use:
+            self._monitor(batch, ctx.day, pending, pd_)
+        else:
             if self.folded_ is not None and pending.sum() * 2 >= batch.n:
                 # Mostly pending: score every row from the columns, blank the decided ones.
                 pd_ = nan_where(~pending, self.folded_.predict_pd(feature_columns(batch)))
@@ -334,6 +354,7 @@ class ScoringStage(Stage):
                 rows = np.flatnonzero(pending)
                 if len(rows):
                     pd_[rows] = self.predict_pd(feature_matrix(batch)[rows])
+            self._monitor(batch, ctx.day, pending, pd_)
             above = pd_ > self.approval_threshold
             if self.exploration_share > 0:
                 explored = above & (ctx.rng.random(batch.n) < self.exploration_share)
