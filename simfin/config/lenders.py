@@ -144,6 +144,11 @@ class ModelConfig(Section):
         "threshold) approved anyway, at random, to learn how they repay; priced as an "
         "applicant at the threshold, tagged 'explored' in applications.parquet and counted "
         "in summary.json (lenders.<name>.exploration).", "share", **PROBABILITY)
+    exploration_reasons: list[str] = param(
+        ["SCORE"], "Declines exploration may overturn, by reason code: 'SCORE' (the "
+        "model's), and the reasons of reject rules of the same risk section (e.g. "
+        "BUREAU_DLQ: applicants the rules decline are those the model knows least). Each "
+        "is approved with probability exploration_share.", min_length=1)
 
     @field_validator("reject_inference")
     @classmethod
@@ -222,6 +227,15 @@ class RiskConfig(Section):
                                       **PROBABILITY)
     stages: list[StageConfig] = param([], "Extra pipeline steps (registered stages), each "
                                       "inserted before a named step.")
+
+    @model_validator(mode="after")
+    def _explorable_reasons(self) -> RiskConfig:
+        reasons = {"SCORE"} | {r.reason for r in self.rules if r.action == "reject"}
+        for code in self.model.exploration_reasons:
+            if code not in reasons:
+                raise ValueError(f"model.exploration_reasons: {code!r} is not SCORE or the "
+                                 f"reason of a reject rule ({', '.join(sorted(reasons))})")
+        return self
 
     @model_validator(mode="after")
     def _unique_steps(self) -> RiskConfig:

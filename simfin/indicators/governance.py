@@ -52,8 +52,10 @@ def model_against_truth(stage: object, apps: pd.DataFrame, lender: int,
     Returns:
         ``declined`` and ``applications`` (counts); on the declined, the model's mean PD
         (``declined_predicted``), the answer key's (``declined_true``) and their ``gap``
-        (predicted - true); ``auc_truth``: the model's AUC on every decided application
-        measured on the answer key (:func:`truth_auc`). Values None without a model.
+        (predicted - true); the same means for the applications declined by the rules
+        (``rules_n``, ``rules_predicted``, ``rules_true``), by the model (``score_...``)
+        and approved (``approved_...``); ``auc_truth``: the model's AUC on every decided
+        application measured on the answer key (:func:`truth_auc`). None without a model.
     """
     mine = apps[(apps["lender"] == lender) & (apps["day"] >= since_day)
                 & apps["decision"].isin([APPROVED, DECLINED])]
@@ -73,6 +75,13 @@ def model_against_truth(stage: object, apps: pd.DataFrame, lender: int,
         out["declined_predicted"] = float(score[declined].mean())
         out["declined_true"] = float(key[declined].mean())
         out["gap"] = out["declined_predicted"] - out["declined_true"]
+    # Declined by the rules (never scored: no logged PD) and by the model.
+    by_rules = declined & np.isnan(mine["pd"].to_numpy(np.float64))
+    for name, rows in (("rules", by_rules), ("score", declined & ~by_rules),
+                       ("approved", ~declined)):
+        out[f"{name}_n"] = int(rows.sum())
+        out[f"{name}_predicted"] = float(score[rows].mean()) if rows.any() else None
+        out[f"{name}_true"] = float(key[rows].mean()) if rows.any() else None
     out["auc_truth"] = truth_auc(score, key)
     return out
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from simfin.lending.batch import ApplicationBatch, nan_where
+from simfin.lending.batch import DECLINED, NO_REASON, PENDING, ApplicationBatch, nan_where
 from simfin.lending.linear import FoldedLinear, fold_linear
 from simfin.lending.monitoring import SAMPLE_ROWS, StabilityMonitor
 from simfin.lending.pipeline import DecisionContext, Outcomes, Stage
@@ -158,6 +158,9 @@ class ScoringStage(Stage):
             the threshold) that are approved at random to learn from (tagged
             ``explored``, their PD set to the threshold so that they are priced as the
             marginal approved applicant).
+        exploration_reasons: Reason-code indices of rule declines that exploration may
+            also reopen (the same share, approved whatever their score).
+        explore_score: Whether exploration overturns the model's own declines.
 
     Validation is the gate a model risk team keeps: a fit on a few months of loans with a
     few dozen bads can rank the next applicants worse than chance, and a lender that
@@ -197,7 +200,9 @@ class ScoringStage(Stage):
                  min_outcomes: int, reason_code: int, min_bad_outcomes: int = 1,
                  validation_share: float = 0.0, min_validation_auc: float = 0.0,
                  reject_inference: str = "none", reject_weight: float = 1.0,
-                 exploration_share: float = 0.0) -> None:
+                 exploration_share: float = 0.0,
+                 exploration_reasons: tuple[int, ...] = (),
+                 explore_score: bool = True) -> None:
         self.make_estimator = make_estimator
         self._estimator: object | None = None
         self.approval_threshold = approval_threshold
@@ -216,6 +221,8 @@ class ScoringStage(Stage):
         self.reject_inference = reject_inference
         self.reject_weight = reject_weight
         self.exploration_share = exploration_share
+        self.exploration_reasons = np.asarray(exploration_reasons, dtype=np.int16)
+        self.explore_score = explore_score
         self.rng_: np.random.Generator | None = None  # the lender's stream, seen in run
 
     @property
@@ -282,6 +289,18 @@ class ScoringStage(Stage):
         self.monitor_.train(day, self.predict_pd)
         return True
 
+    def _reopen(self, batch: ApplicationBatch, explore: np.ndarray) -> np.ndarray:
+        """Rule declines with an explorable reason drawn for exploration become pending
+        again (to be approved); returns them.
+        """
+        if not len(self.exploration_reasons):
+            return np.zeros(batch.n, dtype=bool)
+        reopen = (explore & (batch["decision"] == DECLINED)
+                  & np.isin(batch["reason"], self.exploration_reasons))
+        batch["decision"][reopen] = PENDING
+        batch["reason"][reopen] = NO_REASON
+        return reopen
+
     def _monitor(self, batch: ApplicationBatch, day: int, pending: np.ndarray,
                  pd_: np.ndarray) -> None:
         """The stability monitor remembers (and, with a model, counts) the first rows of
@@ -340,6 +359,10 @@ class ScoringStage(Stage):
         """Score the pending rows; decline those above the threshold (but the explored)."""
         self.rng_ = ctx.rng  # the lender's stream, for reject inference at the next fit
         pd_ = np.full(batch.n, np.nan, dtype=np.float32)
+        explore = None
+        if self.exploration_share > 0 and self.in_use:
+            explore = ctx.rng.random(batch.n) < self.exploration_share
+            reopened = self._reopen(batch, explore)
         pending = batch.pending
         if not self.in_use:
             self._monitor(batch, ctx.day, pending, pd_)
@@ -356,8 +379,8 @@ class ScoringStage(Stage):
                     pd_[rows] = self.predict_pd(feature_matrix(batch)[rows])
             self._monitor(batch, ctx.day, pending, pd_)
             above = pd_ > self.approval_threshold
-            if self.exploration_share > 0:
-                explored = above & (ctx.rng.random(batch.n) < self.exploration_share)
+            if explore is not None:
+                explored = (above & explore & self.explore_score) | reopened
                 above &= ~explored
                 pd_[explored] = self.approval_threshold  # priced as the marginal approval
                 batch["explored"] = explored
