@@ -19,14 +19,17 @@ some point in its life, following the repayment mechanics of
    day); the miss probability is ``m = (1 - p) * sum_{j<=R} (p f)^j + (p f)^(R+1)``.
 3. **A missed instalment reaches 30 days past due** unless the borrower cures on one of
    days 1..30: daily cure rate ``base_cure_rate * collections * 2^(-d / half_life)`` times
-   the probability of paying what is owed (all the missed instalments, one more each
-   period). ``r = prod_d (1 - cure_d)``.
+   the probability of paying (taken at the instalment missed: the later instalments that
+   roll on while it is overdue are left out). ``r = prod_d (1 - cure_d)``, tabled once per
+   cure rate on a grid of paying probabilities and interpolated.
 4. **Income shocks**: an applicant in a shock stays in it until its known end; after that
    (and for everyone else) the probability of being in a shock at a due date follows the
    two-state process of the population (incidence ``job_loss_rate``/year times the
    economy's factor, mean duration ``shock_duration_days``) from its state today. Each
    instalment mixes the shocked and the unshocked ``m * r``.
-5. The loan is bad unless no instalment goes bad: ``1 - prod_k (1 - bad_k)``.
+5. The loan is bad unless no instalment goes bad: ``1 - prod_k (1 - bad_k)`` (for the
+   applicants not in a shock today, whose chance of one at a due date is small, in closed
+   form to first order in that chance).
 
 It is an approximation that leaves out what happens after the decision beyond the shock
 process (satisfaction moving, other loans taken, the economy changing, a fraudster busting
@@ -38,12 +41,15 @@ models cannot read it.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from simfin.agents.population import Population
 from simfin.lending.loan_book import monthly_service, schedule
 
 CURE_DAYS = 30  # a missed instalment is 30+ days past due after 30 days without a cure
+CURE_GRID = np.linspace(0.0, 1.0, 513)  # probabilities of paying the cure is tabled on
 
 
 def _pay(logit_base: np.ndarray, capacity: np.ndarray, b) -> np.ndarray:
@@ -53,15 +59,11 @@ def _pay(logit_base: np.ndarray, capacity: np.ndarray, b) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def _bad_after_miss(logit_base: np.ndarray, disposable: np.ndarray, instalment: np.ndarray,
-                    period: np.ndarray, cure_rate: float, half_life: float, b) -> np.ndarray:
-    """Probability that a missed instalment goes uncured for 30 days (per row)."""
-    survive = np.ones(len(instalment))
-    for d in range(1, CURE_DAYS + 1):
-        owed = instalment * (1 + d // np.maximum(period, 1))
-        cure = cure_rate * np.exp2(-d / half_life) * _pay(logit_base, disposable / owed, b)
-        survive *= 1.0 - cure
-    return survive
+@lru_cache(maxsize=64)
+def _uncured_table(cure_rate: float, half_life: float) -> np.ndarray:
+    """P(no cure on days 1..30 | probability of paying p), on ``CURE_GRID`` values of p."""
+    daily = cure_rate * np.exp2(-np.arange(1, CURE_DAYS + 1) / half_life)
+    return np.prod(1.0 - np.outer(CURE_GRID, np.minimum(daily, 1.0)), axis=1)
 
 
 def true_pd(population: Population, consumers: np.ndarray, amount_cents: np.ndarray,
@@ -107,29 +109,40 @@ def true_pd(population: Population, consumers: np.ndarray, amount_cents: np.ndar
     disposable = {False: base_income * living - debt, True: base_income * kept * living - debt}
     cure_rate = b.base_cure_rate * cure_multiplier * macro.collections
     f, retries = float(debit_failure_rate), int(retry_days)
+    uncured = _uncured_table(float(cure_rate), float(b.cure_half_life_days))
     per_state = {}
     for shocked, disp in disposable.items():
         p = _pay(logit_base, disp / instalment, b)
         pf = p * f
         miss = (1.0 - p) * sum(pf ** j for j in range(retries + 1)) + pf ** (retries + 1)
-        per_state[shocked] = miss * _bad_after_miss(logit_base, disp, instalment, period,
-                                                    cure_rate, b.cure_half_life_days, b)
+        per_state[shocked] = miss * np.interp(p, CURE_GRID, uncured)
     # The two-state shock process: onset rate lam, recovery rate mu (per day).
     lam = cfg.job_loss_rate * macro.job_loss / 365.0
     mu = 1.0 / cfg.shock_duration_days
     steady = lam / (lam + mu)
     shock_left = np.maximum(pop.shock_until_day.take(rows).astype(np.int64) - day, 0)
-    survive = np.ones(n)
-    for k in range(1, int(n_inst.max()) + 1):
-        due = k * period
-        active = k <= n_inst
-        still = due < shock_left  # inside the shock known today
-        # Unshocked from today (or from the known shock's end) on: the chance of being in
-        # a shock ``after`` days later rises towards the steady share.
-        after = np.maximum(due - shock_left, 0).astype(np.float64)
-        share = np.where(still, 1.0, steady * -np.expm1(-(lam + mu) * after))
-        bad_k = share * per_state[True] + (1.0 - share) * per_state[False]
-        survive *= np.where(active, 1.0 - bad_k, 1.0)
+    bad_n = np.minimum(per_state[False], 1.0 - 1e-12)
+    bad_s = per_state[True]
+    # Unshocked today: a due date k periods on is in a shock with the probability
+    # s_k = steady * (1 - q^k), q = exp(-(lam + mu) * period), small (a few %), so
+    # log(1 - bad_n - s_k (bad_s - bad_n)) is taken to first order in s_k and summed over
+    # the instalments in closed form.
+    q = np.exp(-(lam + mu) * period)
+    n_k = n_inst.astype(np.float64)
+    shares = steady * (n_k - q * -np.expm1(n_k * np.log(q)) / -np.expm1(np.log(q)))
+    log_survive = n_k * np.log1p(-bad_n) - (bad_s - bad_n) / (1.0 - bad_n) * shares
+    survive = np.exp(log_survive)
+    # In a shock today (a few): instalment by instalment, shocked until its known end.
+    idx = np.flatnonzero(shock_left > 0)
+    if len(idx):
+        survive[idx] = 1.0
+    for k in range(1, int(n_inst.take(idx).max(initial=0)) + 1):
+        idx = idx[n_inst.take(idx) >= k]
+        due, left = k * period.take(idx), shock_left.take(idx)
+        share = np.where(due < left, 1.0, steady * -np.expm1(
+            -(lam + mu) * np.maximum(due - left, 0)))
+        b_n, b_s = bad_n.take(idx), bad_s.take(idx)
+        survive[idx] *= 1.0 - (b_n + share * (b_s - b_n))
     out = 1.0 - survive
     bust = pop.is_fraud.take(rows) & (pop.loans_booked.take(rows).astype(np.int64) + 1
                                       > pop.trust_loans.take(rows))
