@@ -98,6 +98,6 @@ def evaluate(task: RunTask) -> RunOutcome:
         rows, events, *applications = MODELS.get(task.model)(task)
         return RunOutcome(task, rows, events=events,
                           applications=applications[0] if applications else None)
-    except Exception as exc:  # noqa: BLE001 - recorded per run, reported by the runner
+    except Exception as exc:  # noqa: BLE001 - recorded per run, reported by the execution
         message = f"{type(exc).__name__}: {exc}".splitlines()[0]
         return RunOutcome(task, None, message, traceback.format_exc())

@@ -8,8 +8,8 @@ import pytest
 import simfin
 from simfin.config import ConfigError, load_config
 from simfin.lending import REJECT_INFERENCE, register_reject_inference
-from simfin.lending.reject_inference import TrainingSet, fit_weighted
 from simfin.lending.registry import SCORERS
+from simfin.lending.reject_inference import TrainingSet, fit_weighted
 from simfin.lending.scoring import MODEL_FEATURES, ScoringStage
 
 # A small default market whose platform model goes live early (as in notebook 03).
