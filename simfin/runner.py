@@ -134,7 +134,7 @@ def add_score_performance(summary: dict, model: MarketModel, loans: pd.DataFrame
                                    horizon, has_model, lender.model_since_day_)
         out["validation"] = validation(lender.pipeline.get("scoring"))
         out["monitoring"] = monitoring(lender.pipeline.get("scoring"))
-        if lender.config.risk.model.exploration_share > 0:
+        if lender.explores:
             rows = (np.concatenate(lender.explored_loans_) if lender.explored_loans_
                     else np.zeros(0, dtype=np.int64))
             out["exploration"] = exploration(loans, rows)

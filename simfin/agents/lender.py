@@ -118,10 +118,14 @@ class Lender(mesa.Agent):
         self.train_x_: list[np.ndarray] = []
         self.train_rows_: list[np.ndarray] = []
         self.model_since_day_: int | None = None
-        model_cfg = cfg.risk.model
         # Declined applications' model inputs, by day, for reject inference (none kept
-        # when the lender does not infer).
-        self.keeps_rejects = model_cfg.kind != "none" and model_cfg.reject_inference != "none"
+        # when neither the champion's model nor the challenger's infers).
+        self.model_configs = [cfg.risk.model] + ([cfg.challenger.risk.model]
+                                                 if self.challenger else [])
+        self.keeps_rejects = any(m.kind != "none" and m.reject_inference != "none"
+                                 for m in self.model_configs)
+        self.explores = any(m.kind != "none" and m.exploration_share > 0
+                            for m in self.model_configs)
         self.rejects_: list[tuple[int, np.ndarray]] = []
         self.explored_loans_: list[np.ndarray] = []  # loan rows booked by exploration
 
@@ -218,7 +222,7 @@ class Lender(mesa.Agent):
         """
         if not self.keeps_rejects:
             return None
-        since = day - self.config.risk.model.reject_window_days
+        since = day - max(m.reject_window_days for m in self.model_configs)
         self.rejects_ = [(d, x) for d, x in self.rejects_ if d >= since]
         if not self.rejects_:
             return np.zeros((0, len(MODEL_FEATURES)), dtype=np.float32)
@@ -229,7 +233,7 @@ class Lender(mesa.Agent):
         (at most ``max_rejects_per_day``), as the lender saw them.
         """
         declined = np.flatnonzero((batch["decision"] == DECLINED) & ~self._redraws(batch))
-        most = self.config.risk.model.max_rejects_per_day
+        most = max(m.max_rejects_per_day for m in self.model_configs)
         if len(declined) > most:
             declined = np.sort(self.stream.choice(declined, most, replace=False))
         if len(declined):

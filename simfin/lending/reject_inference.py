@@ -134,3 +134,20 @@ def parcelling(accepted: TrainingSet, rejects: np.ndarray, fit: Fitter,
     rate = (bads + 0.5) / (loans + 1.0)  # a band's bad rate, shrunk a little towards 1/2
     drawn = rng.random(len(rejects)) < rate[np.searchsorted(edges, reject_score)]
     return accepted.extended(rejects, drawn, np.full(len(rejects), float(weight)))
+
+
+def fit_inferred(estimator: object, method: str, x: np.ndarray, bad: np.ndarray,
+                 rejects: np.ndarray, rng: np.random.Generator, weight: float) -> object:
+    """A fresh copy of ``estimator`` fitted on the booked loans (``x``, ``bad``) and the
+    declined applications (``rejects``) by the reject-inference ``method`` registered in
+    ``REJECT_INFERENCE``.
+    """
+    from sklearn.base import clone
+
+    from simfin.lending.registry import REJECT_INFERENCE
+
+    def fit(x_: np.ndarray, bad_: np.ndarray, w: np.ndarray | None) -> object:
+        return fit_weighted(clone(estimator), x_, np.asarray(bad_).astype(np.int8), w)
+
+    data = REJECT_INFERENCE.create(method, TrainingSet(x, bad), rejects, fit, rng, weight)
+    return fit(data.x, data.bad, data.weight)

@@ -20,6 +20,7 @@ from simfin.lending.linear import FoldedLinear, fold_linear
 from simfin.lending.monitoring import SAMPLE_ROWS, StabilityMonitor
 from simfin.lending.pipeline import DecisionContext, Outcomes, Stage
 from simfin.lending.registry import register_scorer
+from simfin.lending.reject_inference import fit_inferred
 
 # The model's inputs, in column order. Incomes enter as logs, the partner's behaviour score
 # on the log-odds scale (it is a probability of paying: a scorecard's bads sit in its
@@ -223,7 +224,8 @@ class ScoringStage(Stage):
         self.exploration_share = exploration_share
         self.exploration_reasons = np.asarray(exploration_reasons, dtype=np.int16)
         self.explore_score = explore_score
-        self.rng_: np.random.Generator | None = None  # the lender's stream, seen in run
+        # The lender's stream, seen in run (a stage fitted before it ever ran: a fixed seed).
+        self.rng_: np.random.Generator | None = None
 
     @property
     def estimator(self) -> object:
@@ -268,8 +270,11 @@ class ScoringStage(Stage):
                 fitted = clone(self.estimator).fit(_zero_filled(x[:train], unobserved),
                                                    bad[:train].astype(np.int8))
             else:
-                fitted = self._fit_inferred(_zero_filled(x[:train], unobserved),
-                                            bad[:train], _zero_filled(rejects, unobserved))
+                fitted = fit_inferred(self.estimator, self.reject_inference,
+                                      _zero_filled(x[:train], unobserved), bad[:train],
+                                      _zero_filled(rejects, unobserved),
+                                      self.rng_ or np.random.default_rng(0),
+                                      self.reject_weight)
         record = {"day": day, "outcomes": len(bad), "bads": int(bad.sum()),
                   "candidate_auc": None, "in_use_auc": None, "deployed": True}
         self.history_.append(record)
@@ -311,23 +316,6 @@ class ScoringStage(Stage):
         self.monitor_.remember(day, columns)
         if self.in_use and len(rows):
             self.monitor_.observe(day, columns, pd_[rows])
-
-    def _fit_inferred(self, x: np.ndarray, bad: np.ndarray, rejects: np.ndarray) -> object:
-        """A fit on the booked loans and the declined applicants, by the configured
-        reject-inference method.
-        """
-        from sklearn.base import clone
-
-        from simfin.lending.registry import REJECT_INFERENCE
-        from simfin.lending.reject_inference import TrainingSet, fit_weighted
-
-        def fit(x_: np.ndarray, bad_: np.ndarray, weight: np.ndarray | None) -> object:
-            return fit_weighted(clone(self.estimator), x_, bad_.astype(np.int8), weight)
-
-        rng = self.rng_ if self.rng_ is not None else np.random.default_rng(0)
-        data = REJECT_INFERENCE.create(self.reject_inference, TrainingSet(x, bad), rejects,
-                                       fit, rng, self.reject_weight)
-        return fit(data.x, data.bad, data.weight)
 
     def _validate(self, fitted: object, unobserved: np.ndarray, x: np.ndarray,
                   bad: np.ndarray) -> dict:
