@@ -21,8 +21,8 @@ CAPACITY_BINDS_SHARE = 0.5
 # not counted the run's loans to their end.
 RUNOFF_OPEN_SHARE = 0.01
 # A month's population stability is judged only on at least this many scored applications
-# (the PSI of a few hundred is noise: about 0.05 to 0.1 from sampling alone).
-DRIFT_MIN_APPLICATIONS = 500
+# (below that, sampling noise alone moves a characteristic's PSI by 0.05 to 0.1).
+DRIFT_MIN_APPLICATIONS = 300
 
 
 def _warning(code: str, message: str, lender: str | None = None) -> dict[str, str | None]:
