@@ -173,6 +173,39 @@ class Lender(mesa.Agent):
         for stage in self.pricers:
             stage.set_policy(apr_cap=apr_cap, max_loan_to_income=max_loan_to_income)
 
+    def set_levers(self, *, approval_threshold: float | None = None,
+                   price_markup: float | None = None,
+                   limit_multiplier: float | None = None) -> None:
+        """Set the champion's main levers from the next decision on (a learning agent's
+        action, :mod:`simfin.env`); a lever left None keeps its value. The challenger, a
+        test of another strategy, keeps its own.
+
+        Args:
+            approval_threshold: Highest predicted default probability approved once the
+                model is in use (``ScoringStage.set_threshold``); a rules-only lender has
+                no score to cut, and ignores it.
+            price_markup: All-in APR added to the pricing policy's price, rate/year
+                (``PricingStage.set_markup``).
+            limit_multiplier: Factor on the largest loan and a new line's limit
+                (``ProductStage.set_limit_multiplier``).
+
+        Raises:
+            ValueError: A lever outside its range, naming it.
+        """
+        if approval_threshold is not None and "scoring" in self.pipeline:
+            self.pipeline["scoring"].set_threshold(approval_threshold)
+        if price_markup is not None:
+            self.pipeline["pricing"].set_markup(price_markup)
+        if limit_multiplier is not None:
+            self.pipeline["product"].set_limit_multiplier(limit_multiplier)
+
+    def levers(self) -> dict[str, float | None]:
+        """The champion's levers in force (``approval_threshold`` None: no model)."""
+        scoring = self.pipeline.get("scoring")
+        return {"approval_threshold": None if scoring is None else scoring.approval_threshold,
+                "price_markup": self.pipeline["pricing"].markup,
+                "limit_multiplier": self.pipeline["product"].limit_multiplier}
+
     def observe_costs(self, cost_cents: int, loans: int) -> None:
         """Today's view of what a booked loan costs to acquire and decide (for pricing)."""
         for stage in self.pricers:

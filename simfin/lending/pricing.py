@@ -226,6 +226,10 @@ def capped_price(stage: PricingStage, pd_: np.ndarray, term_days: np.ndarray,
         upper = stage.demand.max_apr if stage.apr_cap is None else stage.apr_cap
         ask = stage.demand.price(ask, marginal, floor, upper, pd_, term_days, amount_cents,
                                  segment, tests)
+    if stage.markup != 0.0:  # the lender's price lever, on top of what its policy asks
+        ask = np.maximum(ask + stage.markup, 0.0)
+        if stage.apr_cap is not None:
+            ask = np.minimum(ask, stage.apr_cap)
     apr = np.maximum(ask - fee, 0.0)
     return grade, apr, apr + fee, over
 
@@ -262,9 +266,14 @@ class PricingStage(Stage):
         life_exponent: Extrapolates the model's window PD over the loan's life
             (:func:`lifetime_pd`); None: the window PD is priced as a lifetime one.
         window_days: The model's performance window (``risk.model.performance_window_days``).
+        markup: All-in APR added to what the policy asks (rate/year; negative: a discount),
+            lowered to the cap where one binds; the rows declined for the cap are the same
+            (they cannot cover their marginal cost, whatever the markup). 0: the policy's
+            price.
 
     The caps are the regulator's: a policy change reaches the stage through
-    :meth:`set_policy`, never by writing its attributes.
+    :meth:`set_policy`, never by writing its attributes; the markup is the lender's lever,
+    set through :meth:`set_markup`.
 
     Attributes:
         unit_cost_cents_: The unit cost in use, learned from the lender's books
@@ -281,8 +290,9 @@ class PricingStage(Stage):
                  booking_cost_cents: float = 0.0,
                  demand: DemandLearner | None = None,
                  cold_start_pd: float | None = None, life_exponent: float | None = None,
-                 window_days: float = 90.0) -> None:
+                 window_days: float = 90.0, markup: float = 0.0) -> None:
         self.policy = PRICING.get(strategy)
+        self.markup = float(markup)
         self.demand = demand
         self.marginal_cost_rate = cost_rate if marginal_cost_rate is None else marginal_cost_rate
         self.booking_cost_cents = float(booking_cost_cents)
@@ -315,6 +325,17 @@ class PricingStage(Stage):
         """
         self.apr_cap = apr_cap
         self.max_loan_to_income = max_loan_to_income
+
+    def set_markup(self, markup: float) -> None:
+        """Add ``markup`` (rate/year) to the all-in APR the policy asks, from the next
+        decision on (a lender's lever, :meth:`simfin.agents.lender.Lender.set_levers`).
+
+        Raises:
+            ValueError: A markup that is not finite or beyond +/-10 (1,000 % a year).
+        """
+        if not (np.isfinite(markup) and abs(markup) <= 10.0):
+            raise ValueError(f"price_markup: must be finite and within +/-10, got {markup}")
+        self.markup = float(markup)
 
     def observe_costs(self, cost_cents: int, loans: int) -> None:
         """Re-estimate the unit cost from the lender's costs and loans booked so far, shrunk

@@ -10,6 +10,7 @@ from simfin.lending.pipeline import DecisionContext, Stage
 PRODUCT_KINDS = ("instalment", "cash", "revolving")
 AMOUNT_REASON = "AMOUNT"
 REVOLVING = PRODUCT_KINDS.index("revolving")
+MAX_LINE_CENTS = 2**31 - 1  # line limits are kept in 32 bits (ProductConfig.max_amount_cents)
 
 
 def _repeats(consumers: np.ndarray) -> bool:
@@ -55,21 +56,46 @@ class ProductStage(Stage):
             fee_rate, limit_income_multiple)``; rows for kinds the lender does not offer
             are never routed to it.
         amount_reason: Index of ``AMOUNT`` in the lender's reason codes.
+        limit_multiplier: Factor on each product's largest loan and on the limit of a new
+            line (the lender's credit-limit lever, set through
+            :meth:`set_limit_multiplier`); at most :data:`MAX_LINE_CENTS` either way. A
+            line already open keeps its limit.
     """
 
     # Row-wise unless one consumer draws on a line twice in the batch: then the draws share
     # its unused limit (see ``row_wise_for``).
     row_wise = False
 
-    def __init__(self, limits: np.ndarray, amount_reason: int) -> None:
+    def __init__(self, limits: np.ndarray, amount_reason: int,
+                 limit_multiplier: float = 1.0) -> None:
         self.limits = np.asarray(limits, dtype=np.float64)
         self.amount_reason = amount_reason
+        self.limit_multiplier = float(limit_multiplier)
         # One small table per limit, looked up by product kind (integers where exact).
         whole = self.limits[:, :4].round().astype(np.int64)
         self._min_amount, self._max_amount = whole[:, 0], whole[:, 1]
         self._min_term = whole[:, 2].astype(np.int32)
         self._max_term = whole[:, 3].astype(np.int32)
         self._fee_rate = self.limits[:, 4].astype(np.float32)
+
+    def set_limit_multiplier(self, limit_multiplier: float) -> None:
+        """Scale the largest loan and a new line's limit by ``limit_multiplier`` from the
+        next decision on (a lender's lever, :meth:`simfin.agents.lender.Lender.set_levers`).
+
+        Raises:
+            ValueError: A multiplier that is not positive and finite.
+        """
+        if not (np.isfinite(limit_multiplier) and limit_multiplier > 0.0):
+            raise ValueError("limit_multiplier: must be a positive number, got "
+                             f"{limit_multiplier}")
+        self.limit_multiplier = float(limit_multiplier)
+
+    def _scaled(self, cents: np.ndarray) -> np.ndarray:
+        """Amounts times the limit multiplier, rounded, at most :data:`MAX_LINE_CENTS`."""
+        if self.limit_multiplier == 1.0:
+            return cents
+        return np.minimum(np.round(cents * self.limit_multiplier), MAX_LINE_CENTS
+                          ).astype(np.int64)
 
     def row_wise_for(self, batch: ApplicationBatch) -> bool:
         """Whether the stage is row-wise on this batch: no consumer draws twice on a line."""
@@ -79,15 +105,15 @@ class ProductStage(Stage):
         """Add ``fee_rate``; clip ``amount_cents`` and ``term_days``."""
         product = batch["product"]
         kind = product.astype(np.intp)  # take() converts small indices on every call
-        cap = self._max_amount.take(kind)
+        cap = self._scaled(self._max_amount.take(kind))
         line = product == REVOLVING
         if line.any():
             rows = np.flatnonzero(line)
             limit = batch["line_limit_cents"][rows]
             new = rows[limit <= 0]  # applicants without a line are offered one
             offer = self.limits[REVOLVING]
-            limit[limit <= 0] = np.minimum(offer[5] * batch["stated_income_cents"][new],
-                                           offer[1]).round()
+            limit[limit <= 0] = self._scaled(np.minimum(
+                offer[5] * batch["stated_income_cents"][new], offer[1]).round())
             # Other rows keep the applicant's line as stated (row by row, whatever the
             # batch holds besides).
             limits = batch["line_limit_cents"].astype(np.int64)

@@ -234,6 +234,17 @@ class ScoringStage(Stage):
             self._estimator = self.make_estimator()
         return self._estimator
 
+    def set_threshold(self, approval_threshold: float) -> None:
+        """Approve, from the next decision on, predicted default probabilities up to
+        ``approval_threshold`` (a lender's lever, :meth:`simfin.agents.lender.Lender.set_levers`).
+
+        Raises:
+            ValueError: A threshold outside [0, 1].
+        """
+        if not 0.0 <= approval_threshold <= 1.0:
+            raise ValueError(f"approval_threshold: must be in [0, 1], got {approval_threshold}")
+        self.approval_threshold = float(approval_threshold)
+
     @property
     def fits_(self) -> int:
         """Fits tried so far."""
