@@ -9,6 +9,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 import simfin
+from simfin.lending import Stage, register_stage
 from simfin.lending.fields import FIELD_NAMES
 from simfin.lending.scoring import MODEL_FEATURES, source_column
 
@@ -33,11 +34,33 @@ def test_true_pd_is_recorded_for_every_application(matured):
     assert apps["true_pd"].between(0, 1).all()
 
 
+SEEN: list[set[str]] = []
+
+
+class _Spy(Stage):
+    """A pipeline step that notes the columns of every batch it is given."""
+
+    def run(self, batch, ctx):
+        SEEN.append(set(batch.columns))
+        return batch
+
+
+@register_stage("answer_key_spy")
+def _spy(build):
+    return _Spy()
+
+
 def test_the_lender_cannot_read_the_answer_key():
-    # Rules read FIELD_NAMES, models MODEL_FEATURES: neither names the key.
-    assert "true_pd" not in FIELD_NAMES and "truth_pd" not in FIELD_NAMES
-    assert not any(source_column(f) == "pd" or "true" in source_column(f)
-                   for f in MODEL_FEATURES)
+    # Rules read FIELD_NAMES, models MODEL_FEATURES: neither names the key ...
+    assert "true_pd" not in FIELD_NAMES
+    assert not any("true" in source_column(f) for f in MODEL_FEATURES)
+    # ... and no step of the pipeline (here, one placed last, before pricing) is given it.
+    SEEN.clear()
+    run = simfin.run("configs/baseline.yaml", steps=10, seed=1, overrides={
+        "population.n_consumers": 1500,
+        "lenders.platform.risk.stages": [{"name": "answer_key_spy", "before": "pricing"}]})
+    assert SEEN and run.applications["true_pd"].notna().all()  # the key was recorded
+    assert not any("true_pd" in cols or "truth_pd" in cols for cols in SEEN)
 
 
 def test_true_pd_ranks_realised_outcomes(matured):
