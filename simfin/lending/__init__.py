@@ -2,7 +2,8 @@
 
 This package knows nothing of the model, the agents, the CLI or files: stages take and
 return batches. Plug in your own parts with :func:`register_stage` (a pipeline step, see
-``docs/adding_a_stage.md``), :func:`register_scorer`, :func:`register_pricing` and
+``docs/adding_a_stage.md``), :func:`register_source` (a data source, see
+``docs/adding_a_data_source.md``), :func:`register_scorer`, :func:`register_pricing` and
 :func:`register_reject_inference`.
 """
 
@@ -12,22 +13,27 @@ from simfin.lending import (  # noqa: F401  (registers the built-ins)
     pricing,
     reject_inference,
     scoring,
+    sources,
 )
 from simfin.lending.assembly import STANDARD_STEPS, StageBuild
 from simfin.lending.batch import ApplicationBatch
+from simfin.lending.data_sources import DataSource, SourceBuild
 from simfin.lending.pipeline import DecisionContext, Outcomes, Pipeline, Stage
 from simfin.lending.registry import (
     PRICING,
     REJECT_INFERENCE,
     SCORERS,
+    SOURCES,
     STAGES,
     register_pricing,
     register_reject_inference,
     register_scorer,
+    register_source,
     register_stage,
 )
 
-__all__ = ["PRICING", "REJECT_INFERENCE", "SCORERS", "STAGES", "STANDARD_STEPS", "ApplicationBatch",
-           "DecisionContext", "Outcomes", "Pipeline", "Stage", "StageBuild",
-           "register_pricing", "register_reject_inference", "register_scorer",
+__all__ = ["PRICING", "REJECT_INFERENCE", "SCORERS", "SOURCES", "STAGES", "STANDARD_STEPS",
+           "ApplicationBatch", "DataSource", "DecisionContext", "Outcomes", "Pipeline",
+           "SourceBuild", "Stage", "StageBuild", "register_pricing",
+           "register_reject_inference", "register_scorer", "register_source",
            "register_stage"]
