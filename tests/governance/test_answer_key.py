@@ -10,7 +10,7 @@ from sklearn.metrics import roc_auc_score
 
 import simfin
 from simfin.lending import Stage, register_stage
-from simfin.lending.fields import FIELD_NAMES
+from simfin.lending.registry import SOURCES
 from simfin.lending.scoring import MODEL_FEATURES, source_column
 
 STEPS = 240
@@ -51,8 +51,8 @@ def _spy(build):
 
 
 def test_the_lender_cannot_read_the_answer_key():
-    # Rules read FIELD_NAMES, models MODEL_FEATURES: neither names the key ...
-    assert "true_pd" not in FIELD_NAMES
+    # Rules read the registered fields, models MODEL_FEATURES: neither names the key ...
+    assert "true_pd" not in SOURCES.field_names()
     assert not any("true" in source_column(f) for f in MODEL_FEATURES)
     # ... and no step of the pipeline (here, one placed last, before pricing) is given it.
     SEEN.clear()
