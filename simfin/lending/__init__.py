@@ -3,13 +3,15 @@
 This package knows nothing of the model, the agents, the CLI or files: stages take and
 return batches. Plug in your own parts with :func:`register_stage` (a pipeline step, see
 ``docs/adding_a_stage.md``), :func:`register_source` (a data source, see
-``docs/adding_a_data_source.md``), :func:`register_scorer` and :func:`register_pricing`.
+``docs/adding_a_data_source.md``), :func:`register_scorer`, :func:`register_pricing` and
+:func:`register_reject_inference`.
 """
 
 from simfin.lending import (  # noqa: F401  (registers the built-ins)
     assembly,
     demand_pricing,
     pricing,
+    reject_inference,
     scoring,
     sources,
 )
@@ -19,16 +21,19 @@ from simfin.lending.data_sources import DataSource, SourceBuild
 from simfin.lending.pipeline import DecisionContext, Outcomes, Pipeline, Stage
 from simfin.lending.registry import (
     PRICING,
+    REJECT_INFERENCE,
     SCORERS,
     SOURCES,
     STAGES,
     register_pricing,
+    register_reject_inference,
     register_scorer,
     register_source,
     register_stage,
 )
 
-__all__ = ["PRICING", "SCORERS", "SOURCES", "STAGES", "STANDARD_STEPS", "ApplicationBatch",
-           "DataSource", "DecisionContext", "Outcomes", "Pipeline", "SourceBuild", "Stage",
-           "StageBuild", "register_pricing", "register_scorer", "register_source",
+__all__ = ["PRICING", "REJECT_INFERENCE", "SCORERS", "SOURCES", "STAGES", "STANDARD_STEPS",
+           "ApplicationBatch", "DataSource", "DecisionContext", "Outcomes", "Pipeline",
+           "SourceBuild", "Stage", "StageBuild", "register_pricing",
+           "register_reject_inference", "register_scorer", "register_source",
            "register_stage"]

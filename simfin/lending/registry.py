@@ -1,5 +1,5 @@
-"""Named registries of pluggable parts: pipeline stages, scoring models, pricing policies
-and data sources.
+"""Named registries of pluggable parts: pipeline stages, scoring models, pricing policies,
+data sources and reject-inference methods.
 
 Strategies are chosen in config by name; a researcher adds one with a decorator::
 
@@ -193,7 +193,9 @@ SCORERS = Registry("scoring model")
 PRICING = Registry("pricing policy")
 STAGES = Registry("pipeline stage")
 SOURCES = SourceRegistry()
+REJECT_INFERENCE = Registry("reject-inference method")
 register_scorer = SCORERS.register
 register_pricing = PRICING.register
 register_stage = STAGES.register
 register_source = SOURCES.register
+register_reject_inference = REJECT_INFERENCE.register
