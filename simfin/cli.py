@@ -85,10 +85,9 @@ def run_command(
     import shutil
 
     from simfin.config import ConfigError
+    from simfin.config.loading import resolve
     from simfin.memory import check_fits
     from simfin.outputs.run_folder import OutputExistsError, default_out_dir, prepare
-    from simfin.outputs.writer import write_run
-    from simfin.runner import resolve, run
 
     try:
         resolved = resolve(config, steps, seed, set_ or [])
@@ -99,6 +98,11 @@ def run_command(
     except (ConfigError, OutputExistsError) as exc:
         fail(str(exc))
         return
+    # The model, the runner and the writers (pandas, mesa, matplotlib: over a second) are
+    # imported once the config is known to be good: a mistake is reported at once.
+    from simfin.outputs.writer import write_run
+    from simfin.runner import run
+
     try:
         with progress_bar("days") as bar:
             task = bar.add_task(resolved.run.name, total=resolved.run.total_days)

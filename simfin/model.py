@@ -7,10 +7,10 @@ One step is one day:
    more often; needs declined earlier try again with other lenders;
 2. channels bring each need to one or more lenders as applications (acquisition costs are
    paid);
-3. each lender learns from the outcomes it has observed and quotes offers on its batch
-   (``Lender.quote``); each consumer takes the offer best for them, or none
-   (:mod:`simfin.agents.offers`); each lender originates the accepted offers
-   (``Lender.originate``: disburse, book, post);
+3. each lender retrains on the outcomes it has observed (``Lender.retrain``) and makes
+   offers on its batch (``Lender.make_offers``: its quote); each consumer takes the offer
+   best for them, or none (:mod:`simfin.agents.shopping`); each lender originates the
+   accepted offers (``Lender.originate``: disburse, book, post);
 4. the loan book comes due: borrowers pay or miss; delinquent loans cure, default or are
    written off; each lender reviews its credit lines, serves its borrowers and pays for
    its funding;
@@ -25,7 +25,7 @@ import mesa
 import numpy as np
 
 import simfin.agents.fraud as fraud_kinds
-from simfin.agents import offers
+from simfin.agents import shopping
 from simfin.agents.channel import Channel, choose_channels
 from simfin.agents.consumer import (
     Consumer,
@@ -73,8 +73,9 @@ class MarketModel(mesa.Model):
         ledger: Every movement of money.
         lenders, scenarios, channels: The agents, in config order.
         recorder: The daily indicators (``recorder.steps_frame()``).
-        applications: The record of every application (``simfin.indicators.application_log``), or
-            None when ``run.record_applications`` is off.
+        application_log: The record of every application
+            (:class:`~simfin.indicators.application_log.ApplicationLog`; its table is
+            ``RunResult.applications``), or None when ``run.record_applications`` is off.
         datacollector: Mesa ``DataCollector``: run-to-date totals and end-of-day balances
             for the market and per lender (:mod:`simfin.indicators.reporters`).
         running: False once ``config.run.steps`` days and the ``run.runoff_days`` of
@@ -132,9 +133,9 @@ class MarketModel(mesa.Model):
                                  len(COHORTS))
         self.datacollector = mesa.DataCollector(model_reporters=model_reporters(self))
         # One row per application (run.record_applications); None when not recorded.
-        self.applications = ApplicationLog() if config.run.record_applications else None
+        self.application_log = ApplicationLog() if config.run.record_applications else None
         self._consumers: dict[int, Consumer] = {}
-        self._offers = np.array([lender.offers for lender in self.lenders])
+        self._sells = np.array([lender.sells for lender in self.lenders])
         self._brand = np.array([lc.brand_weight for lc in config.lenders])
         self._shares_data = np.array([c.shares_data for c in config.channels])
         self._cost_per_app = np.array([c.cost_per_application_cents for c in config.channels])
@@ -177,14 +178,14 @@ class MarketModel(mesa.Model):
         """The day's lending: needs arise, applications are decided, offers are taken."""
         self.regulator.step_day(self.day, self.lenders)
         needs = self.arise_needs()
-        applications = self.bring_applications(needs)
+        requests = self.bring_requests(needs)
         for lender in self.lenders:
-            lender.learn(self.day)
-        quotes = [self.quote(lender, applications) for lender in self.lenders]
+            lender.retrain(self.day)
+        quotes = [self.offers_from(lender, requests) for lender in self.lenders]
         taken = self.choose_offers(needs, quotes)
         for quote, rows in zip(quotes, taken, strict=True):
             self.originate(quote, rows)
-        self.queue_reapplications(needs, applications, quotes)
+        self.queue_reapplications(needs, requests, quotes)
         fraud_kinds.adapt(self.population, self.day, self.rng)
 
     def arise_needs(self) -> dict[str, np.ndarray]:
@@ -202,17 +203,18 @@ class MarketModel(mesa.Model):
                      for k in needs}
         return needs
 
-    def bring_applications(self, needs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Route each need through a channel to one or more lenders; keep the applications
-        whose form is completed. ``need`` indexes the need of each application.
+    def bring_requests(self, needs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Route each need through a channel to one or more lenders; the day's requests are
+        the applications whose form is completed, as columns (one row per need and lender;
+        ``need`` indexes the need of each).
         """
         pop = self.population
         consumer = needs["consumer"].astype(np.intp)  # for lookups: no index conversions
         channel = choose_channels(self.channels, consumer, needs["online"], pop, self.rng)
-        need, lender = offers.route(needs["product"], needs["online"], needs["tried"],
-                                    self._brand, self._offers, loyalty(pop, consumer),
-                                    self.config.behaviour.choice, self.rng,
-                                    needs["amount_cents"], self._min_amount)
+        need, lender = shopping.route(needs["product"], needs["online"], needs["tried"],
+                                      self._brand, self._sells, loyalty(pop, consumer),
+                                      self.config.behaviour.choice, self.rng,
+                                      needs["amount_cents"], self._min_amount)
         # A draw on an open credit line goes to the line's lender alone, in its app: no
         # channel to convert through, no form to finish (frictionless, see
         # ``Lender.decide``).
@@ -223,21 +225,21 @@ class MarketModel(mesa.Model):
         lender = np.concatenate([lender[keep], line_lender[draws].astype(lender.dtype)])
         reached = channel[need] >= 0  # a need with no channel of its kind goes nowhere
         need, lender = need[reached], lender[reached]
-        apps = {k: needs[k][need] for k in NEED_COLUMNS}
-        apps["need"], apps["channel"] = need, channel[need]
-        apps["lender"] = lender.astype(np.int16)
-        f = self._friction[apps["lender"], apps["product"]]
+        started = {k: needs[k][need] for k in NEED_COLUMNS}
+        started["need"], started["channel"] = need, channel[need]
+        started["lender"] = lender.astype(np.int16)
+        f = self._friction[started["lender"], started["product"]]
         who = consumer.take(need)
         cohort = pop.cohort.take(who)
-        p = np.where(on_line[need], 1.0, self._conversion[apps["channel"]]
-                     * completion_probability(pop, who, apps["online"], f[:, 0], f[:, 1],
+        p = np.where(on_line[need], 1.0, self._conversion[started["channel"]]
+                     * completion_probability(pop, who, started["online"], f[:, 0], f[:, 1],
                                               cohort))
         completed = self.rng.random(len(p)) < p
-        self.recorder.count_needs(apps["lender"], cohort, completed)
+        self.recorder.count_needs(started["lender"], cohort, completed)
         done = np.flatnonzero(completed)
-        applications = {k: v.take(done) for k, v in apps.items()}
-        pop.count_inquiries(applications["consumer"])
-        return applications
+        requests = {k: v.take(done) for k, v in started.items()}
+        pop.count_inquiries(requests["consumer"])
+        return requests
 
     def _line_lender(self, consumers: np.ndarray, products: np.ndarray) -> np.ndarray:
         """For each revolving need, the lender where the consumer holds a line (the largest
@@ -245,22 +247,21 @@ class MarketModel(mesa.Model):
         """
         out = np.full(len(consumers), -1, dtype=np.int16)
         rows = np.flatnonzero(products == REVOLVING)
-        if len(rows) == 0 or not self._offers[:, REVOLVING].any():
+        if len(rows) == 0 or not self._sells[:, REVOLVING].any():
             return out
         limits = self.population.line_limit_cents.take(consumers.take(rows), axis=0)
         out[rows] = np.where(limits.max(axis=1) > 0, limits.argmax(axis=1), -1)
         return out
 
-    def applications_to(self, lender: Lender, applications: dict[str, np.ndarray]
-                        ) -> ApplicationBatch:
+    def batch_for(self, lender: Lender, requests: dict[str, np.ndarray]) -> ApplicationBatch:
         """The lender's applications of the day, with what it can observe of each applicant;
         channels are paid for the applicants new to the lender.
         """
-        mine = np.flatnonzero(applications["lender"] == lender.index)
-        apps = {k: v.take(mine) for k, v in applications.items() if k != "lender"}
-        used = (self.book.outstanding_of(apps["consumer"], lender.index, REVOLVING)
-                if lender.offers[REVOLVING] else np.zeros(len(apps["consumer"]), np.int64))
-        batch = application_batch(self.population, apps, lender.index, self.day, self.rng,
+        mine = np.flatnonzero(requests["lender"] == lender.index)
+        own = {k: v.take(mine) for k, v in requests.items() if k != "lender"}
+        used = (self.book.outstanding_of(own["consumer"], lender.index, REVOLVING)
+                if lender.sells[REVOLVING] else np.zeros(len(own["consumer"]), np.int64))
+        batch = application_batch(self.population, own, lender.index, self.day, self.rng,
                                   self._shares_data, used)
         # Channels are paid for new customers; returning ones come back through the app.
         new = ~self.population.at_lender(self.population.borrowed_at, batch["consumer"],
@@ -272,9 +273,11 @@ class MarketModel(mesa.Model):
         batch["asked_cents"] = batch["amount_cents"].copy()  # the offer may cut the amount
         return batch
 
-    def quote(self, lender: Lender, applications: dict[str, np.ndarray]) -> Quote:
-        """One lender's quote on its applications of the day."""
-        quote = lender.quote(self.applications_to(lender, applications), self.day)
+    def offers_from(self, lender: Lender, requests: dict[str, np.ndarray]) -> Quote:
+        """One lender's quote on its applications of the day: it decides them and makes
+        offers; the market notes whom it declined and what deciding cost it.
+        """
+        quote = lender.make_offers(self.batch_for(lender, requests), self.day)
         batch = quote.batch
         fraud_kinds.record_declines(self.population,
                                     batch["consumer"][batch["decision"] == DECLINED])
@@ -296,14 +299,14 @@ class MarketModel(mesa.Model):
         borrowed = pop.at_lender(pop.borrowed_at, consumer, lender)
         gap = np.where(borrowed, pop.satisfaction.take(consumer)
                        - self.config.behaviour.repayment.neutral_satisfaction, 0.0)
-        value = offers.utility(
+        value = shopping.utility(
             col["all_in_apr"], col["amount_cents"], col["asked_cents"],
             col["decision_minutes"], self._friction[lender, col["product"], 0], gap,
             np.log(self._brand[lender]),
-            offers.price_sensitivity(pop.cohort.take(consumer), pop.region.take(consumer),
+            shopping.price_sensitivity(pop.cohort.take(consumer), pop.region.take(consumer),
                                      choice),
             choice)
-        taken = offers.choose(col["need"], value, len(needs["consumer"]),
+        taken = shopping.choose(col["need"], value, len(needs["consumer"]),
                               choice.outside_utility, self.rng)
         start = np.cumsum([0] + [len(r) for r in rows])
         return [rows[i][taken[(taken >= start[i]) & (taken < start[i + 1])] - start[i]]
@@ -316,22 +319,22 @@ class MarketModel(mesa.Model):
         lender = quote.lender
         first_loan = len(self.book)
         booked = lender.originate(quote, taken)
-        if self.applications is not None:
-            self.applications.record(lender.index, self.day, quote.batch, taken,
-                                     np.arange(first_loan, len(self.book)))
+        if self.application_log is not None:
+            self.application_log.record(lender.index, self.day, quote.batch, taken,
+                                        np.arange(first_loan, len(self.book)))
         self.recorder.count_decisions(lender.index, quote.batch, booked)
         self._loans_booked[lender.index] += booked.n
         lender.observe_costs(int(self._unit_costs[lender.index]),
                              int(self._loans_booked[lender.index]))
 
     def queue_reapplications(self, needs: dict[str, np.ndarray],
-                             applications: dict[str, np.ndarray],
+                             requests: dict[str, np.ndarray],
                              quotes: list[Quote]) -> None:
         """Needs that applied and that no lender approved try again elsewhere, later."""
         tried = needs["tried"].copy()
-        tried[applications["need"], applications["lender"]] = True
+        tried[requests["need"], requests["lender"]] = True
         applied = np.zeros(len(needs["consumer"]), dtype=bool)
-        applied[applications["need"]] = True
+        applied[requests["need"]] = True
         for quote in quotes:
             applied[quote.batch["need"][quote.offers]] = False
         declined = np.flatnonzero(applied)

@@ -9,7 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from simfin.config import COHORTS, REGIONS, MarketConfig, load_config
+from simfin.config import COHORTS, REGIONS, MarketConfig
+from simfin.config.loading import resolve
 from simfin.indicators.application_log import ApplicationLog
 from simfin.indicators.health import run_health
 from simfin.indicators.score_performance import (
@@ -78,22 +79,6 @@ class RunResult:
         if self.application_log is not None:
             self.application_log.close()
             self.application_log = None
-
-
-def resolve(config: MarketConfig | str | Path | dict | None = None, steps: int | None = None,
-            seed: int | None = None, overrides: list[str] | dict[str, Any] | None = None
-            ) -> MarketConfig:
-    """The config a run will use: file or dict, then overrides, then steps and seed."""
-    extra: dict[str, Any] = {}
-    if steps is not None:
-        extra["run.steps"] = steps
-    if seed is not None:
-        extra["run.seed"] = seed
-    if isinstance(overrides, dict):
-        extra = {**overrides, **extra}
-        return load_config(config, extra)
-    base = load_config(config, overrides)
-    return load_config(base, extra) if extra else base
 
 
 def add_breakdowns(summary: dict, model: MarketModel, loans: pd.DataFrame) -> None:
@@ -183,7 +168,7 @@ def run(config: MarketConfig | str | Path | dict | None = None, steps: int | Non
                         [lender.name for lender in model.lenders
                          if lender.challenger is not None])
     add_breakdowns(summary, model, loans)
-    log = model.applications
+    log = model.application_log
     add_score_performance(summary, model, loans,
                           None if log is None else log.columns(list(FRONTIER_COLUMNS)))
     summary["policy"] = model.regulator.record()

@@ -52,15 +52,17 @@ HEAVY = ("scipy", "sklearn", "pandas", "matplotlib", "mesa", "dask", "pyarrow", 
          "solara", "simfin.config", "simfin.model", "simfin.experiments", "simfin.outputs")
 
 
-def heavy_modules_loaded_by(argv: list[str]) -> set[str]:
-    """The HEAVY modules that ``simfin <argv>`` loads in a fresh interpreter."""
+def heavy_modules_loaded_by(argv: list[str], exit_code: int = 0) -> set[str]:
+    """The HEAVY modules that ``simfin <argv>`` (ending with ``exit_code``) loads in a
+    fresh interpreter.
+    """
     code = ("import sys\n"
             f"sys.argv = ['simfin', *{argv!r}]\n"
             "from simfin.cli import main\n"
             "try:\n"
             "    main()\n"
             "except SystemExit as exc:\n"
-            "    assert exc.code in (0, None), exc.code\n"
+            f"    assert (exc.code or 0) == {exit_code}, exc.code\n"
             "print('MODULES', *sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
@@ -74,3 +76,16 @@ def test_version_and_help_import_no_heavy_library():
     assert "simfin.config" in heavy_modules_loaded_by(["config-doc"])
     for argv in (["--version"], ["--help"], ["run", "--help"], ["experiment", "--help"]):
         assert heavy_modules_loaded_by(argv) == set(), argv
+
+
+def test_a_bad_config_is_refused_before_the_model_and_writers_are_imported(tmp_path):
+    # A mistake is reported in a fraction of a second: the config is checked with the
+    # config package only, before the model, the runner and the writers are imported.
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("population: {n_consumers: -1}\n", encoding="utf-8")
+    loaded = heavy_modules_loaded_by(["run", str(bad), "--out", str(tmp_path / "out")],
+                                     exit_code=2)
+    assert "simfin.config" in loaded  # precondition: the config was read and checked
+    # (simfin.outputs is its stdlib-only run_folder: the destination is checked too)
+    assert not loaded & {"mesa", "pandas", "matplotlib", "pyarrow", "simfin.model"}, loaded
+    assert not (tmp_path / "out").exists()

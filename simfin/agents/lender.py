@@ -1,12 +1,13 @@
 """The ``Lender`` agent: owns its day.
 
-Each day the lender learns from the outcomes it has observed (:meth:`Lender.learn`),
-quotes offers on its batch of applications (:meth:`Lender.quote`: platform capacity, then
-its pipeline of named steps, champion and challenger), and, once the applicants have chosen
-among their offers, originates the accepted ones (:meth:`Lender.originate`: disburse over
-its rail, book into the loan book, post to the ledger). After the book has been serviced it
-reviews its credit lines, serves its borrowers and pays for its funding. The pipeline is
-assembled from the lender's config (``simfin.lending.assembly``).
+Each day the lender retrains on the outcomes it has observed (:meth:`Lender.retrain`),
+makes offers on its batch of applications (:meth:`Lender.make_offers`, its quote: platform
+capacity, then its pipeline of named steps, champion and challenger), and, once the
+applicants have chosen among their offers, originates the accepted ones
+(:meth:`Lender.originate`: disburse over its rail, book into the loan book, post to the
+ledger). After the book has been serviced it reviews its credit lines, serves its borrowers
+and pays for its funding. The pipeline is assembled from the lender's config
+(``simfin.lending.assembly``).
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ if TYPE_CHECKING:  # networkx is imported only by a lender that builds a ring gr
 
 @dataclass
 class Quote:
-    """A lender's decisions on its batch of the day: the approved rows are its offers.
+    """A lender's quote: its decisions on its batch of the day; the approved rows are its
+    offers (priced, for the applicants to take or leave).
 
     Attributes:
         lender: The lender that quoted.
@@ -69,6 +71,8 @@ class Lender(mesa.Agent):
     the regulator's caps reach the pricing stages through :meth:`apply_policy`.
 
     Attributes:
+        sells: (n_product_kinds,) whether the lender sells each product kind
+            (``PRODUCT_KINDS`` order); its offers are the approved rows of a :class:`Quote`.
         train_x_: The model inputs at application of the loans booked so far, in booking
             order (a list of blocks, joined at each retraining).
         train_rows_: Their loan-book rows, block by block.
@@ -109,7 +113,7 @@ class Lender(mesa.Agent):
         self.disbursement = DisbursementStage(Rail(cfg.payment.disbursement_rail,
                                                    rail.latency_minutes, rail.failure_rate,
                                                    rail.fee_cents))
-        self.offers = np.array([config.product(index, k) is not None for k in PRODUCT_KINDS])
+        self.sells = np.array([config.product(index, k) is not None for k in PRODUCT_KINDS])
         self._revolving = config.product(index, "revolving")  # its limits and review terms
         self.train_x_: list[np.ndarray] = []
         self.train_rows_: list[np.ndarray] = []
@@ -199,8 +203,17 @@ class Lender(mesa.Agent):
 
     # -- the day -----------------------------------------------------------------------
 
-    def learn(self, day: int) -> None:
-        """Pass the outcomes observed so far to the stages that learn, on schedule."""
+    def retrain(self, day: int) -> None:
+        """On the retraining schedule, label the loans whose performance window has passed
+        and pass those outcomes to the stages that learn.
+
+        One chain, three verbs, three owners: the lender *retrains* (it owns the schedule,
+        the training data and the labels); each pipeline hands the ``Outcomes`` to its
+        learning stages' :meth:`~simfin.lending.pipeline.Stage.observe` (the plug-in
+        interface: a stage may do anything with them); the scoring stage *fits* a
+        candidate estimator (:meth:`~simfin.lending.scoring.ScoringStage.fit`) and deploys
+        it if it validates.
+        """
         if not self.learners or day == 0 or not self.train_rows_:
             return
         if day % self.config.risk.model.retrain_every_days:
@@ -225,7 +238,7 @@ class Lender(mesa.Agent):
         if self.model_since_day_ is None and self.model_in_use:
             self.model_since_day_ = day
 
-    def quote(self, batch: ApplicationBatch, day: int) -> Quote:
+    def make_offers(self, batch: ApplicationBatch, day: int) -> Quote:
         """Decide the day's batch and pay for deciding it; the approved rows are offers."""
         batch = self.decide(batch, day)
         for item, cents in batch.costs_cents.items():
@@ -243,21 +256,20 @@ class Lender(mesa.Agent):
             # existing limit (product limits and the line's price), with no rules or data.
             draws = batch.take(redraw)
             draws["challenger"] = np.zeros(draws.n, dtype=bool)
-            parts = [self._applications(batch.take(~redraw), ctx),
+            parts = [self._decide_new(batch.take(~redraw), ctx),
                      self.line_pipeline.run(draws, ctx)]
             merged = ApplicationBatch.concat(parts)
             for item, cents in batch.costs_cents.items():
                 merged.charge(item, cents)
             return merged
-        return self._applications(batch, ctx)
+        return self._decide_new(batch, ctx)
 
     @staticmethod
     def _redraws(batch: ApplicationBatch) -> np.ndarray:
         """Rows that draw on a line the applicant already holds with this lender."""
         return (batch["product"] == REVOLVING) & (batch["line_limit_cents"] > 0)
 
-    def _applications(self, batch: ApplicationBatch, ctx: DecisionContext
-                      ) -> ApplicationBatch:
+    def _decide_new(self, batch: ApplicationBatch, ctx: DecisionContext) -> ApplicationBatch:
         """Run the champion (and challenger) on new applications."""
         if self.challenger is None:
             batch["challenger"] = np.zeros(batch.n, dtype=bool)

@@ -109,7 +109,7 @@ class PlainConsumer(mesa.Agent):
         weights = [c.reach * math.exp(scale * c.risk_tilt * gap) * (c.fraud_multiplier if
                    self.is_fraud else 1.0) if c.online == online else 0.0 for c in m.channels]
         channel = _pick(weights, rng)
-        brands = [b * offers[scenario["product"]] for b, offers in m.brands]
+        brands = [b * sells[scenario["product"]] for b, sells in m.brands]
         lender = _pick(brands, rng)
         if channel < 0 or lender < 0:
             return
@@ -125,7 +125,7 @@ class PlainConsumer(mesa.Agent):
         decision = m.lenders[lender].decide(app)
         if decision.decision != APPROVED:
             return
-        # One offer against not borrowing: the logit of simfin.agents.offers.
+        # One offer against not borrowing: the logit of simfin.agents.shopping.
         c = b.choice
         sensitivity = (c.price_sensitivity * c.price_by_cohort[self.cohort]
                        * c.price_by_region[int(m.market.population.region[self.row])])
@@ -231,7 +231,7 @@ class PlainMarket(mesa.Model):
         self.shock_keep, self.living_share = pop.shock_income_share, pop.living_cost_share
         self.channels = cfg.channels
         self.shares_data = [c.shares_data for c in cfg.channels]
-        self.brands = [(lc.brand_weight, lender.offers.tolist())
+        self.brands = [(lc.brand_weight, lender.sells.tolist())
                        for lc, lender in zip(cfg.lenders, market.lenders, strict=True)]
         self.friction = market._friction.tolist()
         self.lenders = [ReferenceLender(lender.pipeline, lender.stream)

@@ -23,7 +23,7 @@ from simfin.lending.batch import APPROVED, DECLINED, NO_REASON, PENDING, REFERRE
 from simfin.lending.data_sources import DataSourceStage
 from simfin.lending.demand_pricing import SEGMENT_COLUMNS
 from simfin.lending.pipeline import Pipeline
-from simfin.lending.pricing import PricingStage, quote
+from simfin.lending.pricing import PricingStage, capped_price
 from simfin.lending.product import REVOLVING, ProductStage
 from simfin.lending.rules import RuleEngine
 from simfin.lending.scoring import (
@@ -174,7 +174,7 @@ class ReferenceLender:
             _decline(app, stage.reason_code)
 
     def price(self, stage: PricingStage, app: dict) -> None:
-        """Grade, price and caps of one application, by the stage's own :func:`quote`.
+        """Grade, price and caps of one application, by the stage's own :func:`capped_price`.
 
         A demand-based policy's price is reproduced without its price tests only: those
         draw from the lender's stream for the whole batch after the biometric check's
@@ -185,7 +185,7 @@ class ReferenceLender:
                                       "draw for the whole batch after verification)")
         segment = ({k: np.array([app[k]]) for k in SEGMENT_COLUMNS if k in app}
                    if stage.demand is not None else None)
-        grade, apr, total, over = quote(
+        grade, apr, total, over = capped_price(
             stage, np.array([app["pd"]], dtype=np.float32), np.array([app["term_days"]]),
             np.array([app["fee_rate"]]), np.array([app["amount_cents"]]), segment)
         app["grade"] = int(grade[0])

@@ -160,6 +160,24 @@ def load_config(source: str | Path | dict | MarketConfig | None = None,
     return validate(data)
 
 
+def resolve(config: MarketConfig | str | Path | dict | None = None, steps: int | None = None,
+            seed: int | None = None, overrides: list[str] | dict[str, Any] | None = None
+            ) -> MarketConfig:
+    """The config a run will use: file or dict, then overrides, then steps and seed
+    (``simfin run`` checks it before importing the model, the runner and the writers).
+    """
+    extra: dict[str, Any] = {}
+    if steps is not None:
+        extra["run.steps"] = steps
+    if seed is not None:
+        extra["run.seed"] = seed
+    if isinstance(overrides, dict):
+        extra = {**overrides, **extra}
+        return load_config(config, extra)
+    base = load_config(config, overrides)
+    return load_config(base, extra) if extra else base
+
+
 def validate(data: dict) -> MarketConfig:
     """Validate a plain dict as a market config; errors become one-line ConfigErrors."""
     try:

@@ -2,9 +2,9 @@
 
 from simfin.experiments.analysis import comparison_markdown, interval, scenario_table
 from simfin.experiments.design import ExperimentConfig, load_experiment
+from simfin.experiments.execution import ExperimentResult, run_experiment
 from simfin.experiments.executors import EXECUTORS
 from simfin.experiments.plan import RunTask, plan
-from simfin.experiments.runner import ExperimentResult, run_experiment
 
 __all__ = ["EXECUTORS", "ExperimentConfig", "ExperimentResult", "RunTask",
            "comparison_markdown", "interval", "load_experiment", "plan", "run_experiment",

@@ -1,8 +1,8 @@
 """Executors run an experiment's tasks behind one interface, registered by name.
 
 An executor takes the tasks still to run and yields each ``RunOutcome`` as soon as it
-finishes (in any order); the runner writes it to disk at once. Every run is determined by
-its task alone, so all executors give identical results.
+finishes (in any order); :mod:`simfin.experiments.execution` writes it to disk at once.
+Every run is determined by its task alone, so all executors give identical results.
 
 - ``local``: one after another in this process.
 - ``processes``: a spawned process pool on this machine. A worker that dies (killed, out of

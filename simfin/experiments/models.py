@@ -89,6 +89,6 @@ def evaluate(task: RunTask) -> RunOutcome:
     try:
         rows, events = MODELS.get(task.model)(task)
         return RunOutcome(task, rows, events=events)
-    except Exception as exc:  # noqa: BLE001 - recorded per run, reported by the runner
+    except Exception as exc:  # noqa: BLE001 - recorded per run, reported by the execution
         message = f"{type(exc).__name__}: {exc}".splitlines()[0]
         return RunOutcome(task, None, message, traceback.format_exc())

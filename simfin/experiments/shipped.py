@@ -22,8 +22,8 @@ from pathlib import Path
 
 from simfin.config import ConfigError
 from simfin.experiments.design import load_experiment
+from simfin.experiments.execution import run_experiment
 from simfin.experiments.measured import blocks_in, record_timing, result_block, update_readme
-from simfin.experiments.runner import run_experiment
 from simfin.outputs.experiments import precondition_warnings, write_experiment
 
 SHIPPED = ("c1_scenarios", "c2_products", "c3_channels", "c4_risk_control", "c5_payment",

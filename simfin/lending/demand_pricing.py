@@ -10,9 +10,9 @@ not borrowing. What the lender can still gain from the offer is
 
 where the marginal cost rate is funding + operating cost + the lifetime expected loss at the
 grade's PD + the booking cost per loan, per year of average balance (the floor under which
-:func:`~simfin.lending.pricing.quote` declines a loan under the cap). Principal and life do
-not depend on the APR, so the best APR maximises ``P(r) (r - m)`` (R. Phillips, *Pricing
-Credit Products*, ch. 5-6). With a logistic take-up ``P(r) = 1 / (1 + exp(-(a + b r)))``,
+:func:`~simfin.lending.pricing.capped_price` declines a loan under the cap). Principal and
+life do not depend on the APR, so the best APR maximises ``P(r) (r - m)`` (R. Phillips,
+*Pricing Credit Products*, ch. 5-6). With a logistic take-up ``P(r) = 1 / (1 + exp(-(a + b r)))``,
 ``b < 0``, the first-order condition ``beta (r - m) = 1 + exp(a - beta r)`` (``beta = -b``)
 has the closed form
 

@@ -79,7 +79,9 @@ class Stage:
         return self.row_wise
 
     def observe(self, outcomes: Outcomes) -> None:
-        """Learn from observed outcomes (stages that declare ``learns``)."""
+        """Learn from observed outcomes (stages that declare ``learns``): called when the
+        lender retrains (``Lender.retrain``); the scoring stage fits its estimator here.
+        """
 
     @property
     def in_use(self) -> bool:

@@ -42,7 +42,7 @@ is sunk and applicants compare offers: the ``optimised`` policy
 learned how take-up falls with the price, charges the profit-maximising price between the
 marginal cost and the cap (same decline rule).
 
-One function, :func:`quote`, prices every row; the pipeline stage and the one-application
+One function, :func:`capped_price`, prices every row; the pipeline stage and the one-application
 reference lender both call it.
 """
 
@@ -167,10 +167,11 @@ class DemandLearner(Protocol):
         """Learn from the day's offers and which were taken."""
 
 
-def quote(stage: PricingStage, pd_: np.ndarray, term_days: np.ndarray, fee_rate: np.ndarray,
-          amount_cents: np.ndarray, segment: Mapping[str, np.ndarray] | None = None,
-          tests: np.ndarray | None = None
-          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def capped_price(stage: PricingStage, pd_: np.ndarray, term_days: np.ndarray,
+                 fee_rate: np.ndarray, amount_cents: np.ndarray,
+                 segment: Mapping[str, np.ndarray] | None = None,
+                 tests: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Grade, interest APR, all-in APR and whether each row is over the cap.
 
     Args:
@@ -352,9 +353,9 @@ class PricingStage(Stage):
     def run(self, batch: ApplicationBatch, ctx: DecisionContext) -> ApplicationBatch:
         """Add ``grade``, ``apr`` and ``all_in_apr``; decline rows over the caps."""
         tests = ctx.rng.random((batch.n, 2)) if self.draws else None
-        grade, apr, total, over = quote(self, batch["pd"], batch["term_days"],
-                                        batch["fee_rate"], batch["amount_cents"],
-                                        batch.columns, tests)
+        grade, apr, total, over = capped_price(self, batch["pd"], batch["term_days"],
+                                               batch["fee_rate"], batch["amount_cents"],
+                                               batch.columns, tests)
         batch["grade"] = grade
         batch["apr"] = apr.astype(np.float32)
         batch["all_in_apr"] = total.astype(np.float32)

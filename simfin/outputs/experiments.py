@@ -23,8 +23,8 @@ from simfin.experiments.events import (
     precondition_table,
     warning_counts,
 )
+from simfin.experiments.execution import ExperimentResult
 from simfin.experiments.outcomes import parse
-from simfin.experiments.runner import ExperimentResult
 from simfin.experiments.sensitivity import indices
 from simfin.outputs.experiment_figures import forest, sensitivity_bars, sweep
 

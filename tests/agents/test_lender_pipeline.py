@@ -78,14 +78,14 @@ def test_champion_and_challenger_flag_bits_keep_their_own_reasons():
         assert not ((flags >> (1 - bit)) & 1).any()  # never the other strategy's bit
 
 
-def test_a_lender_quotes_then_originates_only_the_accepted_offers():
+def test_a_lender_makes_offers_then_originates_only_the_accepted_ones():
     model = simfin.MarketModel(simfin.load_config(TWO_LENDERS, {"population.n_consumers": 5000}))
     for _ in range(3):
         model.step()
     lender = model.lenders[0]
     needs = model.arise_needs()
-    batch = model.applications_to(lender, model.bring_applications(needs))
-    quote = lender.quote(batch, model.day)
+    batch = model.batch_for(lender, model.bring_requests(needs))
+    quote = lender.make_offers(batch, model.day)
     assert len(quote.offers) >= 4  # precondition: offers to accept and to leave
     assert (quote.batch["decision"][quote.offers] == APPROVED).all()
     loans_before = len(model.book)

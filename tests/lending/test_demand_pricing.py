@@ -62,7 +62,7 @@ def run(pricing: PricingStage, batch: ApplicationBatch, seed: int = 0) -> Applic
 
 
 def marginal_rate(batch: ApplicationBatch) -> np.ndarray:
-    """The marginal cost per year of each row (as quote() computes its decline floor)."""
+    """The marginal cost per year of each row (as capped_price() computes its decline floor)."""
     life = average_life_years(batch["term_days"])
     pd_ = batch["pd"]
     priced = priced_pd(grade_of(pd_, np.asarray(CUTOFFS, np.float32)),

@@ -130,7 +130,7 @@ def test_rules_hit_names_flag_rules(make_config, tmp_path):
 def test_recording_can_be_switched_off(make_config, tmp_path):
     on = simfin.run(make_config(**{"run.steps": 20}))
     off = simfin.run(make_config(**{"run.steps": 20, "run.record_applications": False}))
-    assert off.applications is None and off.model.applications is None
+    assert off.applications is None and off.model.application_log is None
     write_run(off, tmp_path / "off")
     assert not (tmp_path / "off" / "applications.parquet").exists()
     # Recording observes the run; it changes nothing in it.

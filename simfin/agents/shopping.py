@@ -1,9 +1,9 @@
-"""Competition on offers: a need reaches one or more lenders, and the consumer takes the
+"""Shopping for credit: a need reaches one or more lenders, and the consumer takes the
 offer that is best for them, or none.
 
 Routing: each need goes to a primary lender (brand, and loyalty of returning customers)
 and, with the shop-around probability of its kind (online or offline), to every other
-lender that offers its product and has not declined it yet. Choice: among the approved
+lender that sells its product and has not declined it yet. Choice: among the approved
 offers of one need, a multinomial logit with an outside option (not borrowing), drawn as
 Gumbel-max so that it is vectorised over the day's offers. Price sensitivity varies by
 cohort and region (``behaviour.choice``), so a lender that prices better for a segment
@@ -19,7 +19,7 @@ from simfin.config.behaviour import ChoiceBehaviour
 
 
 def route(products: np.ndarray, online: np.ndarray, tried: np.ndarray, brand: np.ndarray,
-          offers: np.ndarray, loyalty: np.ndarray, choice: ChoiceBehaviour,
+          sells: np.ndarray, loyalty: np.ndarray, choice: ChoiceBehaviour,
           rng: np.random.Generator, amounts: np.ndarray, min_amounts: np.ndarray
           ) -> tuple[np.ndarray, np.ndarray]:
     """The (need, lender) pairs of the day's applications.
@@ -29,7 +29,7 @@ def route(products: np.ndarray, online: np.ndarray, tried: np.ndarray, brand: np
         online: Whether each need arose online.
         tried: (n, n_lenders) lenders each need has already applied to (re-applications).
         brand: (n_lenders,) brand weights.
-        offers: (n_lenders, n_products) whether each lender offers each kind.
+        sells: (n_lenders, n_products) whether each lender sells each product kind.
         loyalty: (n, n_lenders) factor on the choice of a lender already borrowed from.
         choice: ``behaviour.choice``.
         rng: The model's random stream.
@@ -44,7 +44,7 @@ def route(products: np.ndarray, online: np.ndarray, tried: np.ndarray, brand: np
     n, k = tried.shape
     if n == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    eligible = offers.T[products] & ~tried  # (n, n_lenders)
+    eligible = sells.T[products] & ~tried  # (n, n_lenders)
     eligible &= np.asarray(amounts)[:, None] >= min_amounts.T[products]
     primary = weighted_pick(brand[None, :] * eligible * loyalty, rng)
     shop = np.where(online, choice.shop_around_online, choice.shop_around_offline)

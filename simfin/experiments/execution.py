@@ -1,6 +1,6 @@
-"""Running an experiment into its folder: only the runs that are missing, any executor.
+"""Executing an experiment into its folder: only the runs that are missing, any executor.
 
-Each finished run is written as its own part the moment it ends, so a killed runner, a
+Each finished run is written as its own part the moment it ends, so a killed execution, a
 Ctrl-C or a lost worker loses only the runs in flight; the same call on the same folder then
 runs only what is missing. A run that raises is recorded with its error; the others finish.
 """
