@@ -2,7 +2,9 @@
 
 One step is one day:
 
-0. the regulator applies the policy changes dated today;
+0. the regulator applies the policy changes dated today; lenders enter, stop on or
+   resume from their capital ratio, and review their strategies
+   (:class:`~simfin.agents.conduct.Conduct`, in a market that has them);
 1. merchant scenarios create financing needs (purchases, cash needs), riskier consumers
    more often; needs declined earlier try again with other lenders;
 2. channels bring each need to one or more lenders as applications (acquisition costs are
@@ -27,6 +29,7 @@ import numpy as np
 import simfin.agents.fraud as fraud_kinds
 from simfin.agents import shopping
 from simfin.agents.channel import Channel, choose_channels
+from simfin.agents.conduct import Conduct, has_conduct
 from simfin.agents.consumer import (
     Consumer,
     completion_probability,
@@ -131,6 +134,10 @@ class MarketModel(mesa.Model):
                                  len(config.channels),
                                  [lc.infrastructure.capacity_per_day for lc in config.lenders],
                                  len(COHORTS))
+        # Entries, capital standing and strategies: None when every lender is fixed, in
+        # the market from day 0 and under no capital rule (the run is as before).
+        self.conduct = (Conduct(config, self.lenders, self.ledger, self.recorder)
+                        if has_conduct(config) else None)
         self.datacollector = mesa.DataCollector(model_reporters=model_reporters(self))
         # One row per application (run.record_applications); None when not recorded.
         self.application_log = ApplicationLog() if config.run.record_applications else None
@@ -168,6 +175,8 @@ class MarketModel(mesa.Model):
         self.serve_customers(delinquent)
         for lender in self.lenders:
             lender.fund()
+        if self.conduct is not None:
+            self.conduct.end_day(self.day)
         self.recorder.end_day(self.day, self.ledger, self.book, self.population.satisfaction,
                               delinquent)
         self.datacollector.collect(self)
@@ -177,6 +186,8 @@ class MarketModel(mesa.Model):
     def lend(self) -> None:
         """The day's lending: needs arise, applications are decided, offers are taken."""
         self.regulator.step_day(self.day, self.lenders)
+        if self.conduct is not None:
+            self.conduct.start_day(self.day, self.regulator.min_capital_ratio)
         needs = self.arise_needs()
         requests = self.bring_requests(needs)
         for lender in self.lenders:
@@ -211,8 +222,10 @@ class MarketModel(mesa.Model):
         pop = self.population
         consumer = needs["consumer"].astype(np.intp)  # for lookups: no index conversions
         channel = choose_channels(self.channels, consumer, needs["online"], pop, self.rng)
+        lending = None if self.conduct is None else self.conduct.open  # lenders open today
+        sells = self._sells if lending is None else self._sells & lending[:, None]
         need, lender = shopping.route(needs["product"], needs["online"], needs["tried"],
-                                      self._brand, self._sells, loyalty(pop, consumer),
+                                      self._brand, sells, loyalty(pop, consumer),
                                       self.config.behaviour.choice, self.rng,
                                       needs["amount_cents"], self._min_amount)
         # A draw on an open credit line goes to the line's lender alone, in its app: no
@@ -224,6 +237,8 @@ class MarketModel(mesa.Model):
         need = np.concatenate([need[keep], draws])
         lender = np.concatenate([lender[keep], line_lender[draws].astype(lender.dtype)])
         reached = channel[need] >= 0  # a need with no channel of its kind goes nowhere
+        if lending is not None:  # no draw on the line of a lender that is not lending
+            reached &= lending[lender]
         need, lender = need[reached], lender[reached]
         started = {k: needs[k][need] for k in NEED_COLUMNS}
         started["need"], started["channel"] = need, channel[need]
@@ -319,6 +334,8 @@ class MarketModel(mesa.Model):
         lender = quote.lender
         first_loan = len(self.book)
         booked = lender.originate(quote, taken)
+        if self.conduct is not None:  # its funnel and the prices it offered
+            self.conduct.note_offers(quote, taken)
         if self.application_log is not None:
             self.application_log.record(lender.index, self.day, quote.batch, taken,
                                         np.arange(first_loan, len(self.book)))

@@ -172,5 +172,7 @@ def run(config: MarketConfig | str | Path | dict | None = None, steps: int | Non
     add_score_performance(summary, model, loans,
                           None if log is None else log.columns(list(FRONTIER_COLUMNS)))
     summary["policy"] = model.regulator.record()
+    if model.conduct is not None:  # strategy decisions and capital events, with reasons
+        summary.update(model.conduct.record())
     summary["warnings"] = run_health(resolved, summary, loans)
     return RunResult(resolved, steps_frame, loans, summary, model, log)

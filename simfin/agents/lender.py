@@ -241,6 +241,8 @@ class Lender(mesa.Agent):
     def make_offers(self, batch: ApplicationBatch, day: int) -> Quote:
         """Decide the day's batch and pay for deciding it; the approved rows are offers."""
         batch = self.decide(batch, day)
+        if day < self.config.entry_day:  # not in the market yet: no platform to pay for
+            batch.costs_cents.clear()
         for item, cents in batch.costs_cents.items():
             self.ledger.post(self.index, item, cents)
         return Quote(self, day, batch, np.flatnonzero(batch["decision"] == APPROVED))

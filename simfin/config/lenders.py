@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import field_validator, model_validator
 
 from simfin.config.base import PROBABILITY, Section, name_param, param
+from simfin.config.conduct import StrategyConfig
 from simfin.config.market import ProductKind
 from simfin.config.operations import InfrastructureConfig, LenderPaymentConfig, ServiceConfig
 from simfin.lending.pricing import GRADE_LETTERS
@@ -367,6 +368,11 @@ class LenderConfig(Section):
     service: ServiceConfig = param(ServiceConfig(), "Service and collections.")
     infrastructure: InfrastructureConfig = param(InfrastructureConfig(), "Decision "
                                                  "platform.")
+    strategy: StrategyConfig = param(StrategyConfig(), "How the lender responds: its "
+                                     "registered strategy and review cadence.")
+    entry_day: int = param(0, "Day the lender enters the market: before it, no applicant "
+                           "reaches it and it pays no platform cost.", "day", ge=0,
+                           le=36_500)
 
     @model_validator(mode="after")
     def _demand_pricing_needs_a_model(self) -> LenderConfig:

@@ -2,7 +2,9 @@
 
 This package knows nothing of the model, the agents, the CLI or files: stages take and
 return batches. Plug in your own parts with :func:`register_stage` (a pipeline step, see
-``docs/adding_a_stage.md``), :func:`register_scorer` and :func:`register_pricing`.
+``docs/adding_a_stage.md``), :func:`register_scorer`, :func:`register_pricing` and
+:func:`register_strategy` (a lender's response to what it observes,
+:mod:`simfin.lending.strategies`).
 """
 
 from simfin.lending import (  # noqa: F401  (registers the built-ins)
@@ -10,6 +12,7 @@ from simfin.lending import (  # noqa: F401  (registers the built-ins)
     demand_pricing,
     pricing,
     scoring,
+    strategies,
 )
 from simfin.lending.assembly import STANDARD_STEPS, StageBuild
 from simfin.lending.batch import ApplicationBatch
@@ -18,11 +21,14 @@ from simfin.lending.registry import (
     PRICING,
     SCORERS,
     STAGES,
+    STRATEGIES,
     register_pricing,
     register_scorer,
     register_stage,
+    register_strategy,
 )
 
-__all__ = ["PRICING", "SCORERS", "STAGES", "STANDARD_STEPS", "ApplicationBatch",
-           "DecisionContext", "Outcomes", "Pipeline", "Stage", "StageBuild",
-           "register_pricing", "register_scorer", "register_stage"]
+__all__ = ["PRICING", "SCORERS", "STAGES", "STANDARD_STEPS", "STRATEGIES",
+           "ApplicationBatch", "DecisionContext", "Outcomes", "Pipeline", "Stage",
+           "StageBuild", "register_pricing", "register_scorer", "register_stage",
+           "register_strategy"]

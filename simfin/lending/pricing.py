@@ -228,10 +228,27 @@ def capped_price(stage: PricingStage, pd_: np.ndarray, term_days: np.ndarray,
                                  segment, tests)
     if stage.markup != 0.0:  # the lender's price lever, on top of what its policy asks
         ask = np.maximum(ask + stage.markup, 0.0)
+        if stage.markup < 0.0:  # a discount never prices a loan below its marginal cost
+            ask = np.maximum(ask, fee + discount_floor(stage, priced, term_days, principal,
+                                                       life))
         if stage.apr_cap is not None:
             ask = np.minimum(ask, stage.apr_cap)
     apr = np.maximum(ask - fee, 0.0)
     return grade, apr, apr + fee, over
+
+
+def discount_floor(stage: PricingStage, priced: np.ndarray, term_days: np.ndarray,
+                   principal: np.ndarray, life: np.ndarray) -> np.ndarray:
+    """The marginal cost of booking each row, per year, besides its upfront fee: funding
+    and operating cost, the booking cost per loan over its principal and life, and the
+    lifetime expected loss at the PD it is priced at (a row without one: the lender's
+    ``cold_start_pd``, else none), whatever the policy. A negative markup (a discount,
+    ``simfin.lending.strategies.PriceResponse``) never prices a row below it.
+    """
+    pd_ = np.nan_to_num(np.asarray(priced, dtype=np.float64),
+                        nan=stage.cold_start_pd or 0.0)
+    return (stage.marginal_cost_rate + stage.booking_cost_cents / principal / life
+            + pd_ * stage.loss_given_bad / average_life_years(term_days))
 
 
 class PricingStage(Stage):
@@ -266,8 +283,9 @@ class PricingStage(Stage):
         life_exponent: Extrapolates the model's window PD over the loan's life
             (:func:`lifetime_pd`); None: the window PD is priced as a lifetime one.
         window_days: The model's performance window (``risk.model.performance_window_days``).
-        markup: All-in APR added to what the policy asks (rate/year; negative: a discount),
-            lowered to the cap where one binds; the rows declined for the cap are the same
+        markup: All-in APR added to what the policy asks (rate/year; negative: a discount,
+            never below the row's marginal cost, :func:`discount_floor`), lowered to the
+            cap where one binds; the rows declined for the cap are the same
             (they cannot cover their marginal cost, whatever the markup). 0: the policy's
             price.
 

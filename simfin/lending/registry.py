@@ -1,4 +1,5 @@
-"""Named registries of pluggable parts: pipeline stages, scoring models, pricing policies.
+"""Named registries of pluggable parts: pipeline stages, scoring models, pricing policies,
+lender strategies.
 
 Strategies are chosen in config by name; a researcher adds one with a decorator::
 
@@ -53,6 +54,8 @@ class Registry:
 SCORERS = Registry("scoring model")
 PRICING = Registry("pricing policy")
 STAGES = Registry("pipeline stage")
+STRATEGIES = Registry("lender strategy")
 register_scorer = SCORERS.register
 register_pricing = PRICING.register
 register_stage = STAGES.register
+register_strategy = STRATEGIES.register
