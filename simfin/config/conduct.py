@@ -89,8 +89,10 @@ class PriceResponseConfig(Section):
     rival publicly offers on each product (the mean of its offers) and its own take-up. When
     its take-up is below the target and a rival offers a product it sells cheaper, it lowers
     its price one step (a negative markup on what its pricing policy asks, never below a
-    loan's marginal cost: the pricing stage floors every discounted price there); when no
-    rival is cheaper it raises the price one step back towards its policy's price.
+    loan's marginal cost: the pricing stage floors every discounted price there, at funding,
+    operating and booking cost plus the expected loss at the loan's PD where it has one);
+    when it is the cheapest by ``min_gap`` on every product it compares, it raises the price
+    one step back towards its policy's price (never above it).
     """
 
     price_step: float = param(0.01, "Change of the markup per review.", "rate/year", gt=0.0,
@@ -98,7 +100,9 @@ class PriceResponseConfig(Section):
     max_discount: float = param(0.15, "Largest discount on the policy's price (the markup "
                                 "stays >= -max_discount).", "rate/year", ge=0.0, le=1.0)
     min_gap: float = param(0.005, "A rival is cheaper on a product when its mean offered "
-                           "all-in APR there is at least this below the lender's own.",
+                           "all-in APR there is at least this below the lender's own (and "
+                           "the lender the cheapest when at least this below every "
+                           "rival's).",
                            "rate/year", ge=0.0, le=1.0)
     take_up_target: float = param(0.6, "Share of its offers taken below which the lender "
                                   "reads its funnel as losing applicants.", "share",

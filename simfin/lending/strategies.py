@@ -15,8 +15,8 @@ The built-ins:
 - ``growth``: loosens towards a volume target while a loss measure is under its limit;
 - ``price_response``: discounts its price where a rival is cheaper and its offers are not
   taken, never below a loan's marginal cost (the pricing stage floors a discounted price
-  there, ``simfin.lending.pricing.capped_price``), and returns to its policy's price when
-  no rival is cheaper.
+  there, ``simfin.lending.pricing.discount_floor``), and moves back towards its policy's
+  price when it is the cheapest by a margin.
 
 A strategy of your own::
 
@@ -213,49 +213,51 @@ class PriceResponse:
     def __init__(self, cfg: Any) -> None:
         self.cfg = cfg
 
-    def cheaper_rivals(self, view: StrategyView) -> list[str]:
-        """``"cash: rival 0.240 < own 0.300"`` for each product kind (with enough offers)
-        on which some rival's mean offered all-in APR is at least ``min_gap`` below the
-        lender's own.
+    def gaps(self, view: StrategyView) -> dict[str, tuple[float, str]]:
+        """Per product kind on which the lender and some rival made ``min_offers`` offers
+        or more in the window: the cheapest such rival's mean offered all-in APR minus the
+        lender's own (negative: the rival is cheaper), and the rival's name.
         """
-        cfg, found = self.cfg, []
+        cfg, out = self.cfg, {}
         for k, kind in enumerate(PRODUCT_KINDS):
             if view.offers[k] < cfg.min_offers or not len(view.rival_names):
                 continue
             read = view.rival_offers[:, k] >= cfg.min_offers
-            if not read.any():
-                continue
-            prices = np.where(read, view.rival_prices[:, k], np.inf)
-            r = int(np.argmin(prices))
-            if prices[r] <= view.own_price[k] - cfg.min_gap:
-                found.append(f"{kind}: {view.rival_names[r]} {prices[r]:.3f} < own "
-                             f"{view.own_price[k]:.3f}")
-        return found
+            if read.any():
+                prices = np.where(read, view.rival_prices[:, k], np.inf)
+                r = int(np.argmin(prices))
+                out[kind] = (float(prices[r] - view.own_price[k]), view.rival_names[r])
+        return out
 
     def review(self, view: StrategyView) -> Decision:
-        """Cut the markup one step when losing applicants to a cheaper rival; raise it back
-        one step (never above 0) when no rival is cheaper; hold otherwise.
+        """Cut the markup one step when its take-up is below the target and a rival is
+        cheaper (by ``min_gap``) on a product; raise it one step back (never above 0) when
+        it is the cheaper by ``min_gap`` on every product it compares; hold otherwise.
         """
         cfg = self.cfg
         markup = float(view.levers["price_markup"])
         take_up = view.take_up
         if take_up is None:
             return Decision("hold", {}, "no offers in the window")
-        cheaper = self.cheaper_rivals(view)
-        seen = f"take-up {take_up:.3f}"
+        gaps = self.gaps(view)
+        read = "; ".join(f"{kind}: {rival} {gap:+.3f} vs own {view.own_price[k]:.3f}"
+                         for k, kind in enumerate(PRODUCT_KINDS) if kind in gaps
+                         for gap, rival in [gaps[kind]])
+        seen = f"take-up {take_up:.3f}; " + (read or "no prices to compare")
+        cheaper = [kind for kind, (gap, _) in gaps.items() if gap <= -cfg.min_gap]
         if cheaper and take_up < cfg.take_up_target:
             new = round(max(markup - cfg.price_step, -cfg.max_discount), 10)
-            why = f"{seen} < {cfg.take_up_target:g}; " + "; ".join(cheaper)
             if new == markup:
-                return Decision("hold", {}, f"{why}; discount at its largest "
+                return Decision("hold", {}, f"{seen}; discount at its largest "
                                 f"({cfg.max_discount:g})")
-            return Decision("cut_price", {"price_markup": new}, why)
-        if not cheaper and markup < 0.0:
+            return Decision("cut_price", {"price_markup": new},
+                            f"{seen}; take-up < {cfg.take_up_target:g} and a rival cheaper "
+                            f"on {', '.join(cheaper)}")
+        if gaps and markup < 0.0 and all(gap >= cfg.min_gap for gap, _ in gaps.values()):
             return Decision("raise_price",
                             {"price_markup": round(min(markup + cfg.price_step, 0.0), 10)},
-                            f"{seen}; no rival cheaper by {cfg.min_gap:g} or more")
-        return Decision("hold", {}, f"{seen}; " + ("; ".join(cheaper) if cheaper
-                                                   else "no rival cheaper"))
+                            f"{seen}; the cheapest by {cfg.min_gap:g} or more everywhere")
+        return Decision("hold", {}, seen)
 
 
 @register_strategy("fixed")
