@@ -227,10 +227,12 @@ def capped_price(stage: PricingStage, pd_: np.ndarray, term_days: np.ndarray,
         ask = stage.demand.price(ask, marginal, floor, upper, pd_, term_days, amount_cents,
                                  segment, tests)
     if stage.markup != 0.0:  # the lender's price lever, on top of what its policy asks
-        ask = np.maximum(ask + stage.markup, 0.0)
-        if stage.markup < 0.0:  # a discount never prices a loan below its marginal cost
-            ask = np.maximum(ask, fee + discount_floor(stage, priced, term_days, principal,
-                                                       life))
+        moved = np.maximum(ask + stage.markup, 0.0)
+        if stage.markup < 0.0:  # a discount stops at a loan's marginal cost (and a price
+            # already below it is not raised)
+            floor = fee + discount_floor(stage, priced, term_days, principal, life)
+            moved = np.maximum(moved, np.minimum(ask, floor))
+        ask = moved
         if stage.apr_cap is not None:
             ask = np.minimum(ask, stage.apr_cap)
     apr = np.maximum(ask - fee, 0.0)
@@ -243,7 +245,8 @@ def discount_floor(stage: PricingStage, priced: np.ndarray, term_days: np.ndarra
     and operating cost, the booking cost per loan over its principal and life, and the
     lifetime expected loss at the PD it is priced at (a row without one: the lender's
     ``cold_start_pd``, else none), whatever the policy. A negative markup (a discount,
-    ``simfin.lending.strategies.PriceResponse``) never prices a row below it.
+    ``simfin.lending.strategies.PriceResponse``) never prices a row below it (a row the
+    policy already prices below it keeps the policy's price).
     """
     pd_ = np.nan_to_num(np.asarray(priced, dtype=np.float64),
                         nan=stage.cold_start_pd or 0.0)

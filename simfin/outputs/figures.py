@@ -109,6 +109,37 @@ def plot_profit(view: RunView, fig: Figure) -> None:
     _finish(ax, view, "Cumulative profit", "yuan")
 
 
+def plot_standing(view: RunView, fig: Figure) -> None:
+    """In a market with strategies, entries or a capital rule: each lender's capital ratio
+    (the minimum in force dashed; days it could not lend shaded) and its levers.
+    """
+    ratio, levers = fig.subplots(2, 1, sharex=True)
+    minimum = [(span["from_day"], span.get("min_capital_ratio"))
+               for span in view.summary.get("policy", {}).get("in_force", [])]
+    for name, colour, g in view.lenders():
+        ratio.plot(g.index, g["capital_ratio"], color=colour, label=name)
+        shut = g["lending_stopped"] | ~g["in_market"]
+        ratio.fill_between(g.index, 0, 1, where=shut.to_numpy(), color=colour, alpha=0.12,
+                           transform=ratio.get_xaxis_transform(), lw=0)
+        levers.plot(g.index, g["limit_multiplier"], color=colour, label=f"{name} limits x")
+        levers.plot(g.index, 1 + g["price_markup"], color=colour, ls=":",
+                    label=f"{name} 1 + markup")
+        if g["approval_threshold"].notna().any():
+            levers.plot(g.index, 10 * g["approval_threshold"], color=colour, ls="--",
+                        label=f"{name} 10 x threshold")
+    if any(level is not None for _, level in minimum):
+        days = [day for day, _ in minimum] + [view.steps["day"].max()]
+        levels = [level for _, level in minimum] + [minimum[-1][1]]
+        ratio.step(days, [float("nan") if v is None else v for v in levels], where="post",
+                   color="k", ls="--", lw=1, label="minimum")
+    ratio.set_yscale("symlog", linthresh=1.0)
+    _finish(ratio, view, "Capital ratio (equity / risk-weighted loans; shaded: not lending)",
+            "ratio")
+    _finish(levers, view, "Levers (limit multiplier, 1 + price markup, 10 x threshold)",
+            "level")
+    levers.set_xlabel("day")
+
+
 def _registry() -> dict[str, tuple[Callable[[RunView, Figure], None], tuple[float, float]]]:
     tall = (FIGSIZE[0], FIGSIZE[1] * 1.5)
     return {
@@ -140,4 +171,9 @@ def write_figures(result, folder: Path) -> list[Path]:
         path = folder / filename
         fig.savefig(path, dpi=DPI)
         paths.append(path)
+    if "capital_ratio" in view.steps.columns:  # a market with conduct: its standing too
+        fig = Figure(figsize=(FIGSIZE[0], FIGSIZE[1] * 1.5), layout="constrained")
+        plot_standing(view, fig)
+        fig.savefig(folder / "standing.png", dpi=DPI)
+        paths.append(folder / "standing.png")
     return paths
