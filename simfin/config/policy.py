@@ -118,8 +118,10 @@ class CapitalRulesConfig(Section):
     leaves the market for good and runs its book off.
     """
 
-    risk_weight: float = param(1.0, "Risk weight of an outstanding consumer loan.", "share",
-                               gt=0.0, le=12.5)
+    risk_weight: float = param(1.0, "Risk weight of an outstanding consumer loan: 100 % "
+                               "is China's weight for other exposures to individuals (2023 "
+                               "capital rules; 75 % for qualifying regulatory retail), see "
+                               "configs/calibration.md.", "share", gt=0.0, le=12.5)
     floor_ratio: OptionalCap = param(None, "Capital ratio below which days count towards "
                                      "leaving the market; null: the minimum in force.",
                                      "ratio", ge=0.0, le=10.0)
