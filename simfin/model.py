@@ -2,9 +2,8 @@
 
 One step is one day:
 
-0. the regulator applies the policy changes dated today; lenders enter, stop on or
-   resume from their capital ratio, and review their strategies
-   (:class:`~simfin.agents.conduct.Conduct`, in a market that has them);
+0. the regulator applies the policy changes dated today; lenders enter, stop or resume on
+   their capital ratio and review their strategies (:mod:`simfin.agents.conduct`);
 1. merchant scenarios create financing needs (purchases, cash needs), riskier consumers
    more often; needs declined earlier try again with other lenders;
 2. channels bring each need to one or more lenders as applications (acquisition costs are
@@ -134,8 +133,7 @@ class MarketModel(mesa.Model):
                                  len(config.channels),
                                  [lc.infrastructure.capacity_per_day for lc in config.lenders],
                                  len(COHORTS))
-        # Entries, capital standing and strategies: None when every lender is fixed, in
-        # the market from day 0 and under no capital rule (the run is as before).
+        # Entries, capital and strategies; None without any (the run is as before).
         self.conduct = (Conduct(config, self.lenders, self.ledger, self.recorder)
                         if has_conduct(config) else None)
         self.datacollector = mesa.DataCollector(model_reporters=model_reporters(self))
@@ -231,7 +229,8 @@ class MarketModel(mesa.Model):
         # A draw on an open credit line goes to the line's lender alone, in its app: no
         # channel to convert through, no form to finish (frictionless, see
         # ``Lender.decide``).
-        line_lender = self._line_lender(consumer, needs["product"])
+        line_lender = shopping.line_lender(pop.line_limit_cents, consumer, needs["product"],
+                                           self._sells[:, REVOLVING].any())
         on_line = line_lender >= 0
         keep, draws = ~on_line[need], np.flatnonzero(on_line)
         need = np.concatenate([need[keep], draws])
@@ -255,18 +254,6 @@ class MarketModel(mesa.Model):
         requests = {k: v.take(done) for k, v in started.items()}
         pop.count_inquiries(requests["consumer"])
         return requests
-
-    def _line_lender(self, consumers: np.ndarray, products: np.ndarray) -> np.ndarray:
-        """For each revolving need, the lender where the consumer holds a line (the largest
-        limit), or -1 (no line, or not a revolving need).
-        """
-        out = np.full(len(consumers), -1, dtype=np.int16)
-        rows = np.flatnonzero(products == REVOLVING)
-        if len(rows) == 0 or not self._sells[:, REVOLVING].any():
-            return out
-        limits = self.population.line_limit_cents.take(consumers.take(rows), axis=0)
-        out[rows] = np.where(limits.max(axis=1) > 0, limits.argmax(axis=1), -1)
-        return out
 
     def batch_for(self, lender: Lender, requests: dict[str, np.ndarray]) -> ApplicationBatch:
         """The lender's applications of the day, with what it can observe of each applicant;
