@@ -179,3 +179,31 @@ def test_a_registered_strategy_of_ones_own_gets_its_settings_and_its_reason_reco
     assert [(e["day"], e["action"], e["reason"]) for e in model.conduct.events] == [
         (5, "shrink", "x0.50"), (10, "shrink", "x0.25")]
     assert model.lenders[0].levers()["limit_multiplier"] == 0.25
+
+
+def test_the_run_folder_shows_the_decisions_in_the_report_steps_and_figures(tmp_path,
+                                                                           monkeypatch):
+    from matplotlib.figure import Figure
+
+    from simfin.outputs import writer
+    from simfin.outputs.figure_style import RunView, events_of
+    from simfin.outputs.figures import plot_standing
+
+    result = run(**{**CAPITAL, "run.steps": 40, "lenders.1.entry_day": 10})
+    kinds = {(e["day"], e["lender"], e["action"]) for e in result.summary["capital_events"]}
+    assert (10, "scored", "entered_market") in kinds  # precondition: events to show
+    assert any(action == "lending_stopped" for _, _, action in kinds)
+    marks = events_of(result.config, result.summary).conduct
+    assert set(marks) == kinds
+    fig = Figure()
+    plot_standing(RunView.of(result), fig)
+    ratio_axes = fig.axes[0]
+    assert len(ratio_axes.lines) >= 2 + len(kinds)  # a ratio per lender, a mark per event
+    monkeypatch.setattr(writer, "write_figures", lambda *args, **kwargs: [])  # slow, aside
+    writer.write_run(result, tmp_path / "out")
+    report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "## Strategy decisions and capital events" in report
+    assert "| 10 | scored | entered_market | entry day 10 |" in report
+    steps = pd.read_parquet(tmp_path / "out" / "steps.parquet")
+    assert {"capital_ratio", "lending_stopped", "in_market", "approval_threshold",
+            "limit_multiplier", "price_markup"} <= set(steps.columns)
