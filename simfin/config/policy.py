@@ -166,6 +166,16 @@ class PolicyConfig(Section):
                                          "null} lifts it. Entries dated on or after "
                                          "run.steps are never applied.")
 
+    @model_validator(mode="after")
+    def _exit_has_a_floor(self) -> PolicyConfig:
+        capital = self.capital
+        if capital.exit_after_days is not None and capital.floor_ratio is None and \
+                self.min_capital_ratio is None and not any(
+                    "min_capital_ratio" in change.changes() for change in self.schedule):
+            raise ValueError("capital: exit_after_days needs a floor: set floor_ratio, or "
+                             "min_capital_ratio (now or on the schedule)")
+        return self
+
     @field_validator("schedule")
     @classmethod
     def _days_in_order(cls, schedule: list[PolicyChange]) -> list[PolicyChange]:

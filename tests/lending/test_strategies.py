@@ -150,3 +150,19 @@ def test_an_unknown_strategy_or_settings_on_a_built_in_one_is_a_config_error():
     with pytest.raises(ConfigError, match="min_threshold must be <= max_threshold"):
         simfin.load_config(None, {"lenders.0.strategy.risk_appetite.min_threshold": 0.5,
                                   "lenders.0.strategy.risk_appetite.max_threshold": 0.1})
+
+
+def test_capital_rules_that_could_never_apply_are_config_errors():
+    import simfin
+    from simfin.config import ConfigError
+
+    with pytest.raises(ConfigError, match="exit_after_days needs a floor"):
+        simfin.load_config(None, {"policy.capital.exit_after_days": 30})
+    with pytest.raises(ConfigError, match="floor_ratio: only counts towards leaving"):
+        simfin.load_config(None, {"policy.capital.floor_ratio": 0.05})
+    with pytest.raises(ConfigError, match="min_capital_ratio"):
+        simfin.load_config(None, {"policy.min_capital_ratio": -0.1})
+    scheduled = simfin.load_config(None, {
+        "policy.capital.exit_after_days": 30,
+        "policy.schedule": [{"day": 10, "min_capital_ratio": 0.1}]})
+    assert scheduled.policy.schedule[0].changes() == {"min_capital_ratio": 0.1}
