@@ -112,8 +112,9 @@ def rollout(env, policy: Policy, seed: int) -> float:
 
 def observation_scale(env, policy: Policy, seeds: Sequence[int]
                       ) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and spread of the observations ``policy`` meets on ``seeds`` (a spread of 0,
-    a feature that never moves, is taken as 1).
+    """Mean and spread of the observations ``policy`` meets on ``seeds``. A feature that
+    never moved gets an infinite spread: a linear policy gives it no weight (its
+    standardised value is 0, whatever it later becomes).
     """
     seen = []
     for seed in seeds:
@@ -126,7 +127,7 @@ def observation_scale(env, policy: Policy, seeds: Sequence[int]
                 break
     stack = np.array(seen)
     spread = stack.std(axis=0)
-    return stack.mean(axis=0), np.where(spread > 0, spread, 1.0)
+    return stack.mean(axis=0), np.where(spread > 0, spread, np.inf)
 
 
 @dataclass
@@ -136,8 +137,9 @@ class CEMResult:
     Attributes:
         policy: The linear policy at the final mean of the search distribution.
         mean, std: The final search distribution over the parameters.
-        history: One record per iteration: ``iteration``, ``mean_return`` (of the
-            population), ``elite_return`` (mean of the elite), ``best_return``.
+        history: One record per iteration: ``iteration``, ``seeds`` (its training
+            seeds), ``mean_return`` (of the population), ``elite_return`` (mean of the
+            elite), ``best_return``.
     """
 
     policy: LinearPolicy
@@ -149,14 +151,17 @@ class CEMResult:
 def cross_entropy_method(env, start_action: np.ndarray, train_seeds: Sequence[int], *,
                          iterations: int = 5, population: int = 8, elite_share: float = 0.25,
                          bias_std: float = 1.0, weight_std: float = 0.2,
-                         noise_std: float = 0.05, scale_seeds: Sequence[int] | None = None,
-                         seed: int = 0) -> CEMResult:
+                         noise_std: float = 0.05, seeds_per_iteration: int | None = None,
+                         scale_seeds: Sequence[int] | None = None, seed: int = 0
+                         ) -> CEMResult:
     """Fit a linear policy by the cross-entropy method.
 
     The search starts at the policy that always takes ``start_action`` (e.g. the lender's
     config) with spread ``bias_std`` on the biases (logit units) and ``weight_std`` on the
     weights; each iteration scores ``population`` candidates by their mean return over
-    ``train_seeds`` and refits mean and spread to the best ``elite_share`` of them
+    its training seeds (all of ``train_seeds``, or the next ``seeds_per_iteration`` of
+    them in turn: every candidate of an iteration meets the same markets) and refits mean
+    and spread to the best ``elite_share`` of them
     (``noise_std`` is added to the spread so that the search does not collapse early).
 
     Args:
@@ -169,6 +174,8 @@ def cross_entropy_method(env, start_action: np.ndarray, train_seeds: Sequence[in
         bias_std: Starting spread of the biases (logit units).
         weight_std: Starting spread of the weights (per standardised feature).
         noise_std: Spread added at each refit.
+        seeds_per_iteration: Training seeds per iteration, taken from ``train_seeds`` in
+            turn (None: all of them, every iteration).
         scale_seeds: Seeds whose observations under ``start_action`` standardise the
             policy's inputs (default: ``train_seeds``).
         seed: Seed of the search's own generator.
@@ -188,14 +195,18 @@ def cross_entropy_method(env, start_action: np.ndarray, train_seeds: Sequence[in
     std = np.concatenate([np.full(n_weights, weight_std), np.full(len(LOW), bias_std)])
     n_elite = max(1, int(round(population * elite_share)))
     history = []
+    train_seeds = list(train_seeds)
+    k = len(train_seeds) if seeds_per_iteration is None else seeds_per_iteration
     for iteration in range(iterations):
+        seeds = [train_seeds[(iteration * k + j) % len(train_seeds)] for j in range(k)]
         candidates = mean + std * rng.standard_normal((population, len(mean)))
         returns = np.array([np.mean([rollout(env, LinearPolicy(c, center, scale), s)
-                                     for s in train_seeds]) for c in candidates])
+                                     for s in seeds]) for c in candidates])
         elite = candidates[np.argsort(-returns, kind="stable")[:n_elite]]
         mean = elite.mean(axis=0)
         std = elite.std(axis=0) + noise_std
-        history.append({"iteration": iteration, "mean_return": float(returns.mean()),
+        history.append({"iteration": iteration, "seeds": seeds,
+                        "mean_return": float(returns.mean()),
                         "elite_return": float(np.sort(returns)[-n_elite:].mean()),
                         "best_return": float(returns.max())})
     return CEMResult(LinearPolicy(mean, center, scale), mean, std, history)

@@ -12,8 +12,10 @@ from gymnasium.utils.env_checker import check_env
 
 import simfin
 from simfin.config import ConfigError
-from simfin.env import ENV_ID, FEATURE_NAMES, LEVER_NAMES, LenderEnv
+from simfin.env import ENV_ID, FEATURE_NAMES, LenderEnv
+from simfin.env.actions import describe_actions
 from simfin.env.baselines import FixedPolicy, RandomPolicy
+from simfin.env.observation import describe_observation
 
 # The one warning check_env may give: simfin's actions are in the levers' own units, not
 # normalised to [-1, 1] (a documented choice: the action is the lever's value).
@@ -141,7 +143,7 @@ def test_observation_is_documented_and_holds_no_hidden_truth(live_config):
         episode_.interval.sums[column][:] = 10**6
     assert np.array_equal(episode_.observation(i), before)
     text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    assert all(f"`{name}`" in text for name in (*FEATURE_NAMES, *LEVER_NAMES))
+    assert describe_observation() in text and describe_actions() in text  # README tables
 
 
 def test_a_strict_threshold_approves_fewer_once_the_model_decides(live_config):
@@ -222,3 +224,22 @@ def test_the_levers_are_set_through_the_lenders_methods(tiny_config):
         lender.set_levers(limit_multiplier=0.0)
     with pytest.raises(ValueError, match="approval_threshold"):
         lender.set_levers(approval_threshold=1.5)
+
+
+def test_the_reward_variants_add_up_to_their_documented_totals(tiny_config):
+    # Over an episode: risk_adjusted = profit - risk_weight x the 30+ DPD balance left at
+    # the end; inclusion = profit + inclusion_yuan x loans booked.
+    # (write-offs at 90 days past due: a 30+ DPD balance is still on book at the end)
+    config = simfin.load_config(tiny_config, {"run.steps": 90, "run.default_dpd": 30,
+                                              "run.writeoff_dpd": 90})
+    totals = {}
+    for reward in ("profit", "risk_adjusted", "inclusion"):
+        env = lender_env(config, reward=reward, risk_weight=0.5, inclusion_yuan=20.0)
+        steps = episode(env, FixedPolicy(env.config_action()), seed=3)
+        totals[reward] = sum(s[1] for s in steps)
+    end = steps[-1][4]["indicators"]
+    loans = sum(s[4]["indicators"]["loans"] for s in steps[1:])
+    assert end["dpd30_balance"] > 0 and loans > 0  # precondition: both terms count
+    assert totals["risk_adjusted"] == pytest.approx(
+        totals["profit"] - 0.5 * end["dpd30_balance"] / 100, abs=1e-6)
+    assert totals["inclusion"] == pytest.approx(totals["profit"] + 20.0 * loans, abs=1e-6)

@@ -24,7 +24,8 @@ CAP_REASON = 7
 
 def price(pd_, term=None, fee=None, strategy="risk_based", apr_cap=None, flat_apr=0.3,
           lgd=0.8, amount=None, unit_cost=0.0, max_lti=None, income=None, marginal=None,
-          booking=0.0, cold_start_pd=None, life_exponent=None) -> ApplicationBatch:
+          booking=0.0, cold_start_pd=None, life_exponent=None, markup=0.0
+          ) -> ApplicationBatch:
     pd_ = np.asarray(pd_, dtype=np.float32)
     n = len(pd_)
     batch = ApplicationBatch({
@@ -39,6 +40,8 @@ def price(pd_, term=None, fee=None, strategy="risk_based", apr_cap=None, flat_ap
                          marginal_cost_rate=marginal, booking_cost_cents=booking,
                          cold_start_pd=cold_start_pd, life_exponent=life_exponent,
                          window_days=90)
+    if markup:
+        stage.set_markup(markup)
     return stage.run(batch, DecisionContext(day=0, rng=np.random.default_rng(0)))
 
 
@@ -219,3 +222,20 @@ def test_a_window_pd_is_carried_over_the_loans_life():
     carried = price([0.03, 0.03], term=[30, 360], life_exponent=0.75)
     assert carried["apr"][0] == plain["apr"][0]
     assert carried["apr"][1] > plain["apr"][1]
+
+
+def test_a_markup_moves_every_price_up_to_the_cap_and_declines_nothing_more():
+    pds, terms = [0.01, 0.15, np.nan, 0.6], [180, 180, 180, 30]
+    base = price(pds, term=terms, apr_cap=0.36, flat_apr=0.24)
+    up = price(pds, term=terms, apr_cap=0.36, flat_apr=0.24, markup=0.05)
+    down = price(pds, term=terms, apr_cap=0.36, flat_apr=0.24, markup=-0.05)
+    expected = np.minimum(base["all_in_apr"] + 0.05, 0.36)
+    assert up["all_in_apr"].tolist() == pytest.approx(expected.tolist(), abs=1e-6)
+    assert down["all_in_apr"].tolist() == pytest.approx((base["all_in_apr"] - 0.05).tolist(),
+                                                         abs=1e-6)
+    # the rows declined for the cap are those whose cost the cap cannot cover, whatever
+    # the markup (precondition: one is)
+    assert (base["decision"] == DECLINED).any()
+    assert up["decision"].tolist() == base["decision"].tolist() == down["decision"].tolist()
+    with pytest.raises(ValueError, match="price_markup"):
+        PricingStage("flat", CUTOFFS, 0.3, 0.5, COST_RATE, None, 0).set_markup(float("nan"))

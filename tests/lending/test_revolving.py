@@ -92,3 +92,17 @@ def test_reviews_raise_clean_lines_and_freeze_delinquent_ones(line_market):
     # raised lines grew by the configured 50 % (capped at the product maximum)
     expected = np.minimum(np.round(before[had][raised] * 1.5), 3_000_000)
     assert np.array_equal(after[had][raised], expected)
+
+
+def test_the_limit_multiplier_scales_a_new_line_and_the_largest_draw_not_an_open_line():
+    stage = ProductStage(LIMITS, amount_reason=0)
+    stage.set_limit_multiplier(0.5)
+    # a new line: half of min(2 months of income, the maximum); an open line keeps its
+    # limit; an ask above the largest loan is cut to half of it
+    batch = stage.run(line_batch([0, 0, 3_000_000], [0, 0, 0],
+                                 [50_000, 5_000_000, 2_500_000], income=2_000_000), CTX)
+    assert batch["line_limit_cents"].tolist() == [1_000_000, 1_000_000, 3_000_000]
+    assert batch["amount_cents"].tolist() == [50_000, 1_000_000, 1_000_000]
+    stage.set_limit_multiplier(1.0)
+    batch = stage.run(line_batch([0], [0], [5_000_000], income=2_000_000), CTX)
+    assert batch["line_limit_cents"].tolist() == [2_000_000]
