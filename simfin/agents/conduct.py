@@ -73,6 +73,10 @@ class Conduct:
         self.capital = config.policy.capital
         self.strategies: list[Strategy | None] = [
             STRATEGIES.create(lc.strategy.kind, lc.strategy) for lc in config.lenders]
+        for lender, strategy in zip(lenders, self.strategies, strict=True):
+            if strategy is not None:  # a strategy's discount never goes below marginal cost
+                for stage in lender.pricers:
+                    stage.set_discount_floor(True)
         self.kinds = [lc.strategy.kind for lc in config.lenders]
         self.review_every = [lc.strategy.review_every_days for lc in config.lenders]
         self.in_market = self.entry_day <= 0

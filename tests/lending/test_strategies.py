@@ -121,6 +121,9 @@ def test_a_discount_never_prices_a_loan_below_its_marginal_cost():
     _, _, plain, _ = capped_price(stage, pd_, term, fee, amount)
     assert np.allclose(plain, 0.30)  # precondition: the flat policy's price
     stage.set_markup(-0.25)
+    _, _, free, _ = capped_price(stage, pd_, term, fee, amount)
+    assert np.allclose(free, 0.05)  # precondition: without the floor it moves every price
+    stage.set_discount_floor(True)  # as for a lender with a strategy
     _, _, discounted, _ = capped_price(stage, pd_, term, fee, amount)
     from simfin.lending.pricing import average_life_years, grade_of, priced_pd
     life = average_life_years(term)
