@@ -195,6 +195,10 @@ def test_the_run_folder_shows_the_decisions_in_the_report_steps_and_figures(tmp_
     assert any(action == "lending_stopped" for _, _, action in kinds)
     marks = events_of(result.config, result.summary).conduct
     assert set(marks) == kinds
+    from simfin.experiments.events import run_events
+
+    capital_rows = [e for e in run_events(result) if e["kind"] == "capital_event"]
+    assert {(e["day"], e["lender"], e["code"]) for e in capital_rows} == kinds  # experiments
     fig = Figure()
     plot_standing(RunView.of(result), fig)
     ratio_axes = fig.axes[0]
