@@ -211,3 +211,14 @@ def test_the_run_folder_shows_the_decisions_in_the_report_steps_and_figures(tmp_
     steps = pd.read_parquet(tmp_path / "out" / "steps.parquet")
     assert {"capital_ratio", "lending_stopped", "in_market", "approval_threshold",
             "limit_multiplier", "price_markup"} <= set(steps.columns)
+
+
+def test_a_strategy_that_never_reviews_is_a_run_health_warning():
+    short = run(**{"run.steps": 20, "lenders.1.strategy.kind": "growth"})
+    assert "strategy_decisions" in short.summary and not short.summary["strategy_decisions"]
+    codes = [(w["code"], w["lender"]) for w in short.summary["warnings"]]
+    assert ("strategy_not_reviewed", "scored") in codes
+    reviewed = run(**{"run.steps": 20, "lenders.1.strategy.kind": "growth",
+                      "lenders.1.strategy.review_every_days": 10})
+    assert [e["day"] for e in reviewed.summary["strategy_decisions"]] == [10]
+    assert "strategy_not_reviewed" not in [w["code"] for w in reviewed.summary["warnings"]]
