@@ -194,7 +194,9 @@ class Growth:
             value = view.measure(cfg.loss_measure)
             if value > cfg.loss_limit:
                 return _move(view, -1, cfg, "tighten", f"{cfg.loss_measure} {value:.4f} > "
-                             f"loss limit {cfg.loss_limit:.4f}")
+                             f"loss limit {cfg.loss_limit:.4f}; {per_day:.1f} loans/day "
+                             f"{'<' if per_day < cfg.loans_per_day else '>='} target "
+                             f"{cfg.loans_per_day:g}")
             risk = f"{cfg.loss_measure} {value:.4f} <= {cfg.loss_limit:.4f}"
         else:
             risk = f"{view.active_loans} active loans: loss limit not yet read"

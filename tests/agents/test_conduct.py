@@ -222,3 +222,31 @@ def test_a_strategy_that_never_reviews_is_a_run_health_warning():
                       "lenders.1.strategy.review_every_days": 10})
     assert [e["day"] for e in reviewed.summary["strategy_decisions"]] == [10]
     assert "strategy_not_reviewed" not in [w["code"] for w in reviewed.summary["warnings"]]
+
+
+def test_a_growth_lender_loosens_towards_its_volume_and_tightens_over_its_loss_limit():
+    result = run(**FAST_EVENTS, **{"population.willingness_mean": 0.55,
+                                   "lenders.0.strategy.kind": "growth",
+                                   "lenders.0.strategy.review_every_days": 10,
+                                   "lenders.0.strategy.growth.loans_per_day": 1000.0,
+                                   "lenders.0.strategy.growth.loss_limit": 0.005,
+                                   "lenders.0.strategy.growth.min_active_loans": 20})
+    rows = lender_rows(result, "rules_only")
+    decisions = result.summary["strategy_decisions"]
+    limit = 1.0
+    for e in decisions:  # each decision follows from the lender's own recorded rows
+        day_before = rows.loc[e["day"] - 1]
+        share = day_before["dpd30_balance"] / max(day_before["outstanding"], 1)
+        per_day = rows.loc[e["day"] - 10:e["day"] - 1, "loans"].mean()
+        assert f"{per_day:.1f} loans/day < target 1000" in e["reason"]  # the volume read
+        if day_before["active_loans"] >= 20 and share > 0.005:
+            expected = max(limit - 0.1, 0.5)
+            assert e["action"] == "tighten"
+        else:
+            expected = min(limit + 0.1, 1.5)
+            assert e["action"] == ("loosen" if expected != limit else "hold")
+        assert e["after"]["limit_multiplier"] == pytest.approx(expected)
+        limit = expected
+    actions = {e["action"] for e in decisions}
+    assert {"loosen", "tighten"} <= actions  # precondition: both branches were taken
+    assert result.model.lenders[0].pipeline["product"].limit_multiplier == pytest.approx(limit)
