@@ -35,6 +35,10 @@ from simfin.lending.registry import STRATEGIES
 from simfin.lending.strategies import Strategy, StrategyView
 
 LEVERS = ("approval_threshold", "limit_multiplier", "price_markup")
+OBSERVED = ("outstanding", "written_off", "recoveries", "loans", "active_loans",
+            "dpd30_balance")
+"""The recorded columns a strategy's view reads: the lender's own books, nothing a lender
+cannot see (no fraud truth, no consumer's willingness)."""
 
 
 def has_conduct(config: MarketConfig) -> bool:
@@ -158,8 +162,7 @@ class Conduct:
     def view(self, day: int, i: int) -> StrategyView:
         """What lender ``i`` observes at a review on ``day`` (see :class:`StrategyView`)."""
         window = int(day - self._last_review[i])
-        recent = {c: self.recorder.recent(c, window)[:, i] for c in
-                  ("outstanding", "written_off", "recoveries", "loans")}
+        recent = {c: self.recorder.recent(c, window)[:, i] for c in OBSERVED}
         offers = np.sum(self._offers[-window:], axis=0) if window and self._offers else \
             np.zeros_like(self._today)
         made, taken, apr_sum = offers
@@ -168,9 +171,9 @@ class Conduct:
         rivals = [r for r in range(len(self.lenders)) if r != i]
         return StrategyView(
             day=day, window_days=window, levers=self.lenders[i].levers(),
-            active_loans=int(self.recorder.today("active_loans")[i]),
-            outstanding_cents=int(self.recorder.today("outstanding")[i]),
-            dpd30_balance_cents=int(self.recorder.today("dpd30_balance")[i]),
+            active_loans=int(recent["active_loans"][-1]) if window else 0,
+            outstanding_cents=int(recent["outstanding"][-1]) if window else 0,
+            dpd30_balance_cents=int(recent["dpd30_balance"][-1]) if window else 0,
             average_outstanding_cents=float(recent["outstanding"].mean())
             if len(recent["outstanding"]) else 0.0,
             net_loss_cents=int(recent["written_off"].sum() - recent["recoveries"].sum()),

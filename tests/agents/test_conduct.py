@@ -251,3 +251,33 @@ def test_a_growth_lender_loosens_towards_its_volume_and_tightens_over_its_loss_l
     actions = {e["action"] for e in decisions}
     assert {"loosen", "tighten"} <= actions  # precondition: both branches were taken
     assert result.model.lenders[0].pipeline["product"].limit_multiplier == pytest.approx(limit)
+
+
+def test_a_strategy_sees_its_own_books_and_public_prices_never_hidden_truth():
+    from simfin.agents.conduct import OBSERVED
+    from simfin.lending.strategies import StrategyView
+
+    forbidden = ("fraud", "willing", "truth", "is_")
+    assert not [c for c in OBSERVED if any(word in c for word in forbidden)]
+    assert not [f for f in StrategyView.__dataclass_fields__
+                if any(word in f for word in forbidden)]
+    model = MarketModel(small_config(**{"lenders__0__strategy__kind": "price_response",
+                                        "population__fraud_share": 0.05, "run__steps": 40}))
+    for _ in range(40):
+        model.step()
+    before = model.conduct.view(40, 0)
+    assert before.loans > 0 and before.offers.sum() > 0  # precondition: a view with content
+    # scramble every hidden truth the market holds, and the recorded fraud counts
+    model.population.willingness[:] = np.float32(0.01)
+    model.population.is_fraud[:] = ~model.population.is_fraud
+    model.book.column("is_fraud")[:] = True
+    for row in model.recorder._rows:
+        row["fraud_loans"][:] = 10**6
+        row["fraud_loss"][:] = 10**9
+    after = model.conduct.view(40, 0)
+    for name in StrategyView.__dataclass_fields__:
+        a, b = getattr(before, name), getattr(after, name)
+        if isinstance(a, np.ndarray):
+            np.testing.assert_array_equal(a, b)
+        else:
+            assert a == b, name
