@@ -17,9 +17,10 @@ from __future__ import annotations
 
 try:
     import gymnasium
+    import pettingzoo  # noqa: F401
 except ImportError as exc:  # pragma: no cover - depends on the install
-    raise ImportError("simfin.env needs Gymnasium and PettingZoo: pip install "
-                      "'simfin[rl]'") from exc
+    raise ImportError(f"simfin.env needs Gymnasium and PettingZoo ({exc.name} is missing): "
+                      "pip install 'simfin[rl]'") from exc
 
 from simfin.env.actions import LEVER_NAMES, LEVERS, config_action
 from simfin.env.lender_env import LenderEnv
