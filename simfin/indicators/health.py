@@ -66,6 +66,13 @@ def zero_loans(config: MarketConfig, summary: dict) -> list[dict]:
         if ind["loans"] > 0:
             continue
         reasons = ind.get("declines_by_reason") or {}
+        entry = config.lenders[i].entry_day
+        if not ind["applications"] and entry >= config.run.steps:
+            out.append(_warning("zero_loans", f"{name} made no loans: it enters on day "
+                                f"{entry} (lenders.{i}.entry_day) and the run lends for "
+                                f"{config.run.steps} days; lower its entry_day or raise "
+                                "run.steps.", name))
+            continue
         if not ind["applications"]:
             out.append(_warning("zero_loans", f"{name} made no loans: it received no "
                                 "applications; raise its brand_weight or the channels' "

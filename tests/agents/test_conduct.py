@@ -157,6 +157,10 @@ def test_a_lender_makes_no_loan_and_pays_no_platform_before_its_entry_day():
     assert loans.loc[loans["lender"] == 1, "origination_day"].min() >= 30
     assert {"day": 30, "lender": "scored", "kind": "capital", "action": "entered_market",
             "reason": "entry day 30"} in result.summary["capital_events"]
+    late = run(**{"run.steps": 20, "lenders.1.entry_day": 30})
+    (warning,) = [w for w in late.summary["warnings"]
+                  if w["lender"] == "scored" and w["code"] == "zero_loans"]
+    assert "lenders.1.entry_day" in warning["message"]
 
 
 def test_a_registered_strategy_of_ones_own_gets_its_settings_and_its_reason_recorded():
