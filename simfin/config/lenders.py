@@ -368,11 +368,9 @@ class LenderConfig(Section):
     service: ServiceConfig = param(ServiceConfig(), "Service and collections.")
     infrastructure: InfrastructureConfig = param(InfrastructureConfig(), "Decision "
                                                  "platform.")
-    strategy: StrategyConfig = param(StrategyConfig(), "How the lender responds: its "
-                                     "registered strategy and review cadence.")
-    entry_day: int = param(0, "Day the lender enters the market: before it, no applicant "
-                           "reaches it and it pays no platform cost.", "day", ge=0,
-                           le=36_500)
+    strategy: StrategyConfig = param(StrategyConfig(), "Its strategy and review cadence.")
+    entry_day: int = param(0, "Day it enters the market (before: no applicant reaches it, "
+                           "no platform cost).", "day", ge=0, le=36_500)
 
     @model_validator(mode="after")
     def _demand_pricing_needs_a_model(self) -> LenderConfig:
