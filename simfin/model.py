@@ -13,8 +13,8 @@ One step is one day:
    best for them, or none (:mod:`simfin.agents.shopping`); each lender originates the
    accepted offers (``Lender.originate``: disburse, book, post);
 4. the loan book comes due: borrowers pay or miss; delinquent loans cure, default or are
-   written off; each lender reviews its credit lines, serves its borrowers and pays for
-   its funding;
+   written off; each lender reviews its credit lines, serves its borrowers, pays for
+   its funding and provides for its expected credit losses;
 5. the day's indicators are recorded.
 """
 
@@ -52,6 +52,7 @@ from simfin.lending.batch import DECLINED, ApplicationBatch
 from simfin.lending.ledger import Ledger
 from simfin.lending.loan_book import LoanBook, monthly_service
 from simfin.lending.product import REVOLVING, per_product
+from simfin.lending.provisions import Provisions
 from simfin.lending.repayments import Servicer
 from simfin.levers import apply_levers
 
@@ -73,6 +74,7 @@ class MarketModel(mesa.Model):
         population: The consumers, in columns.
         book: Every loan of every lender, in columns.
         ledger: Every movement of money.
+        provisions: The lenders' IFRS 9 expected credit losses.
         lenders, scenarios, channels: The agents, in config order.
         recorder: The daily indicators (``recorder.steps_frame()``).
         application_log: The record of every application
@@ -123,6 +125,7 @@ class MarketModel(mesa.Model):
         self._unit_costs = np.zeros(len(self.lenders), dtype=np.int64)
         self._loans_booked = np.zeros(len(self.lenders), dtype=np.int64)
         self.servicer = Servicer.for_market(config, self.book, self.ledger)
+        self.provisions = Provisions.for_market(config, self.book, self.ledger)  # IFRS 9
         penalty = config.behaviour.repayment.manual_payment_penalty
         self._manual_penalty = np.array([0.0 if lc.payment.auto_debit else penalty
                                          for lc in config.lenders])
@@ -173,10 +176,12 @@ class MarketModel(mesa.Model):
         self.serve_customers(delinquent)
         for lender in self.lenders:
             lender.fund()
-        if self.conduct is not None:
+        ecl = self.provisions.close_day(self.day, delinquent, self.population.macro.job_loss,
+                                        [lender.undrawn_cents() for lender in self.lenders])
+        if self.conduct is not None:  # standing on the day's books, provisions included
             self.conduct.end_day(self.day)
         self.recorder.end_day(self.day, self.ledger, self.book, self.population.satisfaction,
-                              delinquent)
+                              delinquent, ecl)
         self.datacollector.collect(self)
         self.day += 1
         self.running = self.day < self.config.run.total_days

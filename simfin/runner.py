@@ -13,6 +13,7 @@ from simfin.config import COHORTS, REGIONS, MarketConfig
 from simfin.config.loading import resolve
 from simfin.indicators.application_log import ApplicationLog
 from simfin.indicators.health import run_health
+from simfin.indicators.provisions import stage_migration
 from simfin.indicators.score_performance import (
     FRONTIER_COLUMNS,
     discrimination,
@@ -171,6 +172,10 @@ def run(config: MarketConfig | str | Path | dict | None = None, steps: int | Non
     log = model.application_log
     add_score_performance(summary, model, loans,
                           None if log is None else log.columns(list(FRONTIER_COLUMNS)))
+    migration = model.provisions.stage_migration(model.day - 1)
+    for i, name in enumerate(names):
+        summary["lenders"][name]["stage_migration"] = stage_migration(migration[i])
+    summary["market"]["stage_migration"] = stage_migration(migration.sum(axis=0))
     summary["policy"] = model.regulator.record()
     if model.conduct is not None:  # strategy decisions and capital events, with reasons
         summary.update(model.conduct.record())

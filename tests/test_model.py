@@ -66,11 +66,25 @@ def check_accounts(model: MarketModel) -> None:
         previous = np.concatenate([[0], outstanding[:-1]])
         flow = (rows["disbursed"] - rows["principal_repaid"] - rows["written_off"]).to_numpy()
         np.testing.assert_array_equal(outstanding, previous + flow, err_msg=str(name))
-        np.testing.assert_array_equal((rows["cash"] + rows["outstanding"]).to_numpy(),
-                                      rows["equity"].to_numpy(), err_msg=str(name))
-        np.testing.assert_array_equal(rows["profit"].cumsum().to_numpy(),
+        # the allowance is a contra-asset: net assets equal equity
+        np.testing.assert_array_equal(
+            (rows["cash"] + rows["outstanding"] - rows["allowance"]).to_numpy(),
+            rows["equity"].to_numpy(), err_msg=str(name))
+        # the allowance rolls forward: opening + charge - release - net write-offs used
+        allowance = rows["allowance"].to_numpy()
+        used = (rows["written_off"] - rows["recoveries"]).to_numpy()
+        np.testing.assert_array_equal(
+            allowance, np.concatenate([[0], allowance[:-1]]) + rows["provision_charge"]
+            - rows["provision_release"] - used, err_msg=str(name))
+        assert (allowance >= 0).all()
+        # profit after provisions is the change in equity; before them, it counts the
+        # net write-offs instead of the charge, and differs by the allowance
+        np.testing.assert_array_equal(rows["profit_after_provisions"].cumsum().to_numpy(),
                                       (rows["equity"] - capital[name]).to_numpy(),
                                       err_msg=str(name))
+        np.testing.assert_array_equal(rows["profit"].cumsum().to_numpy(),
+                                      (rows["equity"] + rows["allowance"]
+                                       - capital[name]).to_numpy(), err_msg=str(name))
         assert (rows[list(KINDS)] >= 0).all().all()
         assert (rows["outstanding"] >= 0).all()
 
@@ -110,11 +124,14 @@ def operations_config(base: dict) -> dict:
        default_dpd=st.integers(5, 40),
        writeoff_extra=st.integers(0, 30),
        recovery_rate=st.floats(0.0, 1.0),
-       operations=st.booleans())
+       operations=st.booleans(),
+       macro=st.sampled_from(("steady", "adverse", "severe", "covid_2020")),
+       macro_start=st.integers(0, 60))
 def test_books_balance_every_day(n_consumers, apr_cap, approval_threshold, fraud_share, seed,
                                  days, default_dpd, writeoff_extra, recovery_rate,
-                                 operations):
+                                 operations, macro, macro_start):
     base = {
+        "macro.scenario": macro, "macro.start_day": macro_start,
         **EARLY_MODEL,
         "population.n_consumers": n_consumers, "policy.apr_cap": apr_cap,
         "lenders.1.risk.approval_threshold": approval_threshold,
@@ -163,8 +180,11 @@ def test_summary_profit_matches_the_ledger(small_run):
     model = small_run.model
     for lender in model.lenders:
         equity = int(model.ledger.balance("equity")[lender.index])
-        profit = small_run.summary["lenders"][lender.name]["profit"]
-        assert profit == equity - lender.config.capital_cents
+        allowance = int(model.ledger.balance("allowance")[lender.index])
+        ind = small_run.summary["lenders"][lender.name]
+        assert ind["profit_after_provisions"] == equity - lender.config.capital_cents
+        assert ind["profit"] == equity + allowance - lender.config.capital_cents
+        assert ind["allowance_end"] == allowance
 
 
 # -- strategy direction --------------------------------------------------------------------

@@ -390,6 +390,18 @@ class Lender(mesa.Agent):
         rate = yearly / 365.0
         self.ledger.post(self.index, "funding_cost", int(round(outstanding * rate)))
 
+    def undrawn_cents(self) -> int:
+        """The undrawn limits of the lender's revolving lines: the exposure its expected
+        credit losses add at a credit conversion factor (0 without the product, and in the
+        run-off, when no line can be drawn).
+        """
+        if self._revolving is None or self.model.day >= self.model.config.run.steps:
+            return 0
+        lines = np.flatnonzero(self.population.line_limit_cents[:, self.index] > 0)
+        limits = self.population.line_limit_cents[lines, self.index].astype(np.int64)
+        used = self.book.outstanding_of(lines, self.index, REVOLVING)
+        return int(np.maximum(limits - used, 0).sum())
+
     @property
     def model_in_use(self) -> bool:
         """Whether a statistical model decides (False for rules-only or in cold start)."""

@@ -19,6 +19,7 @@ from simfin.config.operations import PaymentsConfig, ServiceChannelsConfig
 from simfin.config.plugins import import_plugin
 from simfin.config.policy import PolicyConfig, RunConfig
 from simfin.config.population import PopulationConfig
+from simfin.config.provisions import ProvisionsConfig
 
 # Scenario and channel indices are int8 columns in the loan book and the application batch.
 MAX_CODED_ITEMS = int(np.iinfo(np.int8).max)
@@ -63,6 +64,9 @@ class MarketConfig(Section):
                                        "consumers, fraudsters and service (calibration).")
     macro: MacroConfig = param(MacroConfig(), "The macroeconomic path the market goes "
                                "through (steady by default).")
+    provisions: ProvisionsConfig = param(ProvisionsConfig(), "IFRS 9 (CAS 22) expected "
+                                         "credit losses: how each lender measures its "
+                                         "allowance from its own book.")
 
     @model_validator(mode="after")
     def _consistent(self) -> MarketConfig:

@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from simfin.lending.batch import APPROVED, DECLINED, LOST, REFERRED, ApplicationBatch
-from simfin.lending.ledger import KINDS, POSTINGS, Ledger
+from simfin.lending.ledger import AFTER_PROVISIONS, KINDS, POSTINGS, Ledger
 from simfin.lending.loan_book import LoanBook
+from simfin.lending.provisions import COLUMNS as ECL_COLUMNS
 from simfin.lending.repayments import ServicingDay
 
 COUNTS = ("needs", "applications", "approvals", "declined", "referred", "lost", "loans",
@@ -24,10 +25,14 @@ COUNTS = ("needs", "applications", "approvals", "declined", "referred", "lost", 
           "entered_30dpd", "new_defaults", "loans_written_off", "fraud_loans", "fraud_loss",
           "online_applications")
 BALANCES = ("outstanding", "dpd1_balance", "dpd30_balance", "dpd90_balance", "cash",
-            "equity", "active_loans", "satisfaction", "capacity_used")
-DERIVED = ("profit", "time_to_cash_minutes")
+            "equity", "active_loans", "satisfaction", "capacity_used", "allowance")
+# profit: before provisions (write-offs net of recoveries as the loss); after provisions:
+# the provision charge as the loss (the change in equity)
+DERIVED = ("profit", "time_to_cash_minutes", "profit_after_provisions", "net_provision_charge")
 DPD_BANDS = (1, 30, 90)  # days past due of the dpd1/dpd30/dpd90 balances
 STEP_COLUMNS = ("day", "lender") + COUNTS + KINDS + BALANCES + DERIVED
+"""The columns of every recorded day; with the model's provisions also :data:`ECL_COLUMNS`
+(stage balances and allowances, undrawn limits, the overlay, PD and LGD)."""
 
 
 class Recorder:
@@ -147,7 +152,8 @@ class Recorder:
                                        minlength=n).round().astype(np.int64)
 
     def end_day(self, day: int, ledger: Ledger, book: LoanBook, satisfaction: np.ndarray,
-                delinquent: np.ndarray | None = None) -> None:
+                delinquent: np.ndarray | None = None,
+                ecl: dict[str, np.ndarray] | None = None) -> None:
         """Close the ledger's day and append one row per lender.
 
         Args:
@@ -157,6 +163,8 @@ class Recorder:
             satisfaction: Every consumer's satisfaction (indexed by consumer row).
             delinquent: The loans on book that are delinquent, in row order
                 (``Servicer.delinquent_loans()``); None: found by a pass over the book.
+            ecl: The day's expected credit losses per lender (``Provisions.close_day``:
+                the :data:`ECL_COLUMNS`); None: not measured (a day recorded again).
         """
         flows = ledger.close_day()
         row: dict[str, np.ndarray] = {"day": np.full(self.n_lenders, day),
@@ -167,6 +175,10 @@ class Recorder:
         row.update(self._balances(day, ledger, book, satisfaction, delinquent))
         sign = np.array([POSTINGS[k][2] for k in KINDS])
         row["profit"] = flows @ sign
+        row["profit_after_provisions"] = flows @ np.array([AFTER_PROVISIONS[k] for k in KINDS])
+        row["net_provision_charge"] = (row["provision_charge"] - row["provision_release"])
+        if ecl is not None:
+            row.update(ecl)
         row["time_to_cash_minutes"] = np.array(
             [np.median(np.concatenate(m)) if m else np.nan for m in self._ttc])
         self._rows.append(row)
@@ -193,6 +205,7 @@ class Recorder:
             "dpd90_balance": dpd90,
             "cash": ledger.balance("cash"),
             "equity": ledger.balance("equity"),
+            "allowance": ledger.balance("allowance"),
             "active_loans": count,
         }
 
@@ -213,12 +226,15 @@ class Recorder:
 
     def steps_frame(self) -> pd.DataFrame:
         """All recorded rows as a DataFrame, one row per (day, lender), money in cents;
-        with the ``macro_*`` columns when the economy moved (see :meth:`note_macro`) and
-        the lenders' standing when noted (:meth:`note_lenders`).
+        with the :data:`ECL_COLUMNS` when every day was given them, the ``macro_*``
+        columns when the economy moved (see :meth:`note_macro`), and the lenders' standing
+        when noted (:meth:`note_lenders`).
         """
         if not self._rows:
             return pd.DataFrame(columns=list(STEP_COLUMNS))
-        data = {k: np.concatenate([r[k] for r in self._rows]) for k in STEP_COLUMNS}
+        columns = STEP_COLUMNS + (ECL_COLUMNS if all(ECL_COLUMNS[0] in r for r in self._rows)
+                                  else ())
+        data = {k: np.concatenate([r[k] for r in self._rows]) for k in columns}
         if self._macro and len(self._macro) == len(self._rows):
             for name in self._macro[0]:
                 data[name] = np.repeat([m[name] for m in self._macro], self.n_lenders)

@@ -1,9 +1,10 @@
 """The model reporters of Mesa's ``DataCollector``: per lender and for the market.
 
 Every reporter is one number per day. Flows (applications, approvals, loans, defaults,
-losses, profit) are **run-to-date totals** since day 0, so the last collected row is the
-run's outcome (what ``mesa.batch_run`` keeps by default) and a daily series is its
-difference. Balances (outstanding, 30+ DPD, satisfaction) are end-of-day values.
+losses, profit before and after provisions) are **run-to-date totals** since day 0, so the
+last collected row is the run's outcome (what ``mesa.batch_run`` keeps by default) and a
+daily series is its difference. Balances (outstanding, 30+ DPD, the allowance,
+satisfaction) are end-of-day values.
 
 Names: ``<indicator>__<lender>`` for a lender (``profit_cents__platform``) and
 ``<indicator>`` for the market (the sum over lenders; ``approval_rate`` and
@@ -33,16 +34,18 @@ FLOWS: dict[str, tuple[tuple[str, int], ...]] = {
     "defaults": (("new_defaults", 1),),
     "losses_cents": (("written_off", 1), ("recoveries", -1)),
     "profit_cents": (("profit", 1),),
+    "profit_after_provisions_cents": (("profit_after_provisions", 1),),
 }
 BALANCES: dict[str, str] = {
     "outstanding_cents": "outstanding",
     "dpd30_cents": "dpd30_balance",
+    "allowance_cents": "allowance",
     "active_loans": "active_loans",
     "satisfaction": "satisfaction",
 }
 INDICATORS = ("applications", "approvals", "approval_rate", "loans", "defaults",
               "losses_cents", "profit_cents", "outstanding_cents", "dpd30_cents",
-              "satisfaction")
+              "satisfaction", "profit_after_provisions_cents", "allowance_cents")
 """The indicators reported per lender and for the market, in this order."""
 
 

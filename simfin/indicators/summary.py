@@ -11,6 +11,7 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 
+from simfin.indicators.provisions import provision_indicators
 from simfin.lending.pricing import GRADE_LETTERS
 
 DAYS_PER_YEAR = 365.0
@@ -24,7 +25,8 @@ MONEY_INDICATORS = frozenset({
     "disbursed", "outstanding_end", "average_outstanding", "interest_income", "fee_income",
     "written_off", "recoveries", "fraud_loss", "acquisition_cost", "cac", "data_cost",
     "verification_cost", "cost_of_funds", "profit", "payment_fees", "service_cost",
-    "collections_cost", "infrastructure_cost"})
+    "collections_cost", "infrastructure_cost", "profit_after_provisions",
+    "net_provision_charge", "allowance_end"})
 """Indicators (and breakdown fields) in cents; names ending in ``_cents`` are money too."""
 
 
@@ -83,7 +85,9 @@ def flow_indicators(steps: pd.DataFrame, days: int) -> dict[str, float | int | N
         "satisfaction": float(steps["satisfaction"].mean()) if steps["satisfaction"].notna(
         ).any() else None,
         "online_share": _ratio(s["online_applications"], s["applications"]),
+        **provision_indicators(steps, s),
     }
+
 
 
 def indicators(steps: pd.DataFrame, loans: pd.DataFrame, default_dpd: int,

@@ -1,27 +1,37 @@
 """Double-entry ledger: every movement of money, per lender, in integer cents.
 
-Three balance-sheet accounts per lender: ``cash``, ``loans`` (outstanding principal) and
-``equity``. Each posting kind moves money between two of them, so ``cash + loans == equity``
-holds after every posting. Postings are aggregated per (day, lender, kind): loan-level
-detail lives in the :class:`~simfin.lending.loan_book.LoanBook`.
+Four balance-sheet accounts per lender: ``cash``, ``loans`` (outstanding principal),
+``allowance`` (the IFRS 9 allowance for expected credit losses: a contra-asset, its credit
+balance kept positive) and ``equity``. Each posting kind moves money between two of them,
+so ``cash + loans - allowance == equity`` holds after every posting. Postings are aggregated
+per (day, lender, kind): loan-level detail lives in the
+:class:`~simfin.lending.loan_book.LoanBook`.
+
+A write-off uses the allowance: the principal written off is debited to the allowance and
+the recoveries credited to it, so the allowance bears the net loss; any part of a net loss
+the allowance does not hold is charged first (``provision_charge``), so the allowance is
+never negative. The provision charge (or release) that moves the allowance to each day's
+expected credit loss is posted by :mod:`simfin.lending.provisions`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-ACCOUNTS = ("cash", "loans", "equity")
-CASH, LOANS, EQUITY = range(3)
+ACCOUNTS = ("cash", "loans", "equity", "allowance")
+CASH, LOANS, EQUITY, ALLOWANCE = range(4)
+# What a debit does to each account's balance: assets grow with debits; equity and the
+# allowance (a contra-asset) grow with credits.
+_DEBIT_SIGN = np.array([1, 1, -1, -1], dtype=np.int64)
 
-# kind -> (debit account, credit account, sign in profit). Assets grow with debits,
-# equity with credits.
+# kind -> (debit account, credit account, sign in profit before provisions).
 POSTINGS: dict[str, tuple[int, int, int]] = {
     "disbursed": (LOANS, CASH, 0),
     "principal_repaid": (CASH, LOANS, 0),
     "interest_paid": (CASH, EQUITY, +1),
     "fees_paid": (CASH, EQUITY, +1),
-    "recoveries": (CASH, EQUITY, +1),
-    "written_off": (EQUITY, LOANS, -1),
+    "recoveries": (CASH, ALLOWANCE, +1),
+    "written_off": (ALLOWANCE, LOANS, -1),
     "funding_cost": (EQUITY, CASH, -1),
     "acquisition_cost": (EQUITY, CASH, -1),
     "data_cost": (EQUITY, CASH, -1),
@@ -31,8 +41,13 @@ POSTINGS: dict[str, tuple[int, int, int]] = {
     "payment_fees": (EQUITY, CASH, -1),
     "infrastructure_cost": (EQUITY, CASH, -1),
     "review_cost": (EQUITY, CASH, -1),
+    "provision_charge": (EQUITY, ALLOWANCE, 0),
+    "provision_release": (ALLOWANCE, EQUITY, 0),
 }
 KINDS = tuple(POSTINGS)
+# A kind's sign in profit after provisions: what it does to equity.
+AFTER_PROVISIONS = {kind: (credit == EQUITY) - (debit == EQUITY)
+                    for kind, (debit, credit, _) in POSTINGS.items()}
 
 
 class LedgerError(RuntimeError):
@@ -66,8 +81,8 @@ class Ledger:
         if cents == 0:
             return
         debit, credit, _ = POSTINGS[kind]
-        self.balances[lender, debit] += cents if debit != EQUITY else -cents
-        self.balances[lender, credit] += -cents if credit != EQUITY else cents
+        self.balances[lender, debit] += _DEBIT_SIGN[debit] * cents
+        self.balances[lender, credit] -= _DEBIT_SIGN[credit] * cents
         self.today[lender, self._kind_index[kind]] += cents
 
     def post_by_lender(self, kind: str, lenders: np.ndarray, cents: np.ndarray) -> None:
@@ -76,6 +91,32 @@ class Ledger:
         # bincount sums in float64: exact for totals below 2**53 cents (90 trillion yuan).
         for lender in np.flatnonzero(totals):
             self.post(int(lender), kind, int(round(totals[lender])))
+
+    def write_off_by_lender(self, lenders: np.ndarray, principal_cents: np.ndarray,
+                            recovered_cents: np.ndarray) -> None:
+        """Write loans off against the allowance, aggregated per lender: the principal
+        (``written_off``) is debited to the allowance and the recoveries credited to it;
+        the part of the net loss the allowance does not hold is charged first
+        (``provision_charge``).
+        """
+        written = np.bincount(lenders, weights=principal_cents, minlength=self.n_lenders)
+        recovered = np.bincount(lenders, weights=recovered_cents, minlength=self.n_lenders)
+        for lender in np.flatnonzero(written):
+            w, r = int(round(written[lender])), int(round(recovered[lender]))
+            self.post(int(lender), "provision_charge",
+                      max(w - r - int(self.balances[lender, ALLOWANCE]), 0))
+            self.post(int(lender), "written_off", w)
+            self.post(int(lender), "recoveries", r)
+
+    def provide(self, lender: int, allowance_cents: int) -> None:
+        """Bring a lender's allowance to ``allowance_cents`` (>= 0): a provision charge
+        when it rises, a release when it falls.
+        """
+        change = int(allowance_cents) - int(self.balances[lender, ALLOWANCE])
+        if allowance_cents < 0:
+            raise LedgerError(f"an allowance of {allowance_cents} cents: it must be >= 0")
+        self.post(lender, "provision_charge" if change > 0 else "provision_release",
+                  abs(change))
 
     def close_day(self) -> np.ndarray:
         """Check the books, archive today's flows and start a new day; returns today's flows."""
@@ -86,12 +127,15 @@ class Ledger:
         return flows
 
     def check(self) -> None:
-        """Raise LedgerError unless assets equal equity for every lender."""
-        assets = self.balances[:, CASH] + self.balances[:, LOANS]
-        if not np.array_equal(assets, self.balances[:, EQUITY]):
-            bad = int(np.flatnonzero(assets != self.balances[:, EQUITY])[0])
-            raise LedgerError(f"lender {bad}: cash + loans = {assets[bad]} but equity = "
-                              f"{self.balances[bad, EQUITY]}")
+        """Raise LedgerError unless net assets (cash + loans - allowance) equal equity for
+        every lender.
+        """
+        b = self.balances
+        assets = b[:, CASH] + b[:, LOANS] - b[:, ALLOWANCE]
+        if not np.array_equal(assets, b[:, EQUITY]):
+            bad = int(np.flatnonzero(assets != b[:, EQUITY])[0])
+            raise LedgerError(f"lender {bad}: cash + loans - allowance = {assets[bad]} but "
+                              f"equity = {b[bad, EQUITY]}")
 
     def flow(self, kind: str) -> np.ndarray:
         """Today's flow of one kind, per lender."""

@@ -324,9 +324,8 @@ class Servicer:
         b = self.book
         lenders = b.column("lender")[rows]
         principal = b.column("outstanding_cents")[rows].copy()
-        self.ledger.post_by_lender("written_off", lenders, principal)
         recovered = np.round(principal * self.recovery_rate).astype(np.int64)
-        self.ledger.post_by_lender("recoveries", lenders, recovered)
+        self.ledger.write_off_by_lender(lenders, principal, recovered)  # against the allowance
         b.column("outstanding_cents")[rows] = 0
         b.set_status(rows, WRITTEN_OFF)
         b.column("closed_day")[rows] = day

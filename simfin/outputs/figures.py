@@ -28,6 +28,7 @@ from simfin.outputs.figures_book import (
     plot_vintages,
     plot_waterfall,
 )
+from simfin.outputs.figures_provisions import plot_provisions, plot_stage_migration
 
 ROLLING_DAYS = 7  # daily counts are shown as this many days' mean
 
@@ -148,6 +149,8 @@ def _registry() -> dict[str, tuple[Callable[[RunView, Figure], None], tuple[floa
         "outstanding.png": (plot_outstanding, FIGSIZE),
         "losses.png": (plot_losses, FIGSIZE),
         "profit.png": (plot_profit, FIGSIZE),
+        "provisions.png": (plot_provisions, tall),
+        "stage_migration.png": (plot_stage_migration, tall),
         "vintages.png": (plot_vintages, tall),
         "waterfall.png": (plot_waterfall, tall),
         "cac_default.png": (plot_cac_default, FIGSIZE),

@@ -12,6 +12,8 @@ from simfin.outputs.tables import (
     breakdown_markdown,
     declines_markdown,
     first_default_month,
+    migration_markdown,
+    provisions_markdown,
     summary_markdown,
     vintage_markdown,
 )
@@ -148,6 +150,16 @@ def render_report(config: MarketConfig, summary: dict, figures: list[str]) -> st
         "",
         warnings_markdown(summary),
         "",
+        "## Profit after provisions (IFRS 9)",
+        "",
+        "Each lender holds an allowance for expected credit losses (IFRS 9, China's CAS "
+        "22: 12-month losses in stage 1, lifetime losses in stage 2 (30+ days past due) and "
+        "stage 3 (90+ or defaulted)); its provision charge is the credit loss of profit "
+        "after provisions, where profit before provisions counts write-offs net of "
+        "recoveries. Coverage: the allowance over the 90+ DPD balance at the end.",
+        "",
+        provisions_markdown(summary),
+        "",
         "## Summary",
         "",
         summary_markdown(summary),
@@ -175,6 +187,13 @@ def render_report(config: MarketConfig, summary: dict, figures: list[str]) -> st
               "the model in use ranking the newest outcomes, held out at the last refit, "
               "which no fit in use had seen. A refit is deployed only if it validates.", "",
               discrimination_markdown(summary), ""]
+    migrations = [(name, migration_markdown(ind)) for name, ind in summary["lenders"].items()]
+    if any(table for _, table in migrations):
+        parts += ["## Stage migration", "",
+                  "Balances (yuan) in each stage at the start of each 30-day period, or "
+                  "originated in it, by where they were at its end, summed over the run.", ""]
+        for name, table in migrations:
+            parts += [f"### {name}", "", table, ""]
     first = first_default_month(run.default_dpd, shortest_period_days(config))
     vintages = vintage_markdown(summary["market"], first)
     if vintages:

@@ -28,7 +28,9 @@ ROWS = (
     ("fraud_loss", "Fraud loss (yuan)", "yuan"),
     ("cac", "CAC (yuan/new customer)", "yuan2"),
     ("time_to_cash_minutes", "Time to cash (min)", "num1"),
-    ("profit", "Profit (yuan)", "yuan"),
+    ("profit_after_provisions", "Profit after prov. (yuan)", "yuan"),
+    ("profit", "Profit before prov. (yuan)", "yuan"),
+    ("provision_coverage", "Provision coverage (90+)", "pct1"),
 )
 
 
@@ -170,3 +172,31 @@ def vintage_markdown(indicators: dict, first_month: int,
         rows.append([str(v["origination_month"]), f"{v['loans']:,}",
                      *(f"{curve[m - 1]:.2%}" if len(curve) >= m else "" for m in shown)])
     return markdown(["origination month", "loans", *(f"MOB {m}" for m in shown)], rows)
+
+
+def provisions_markdown(summary: dict) -> str:
+    """Profit after provisions (the headline) beside profit before them, the net provision
+    charge, the allowance at the end and its coverage of the 90+ DPD balance, per lender
+    and for the market.
+    """
+    fields = (("profit_after_provisions", "profit after provisions (yuan)", "yuan"),
+              ("profit", "profit before provisions (yuan)", "yuan"),
+              ("net_provision_charge", "net provision charge (yuan)", "yuan"),
+              ("allowance_end", "allowance at the end (yuan)", "yuan"),
+              ("provision_coverage", "coverage of 90+ DPD", "pct1"))
+    rows = [[name, *(fmt(ind.get(f), how) for f, _, how in fields)]
+            for name, ind in [*summary["lenders"].items(), ("market", summary["market"])]]
+    return markdown(["lender", *(label for _, label, _ in fields)], rows)
+
+
+def migration_markdown(indicators: dict) -> str:
+    """A stage migration (``stage_migration``) as a table in yuan: the balance in each
+    stage at the start of a 30-day period (or originated in it) by where it was at the
+    period's end; empty when the summary has none.
+    """
+    matrix = indicators.get("stage_migration")
+    if not matrix:
+        return ""
+    columns = list(next(iter(matrix.values())))
+    rows = [[origin, *(fmt(to[c], "yuan") for c in columns)] for origin, to in matrix.items()]
+    return markdown(["from \\ to", *columns], rows)

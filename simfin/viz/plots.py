@@ -99,7 +99,7 @@ def draw_credit_losses(axes: list[Axes], frame: pd.DataFrame, lenders: list[str]
 
 
 def draw_profit(axes: list[Axes], frame: pd.DataFrame, lenders: list[str]) -> None:
-    """Profit to date (the change in equity), yuan."""
+    """Profit to date (before provisions: the change in equity plus the allowance), yuan."""
     ax = axes[0]
     for i, name in enumerate(lenders):
         ax.plot(_days(frame), _series(frame, "profit_cents", name) * YUAN_PER_CENT,

@@ -92,8 +92,10 @@ def test_the_config_action_is_the_plain_run_and_the_rewards_its_profit(tiny_conf
     profit_cents = int(plain.steps.loc[plain.steps["lender"] == "scored", "profit"].sum())
     assert sum(s[4]["profit_cents"] for s in steps[1:]) == profit_cents
     assert steps[-1][4]["profit_to_date_cents"] == profit_cents
+    # profit (before provisions) is the change in equity with the IFRS 9 allowance added back
     equity = int(env.model.ledger.balance("equity")[i])
-    assert equity - tiny_config.lenders[i].capital_cents == profit_cents
+    allowance = int(env.model.ledger.balance("allowance")[i])
+    assert equity + allowance - tiny_config.lenders[i].capital_cents == profit_cents
     assert sum(s[1] for s in steps) == pytest.approx(profit_cents / 100, abs=1e-6)
 
 

@@ -112,7 +112,8 @@ def test_money_outcomes_are_yuan_of_the_runs_ledger(short):
     ledger = run.model.ledger
     flows = np.sum(ledger.history, axis=0)
     capital = np.array([lender.capital_cents for lender in run.config.lenders])
-    profit_cents = ledger.balance("equity") - capital
+    # profit (before provisions) is the change in equity with the allowance added back
+    profit_cents = ledger.balance("equity") + ledger.balance("allowance") - capital
     rows = results[results["run"] == task.key].set_index("lender")
     for i, lender in enumerate(run.summary["lenders"]):
         assert rows.loc[lender, "profit"] == profit_cents[i] / 100

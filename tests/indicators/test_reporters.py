@@ -29,6 +29,9 @@ def test_per_lender_reporters_match_the_recorded_steps(small_run):
         assert frame[f"losses_cents__{name}"].tolist() == (
             mine["written_off"] - mine["recoveries"]).cumsum().tolist()
         assert frame[f"profit_cents__{name}"].tolist() == mine["profit"].cumsum().tolist()
+        assert frame[f"profit_after_provisions_cents__{name}"].tolist() == (
+            mine["profit_after_provisions"].cumsum().tolist())
+        assert frame[f"allowance_cents__{name}"].tolist() == mine["allowance"].tolist()
         assert frame[f"outstanding_cents__{name}"].tolist() == mine["outstanding"].tolist()
         assert frame[f"dpd30_cents__{name}"].tolist() == mine["dpd30_balance"].tolist()
         np.testing.assert_allclose(frame[f"satisfaction__{name}"], mine["satisfaction"])
@@ -40,7 +43,8 @@ def test_per_lender_reporters_match_the_recorded_steps(small_run):
 def test_market_reporters_sum_the_lenders(small_run):
     frame = small_run.model.datacollector.get_model_vars_dataframe()
     names = [lender.name for lender in small_run.config.lenders]
-    for indicator in ("applications", "loans", "profit_cents", "dpd30_cents"):
+    for indicator in ("applications", "loans", "profit_cents", "dpd30_cents",
+                      "profit_after_provisions_cents", "allowance_cents"):
         total = sum(frame[f"{indicator}__{n}"] for n in names)
         assert frame[indicator].tolist() == total.tolist()
     last = frame.iloc[-1]

@@ -6,38 +6,41 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simfin.lending.ledger import KINDS, POSTINGS, Ledger, LedgerError
+from simfin.lending.ledger import AFTER_PROVISIONS, KINDS, POSTINGS, Ledger, LedgerError
 from simfin.lending.loan_book import CLOSED, WRITTEN_OFF, LoanBook, schedule
 from simfin.lending.repayments import Servicer
 
 
-def balances(ledger: Ledger, lender: int) -> tuple[int, int, int]:
-    return tuple(int(ledger.balance(a)[lender]) for a in ("cash", "loans", "equity"))
+def accounts(ledger: Ledger, lender: int) -> tuple[int, int, int, int]:
+    return tuple(int(ledger.balance(a)[lender])
+                 for a in ("cash", "loans", "allowance", "equity"))
 
 
 def test_capital_is_cash_and_equity():
     ledger = Ledger(2, [1_000, 5_000])
-    assert balances(ledger, 0) == (1_000, 0, 1_000)
-    assert balances(ledger, 1) == (5_000, 0, 5_000)
+    assert accounts(ledger, 0) == (1_000, 0, 0, 1_000)
+    assert accounts(ledger, 1) == (5_000, 0, 0, 5_000)
     ledger.check()
 
 
-@pytest.mark.parametrize(("kind", "expected"), [
-    ("disbursed", (700, 300, 1_000)),
-    ("principal_repaid", (1_300, -300, 1_000)),
-    ("interest_paid", (1_300, 0, 1_300)),
-    ("fees_paid", (1_300, 0, 1_300)),
-    ("recoveries", (1_300, 0, 1_300)),
-    ("written_off", (1_000, -300, 700)),
-    ("funding_cost", (700, 0, 700)),
-    ("acquisition_cost", (700, 0, 700)),
-    ("data_cost", (700, 0, 700)),
-    ("payment_fees", (700, 0, 700)),
+@pytest.mark.parametrize(("kind", "expected"), [  # cash, loans, allowance, equity
+    ("disbursed", (700, 300, 0, 1_000)),
+    ("principal_repaid", (1_300, -300, 0, 1_000)),
+    ("interest_paid", (1_300, 0, 0, 1_300)),
+    ("fees_paid", (1_300, 0, 0, 1_300)),
+    ("recoveries", (1_300, 0, 300, 1_000)),  # credited to the allowance
+    ("written_off", (1_000, -300, -300, 1_000)),  # debited to the allowance
+    ("funding_cost", (700, 0, 0, 700)),
+    ("acquisition_cost", (700, 0, 0, 700)),
+    ("data_cost", (700, 0, 0, 700)),
+    ("payment_fees", (700, 0, 0, 700)),
+    ("provision_charge", (1_000, 0, 300, 700)),
+    ("provision_release", (1_000, 0, -300, 1_300)),
 ])
 def test_each_posting_moves_money_between_two_accounts(kind: str, expected):
     ledger = Ledger(1, [1_000])
     ledger.post(0, kind, 300)
-    assert balances(ledger, 0) == expected
+    assert accounts(ledger, 0) == expected
     ledger.check()
     assert ledger.flow(kind).tolist() == [300]
 
@@ -47,8 +50,9 @@ def test_every_kind_keeps_the_books_balanced():
     for j, kind in enumerate(KINDS):
         ledger.post(j % 3, kind, 17 * (j + 1))
         ledger.check()
-    cash, loans, equity = (ledger.balance(a) for a in ("cash", "loans", "equity"))
-    assert (cash + loans == equity).all()
+    cash, loans, allowance, equity = (ledger.balance(a)
+                                      for a in ("cash", "loans", "allowance", "equity"))
+    assert (cash + loans - allowance == equity).all()
 
 
 def test_profit_signs():
@@ -56,19 +60,69 @@ def test_profit_signs():
         "interest_paid", "fees_paid", "recoveries"}
     assert POSTINGS["disbursed"][2] == 0 and POSTINGS["principal_repaid"][2] == 0
     assert POSTINGS["written_off"][2] == -1 and POSTINGS["funding_cost"][2] == -1
+    # profit before provisions never counts the allowance's postings
+    assert POSTINGS["provision_charge"][2] == 0 and POSTINGS["provision_release"][2] == 0
+
+
+def test_profit_after_provisions_is_the_change_in_equity():
+    """After provisions the credit loss is the provision charge: write-offs and recoveries
+    go through the allowance, not profit."""
+    assert AFTER_PROVISIONS["provision_charge"] == -1
+    assert AFTER_PROVISIONS["provision_release"] == 1
+    assert AFTER_PROVISIONS["written_off"] == AFTER_PROVISIONS["recoveries"] == 0
+    for kind in ("interest_paid", "fees_paid", "funding_cost", "service_cost"):
+        assert AFTER_PROVISIONS[kind] == POSTINGS[kind][2]
+    ledger = Ledger(1, [5_000])
+    for j, kind in enumerate(KINDS):
+        ledger.post(0, kind, 11 * (j + 1))
+    profit = sum(AFTER_PROVISIONS[k] * int(ledger.flow(k)[0]) for k in KINDS)
+    assert int(ledger.balance("equity")[0]) - 5_000 == profit
+
+
+def test_a_write_off_uses_the_allowance_and_charges_only_the_shortfall():
+    ledger = Ledger(2, [10_000, 10_000])
+    for lender in (0, 1):
+        ledger.post(lender, "disbursed", 2_000)
+    ledger.provide(0, 1_500)  # lender 0 provided 1,500; lender 1 nothing
+    ledger.close_day()
+    # each writes off 1,000 of principal and recovers 100: a net loss of 900
+    ledger.write_off_by_lender(np.array([0, 0, 1, 1]), np.array([600, 400, 600, 400]),
+                               np.array([60, 40, 60, 40]))
+    ledger.check()
+    assert ledger.flow("written_off").tolist() == [1_000, 1_000]
+    assert ledger.flow("recoveries").tolist() == [100, 100]
+    assert ledger.flow("provision_charge").tolist() == [0, 900]  # only the unprovided part
+    assert ledger.balance("allowance").tolist() == [600, 0]
+    assert ledger.balance("loans").tolist() == [1_000, 1_000]
+    # lender 0's loss came out of the allowance, lender 1's was charged to equity today
+    assert ledger.balance("equity").tolist() == [10_000 - 1_500, 10_000 - 900]
+
+
+def test_provide_charges_a_rise_and_releases_a_fall():
+    ledger = Ledger(1, [1_000])
+    ledger.provide(0, 250)
+    assert ledger.flow("provision_charge").tolist() == [250]
+    ledger.provide(0, 100)
+    assert ledger.flow("provision_release").tolist() == [150]
+    assert accounts(ledger, 0) == (1_000, 0, 100, 900)
+    ledger.provide(0, 100)  # no change: no posting
+    assert ledger.flow("provision_charge").tolist() == [250]
+    with pytest.raises(LedgerError):
+        ledger.provide(0, -1)
+    assert accounts(ledger, 0) == (1_000, 0, 100, 900)
 
 
 def test_negative_amount_is_refused():
     ledger = Ledger(1, [1_000])
     with pytest.raises(LedgerError):
         ledger.post(0, "disbursed", -1)
-    assert balances(ledger, 0) == (1_000, 0, 1_000)
+    assert accounts(ledger, 0) == (1_000, 0, 0, 1_000)
 
 
 def test_zero_posting_is_a_no_op():
     ledger = Ledger(1, [1_000])
     ledger.post(0, "disbursed", 0)
-    assert balances(ledger, 0) == (1_000, 0, 1_000)
+    assert accounts(ledger, 0) == (1_000, 0, 0, 1_000)
     assert not ledger.today.any()
 
 
@@ -110,7 +164,7 @@ def test_close_day_archives_flows_and_starts_a_new_day():
     assert second[0, KINDS.index("disbursed")] == 100
     assert len(ledger.history) == 2
     # balances carry over
-    assert balances(ledger, 0) == (500, 500, 1_000)
+    assert accounts(ledger, 0) == (500, 500, 0, 1_000)
 
 
 # -- servicing posts every movement --------------------------------------------------------
