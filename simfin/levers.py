@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from simfin.config import ConfigError, MarketConfig, load_config
+from simfin.config.macro import SCENARIOS
 
 LENDER_SEPARATOR = "__"
 
@@ -48,6 +49,9 @@ MARKET_LEVERS: dict[str, Lever] = {
                      "no cap."),
     "consortium": Lever(("policy.consortium",), "Whether the information-sharing consortium "
                         "exists."),
+    "macro_scenario": Lever(("macro.scenario",), "Macroeconomic path: "
+                            + ", ".join(f"'{name}'" for name in SCENARIOS)
+                            + " (simfin/config/macro_paths.yaml)."),
 }
 LENDER_LEVERS: dict[str, Lever] = {
     "approval_threshold": Lever(("risk.approval_threshold",), "Highest predicted default "

@@ -40,7 +40,7 @@ from simfin.agents.consumer import (
 from simfin.agents.demand import NEED_COLUMNS, Reapplications
 from simfin.agents.economy import Economy
 from simfin.agents.lender import Lender, Quote
-from simfin.agents.observations import application_batch, build_sources
+from simfin.agents.observations import application_batch
 from simfin.agents.population import Population
 from simfin.agents.regulator import Regulator
 from simfin.agents.scenario import MerchantScenario
@@ -49,6 +49,7 @@ from simfin.indicators.application_log import ApplicationLog
 from simfin.indicators.recording import Recorder
 from simfin.indicators.reporters import model_reporters
 from simfin.lending.batch import DECLINED, ApplicationBatch
+from simfin.lending.data_sources import build_sources, market_fields
 from simfin.lending.ledger import Ledger
 from simfin.lending.loan_book import LoanBook, monthly_service
 from simfin.lending.product import REVOLVING, per_product
@@ -141,6 +142,7 @@ class MarketModel(mesa.Model):
                         if has_conduct(config) else None)
         self.datacollector = mesa.DataCollector(model_reporters=model_reporters(self))
         # One row per application (run.record_applications); None when not recorded.
+        self._fields = market_fields(config)  # the sources' fields are NaN until queried
         self.application_log = ApplicationLog() if config.run.record_applications else None
         self._consumers: dict[int, Consumer] = {}
         self._sells = np.array([lender.sells for lender in self.lenders])
@@ -269,7 +271,7 @@ class MarketModel(mesa.Model):
         used = (self.book.outstanding_of(own["consumer"], lender.index, REVOLVING)
                 if lender.sells[REVOLVING] else np.zeros(len(own["consumer"]), np.int64))
         batch = application_batch(self.population, own, lender.index, self.day, self.rng,
-                                  self._shares_data, used)
+                                  self._shares_data, used, self._fields)
         # Channels are paid for new customers; returning ones come back through the app.
         new = ~self.population.at_lender(self.population.borrowed_at, batch["consumer"],
                                          lender.index)

@@ -158,6 +158,19 @@ FACTS: list[tuple[str, str, Callable[[], tuple]]] = [
     ("experiments/README.md", r"a delinquent borrower's daily cure rate halves every (\d+) "
      r"days past due",
      lambda: (config("baseline").behaviour.repayment.cure_half_life_days,)),
+    ("experiments/README.md", r"on the default market at ([\d,]+) consumers for (\d+) days, "
+     r"the path starting on day (\d+)",
+     lambda: in_experiment("stress_test", "overrides/population.n_consumers", "steps",
+                           "overrides/macro.start_day")),
+    ("experiments/README.md", r"with (\w+) seeds common to all (\d+) scenarios",
+     lambda: (len(experiment("stress_test")["seeds"]),
+              len(experiment("stress_test")["scenarios"]))),
+    ("experiments/README.md", r"over the (\d+) days from the path's start",
+     lambda: (experiment("stress_test")["steps"]
+              - experiment("stress_test")["overrides"]["macro.start_day"],)),
+    ("experiments/README.md", r"<!-- illustrative: (\d+) runs of two years, about five minutes",
+     lambda: (len(experiment("stress_test")["seeds"])
+              * len(experiment("stress_test")["scenarios"]),)),
     ("experiments/README.md", r"an APR cap of (\d+) % instead of (\d+) %\*\* on the default "
      r"market",
      lambda: tuple(map(pct, in_experiment("apr_cap", "scenarios/cap_24/policy.apr_cap",

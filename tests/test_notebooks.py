@@ -18,7 +18,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 def test_the_teaching_notebooks_exist():
     names = {path.stem for path in NOTEBOOKS}
     assert {"01_quickstart", "02_seven_characteristics", "03_risk_control", "04_policy",
-            "05_extend"} <= names
+            "05_extend", "06_stress_test"} <= names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -20,10 +20,12 @@ import numpy as np
 
 from simfin.bench.reference_lender import ReferenceLender
 from simfin.lending.batch import APPROVED
-from simfin.lending.fields import APPLICATION_FIELDS
 from simfin.lending.loan_book import schedule
 from simfin.lending.product import PRODUCT_KINDS
+from simfin.lending.registry import BUILT_IN_SOURCES, SOURCES
 from simfin.model import MarketModel
+
+FIELDS = tuple(SOURCES.catalogue(BUILT_IN_SOURCES))  # the application fields of a batch
 
 
 @dataclass
@@ -147,7 +149,7 @@ class PlainConsumer(mesa.Agent):
         pop, row = m.market.population, self.row
         amount = max(math.exp(scenario["log_ticket"] + scenario["sigma"]
                               * rng.standard_normal()), 100)
-        app = {name: np.float32(np.nan) for name in APPLICATION_FIELDS}
+        app = {name: np.float32(np.nan) for name in FIELDS}
         b = m.behaviour
         score = b.fraud.signals.farmed_score_mean if self.is_fraud else min(max(
             self.willingness + b.channels.behaviour_score_noise * rng.standard_normal(), 0.0),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import field_validator, model_validator
+from pydantic import AfterValidator, field_validator, model_validator
 
 from simfin.config.base import PROBABILITY, Section, name_param, param
 from simfin.config.conduct import StrategyConfig
+from simfin.config.data import check_bought_source, check_listed_once
 from simfin.config.market import ProductKind
 from simfin.config.operations import InfrastructureConfig, LenderPaymentConfig, ServiceConfig
 from simfin.lending.pricing import GRADE_LETTERS
@@ -133,8 +134,6 @@ BASIC_RULES = [
     RuleConfig(name="identity_mismatch", when="id_match == 0", action="reject", reason="ID"),
 ]
 
-DataSourceName = Literal["bureau", "id_registry", "social_security", "consortium"]
-
 
 class RingGraphConfig(Section):
     """The lender's graph of applicants linked by shared devices and contacts."""
@@ -176,9 +175,11 @@ class RiskConfig(Section):
     score, pricing.
     """
 
-    data_sources: list[DataSourceName] = param(
-        ["bureau", "id_registry"], "External data the lender queries for every application "
-        "that passes the first rules ('consortium' needs policy.consortium on).")
+    data_sources: Annotated[list[Annotated[str, AfterValidator(check_bought_source)]],
+                            AfterValidator(check_listed_once)] = param(
+        ["bureau", "id_registry"], "Data sources the lender queries for every application "
+        "that passes the first rules: bureau, id_registry, social_security, consortium "
+        "(needs policy.consortium on) or a plug-in's (data.sources).")
     verification: Literal["none", "face", "voice", "iris"] = param(
         "none", "Biometric identity check on every application still pending after the data "
         "rules.")

@@ -224,11 +224,14 @@ def _fields_at(loc: tuple) -> list[str]:
     skipped), for "did you mean" suggestions.
     """
     section: Any = MarketConfig
+    entry = False  # the next key names an entry of a mapping of sections
     for key in loc:
-        if isinstance(key, int) or section is None:
+        if isinstance(key, int) or section is None or entry:
+            entry = False
             continue
         field = section.model_fields.get(key)
         section = section_class(field.annotation) if field is not None else None
+        entry = field is not None and typing.get_origin(field.annotation) is dict
     return list(section.model_fields) if section is not None else []
 
 
@@ -294,6 +297,7 @@ def _set_path(data: dict, dotted: str, value: Any) -> dict:
     keys = dotted.removesuffix(ADD).split(".")
     node: Any = data
     section: Any = MarketConfig  # the pydantic class describing ``node``, when known
+    entries: Any = None  # the class of each entry when ``node`` is a mapping of sections
     for depth, key in enumerate(keys):
         last = depth == len(keys) - 1
         where = ".".join(keys[: depth + 1])
@@ -314,6 +318,10 @@ def _set_path(data: dict, dotted: str, value: Any) -> dict:
         if last:
             node[key] = _appended(node, key, section, value, where) if add else value
             return data
+        if entries is not None:  # an entry of a mapping of sections (data.sources.NAME)
+            node[key] = _copy_container(node.get(key) or {})
+            section, entries, node = entries, None, node[key]
+            continue
         if field is None:
             choices = section.model_fields if section is not None else node
             raise ConfigError(f"{_cut(where)}: unknown field"
@@ -322,6 +330,8 @@ def _set_path(data: dict, dotted: str, value: Any) -> dict:
             node[key] = _field_default(field)
         node[key] = _copy_container(node[key])
         section = section_class(field.annotation)
+        if typing.get_origin(field.annotation) is dict:
+            section, entries = None, section
         node = node[key]
     return data
 

@@ -42,9 +42,11 @@ def _rows(model: type[BaseModel], prefix: str, instance: BaseModel | None = None
         rows.append(f"| `{path}` | {default} | {unit} | {description} |")
         section = section_class(field.annotation)
         if section is not None:
-            is_list = typing.get_origin(field.annotation) is list
-            if is_list:  # an item added to the list takes the item class's defaults
+            origin = typing.get_origin(field.annotation)
+            if origin is list:  # an item added to the list takes the item class's defaults
                 rows.extend(_rows(section, f"{path}.N."))
+            elif origin is dict:  # so does an entry of a mapping, by its name
+                rows.extend(_rows(section, f"{path}.NAME."))
             else:
                 rows.extend(_rows(section, f"{path}.",
                                   value if isinstance(value, BaseModel) else None))
@@ -58,10 +60,12 @@ def field_reference() -> str:
 
 
 def rule_field_table() -> str:
-    """Markdown table of the application fields rules and models can read."""
-    from simfin.lending.fields import APPLICATION_FIELDS
+    """Markdown table of the application fields rules and models can read (with the
+    built-in data sources; a plug-in source adds its own).
+    """
+    from simfin.lending.registry import BUILT_IN_SOURCES, SOURCES
 
     rows = ["| field | source | meaning |", "|---|---|---|"]
-    for name, (meaning, source) in APPLICATION_FIELDS.items():
+    for name, (meaning, source) in SOURCES.catalogue(BUILT_IN_SOURCES).items():
         rows.append(f"| `{name}` | {source or 'applicant / session'} | {meaning} |")
     return "\n".join(rows)

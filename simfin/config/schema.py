@@ -20,6 +20,9 @@ from simfin.config.plugins import import_plugin
 from simfin.config.policy import PolicyConfig, RunConfig
 from simfin.config.population import PopulationConfig
 from simfin.config.provisions import ProvisionsConfig
+from simfin.lending.data_sources import MAX_SOURCES, source_layout
+from simfin.lending.registry import SOURCES
+from simfin.lending.rules import compile_condition
 
 # Scenario and channel indices are int8 columns in the loan book and the application batch.
 MAX_CODED_ITEMS = int(np.iinfo(np.int8).max)
@@ -79,6 +82,7 @@ class MarketConfig(Section):
                 raise ValueError(f"{kind}: a name must not be all digits (override paths "
                                  f"such as {kind}.1 address items by position), got {names}")
         self._check_demand_paths()
+        self._check_sources()
         if self.run.writeoff_dpd < self.run.default_dpd:
             raise ValueError("run: writeoff_dpd must be >= default_dpd")
         return self
@@ -90,6 +94,30 @@ class MarketConfig(Section):
             if name not in known:
                 raise ValueError(f"macro: custom.demand: no scenario or product named "
                                  f"{name!r}{did_you_mean(name, known)}")
+
+    def _check_sources(self) -> None:
+        """The market's data sources fit the bits of ``data_queried``, and every rule reads
+        fields of sources in the market (a plug-in's is there when data.sources gives it
+        or a lender lists it).
+        """
+        layout = source_layout(self)
+        if len(layout) > MAX_SOURCES:
+            raise ValueError(f"data: at most {MAX_SOURCES} data sources in a market (a bit "
+                             f"each in data_queried), got {len(layout)}")
+        offered = set(SOURCES.catalogue(layout))
+        for lender in self.lenders:
+            risks = [("risk", lender.risk)] + ([("challenger.risk", lender.challenger.risk)]
+                                                if lender.challenger else [])
+            for where, risk in risks:
+                for rule in risk.rules:
+                    missing = sorted(compile_condition(rule.when).fields - offered)
+                    if missing:
+                        source = SOURCES.catalogue()[missing[0]][1]
+                        raise ValueError(
+                            f"lenders: {lender.name}.{where}.rules.{rule.name} reads "
+                            f"{missing[0]} of data source {source!r}, which the market does "
+                            f"not have: list it in a lender's risk.data_sources or give "
+                            f"data.sources.{source}")
 
     def product(self, lender: int, kind: str) -> ProductConfig | None:
         """The lender's product of a kind, or None when it does not offer one."""

@@ -28,9 +28,9 @@ import numpy as np
 import pandas as pd
 
 from simfin.lending.batch import NO_REASON, ApplicationBatch
-from simfin.lending.fields import APPLICATION_FIELDS
 from simfin.lending.loan_book import LoanBook
 from simfin.lending.pricing import UNGRADED
+from simfin.lending.registry import SOURCES
 
 try:
     import fcntl
@@ -130,8 +130,9 @@ class ApplicationLog:
                 "is_fraud": cols["truth_is_fraud"].astype(bool)}
         for name, dtype in APPLICANT_COLUMNS.items():
             part[name] = cols[name].astype(dtype)
-        for name in APPLICATION_FIELDS:
-            part[name] = np.array(cols[name])
+        for name in SOURCES.catalogue():  # those of the market's sources are the batch's
+            if name in cols:
+                part[name] = np.array(cols[name])
         part["online"] = cols["online"] > 0
         for name, (dtype, missing) in DECISION_COLUMNS.items():
             part[name] = (cols[name].astype(dtype) if name in cols

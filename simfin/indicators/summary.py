@@ -11,6 +11,7 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 
+from simfin.indicators.delinquency import delinquency_peaks
 from simfin.indicators.provisions import provision_indicators
 from simfin.lending.pricing import GRADE_LETTERS
 
@@ -26,7 +27,7 @@ MONEY_INDICATORS = frozenset({
     "written_off", "recoveries", "fraud_loss", "acquisition_cost", "cac", "data_cost",
     "verification_cost", "cost_of_funds", "profit", "payment_fees", "service_cost",
     "collections_cost", "infrastructure_cost", "profit_after_provisions",
-    "net_provision_charge", "allowance_end"})
+    "net_provision_charge", "allowance_end", "dpd30_balance_end"})
 """Indicators (and breakdown fields) in cents; names ending in ``_cents`` are money too."""
 
 
@@ -86,6 +87,7 @@ def flow_indicators(steps: pd.DataFrame, days: int) -> dict[str, float | int | N
         ).any() else None,
         "online_share": _ratio(s["online_applications"], s["applications"]),
         **provision_indicators(steps, s),
+        **delinquency_peaks(steps),
     }
 
 

@@ -2,9 +2,10 @@
 
 This package knows nothing of the model, the agents, the CLI or files: stages take and
 return batches. Plug in your own parts with :func:`register_stage` (a pipeline step, see
-``docs/adding_a_stage.md``), :func:`register_scorer`, :func:`register_pricing` and
-:func:`register_strategy` (a lender's response to what it observes,
-:mod:`simfin.lending.strategies`).
+``docs/adding_a_stage.md``), :func:`register_source` (a data source, see
+``docs/adding_a_data_source.md``), :func:`register_scorer`, :func:`register_pricing` and
+:func:`register_strategy` (a lender's response to what it observes, see
+``docs/adding_a_strategy.md``).
 """
 
 from simfin.lending import (  # noqa: F401  (registers the built-ins)
@@ -12,23 +13,27 @@ from simfin.lending import (  # noqa: F401  (registers the built-ins)
     demand_pricing,
     pricing,
     scoring,
+    sources,
     strategies,
 )
 from simfin.lending.assembly import STANDARD_STEPS, StageBuild
 from simfin.lending.batch import ApplicationBatch
+from simfin.lending.data_sources import DataSource, SourceBuild
 from simfin.lending.pipeline import DecisionContext, Outcomes, Pipeline, Stage
 from simfin.lending.registry import (
     PRICING,
     SCORERS,
+    SOURCES,
     STAGES,
     STRATEGIES,
     register_pricing,
     register_scorer,
+    register_source,
     register_stage,
     register_strategy,
 )
 
-__all__ = ["PRICING", "SCORERS", "STAGES", "STANDARD_STEPS", "STRATEGIES",
-           "ApplicationBatch", "DecisionContext", "Outcomes", "Pipeline", "Stage",
-           "StageBuild", "register_pricing", "register_scorer", "register_stage",
-           "register_strategy"]
+__all__ = ["PRICING", "SCORERS", "SOURCES", "STAGES", "STANDARD_STEPS", "STRATEGIES",
+           "ApplicationBatch", "DataSource", "DecisionContext", "Outcomes", "Pipeline",
+           "SourceBuild", "Stage", "StageBuild", "register_pricing", "register_scorer",
+           "register_source", "register_stage", "register_strategy"]

@@ -21,11 +21,11 @@ from typing import Any
 import numpy as np
 
 from simfin.lending.data_sources import DataSource, DataSourceStage
-from simfin.lending.fields import APPLICATION_FIELDS
+from simfin.lending.fields import LENDER_FIELDS
 from simfin.lending.pipeline import Pipeline, Stage
 from simfin.lending.pricing import CAP_REASON, LTI_REASON, PricingStage
 from simfin.lending.product import AMOUNT_REASON, PRODUCT_KINDS, ProductStage
-from simfin.lending.registry import PRICING, SCORERS, STAGES, register_stage
+from simfin.lending.registry import PRICING, SCORERS, SOURCES, STAGES, register_stage
 from simfin.lending.rules import MAX_DISTINCT_RULES, Rule, RuleEngine, compile_condition
 from simfin.lending.verification import VERIFY_REASON, VerificationStage
 
@@ -33,9 +33,13 @@ from simfin.lending.verification import VERIFY_REASON, VerificationStage
 STANDARD_STEPS = ("product", "rules_on_application", "data", "ring_graph", "rules_on_data",
                   "verification", "scoring", "pricing")
 
-# Application fields that come from paid data (a rule reading one runs after the queries).
-DATA_FIELDS = frozenset(f for f, (_, source) in APPLICATION_FIELDS.items()
-                        if source not in ("", "channel"))
+
+def data_fields() -> frozenset[str]:
+    """Application fields known only after the ``data`` step: every registered source's,
+    and the ring graph's (a rule reading one runs after the queries).
+    """
+    return SOURCES.source_fields() | {f for f, (_, by) in LENDER_FIELDS.items()
+                                      if by == "graph"}
 
 
 @dataclass
@@ -127,8 +131,9 @@ def _rule_engine(build: StageBuild, on_data: bool) -> Stage:
     for r in rules:
         build.reason(r.reason)  # the whole table's codes, in table order
     compiled = [Rule(r.name, compile_condition(r.when), r.action, r.reason) for r in rules]
+    after_data = data_fields()
     mine = [i for i, rule in enumerate(compiled)
-            if bool(rule.condition.fields & DATA_FIELDS) == on_data]
+            if bool(rule.condition.fields & after_data) == on_data]
     return RuleEngine([compiled[i] for i in mine], build.reason_codes,
                       build.risk.review_cost_cents, bits=[bits[i] for i in mine])
 

@@ -32,7 +32,8 @@ class ApplicationBatch:
         if "flags" not in self._columns:
             self["flags"] = np.zeros(self.n, dtype=np.int64)  # bit i: rule i flagged the row
         if "data_queried" not in self._columns:
-            # bit i: data source QUERYABLE_SOURCES[i] was queried for the row
+            # bit i: data source i of the market's layout was queried for the row
+            # (simfin.lending.data_sources.source_layout)
             self["data_queried"] = np.zeros(self.n, dtype=np.int64)
         if "decision_minutes" not in self._columns:
             self["decision_minutes"] = np.zeros(self.n, dtype=np.float32)

@@ -1,13 +1,19 @@
 """The application fields a lender's rules and models can read, with their meaning.
 
+Three kinds: what the applicant states and the session shows (:data:`STATED_FIELDS`), what
+the data sources provide (declared by each source when it is registered:
+``simfin.lending.registry.SOURCES``), and what the lender knows itself
+(:data:`LENDER_FIELDS`). ``SOURCES.catalogue()`` lists the three in that order.
+
 A field whose data source the lender does not query is NaN in its batch: what a lender
 does not query it does not know.
 """
 
 from __future__ import annotations
 
-# name -> (description, data source that provides it or "" when the applicant states it)
-APPLICATION_FIELDS: dict[str, tuple[str, str]] = {
+# name -> (description, who provides it: "" when the applicant states it or the session
+# shows it, "channel" for the channel partner's data)
+STATED_FIELDS: dict[str, tuple[str, str]] = {
     "age_years": ("Stated age of the applicant.", ""),
     "stated_income_cents": ("Monthly income the applicant states (fraudsters overstate).", ""),
     "amount_cents": ("Requested amount, after the product's limits.", ""),
@@ -20,30 +26,11 @@ APPLICATION_FIELDS: dict[str, tuple[str, str]] = {
                    "(people change phones; stolen identities mostly arrive on new ones).", ""),
     "behaviour_score": ("Channel partner's behaviour score (0..1, high = reliable); NaN when "
                         "the channel shares no data.", "channel"),
-    "bureau_hit": ("1 if the credit bureau has a file on the applicant.", "bureau"),
-    "bureau_history_months": ("Length of the bureau credit history.", "bureau"),
-    "bureau_delinquencies": ("Past delinquencies on the bureau file.", "bureau"),
-    "bureau_multi_lending": ("Active loans at other lenders that report to the bureau.",
-                             "bureau"),
-    "bureau_inquiries": ("Recent credit applications on the identity at any lender (decayed "
-                         "count, half-life behaviour.fraud.signals.inquiry_half_life_days): "
-                         "application velocity.", "bureau"),
-    "contact_mismatch": ("1 if the stated phone/address differs from the bureau file.",
-                         "bureau"),
-    "consortium_loans": ("Active loans at the other members of the information-sharing "
-                         "consortium (the asking lender's own are own_active_loans).",
-                         "consortium"),
-    "consortium_defaults": ("Loans that defaulted (90+ DPD) at the other members of the "
-                            "consortium during the run: the bureau's delinquency record "
-                            "is history, this is news.", "consortium"),
-    "consortium_past_due": ("Loans past due today at the other members of the consortium.",
-                            "consortium"),
-    "id_match": ("1 if the ID registry confirms the identity, 0 if not.", "id_registry"),
-    "verified_income_cents": ("Monthly income on the social-security record.",
-                              "social_security"),
-    "employed": ("1 if social security shows current employment.", "social_security"),
-    "service_profile_score": ("Satisfaction and engagement from the unified service "
-                              "platform's customer profile (0..1).", "service"),
+}
+
+# name -> (description, "graph" for the lender's ring graph (read after the data queries),
+# "" for its own books)
+LENDER_FIELDS: dict[str, tuple[str, str]] = {
     "ring_exposure": ("Accounts linked to the applicant through shared devices and contacts "
                       "(the lender's own graph) that it declined as fraud or saw default.",
                       "graph"),
@@ -55,4 +42,3 @@ APPLICATION_FIELDS: dict[str, tuple[str, str]] = {
                          "(0 = no line yet).", ""),
     "line_used_cents": ("Drawn and unpaid part of that line.", ""),
 }
-FIELD_NAMES = frozenset(APPLICATION_FIELDS)

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from simfin.lending.batch import DECLINED, REFERRED, ApplicationBatch
-from simfin.lending.fields import FIELD_NAMES
 from simfin.lending.pipeline import DecisionContext, Stage
+from simfin.lending.registry import SOURCES
 
 MAX_RULE_CHARS = 500
 """Longest rule condition text."""
@@ -73,13 +73,14 @@ class Condition:
         return np.broadcast_to(np.asarray(result, dtype=bool), (n,))
 
 
-def compile_condition(text: str, fields: frozenset[str] = FIELD_NAMES) -> Condition:
+def compile_condition(text: str, fields: frozenset[str] | None = None) -> Condition:
     """Parse and validate a condition such as ``bureau_multi_lending >= 4 and age_years < 25``.
 
     Raises:
         RuleSyntaxError: If the text is too long or too deep, does not parse, uses a
             construct outside the grammar, mixes numbers and conditions, or names a field
-            that is not in ``fields``.
+            that is not in ``fields`` (None: the fields of the application and of every
+            registered data source).
     """
     shown = text if len(text) <= 60 else f"{text[:57]}..."
     if len(text) > MAX_RULE_CHARS:
@@ -92,6 +93,7 @@ def compile_condition(text: str, fields: frozenset[str] = FIELD_NAMES) -> Condit
     except (RecursionError, MemoryError, ValueError):
         raise RuleSyntaxError(f"cannot parse {shown!r}: nested too deeply") from None
     names: set[str] = set()
+    fields = SOURCES.field_names() if fields is None else fields
     kind = _check(tree, fields, names, shown, 1)
     if kind != _CONDITION:
         raise RuleSyntaxError(f"{shown!r} is a number, not a condition (compare it, "

@@ -17,7 +17,7 @@ import pandas as pd
 
 from simfin.config import MarketConfig
 from simfin.lending.batch import APPROVED, DECLINED, LOST, PENDING, REFERRED
-from simfin.lending.data_sources import QUERYABLE_SOURCES
+from simfin.lending.data_sources import source_layout
 from simfin.outputs.loan_table import with_names, write_in_parts, write_named_groups
 
 DECISION_NAMES = {PENDING: "pending", APPROVED: "approved", DECLINED: "declined",
@@ -107,7 +107,7 @@ def named_applications(apps: pd.DataFrame, config: MarketConfig,
     out["reason"] = _reasons(apps, reason_codes)
     out["rules_hit"] = _rules_hit(apps, flag_reasons, rules)
     bits = out.pop("data_queried").to_numpy()
-    for i, source in enumerate(QUERYABLE_SOURCES):
+    for i, source in enumerate(source_layout(config)):
         out[f"queried_{source}"] = (bits >> i & 1).astype(bool)
     return out
 

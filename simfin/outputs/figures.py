@@ -31,6 +31,12 @@ from simfin.outputs.figures_book import (
 from simfin.outputs.figures_provisions import plot_provisions, plot_stage_migration
 
 ROLLING_DAYS = 7  # daily counts are shown as this many days' mean
+MACRO_FIGURE = "macro.png"
+STANDING_FIGURE = "standing.png"  # in a market with strategies, entry days or a capital rule
+"""Written beside :data:`FIGURES` only when the run's macroeconomic path moved."""
+MULTIPLIERS = (("macro_job_loss", "income-shock incidence (job_loss)"),
+               ("macro_shock_income", "income kept in a shock (shock_income)"),
+               ("macro_income", "income"), ("macro_collections", "collections (cure rate)"))
 
 
 def _finish(ax, view: RunView, title: str, ylabel: str, marks: bool = True) -> None:
@@ -141,6 +147,38 @@ def plot_standing(view: RunView, fig: Figure) -> None:
     levers.set_xlabel("day")
 
 
+def has_macro_path(steps: pd.DataFrame) -> bool:
+    """Whether the run recorded a macroeconomic path (``macro_*`` columns: not steady)."""
+    return any(str(c).startswith("macro_") for c in steps.columns)
+
+
+def plot_macro(view: RunView, fig: Figure) -> None:
+    """The macroeconomic path the run went through, day by day: the drivers consumers and
+    collections feel (factors, 1 = the steady market), the demand factor by scenario, and
+    the shifts of the funding rate and the online share; downturn days shaded.
+    """
+    daily = view.steps.groupby("day").first()
+    drivers, demand, shifts = fig.subplots(3, 1, sharex=True)
+    for column, label in MULTIPLIERS:
+        if column in daily:
+            drivers.plot(daily.index, daily[column], label=label)
+    for column in [c for c in daily.columns if str(c).startswith("macro_demand_")]:
+        demand.plot(daily.index, daily[column], lw=1.2,
+                    label=str(column).removeprefix("macro_demand_"))
+    for column, label in (("macro_funding_rate_shift", "funding rate (added, per year)"),
+                          ("macro_online_shift", "online share (added)")):
+        if column in daily:
+            shifts.plot(daily.index, daily[column], label=label)
+    for ax in (drivers, demand):
+        ax.axhline(1.0, color="grey", lw=0.8)
+    shifts.axhline(0.0, color="grey", lw=0.8)
+    percent_axis(shifts)
+    _finish(drivers, view, "Macroeconomic path: drivers (1 = steady market)", "factor")
+    _finish(demand, view, "Demand factor by scenario", "factor")
+    _finish(shifts, view, "Shifts", "added")
+    shifts.set_xlabel("day")
+
+
 def _registry() -> dict[str, tuple[Callable[[RunView, Figure], None], tuple[float, float]]]:
     tall = (FIGSIZE[0], FIGSIZE[1] * 1.5)
     return {
@@ -162,11 +200,19 @@ FIGURES = tuple(_registry())  # file names, in report order
 
 
 def write_figures(result, folder: Path) -> list[Path]:
-    """Write every figure of :data:`FIGURES` into ``folder``; returns the paths."""
+    """Write every figure of :data:`FIGURES` into ``folder``, :data:`MACRO_FIGURE` when the
+    run's macroeconomic path moved and :data:`STANDING_FIGURE` when the run recorded the
+    lenders' standing; returns the paths.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     view = RunView.of(result)
     paths = []
-    for filename, (plot, size) in _registry().items():
+    figures = _registry()
+    if has_macro_path(view.steps):
+        figures[MACRO_FIGURE] = (plot_macro, (FIGSIZE[0], FIGSIZE[1] * 2))
+    if "capital_ratio" in view.steps.columns:  # a market with conduct: its standing
+        figures[STANDING_FIGURE] = (plot_standing, (FIGSIZE[0], FIGSIZE[1] * 1.5))
+    for filename, (plot, size) in figures.items():
         # A bare Figure (not pyplot) draws to a file without touching the user's backend
         # or pyplot's list of open figures.
         fig = Figure(figsize=size, layout="constrained")
@@ -174,9 +220,4 @@ def write_figures(result, folder: Path) -> list[Path]:
         path = folder / filename
         fig.savefig(path, dpi=DPI)
         paths.append(path)
-    if "capital_ratio" in view.steps.columns:  # a market with conduct: its standing too
-        fig = Figure(figsize=(FIGSIZE[0], FIGSIZE[1] * 1.5), layout="constrained")
-        plot_standing(view, fig)
-        fig.savefig(folder / "standing.png", dpi=DPI)
-        paths.append(folder / "standing.png")
     return paths

@@ -5,6 +5,7 @@ the breakdowns, vintages and the figures.
 from __future__ import annotations
 
 from simfin.config import MarketConfig
+from simfin.config.macro import shipped_paths
 from simfin.config.policy import POLICY_LEVERS, describe_levers
 from simfin.lending.loan_book import INSTALMENT_PERIOD_DAYS
 from simfin.outputs.tables import (
@@ -12,6 +13,7 @@ from simfin.outputs.tables import (
     breakdown_markdown,
     declines_markdown,
     first_default_month,
+    fmt,
     migration_markdown,
     provisions_markdown,
     summary_markdown,
@@ -130,6 +132,34 @@ def shortest_period_days(config: MarketConfig) -> int:
     return min(shortest, INSTALMENT_PERIOD_DAYS)
 
 
+def macro_markdown(config: MarketConfig, summary: dict) -> list[str]:
+    """The macroeconomic path the run went through (none for a steady economy): which path,
+    from which day, its source, and each lender's and the market's worst days.
+    """
+    macro = config.macro
+    if macro.steady:
+        return []
+    if macro.scenario == "custom":
+        source = "a user-written path (`macro.custom`)."
+    elif macro.scenario == "regimes":
+        source = (f"recessions that start at random (one in `macro.expansion_days` = "
+                  f"{macro.expansion_days:g} days of expansion), each running the "
+                  f"`{macro.recession_path}` path.")
+    else:
+        source = shipped_paths()[macro.scenario]["source"]
+    rows = ["| | worst 1+ DPD ratio | worst 30+ DPD ratio | 30+ DPD at the end (yuan) |",
+            "|---|---|---|---|"]
+    for name, ind in {**summary["lenders"], "market": summary["market"]}.items():
+        rows.append(f"| {name} | {fmt(ind.get('dpd1_ratio_peak'), 'pct2')} | "
+                    f"{fmt(ind.get('dpd30_ratio_peak'), 'pct2')} | "
+                    f"{fmt(ind.get('dpd30_balance_end'), 'yuan')} |")
+    return ["## Macroeconomic path", "",
+            f"`macro.scenario: {macro.scenario}` from day {macro.start_day} "
+            f"(`macro.start_day`); the drivers day by day are the `macro_*` columns of "
+            f"`steps.parquet` and the `macro.png` figure, and the downturn days are shaded on "
+            f"the daily figures. Source: {source}", "", *rows, ""]
+
+
 def render_report(config: MarketConfig, summary: dict, figures: list[str]) -> str:
     """The whole report as Markdown; ``figures`` are paths relative to the report."""
     run = config.run
@@ -142,6 +172,7 @@ def render_report(config: MarketConfig, summary: dict, figures: list[str]) -> st
         f"{f' and {run.runoff_days} days of run-off (no new loans)' if run.runoff_days else ''}"
         f", seed {run.seed}. Money in yuan.",
         "",
+        *macro_markdown(config, summary),
         "## Policy in force",
         "",
         policy_markdown(config, summary),

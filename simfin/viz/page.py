@@ -18,9 +18,11 @@ import solara
 from simfin.config import MarketConfig, load_config
 from simfin.config.base import Section
 from simfin.config.lenders import RiskConfig
+from simfin.config.macro import SCENARIOS
 from simfin.config.operations import LenderPaymentConfig, ServiceConfig
 from simfin.lending.registry import SCORERS
 from simfin.model import MarketModel
+from simfin.outputs.figure_style import downturn_spans
 from simfin.viz.controls import LeverInputs, RunControls, advance, moved, play, rebuild
 from simfin.viz.plots import PANELS, panel_figure
 
@@ -48,6 +50,14 @@ LAYOUT_CSS = """
 def _choices(section: type[Section], field: str) -> list[str]:
     """The values the config schema allows for a ``Literal`` field, in its order."""
     return list(get_args(section.model_fields[field].annotation))
+
+
+def macro_choices(config: MarketConfig) -> list[str]:
+    """The paths ``macro.scenario`` may name (the schema's list), without ``custom`` when
+    the config writes no custom path (it would be the steady market under another name).
+    """
+    return [name for name in SCENARIOS
+            if name != "custom" or not config.macro.custom.is_empty()]
 
 
 def _select(label: str, value: str, values: list[str]) -> dict[str, Any]:
@@ -81,6 +91,8 @@ def model_params(config: MarketConfig, source: str | MarketConfig | None = None
                     "max": max(MAX_APR_CAP, cap or 0.0), "step": 0.01},
         "consortium": {"type": "Checkbox", "label": "consortium",
                        "value": config.policy.consortium},
+        "macro_scenario": _select("macroeconomic path", config.macro.scenario,
+                                  macro_choices(config)),
     }
     for lender in config.lenders:
         name = lender.name
@@ -110,7 +122,17 @@ def status(model: MarketModel) -> str:
     return (f"day {model.day} of {model.config.run.total_days}{ended} | "
             f"{model.population.n:,} consumers"
             f" | {len(model.config.lenders)} lenders | APR cap "
-            f"{'none' if cap is None else f'{cap:.2f}'} | seed {model.config.run.seed}")
+            f"{'none' if cap is None else f'{cap:.2f}'} | macro path "
+            f"{model.config.macro.scenario} | seed {model.config.run.seed}")
+
+
+def downturns_of(model: MarketModel) -> list[tuple[int, int]]:
+    """The macroeconomic path's downturn days so far (none in a steady economy), as the
+    run figures shade them (:func:`simfin.outputs.figure_style.downturn_spans`).
+    """
+    if model.economy.steady:
+        return []
+    return downturn_spans(model.recorder.steps_frame())
 
 
 @solara.component
@@ -121,11 +143,13 @@ def Plots(model: MarketModel, version: int):  # noqa: N802 (a component)
     """
     frame = model.datacollector.get_model_vars_dataframe()
     names = [lender.name for lender in model.config.lenders]
+    downturns = downturns_of(model)
     solara.Text(status(model), classes=["simfin-status"])
     with solara.GridFixed(columns=2):
         for key in PANELS:
             solara.FigureMatplotlib(
-                panel_figure(key, frame, names, days=model.config.run.total_days),
+                panel_figure(key, frame, names, days=model.config.run.total_days,
+                             downturns=downturns),
                 format="png", dpi=72)
 
 

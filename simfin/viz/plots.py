@@ -8,12 +8,14 @@ hide the trend). Money is drawn in yuan.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+
+from simfin.outputs.figure_style import DOWNTURN_COLOUR, DOWNTURN_LABEL
 
 YUAN_PER_CENT = 0.01
 SMOOTHING_DAYS = 7
@@ -131,7 +133,8 @@ PANELS: dict[str, tuple[str, int, Drawer]] = {
 
 
 def panel_figure(key: str, frame: pd.DataFrame, lenders: list[str],
-                 days: int | None = None) -> Figure:
+                 days: int | None = None,
+                 downturns: Sequence[tuple[int, int]] = ()) -> Figure:
     """One panel as a matplotlib Figure (not attached to pyplot: safe in a server).
 
     Args:
@@ -140,6 +143,8 @@ def panel_figure(key: str, frame: pd.DataFrame, lenders: list[str],
         lenders: Lender names, in config order.
         days: The run's length (``run.total_days``): the x axis spans it from the first
             day, so that a panel keeps its shape as the run goes on; None fits the days run.
+        downturns: Days of the macroeconomic path's downturns so far, as ``(first day,
+            day after the last)``, shaded on every axis (none for a steady economy).
     """
     title, n_axes, draw = PANELS[key]
     # Fixed margins, not a layout engine: redrawn on every step, so it must be quick.
@@ -157,6 +162,9 @@ def panel_figure(key: str, frame: pd.DataFrame, lenders: list[str],
         return fig
     draw(axes, frame, lenders)
     for ax in axes:
+        for k, (first, end) in enumerate(downturns):
+            ax.axvspan(first - 0.5, end - 0.5, color=DOWNTURN_COLOUR, alpha=0.12, lw=0,
+                       zorder=0, label=DOWNTURN_LABEL if k == 0 else None)
         ax.set_xlabel("day")
         ax.grid(alpha=0.3)
         if days is not None:

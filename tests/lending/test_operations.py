@@ -56,7 +56,7 @@ def test_data_sources_fill_covered_rows_price_every_query_and_wait_for_the_slowe
         "bureau_delinquencies": lambda rows: rows * 10.0}, cost_cents=200,
         latency_minutes=0.2, miss_values={"bureau_hit": 0.0})
     registry = DataSource("id_registry", np.ones(4, bool),
-                          {"id_match": lambda rows: np.ones(len(rows))}, 20, 0.05)
+                          {"id_match": lambda rows: np.ones(len(rows))}, 20, 0.05, bit=1)
     b = batch(4, bureau_hit=np.full(4, np.nan), bureau_delinquencies=np.full(4, np.nan),
               id_match=np.full(4, np.nan), decision_minutes=np.zeros(4, np.float32))
     b["decision"][3] = 2  # already declined: not queried
@@ -66,6 +66,7 @@ def test_data_sources_fill_covered_rows_price_every_query_and_wait_for_the_slowe
     assert np.isnan(out["bureau_hit"][3])
     assert out.costs_cents["data_cost"] == 3 * 200 + 3 * 20
     assert out["decision_minutes"].tolist() == pytest.approx([0.2, 0.2, 0.2, 0.0])
+    assert out["data_queried"].tolist() == [0b11, 0b11, 0b11, 0]  # each source's bit
 
 
 def test_biometrics_stop_impostors_at_the_false_accept_rate():

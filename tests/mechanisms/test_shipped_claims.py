@@ -26,13 +26,13 @@ import pandas as pd
 import simfin
 from simfin.config import load_config
 from simfin.indicators.summary import SHORT_TERM_DAYS
-from simfin.lending.data_sources import QUERYABLE_SOURCES
+from simfin.lending.registry import BUILT_IN_SOURCES
 from simfin.model import MarketModel
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 SEEDS = (11, 12, 13)
 QUARTER_DAYS = 91
-CONSORTIUM_BIT = 1 << QUERYABLE_SOURCES.index("consortium")
+CONSORTIUM_BIT = 1 << BUILT_IN_SOURCES.index("consortium")
 
 
 def test_c1_short_term_share_rises_over_the_run_without_a_collapse():

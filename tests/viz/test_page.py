@@ -52,7 +52,7 @@ def test_every_choice_offered_is_one_the_config_accepts_and_registered_models_to
     assert "lab_model" in params["risk_model__scored"]["values"]
     selects = {name: p for name, p in params.items()
                if isinstance(p, dict) and p.get("type") == "Select"}
-    assert len(selects) == 5 * len(config.lenders)  # precondition: the lender selects
+    assert len(selects) == 5 * len(config.lenders) + 1  # precondition: lenders, macro path
     for name, select in selects.items():
         for value in select["values"]:
             apply_levers(config, {name: value})  # a stale choice: ConfigError on Reset
