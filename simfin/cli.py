@@ -225,6 +225,42 @@ def dashboard_command(
     serve(config, host, port, open_browser)
 
 
+@app.command("swap")
+def swap_command(
+    run_a: Annotated[Path, typer.Argument(help="Run folder A (with applications.parquet).")],
+    run_b: Annotated[Path, typer.Argument(help="Run folder B: same market and seed, "
+                                          "another strategy.")],
+    csv: Annotated[Path | None, typer.Option(help="Also write the table as CSV here.")
+                   ] = None,
+) -> None:
+    """Swap sets of run B against run A, per lender: approved in both, swap-outs (A
+    approved, B did not) and swap-ins, with loans, bad rates and the answer key's.
+    """
+    import pandas as pd
+
+    from simfin.indicators.swap_sets import keyed, swap_markdown, swap_sets
+
+    frames = []
+    for folder in (run_a, run_b):
+        path = folder / "applications.parquet"
+        if not path.is_file():
+            fail(f"{folder}: no applications.parquet (a run folder written with "
+                 "run.record_applications on)")
+            return
+        try:
+            frames.append(keyed(pd.read_parquet(path)))
+        except (KeyError, OSError, ValueError) as exc:
+            fail(f"{path}: not an applications table: {exc}")
+            return
+    table = swap_sets(*frames)
+    if csv is not None:
+        try:
+            table.to_csv(csv, index=False)
+        except OSError as exc:
+            fail(f"--csv {csv}: cannot write: {exc.strerror or exc}")
+    typer.echo(swap_markdown(table))
+
+
 @app.command("config-doc")
 def config_doc_command() -> None:
     """Print the Markdown reference of every config field (configs/README.md's table)."""

@@ -27,6 +27,7 @@ import numpy as np
 
 import simfin.agents.fraud as fraud_kinds
 from simfin.agents import shopping
+from simfin.agents.answer_key import AnswerKey
 from simfin.agents.channel import Channel, choose_channels
 from simfin.agents.conduct import Conduct, has_conduct
 from simfin.agents.consumer import (
@@ -144,6 +145,9 @@ class MarketModel(mesa.Model):
         # One row per application (run.record_applications); None when not recorded.
         self._fields = market_fields(config)  # the sources' fields are NaN until queried
         self.application_log = ApplicationLog() if config.run.record_applications else None
+        self._true_pd: dict[int, np.ndarray] = {}  # the answer key of today's quotes
+        self._answer_key = AnswerKey(config, self._manual_penalty, self._cure_multiplier,
+                                     self.servicer)
         self._consumers: dict[int, Consumer] = {}
         self._sells = np.array([lender.sells for lender in self.lenders])
         self._brand = np.array([lc.brand_weight for lc in config.lenders])
@@ -288,6 +292,9 @@ class MarketModel(mesa.Model):
         """
         quote = lender.make_offers(self.batch_for(lender, requests), self.day)
         batch = quote.batch
+        if self.application_log is not None:
+            self._true_pd[lender.index] = self._answer_key(self.population, lender.index,
+                                                           batch, self.day)
         fraud_kinds.record_declines(self.population,
                                     batch["consumer"][batch["decision"] == DECLINED])
         self._unit_costs[lender.index] += sum(quote.batch.costs_cents.values())
@@ -332,7 +339,8 @@ class MarketModel(mesa.Model):
             self.conduct.note_offers(quote, taken)
         if self.application_log is not None:
             self.application_log.record(lender.index, self.day, quote.batch, taken,
-                                        np.arange(first_loan, len(self.book)))
+                                        np.arange(first_loan, len(self.book)),
+                                        true_pd=self._true_pd.pop(lender.index, None))
         self.recorder.count_decisions(lender.index, quote.batch, booked)
         self._loans_booked[lender.index] += booked.n
         lender.observe_costs(int(self._unit_costs[lender.index]),

@@ -7,17 +7,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from simfin.config import COHORTS, REGIONS, MarketConfig
 from simfin.config.loading import resolve
 from simfin.indicators.application_log import ApplicationLog
+from simfin.indicators.governance import exploration
 from simfin.indicators.health import run_health
 from simfin.indicators.provisions import stage_migration
 from simfin.indicators.score_performance import (
     FRONTIER_COLUMNS,
     discrimination,
     frontier,
+    monitoring,
     validation,
 )
 from simfin.indicators.summary import (
@@ -131,6 +134,11 @@ def add_score_performance(summary: dict, model: MarketModel, loans: pd.DataFrame
         out["frontier"] = frontier(applications, loans, lender.index, run_cfg.default_dpd,
                                    horizon, has_model, lender.model_since_day_)
         out["validation"] = validation(lender.pipeline.get("scoring"))
+        out["monitoring"] = monitoring(lender.pipeline.get("scoring"))
+        if lender.explores:
+            rows = (np.concatenate(lender.explored_loans_) if lender.explored_loans_
+                    else np.zeros(0, dtype=np.int64))
+            out["exploration"] = exploration(loans, rows)
 
 
 def run(config: MarketConfig | str | Path | dict | None = None, steps: int | None = None,

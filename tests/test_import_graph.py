@@ -118,6 +118,10 @@ def test_scikit_learn_is_imported_only_by_the_scoring_modules():
     # score_performance: scikit-learn's metrics, imported only when a model's score is
     # measured (a model was fitted, so scikit-learn is loaded already). demand_pricing: the
     # optimised pricing policy's take-up model, imported only when it is fitted.
-    assert users == ["simfin.indicators.score_performance", "simfin.lending.demand_pricing",
+    # governance: the AUC on the answer key, imported only when a fitted model is measured;
+    # reject_inference: clones the estimator, only when a model is fitted with inference.
+    assert users == ["simfin.indicators.governance", "simfin.indicators.score_performance",
+                     "simfin.lending.demand_pricing",
                      "simfin.lending.imputation", "simfin.lending.linear",
-                     "simfin.lending.scaling", "simfin.lending.scoring"]
+                     "simfin.lending.reject_inference", "simfin.lending.scaling",
+                     "simfin.lending.scoring"]

@@ -21,7 +21,7 @@ import numpy as np
 from simfin.agents.population import Population
 from simfin.config import LenderConfig, MarketConfig, RiskConfig
 from simfin.lending.assembly import StageBuild, assemble
-from simfin.lending.batch import APPROVED, ApplicationBatch
+from simfin.lending.batch import APPROVED, DECLINED, ApplicationBatch
 from simfin.lending.customer_service import ServiceChannel, ServiceDesk
 from simfin.lending.data_sources import DataSource
 from simfin.lending.infrastructure import CAPACITY_REASON, CapacityStage
@@ -31,7 +31,7 @@ from simfin.lending.payment import DisbursementStage, Rail
 from simfin.lending.pipeline import DecisionContext, Outcomes, Pipeline, Stage
 from simfin.lending.pricing import PricingStage
 from simfin.lending.product import PRODUCT_KINDS, REVOLVING
-from simfin.lending.scoring import feature_matrix
+from simfin.lending.scoring import MODEL_FEATURES, feature_matrix
 
 if TYPE_CHECKING:  # networkx is imported only by a lender that builds a ring graph
     from simfin.lending.ring_graph import RingGraphStage
@@ -118,6 +118,16 @@ class Lender(mesa.Agent):
         self.train_x_: list[np.ndarray] = []
         self.train_rows_: list[np.ndarray] = []
         self.model_since_day_: int | None = None
+        # Declined applications' model inputs, by day, for reject inference (none kept
+        # when neither the champion's model nor the challenger's infers).
+        self.model_configs = [cfg.risk.model] + ([cfg.challenger.risk.model]
+                                                 if self.challenger else [])
+        self.keeps_rejects = any(m.kind != "none" and m.reject_inference != "none"
+                                 for m in self.model_configs)
+        self.explores = any(m.kind != "none" and m.exploration_share > 0
+                            for m in self.model_configs)
+        self.rejects_: list[tuple[int, np.ndarray]] = []
+        self.explored_loans_: list[np.ndarray] = []  # loan rows booked by exploration
 
     # -- assembly ----------------------------------------------------------------------
 
@@ -232,15 +242,41 @@ class Lender(mesa.Agent):
             features, labelled = x[:n_observed], rows[:n_observed]
         else:
             features, labelled = x[observed], rows[observed]
-        outcomes = Outcomes(day, features, self.book.column("ever_30dpd").take(labelled))
+        outcomes = Outcomes(day, features, self.book.column("ever_30dpd").take(labelled),
+                            self._rejects(day))
         for pipeline in self.pipelines:
             pipeline.observe(outcomes)
         if self.model_since_day_ is None and self.model_in_use:
             self.model_since_day_ = day
 
+    def _rejects(self, day: int) -> np.ndarray | None:
+        """The declined applications kept for reject inference (those of the last
+        ``reject_window_days``), or None when the lender keeps none.
+        """
+        if not self.keeps_rejects:
+            return None
+        since = day - max(m.reject_window_days for m in self.model_configs)
+        self.rejects_ = [(d, x) for d, x in self.rejects_ if d >= since]
+        if not self.rejects_:
+            return np.zeros((0, len(MODEL_FEATURES)), dtype=np.float32)
+        return np.concatenate([x for _, x in self.rejects_])
+
+    def keep_rejects(self, batch: ApplicationBatch, day: int) -> None:
+        """Keep the model inputs of a random sample of the day's declined applications
+        (at most ``max_rejects_per_day``), as the lender saw them.
+        """
+        declined = np.flatnonzero((batch["decision"] == DECLINED) & ~self._redraws(batch))
+        most = max(m.max_rejects_per_day for m in self.model_configs)
+        if len(declined) > most:
+            declined = np.sort(self.stream.choice(declined, most, replace=False))
+        if len(declined):
+            self.rejects_.append((day, feature_matrix(batch.take(declined))))
+
     def make_offers(self, batch: ApplicationBatch, day: int) -> Quote:
         """Decide the day's batch and pay for deciding it; the approved rows are offers."""
         batch = self.decide(batch, day)
+        if self.keeps_rejects:
+            self.keep_rejects(batch, day)
         if day < self.config.entry_day:  # not in the market yet: no platform to pay for
             batch.costs_cents.clear()
         for item, cents in batch.costs_cents.items():
@@ -251,6 +287,7 @@ class Lender(mesa.Agent):
         """Admit the batch on the platform, then run the champion (and challenger)."""
         ctx = DecisionContext(day=day, rng=self.stream)
         batch["pd"] = np.full(batch.n, np.nan, dtype=np.float32)
+        batch["explored"] = np.zeros(batch.n, dtype=bool)  # approved by exploration
         batch = self.platform.run(batch, ctx)
         redraw = self._redraws(batch)
         if redraw.any():
@@ -314,6 +351,8 @@ class Lender(mesa.Agent):
             # The features of booked loans: the only training data the lender will have.
             self.train_x_.append(feature_matrix(booked))
             self.train_rows_.append(loan_rows)
+        if "explored" in booked and len(loan_rows):
+            self.explored_loans_.append(loan_rows[booked["explored"]])
         return booked
 
     def _book(self, booked: ApplicationBatch, day: int) -> np.ndarray:

@@ -84,6 +84,7 @@ def _registered(registry_name: str, name: str) -> str:
         demand_pricing,
         pricing,
         registry,
+        reject_inference,
         scoring,
     )
 
@@ -124,6 +125,37 @@ class ModelConfig(Section):
     performance_window_days: int = param(90, "A loan's outcome (bad = ever 30+ days past "
                                          "due) is used for training once the loan has been "
                                          "on book this long.", "days", ge=31)
+    reject_inference: str = param(
+        "none", "Reject inference at each fit (simfin.lending.reject_inference): 'none' "
+        "(booked loans only), 'augmentation' (booked loans re-weighted by 1 / their "
+        "approval probability), 'fuzzy' (each declined applicant added as bad and as good, "
+        "weighted by the booked-only model's PD), 'parcelling' (declined applicants "
+        "labelled at random with the bad rate of booked loans in their score band), or a "
+        "name registered with simfin.lending.register_reject_inference. The declined "
+        "applicants are those of the lender's own batches, as it saw them.")
+    reject_weight: float = param(1.0, "Weight of one declined applicant relative to one "
+                                 "booked loan in 'fuzzy' and 'parcelling'.", "ratio",
+                                 gt=0.0, le=100.0)
+    reject_window_days: int = param(180, "Days of declined applications kept for reject "
+                                    "inference.", "days", ge=1, le=3650)
+    max_rejects_per_day: int = param(200, "Declined applications kept per day for reject "
+                                     "inference (a random sample of the day's declines).",
+                                     "applications/day", ge=1, le=1_000_000)
+    exploration_share: float = param(
+        0.0, "Share of the applications the model would decline (PD above the approval "
+        "threshold) approved anyway, at random, to learn how they repay; priced as an "
+        "applicant at the threshold, tagged 'explored' in applications.parquet and counted "
+        "in summary.json (lenders.<name>.exploration).", "share", **PROBABILITY)
+    exploration_reasons: list[str] = param(
+        ["SCORE"], "Declines exploration may overturn, by reason code: 'SCORE' (the "
+        "model's), and the reasons of reject rules of the same risk section (e.g. "
+        "BUREAU_DLQ: applicants the rules decline are those the model knows least). Each "
+        "is approved with probability exploration_share.", min_length=1)
+
+    @field_validator("reject_inference")
+    @classmethod
+    def _known_reject_inference(cls, name: str) -> str:
+        return _registered("REJECT_INFERENCE", name)
 
 
 # Know-your-customer knock-outs every lender runs unless its config says otherwise.
@@ -197,6 +229,15 @@ class RiskConfig(Section):
                                       **PROBABILITY)
     stages: list[StageConfig] = param([], "Extra pipeline steps (registered stages), each "
                                       "inserted before a named step.")
+
+    @model_validator(mode="after")
+    def _explorable_reasons(self) -> RiskConfig:
+        reasons = {"SCORE"} | {r.reason for r in self.rules if r.action == "reject"}
+        for code in self.model.exploration_reasons:
+            if code not in reasons:
+                raise ValueError(f"model.exploration_reasons: {code!r} is not SCORE or the "
+                                 f"reason of a reject rule ({', '.join(sorted(reasons))})")
+        return self
 
     @model_validator(mode="after")
     def _unique_steps(self) -> RiskConfig:

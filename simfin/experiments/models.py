@@ -27,15 +27,19 @@ class RunOutcome:
     error: str | None = None
     detail: str | None = None
     events: list[dict[str, Any]] | None = None
+    applications: Any = None
+    """The run's decided applications, keyed for swap sets
+    (:func:`simfin.indicators.swap_sets.keyed`; a DataFrame), or None."""
 
 
 Rows = list[dict[str, Any]]
 
 
 @MODELS.register("simfin")
-def simfin_rows(task: RunTask) -> tuple[Rows, Rows]:
+def simfin_rows(task: RunTask) -> tuple:
     """Run the market; one row per lender plus ``market`` with the outcomes (money in
-    yuan, windows from the daily rows), and the run's events (``events.run_events``).
+    yuan, windows from the daily rows), the run's events (``events.run_events``) and,
+    when it recorded them, its applications keyed for swap sets.
     """
     import simfin
     from simfin.experiments.events import run_events
@@ -61,6 +65,10 @@ def simfin_rows(task: RunTask) -> tuple[Rows, Rows]:
                            outcome.indicator)
             row[outcome.name] = to_yuan(value) if outcome.money else value
         rows.append(row)
+    if result.applications is not None and not result.applications.empty:
+        from simfin.indicators.swap_sets import keyed
+
+        return rows, run_events(result), keyed(result.applications)
     return rows, run_events(result)
 
 
@@ -87,8 +95,9 @@ def lookup(summary: dict, dotted: str) -> float | None:
 def evaluate(task: RunTask) -> RunOutcome:
     """Run one task; an exception becomes the outcome's error instead of propagating."""
     try:
-        rows, events = MODELS.get(task.model)(task)
-        return RunOutcome(task, rows, events=events)
+        rows, events, *applications = MODELS.get(task.model)(task)
+        return RunOutcome(task, rows, events=events,
+                          applications=applications[0] if applications else None)
     except Exception as exc:  # noqa: BLE001 - recorded per run, reported by the execution
         message = f"{type(exc).__name__}: {exc}".splitlines()[0]
         return RunOutcome(task, None, message, traceback.format_exc())

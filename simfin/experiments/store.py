@@ -6,6 +6,7 @@ Layout::
     parts/<run>.parquet      one per finished run, written (atomically) the moment it ends
     events/<run>.parquet     its events (policy changes, model go-live, loans, warnings),
                              written before its part
+    swaps/<run>.parquet      its decided applications keyed for swap sets (when recorded)
     failures/<run>.json      one per run that raised; removed when a later attempt succeeds
     results.parquet          all parts in plan order, written last (pandas and DuckDB read it)
 
@@ -38,6 +39,7 @@ class ExperimentFolder:
         self.parts = self.root / "parts"
         self.failures = self.root / "failures"
         self.event_parts = self.root / "events"
+        self.swap_parts = self.root / "swaps"
 
     def is_experiment(self) -> bool:
         """True when the folder already holds an experiment's manifest."""
@@ -96,8 +98,16 @@ class ExperimentFolder:
             self.event_parts.mkdir(parents=True, exist_ok=True)
             _atomic_parquet(events_frame(task, outcome.events),
                             self.event_parts / f"{task.key}.parquet")
+        if outcome.applications is not None:  # before the part, like the events
+            self.swap_parts.mkdir(parents=True, exist_ok=True)
+            _atomic_parquet(outcome.applications, self.swap_parts / f"{task.key}.parquet")
         _atomic_parquet(rows_frame(task, outcome.rows), self.part_path(task))
         failure.unlink(missing_ok=True)
+
+    def applications(self, task: RunTask):  # noqa: ANN201  (a DataFrame or None)
+        """A finished run's applications keyed for swap sets, or None if not kept."""
+        path = self.swap_parts / f"{task.key}.parquet"
+        return pd.read_parquet(path) if path.is_file() else None
 
     def failed(self) -> dict[str, str]:
         """Run key -> error of every run that failed and has no part."""

@@ -44,7 +44,7 @@ DECISION_COLUMNS: dict[str, tuple[type, float | int]] = {
     "grade": (np.int8, UNGRADED), "apr": (np.float32, np.nan),
     "all_in_apr": (np.float32, np.nan), "decision": (np.int8, 0),
     "reason": (np.int16, NO_REASON), "challenger": (np.bool_, False),
-    "decision_minutes": (np.float32, np.nan),
+    "decision_minutes": (np.float32, np.nan), "explored": (np.bool_, False),
 }
 APPLICANT_COLUMNS: dict[str, type] = {
     "consumer": np.int32, "product": np.int8, "scenario": np.int8, "channel": np.int8,
@@ -115,7 +115,7 @@ class ApplicationLog:
         return self._n
 
     def record(self, lender: int, day: int, batch: ApplicationBatch, accepted: np.ndarray,
-               loan_ids: np.ndarray) -> None:
+               loan_ids: np.ndarray, true_pd: np.ndarray | None = None) -> None:
         """Keep a lender's decided batch.
 
         Args:
@@ -124,6 +124,8 @@ class ApplicationLog:
             batch: The decided batch (every application the lender received that day).
             accepted: Rows of ``batch`` whose applicant took the offer up.
             loan_ids: The loan-book rows those offers were booked under (same order).
+            true_pd: The answer key of each row (:mod:`simfin.agents.answer_key`), kept
+                as ``true_pd``; None: missing (NaN).
         """
         n, cols = batch.n, batch.columns
         part = {"lender": np.full(n, lender, np.int16), "day": np.full(n, day, np.int32),
@@ -140,6 +142,8 @@ class ApplicationLog:
         loan = np.full(n, -1, dtype=np.int64)
         loan[np.asarray(accepted, dtype=np.int64)] = np.asarray(loan_ids, dtype=np.int64)
         part["loan_id"] = loan
+        part["true_pd"] = (np.full(n, np.nan, dtype=np.float32) if true_pd is None
+                           else np.asarray(true_pd, dtype=np.float32))
         self._buffer.append(part)
         self._buffered += n
         self._n += n

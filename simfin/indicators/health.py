@@ -20,6 +20,9 @@ CAPACITY_BINDS_SHARE = 0.5
 # A run-off that leaves more than this share of the principal lent still outstanding has
 # not counted the run's loans to their end.
 RUNOFF_OPEN_SHARE = 0.01
+# A month's population stability is judged only on at least this many scored applications
+# (below that, sampling noise alone moves a characteristic's PSI by 0.05 to 0.1).
+DRIFT_MIN_APPLICATIONS = 300
 
 
 def _warning(code: str, message: str, lender: str | None = None) -> dict[str, str | None]:
@@ -180,6 +183,33 @@ def capacity_slack(config: MarketConfig, summary: dict) -> list[dict]:
         "lenders.N.infrastructure.capacity_per_day or raise population.n_consumers.")]
 
 
+def model_drift(config: MarketConfig, summary: dict) -> list[dict]:
+    """A lender whose model scored, in some month of at least ``DRIFT_MIN_APPLICATIONS``
+    counted applications, a population whose score or characteristic PSI exceeds the
+    monitoring's ``drift_psi`` (0.25): the applicants no longer look like the population
+    the model was built on.
+    """
+    out = []
+    for i, (name, ind) in enumerate(summary["lenders"].items()):
+        mon = ind.get("monitoring") or {}
+        level = mon.get("drift_psi")
+        for month in mon.get("months") or []:
+            if month["applications"] < DRIFT_MIN_APPLICATIONS:
+                continue
+            score, top = month["score_psi"] or 0.0, month["max_characteristic_psi"] or 0.0
+            if max(score, top) <= level:
+                continue
+            out.append(_warning(
+                "model_drift", f"{name}'s model is scoring a population it was not built on: "
+                f"from day {month['first_day']} the population stability index of its score "
+                f"is {score:.2f} and of {month['max_characteristic']} {top:.2f} (above "
+                f"{level:g}) against the applicants of the 90 days before it was deployed; "
+                f"check what changed (channels, scenarios, the economy) and retrain or "
+                f"recalibrate (lenders.{i}.risk.model).", name))
+            break
+    return out
+
+
 def strategy_not_reviewed(config: MarketConfig, summary: dict) -> list[dict]:
     """A lender with a strategy other than ``fixed`` that never reviewed (it entered too
     late, or reviews less often than the run lends): its strategy did not act.
@@ -202,4 +232,5 @@ def run_health(config: MarketConfig, summary: dict, loans: pd.DataFrame) -> list
     """Every warning of a run: ``[{"code", "lender", "message"}, ...]`` (empty when fit)."""
     return [*zero_loans(config, summary), *model_not_live(config, summary),
             *losses_not_emerged(config, loans), *runoff_unfinished(config, loans),
-            *capacity_slack(config, summary), *strategy_not_reviewed(config, summary)]
+            *capacity_slack(config, summary), *model_drift(config, summary),
+            *strategy_not_reviewed(config, summary)]

@@ -210,3 +210,28 @@ def validation(stage: object | None) -> dict | None:
             "deployed_auc": getattr(stage, "validation_auc_", None),
             "monitoring_auc": monitored[-1] if monitored else None,
             "history": [dict(h) for h in history]}
+
+
+def monitoring(stage: object | None) -> dict | None:
+    """The champion model's population stability, month by month (None: no model).
+
+    Returns:
+        ``drift_psi`` (the warning level), ``max_score_psi`` and
+        ``max_characteristic_psi`` over the months, and ``months``: per month its
+        ``score_psi``, ``characteristic_psi`` by characteristic and the largest
+        (:meth:`simfin.lending.monitoring.StabilityMonitor.table`); empty before the first
+        model.
+    """
+    from simfin.lending.monitoring import DRIFT_PSI
+
+    monitor = getattr(stage, "monitor_", None)
+    if monitor is None:
+        return None
+    months = monitor.table()
+
+    def most(key: str) -> float | None:
+        values = [m[key] for m in months if m[key] is not None]
+        return max(values) if values else None
+
+    return {"drift_psi": DRIFT_PSI, "max_score_psi": most("score_psi"),
+            "max_characteristic_psi": most("max_characteristic_psi"), "months": months}

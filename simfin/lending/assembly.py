@@ -200,7 +200,14 @@ def scoring_stage(build: StageBuild) -> Stage | None:
                         model.min_outcomes, build.reason(SCORE_REASON),
                         min_bad_outcomes=model.min_bad_outcomes,
                         validation_share=model.validation_share,
-                        min_validation_auc=model.min_validation_auc)
+                        min_validation_auc=model.min_validation_auc,
+                        reject_inference=model.reject_inference,
+                        reject_weight=model.reject_weight,
+                        exploration_share=model.exploration_share,
+                        exploration_reasons=tuple(build.reason(code) for code in
+                                                  model.exploration_reasons
+                                                  if code != SCORE_REASON),
+                        explore_score=SCORE_REASON in model.exploration_reasons)
 
 
 @register_stage("pricing")

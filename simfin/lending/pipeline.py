@@ -40,11 +40,14 @@ class Outcomes:
             ``simfin.lending.scoring.MODEL_FEATURES`` (float32, NaN = unknown); read-only
             (it may be a view of the lender's training data).
         bad: Whether each loan went 30+ days past due within the performance window.
+        rejects: Model inputs of declined applications (as the lender saw them in its
+            batches) for reject inference; None when the lender keeps none.
     """
 
     day: int
     features: np.ndarray
     bad: np.ndarray
+    rejects: np.ndarray | None = None
 
 
 class Stage:

@@ -1,5 +1,5 @@
 """Named registries of pluggable parts: pipeline stages, scoring models, pricing policies,
-data sources and lender strategies.
+data sources, reject-inference methods and lender strategies.
 
 Strategies are chosen in config by name; a researcher adds one with a decorator::
 
@@ -194,8 +194,10 @@ PRICING = Registry("pricing policy")
 STAGES = Registry("pipeline stage")
 STRATEGIES = Registry("lender strategy")
 SOURCES = SourceRegistry()
+REJECT_INFERENCE = Registry("reject-inference method")
 register_scorer = SCORERS.register
 register_pricing = PRICING.register
 register_stage = STAGES.register
 register_source = SOURCES.register
+register_reject_inference = REJECT_INFERENCE.register
 register_strategy = STRATEGIES.register

@@ -10,14 +10,17 @@ lender decides on rules alone.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from simfin.lending.batch import ApplicationBatch, nan_where
+from simfin.lending.batch import DECLINED, NO_REASON, PENDING, ApplicationBatch, nan_where
 from simfin.lending.linear import FoldedLinear, fold_linear
+from simfin.lending.monitoring import SAMPLE_ROWS, StabilityMonitor
 from simfin.lending.pipeline import DecisionContext, Outcomes, Stage
 from simfin.lending.registry import register_scorer
+from simfin.lending.reject_inference import fit_inferred
 
 # The model's inputs, in column order. Incomes enter as logs, the partner's behaviour score
 # on the log-odds scale (it is a probability of paying: a scorecard's bads sit in its
@@ -114,6 +117,24 @@ def feature_matrix(batch: ApplicationBatch) -> np.ndarray:
     return x
 
 
+@dataclass(frozen=True)
+class DeployedModel:
+    """A model as deployed on ``day`` (it decides from that day until the next one)."""
+
+    day: int
+    estimator: object
+    folded: FoldedLinear | None
+    unobserved: np.ndarray
+
+    def predict_pd(self, x: np.ndarray) -> np.ndarray:
+        """Predicted probability of going 30+ days past due (float32), as it scored."""
+        if self.folded is not None:
+            return self.folded.predict_pd([x[:, j] for j in range(x.shape[1])])
+        with one_thread():
+            proba = self.estimator.predict_proba(_zero_filled(x, self.unobserved))
+        return proba[:, 1].astype(np.float32)
+
+
 class ScoringStage(Stage):
     """Pipeline stage: predicted default probability, and decline above the threshold.
 
@@ -131,6 +152,16 @@ class ScoringStage(Stage):
         validation_share: Share of the most recent outcomes held out to validate a fit
             out of time (0: every fit is deployed, trained on all outcomes).
         min_validation_auc: AUC a fit needs on the held-out outcomes to be deployed.
+        reject_inference: Name of a method registered in ``REJECT_INFERENCE``
+            (:mod:`simfin.lending.reject_inference`); ``none`` trains on booked loans only.
+        reject_weight: Weight of one declined applicant relative to one booked loan.
+        exploration_share: Share of the applications the model would decline (PD above
+            the threshold) that are approved at random to learn from (tagged
+            ``explored``, their PD set to the threshold so that they are priced as the
+            marginal approved applicant).
+        exploration_reasons: Reason-code indices of rule declines that exploration may
+            also reopen (the same share, approved whatever their score).
+        explore_score: Whether exploration overturns the model's own declines.
 
     Validation is the gate a model risk team keeps: a fit on a few months of loans with a
     few dozen bads can rank the next applicants worse than chance, and a lender that
@@ -153,7 +184,13 @@ class ScoringStage(Stage):
         history_: One record per refit tried: ``day``, ``outcomes``, ``bads``, the
             candidate's held-out AUC (``candidate_auc``), the AUC of the model in use on the
             same newest outcomes (``in_use_auc``: the monitoring figure), ``deployed``.
+        monitor_: The population stability of the score and of each characteristic,
+            month by month, against each deployed model's training sample
+            (:class:`simfin.lending.monitoring.StabilityMonitor`: against the applications
+            that reached the model in the 90 days before it was deployed).
         fits_: Fits tried so far; ``rejected_fits_``: those that failed validation.
+        deployed_: Every model deployed, in order (:class:`DeployedModel`: the inventory a
+            model-risk team keeps, for scoring past applications with the model of the day).
         unobserved_: Mask of the MODEL_FEATURES never observed in training (zero-filled).
     """
 
@@ -162,7 +199,11 @@ class ScoringStage(Stage):
 
     def __init__(self, make_estimator: Callable[[], object], approval_threshold: float,
                  min_outcomes: int, reason_code: int, min_bad_outcomes: int = 1,
-                 validation_share: float = 0.0, min_validation_auc: float = 0.0) -> None:
+                 validation_share: float = 0.0, min_validation_auc: float = 0.0,
+                 reject_inference: str = "none", reject_weight: float = 1.0,
+                 exploration_share: float = 0.0,
+                 exploration_reasons: tuple[int, ...] = (),
+                 explore_score: bool = True) -> None:
         self.make_estimator = make_estimator
         self._estimator: object | None = None
         self.approval_threshold = approval_threshold
@@ -176,6 +217,15 @@ class ScoringStage(Stage):
         self.n_trained_on_ = 0
         self.validation_auc_: float | None = None
         self.history_: list[dict] = []
+        self.deployed_: list[DeployedModel] = []
+        self.monitor_ = StabilityMonitor(MODEL_FEATURES)
+        self.reject_inference = reject_inference
+        self.reject_weight = reject_weight
+        self.exploration_share = exploration_share
+        self.exploration_reasons = np.asarray(exploration_reasons, dtype=np.int16)
+        self.explore_score = explore_score
+        # The lender's stream, seen in run (a stage fitted before it ever ran: a fixed seed).
+        self.rng_: np.random.Generator | None = None
 
     @property
     def estimator(self) -> object:
@@ -210,9 +260,11 @@ class ScoringStage(Stage):
         """Whether the model has been trained and now decides."""
         return self.estimator_ is not None
 
-    def fit(self, x: np.ndarray, bad: np.ndarray, day: int = -1) -> bool:
+    def fit(self, x: np.ndarray, bad: np.ndarray, day: int = -1,
+            rejects: np.ndarray | None = None) -> bool:
         """Train on observed outcomes (rows in booking order, oldest first) and deploy the
-        fit if it validates; returns whether a model is in use.
+        fit if it validates; returns whether a model is in use. ``rejects``: features of
+        declined applications for reject inference (ignored with ``none``).
         """
         train = len(bad) - int(round(len(bad) * self.validation_share))
         if (len(bad) < self.min_outcomes or bad.sum() < self.min_bad_outcomes
@@ -225,8 +277,15 @@ class ScoringStage(Stage):
         # column j stays MODEL_FEATURES[j] for estimators that look features up by name.
         unobserved = np.isnan(x[:train]).all(axis=0)
         with one_thread():
-            fitted = clone(self.estimator).fit(_zero_filled(x[:train], unobserved),
-                                               bad[:train].astype(np.int8))
+            if self.reject_inference == "none" or rejects is None:
+                fitted = clone(self.estimator).fit(_zero_filled(x[:train], unobserved),
+                                                   bad[:train].astype(np.int8))
+            else:
+                fitted = fit_inferred(self.estimator, self.reject_inference,
+                                      _zero_filled(x[:train], unobserved), bad[:train],
+                                      _zero_filled(rejects, unobserved),
+                                      self.rng_ or np.random.default_rng(0),
+                                      self.reject_weight)
         record = {"day": day, "outcomes": len(bad), "bads": int(bad.sum()),
                   "candidate_auc": None, "in_use_auc": None, "deployed": True}
         self.history_.append(record)
@@ -241,7 +300,33 @@ class ScoringStage(Stage):
             self.folded_.weights[self.unobserved_] = 0.0
             self.folded_.nan_terms[self.unobserved_] = 0.0
         self.n_trained_on_ = train
+        self.deployed_.append(DeployedModel(day, self.estimator_, self.folded_,
+                                            self.unobserved_))
+        self.monitor_.train(day, self.predict_pd)
         return True
+
+    def _reopen(self, batch: ApplicationBatch, explore: np.ndarray) -> np.ndarray:
+        """Rule declines with an explorable reason drawn for exploration become pending
+        again (to be approved); returns them.
+        """
+        if not len(self.exploration_reasons):
+            return np.zeros(batch.n, dtype=bool)
+        reopen = (explore & (batch["decision"] == DECLINED)
+                  & np.isin(batch["reason"], self.exploration_reasons))
+        batch["decision"][reopen] = PENDING
+        batch["reason"][reopen] = NO_REASON
+        return reopen
+
+    def _monitor(self, batch: ApplicationBatch, day: int, pending: np.ndarray,
+                 pd_: np.ndarray) -> None:
+        """The stability monitor remembers (and, with a model, counts) the first rows of
+        the day that reach the model.
+        """
+        rows = np.flatnonzero(pending)[:SAMPLE_ROWS]
+        columns = feature_columns(batch, rows)
+        self.monitor_.remember(day, columns)
+        if self.in_use and len(rows):
+            self.monitor_.observe(day, columns, pd_[rows])
 
     def _validate(self, fitted: object, unobserved: np.ndarray, x: np.ndarray,
                   bad: np.ndarray) -> dict:
@@ -259,7 +344,7 @@ class ScoringStage(Stage):
 
     def observe(self, outcomes: Outcomes) -> None:
         """Refit on the observed outcomes (the learning hook of the pipeline)."""
-        self.fit(outcomes.features, outcomes.bad, outcomes.day)
+        self.fit(outcomes.features, outcomes.bad, outcomes.day, outcomes.rejects)
 
     def predict_pd(self, x: np.ndarray) -> np.ndarray:
         """Predicted probability of going 30+ days past due (float32)."""
@@ -270,10 +355,17 @@ class ScoringStage(Stage):
         return proba[:, 1].astype(np.float32)
 
     def run(self, batch: ApplicationBatch, ctx: DecisionContext) -> ApplicationBatch:
-        """Score the pending rows; decline those above the threshold."""
+        """Score the pending rows; decline those above the threshold (but the explored)."""
+        self.rng_ = ctx.rng  # the lender's stream, for reject inference at the next fit
         pd_ = np.full(batch.n, np.nan, dtype=np.float32)
-        if self.in_use:
-            pending = batch.pending
+        explore = None
+        if self.exploration_share > 0 and self.in_use:
+            explore = ctx.rng.random(batch.n) < self.exploration_share
+            reopened = self._reopen(batch, explore)
+        pending = batch.pending
+        if not self.in_use:
+            self._monitor(batch, ctx.day, pending, pd_)
+        else:
             if self.folded_ is not None and pending.sum() * 2 >= batch.n:
                 # Mostly pending: score every row from the columns, blank the decided ones.
                 pd_ = nan_where(~pending, self.folded_.predict_pd(feature_columns(batch)))
@@ -284,7 +376,16 @@ class ScoringStage(Stage):
                 rows = np.flatnonzero(pending)
                 if len(rows):
                     pd_[rows] = self.predict_pd(feature_matrix(batch)[rows])
-            batch.decline(pd_ > self.approval_threshold, self.reason_code)
+            self._monitor(batch, ctx.day, pending, pd_)
+            above = pd_ > self.approval_threshold
+            if explore is not None:
+                explored = (above & explore & self.explore_score) | reopened
+                above &= ~explored
+                pd_[explored] = self.approval_threshold  # priced as the marginal approval
+                batch["explored"] = explored
+            batch.decline(above, self.reason_code)
+        if self.exploration_share > 0 and "explored" not in batch:
+            batch["explored"] = np.zeros(batch.n, dtype=bool)
         batch["pd"] = pd_
         return batch
 

@@ -27,6 +27,7 @@ from simfin.experiments.execution import ExperimentResult
 from simfin.experiments.outcomes import parse
 from simfin.experiments.sensitivity import indices
 from simfin.outputs.experiment_figures import forest, sensitivity_bars, sweep
+from simfin.outputs.experiment_swaps import swap_section
 
 
 def sensitivity_table(experiment: ExperimentConfig, result: ExperimentResult) -> pd.DataFrame:
@@ -91,6 +92,8 @@ def write_experiment(result: ExperimentResult, experiment: ExperimentConfig, out
                     _save(forest(table, outcomes, baseline, lender),
                           figures / f"forest_{lender}.png")
                 lines += ["## Forest plot", "", "![market](figures/forest_market.png)", ""]
+            if len(experiment.scenarios) > 1:
+                lines += swap_section(out, result.plan.tasks, baseline)
             if experiment.design is not None:
                 lines += _sweeps(results, experiment, figures)
             if experiment.sensitivity is not None:

@@ -123,6 +123,23 @@ def conduct_markdown(summary: dict) -> str:
     return "\n".join(rows)
 
 
+def stability_markdown(summary: dict) -> str:
+    """Per lender and month: the score PSI and the most moved characteristic's ('' when
+    no lender's model was monitored).
+    """
+    def num(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.3f}"
+
+    rows = ["| lender | from day | scored applications | score PSI | most moved "
+            "characteristic | its PSI |", "|---|---:|---:|---:|---|---:|"]
+    for name, ind in summary["lenders"].items():
+        for m in (ind.get("monitoring") or {}).get("months") or []:
+            rows.append(f"| {name} | {m['first_day']} | {m['applications']:,} | "
+                        f"{num(m['score_psi'])} | {m['max_characteristic'] or ''} | "
+                        f"{num(m['max_characteristic_psi'])} |")
+    return "\n".join(rows) if len(rows) > 2 else ""
+
+
 def shortest_period_days(config: MarketConfig) -> int:
     """The shortest time from booking to a first instalment any loan of the market can
     have: a bullet loan's term (at least its product's ``min_term_days``), else a month.
@@ -218,6 +235,14 @@ def render_report(config: MarketConfig, summary: dict, figures: list[str]) -> st
               "the model in use ranking the newest outcomes, held out at the last refit, "
               "which no fit in use had seen. A refit is deployed only if it validates.", "",
               discrimination_markdown(summary), ""]
+    stability = stability_markdown(summary)
+    if stability:
+        parts += ["## Model monitoring", "",
+                  "Population stability index (PSI) of each model's score and of its most "
+                  "moved characteristic, per month, against the applicants of the 90 days "
+                  "before the model in use was deployed (above 0.25: a population the model "
+                  "was not built on; the run-health warning `model_drift`).", "",
+                  stability, ""]
     migrations = [(name, migration_markdown(ind)) for name, ind in summary["lenders"].items()]
     if any(table for _, table in migrations):
         parts += ["## Stage migration", "",

@@ -126,6 +126,9 @@ def test_cli_writes_results_reports_and_figures_inside_its_folder(tmp_path):
                        "where lender = 'market'").fetchall()[0][0]
     assert count == 2 * 4
     assert "Paired difference to `a`" in (out / "comparison.md").read_text()
+    # Swap sets of scenario b against a, from the runs' kept applications.
+    assert "## Swap sets" in (out / "comparison.md").read_text()
+    assert len(list((out / "swaps").glob("*.parquet"))) == 2 * 4
 
 
 @pytest.mark.parametrize(("text", "message"), [
