@@ -155,6 +155,10 @@ FACTS: list[tuple[str, str, Callable[[], tuple]]] = [
      r"lending the model runs on for (\d+) days",
      lambda: in_experiment("lender_strategies_lifetime", "overrides/run.runoff_days", "steps",
                            "overrides/run.runoff_days")),
+    ("experiments/README.md", r"the same market and seeds, (\d+) days of lending, then "
+     r"(\d+) days of run-off",
+     lambda: in_experiment("lender_strategies_first_year_lifetime", "steps",
+                           "overrides/run.runoff_days")),
     ("experiments/README.md", r"a delinquent borrower's daily cure rate halves every (\d+) "
      r"days past due",
      lambda: (config("baseline").behaviour.repayment.cure_half_life_days,)),

@@ -4,7 +4,7 @@
   step is a decision interval; the action sets its approval threshold, price markup and
   credit-limit multiplier (:mod:`simfin.env.actions`); the observation is what a lender
   could know (:mod:`simfin.env.observation`); the reward its profit over the interval
-  (:mod:`simfin.env.rewards`).
+  after IFRS 9 provisions (:mod:`simfin.env.rewards`).
 - :func:`parallel_env`: a PettingZoo ``ParallelEnv`` in which every lender (or a chosen
   subset) is an agent with the same spaces (:mod:`simfin.env.market_env`).
 - :mod:`simfin.env.baselines`: the fixed-config policy, a random policy, and the

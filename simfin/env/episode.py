@@ -18,7 +18,7 @@ import numpy as np
 
 from simfin.config import ConfigError, MarketConfig, load_config
 from simfin.env.actions import apply_action
-from simfin.env.interval import PROFIT_COLUMN, Interval, run_interval
+from simfin.env.interval import PROFIT_BEFORE_PROVISIONS, PROFIT_COLUMN, Interval, run_interval
 from simfin.env.observation import observe
 from simfin.env.rewards import Reward
 from simfin.model import MarketModel
@@ -90,7 +90,9 @@ class Episode:
     Attributes:
         model: The market.
         interval: What the last interval recorded (a blank one before the first step).
-        profit_to_date_cents: Each lender's profit since day 0.
+        profit_to_date_cents: Each lender's profit before provisions since day 0.
+        profit_after_provisions_to_date_cents: Each lender's profit after provisions since
+            day 0 (what its ``profit`` rewards add up to).
     """
 
     def __init__(self, config: MarketConfig, seed: int, interval_days: int,
@@ -101,6 +103,7 @@ class Episode:
         n = len(self.model.lenders)
         self.interval = run_interval(self.model, 0)
         self.profit_to_date_cents = np.zeros(n, dtype=np.int64)
+        self.profit_after_provisions_to_date_cents = np.zeros(n, dtype=np.int64)
         self._dpd30_before = np.zeros(n, dtype=np.float64)
 
     def act(self, lender: int, action: np.ndarray) -> dict[str, float]:
@@ -111,7 +114,8 @@ class Episode:
         """Run one decision interval (shorter at the run's end)."""
         self._dpd30_before = self.interval.ending["dpd30_balance"].copy()
         self.interval = run_interval(self.model, self.interval_days)
-        self.profit_to_date_cents += self.interval.sums[PROFIT_COLUMN]
+        self.profit_to_date_cents += self.interval.sums[PROFIT_BEFORE_PROVISIONS]
+        self.profit_after_provisions_to_date_cents += self.interval.sums[PROFIT_COLUMN]
         return self.interval
 
     def observation(self, lender: int) -> np.ndarray:
@@ -137,17 +141,22 @@ class Episode:
         holds the simulation's truth too, e.g. ``fraud_loans``).
 
         Keys: ``day`` (days run), ``days`` (of the interval), ``profit_cents`` (the
-        interval's profit, as the ledger records it), ``profit_to_date_cents``, ``levers``
-        (in force), ``model_in_use``, ``indicators`` (the lender's summed counts and flows
-        and ending balances, cents, as in ``steps.parquet``) and ``market`` (every lender's
-        ``indicators``, by name).
+        interval's profit before provisions, the recorder's ``profit``),
+        ``profit_after_provisions_cents`` (after IFRS 9 provisions: the ``profit`` reward,
+        in cents), ``profit_to_date_cents``, ``profit_after_provisions_to_date_cents``,
+        ``levers`` (in force), ``model_in_use``, ``indicators`` (the lender's summed counts
+        and flows and ending balances, cents, as in ``steps.parquet``) and ``market``
+        (every lender's ``indicators``, by name).
         """
         model, interval = self.model, self.interval
         return {
             "day": model.day,
             "days": interval.days,
-            "profit_cents": int(interval.sums[PROFIT_COLUMN][lender]),
+            "profit_cents": int(interval.sums[PROFIT_BEFORE_PROVISIONS][lender]),
+            "profit_after_provisions_cents": int(interval.sums[PROFIT_COLUMN][lender]),
             "profit_to_date_cents": int(self.profit_to_date_cents[lender]),
+            "profit_after_provisions_to_date_cents":
+                int(self.profit_after_provisions_to_date_cents[lender]),
             "levers": model.lenders[lender].levers(),
             "model_in_use": bool(model.lenders[lender].model_in_use),
             "indicators": interval.indicators(lender),

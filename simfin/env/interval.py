@@ -17,11 +17,15 @@ from simfin.indicators.recording import BALANCES, COUNTS
 from simfin.lending.ledger import KINDS
 from simfin.model import MarketModel
 
-PROFIT_COLUMN = "profit"
-"""The recorder column the environments count as the lender's profit (reward and
-observation). When the recorder carries a profit after IFRS 9 provisions, naming that
-column here is the one change the environments need."""
-SUMMED = COUNTS + KINDS + tuple(dict.fromkeys(("profit", PROFIT_COLUMN)))
+PROFIT_COLUMN = "profit_after_provisions"
+"""The recorder column the environments pay as the lender's profit (the reward, and the
+``profit_after_provisions`` observations): profit after IFRS 9 provisions, the change in
+equity, in which a loan's expected loss counts when it is booked and when its stage moves,
+not only when it is written off."""
+PROFIT_BEFORE_PROVISIONS = "profit"
+"""The recorder's profit before provisions (write-offs net of recoveries as the loss), kept
+in the observation (``profit_yuan``) and ``info`` (``profit_cents``) beside the reward's."""
+SUMMED = COUNTS + KINDS + tuple(dict.fromkeys((PROFIT_BEFORE_PROVISIONS, PROFIT_COLUMN)))
 """Recorder columns summed over the interval's days (counts, and ledger flows in cents)."""
 ENDING = BALANCES
 """Recorder columns read on the interval's last day (balances in cents, satisfaction...)."""

@@ -11,9 +11,9 @@ Registered as ``simfin/Lender-v0`` when :mod:`simfin.env` is imported::
 One step is one decision interval: the action (:mod:`simfin.env.actions`) sets the lender's
 approval threshold, price markup and credit-limit multiplier, the market runs
 ``interval_days`` days, and the agent sees what a lender could know
-(:mod:`simfin.env.observation`) and is paid its profit over the interval in yuan
-(:mod:`simfin.env.rewards`). ``reset(seed=s)`` starts the run of the config with
-``run.seed = s``: the same seed and actions give the same episode, bit for bit. The
+(:mod:`simfin.env.observation`) and is paid its profit over the interval in yuan, after
+provisions (:mod:`simfin.env.rewards`). ``reset(seed=s)`` starts the run of the config
+with ``run.seed = s``: the same seed and actions give the same episode, bit for bit. The
 episode is truncated on the run's last day and terminated when the lender's equity is
 gone; the other lenders keep the levers of their config.
 """

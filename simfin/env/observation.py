@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simfin.agents.economy import DRIVERS
-from simfin.env.interval import PROFIT_COLUMN, Interval
+from simfin.env.interval import PROFIT_BEFORE_PROVISIONS, Interval
 from simfin.model import MarketModel
 
 MONEY = 1e13  # yuan: the bound of money features (a hundred times the world's GDP)
@@ -56,9 +56,11 @@ FEATURES: tuple[Feature, ...] = (
             "Share of its outstanding principal 30+ days past due at the end."),
     Feature("written_off_yuan", 0.0, MONEY, "yuan", "Principal it wrote off in the interval."),
     Feature("profit_yuan", -MONEY, MONEY, "yuan",
-            "Its profit over the interval (the ledger's, as in steps.parquet)."),
-    Feature("profit_to_date_yuan", -MONEY, MONEY, "yuan", "Its profit since day 0."),
-    Feature("equity_yuan", -MONEY, MONEY, "yuan", "Its equity (capital) at the end."),
+            "Its profit over the interval before provisions (steps.parquet's profit)."),
+    Feature("profit_to_date_yuan", -MONEY, MONEY, "yuan",
+            "Its profit before provisions since day 0."),
+    Feature("equity_yuan", -MONEY, MONEY, "yuan",
+            "Its equity (capital) at the end: its capital plus its profit after provisions."),
     Feature("model_in_use", 0.0, 1.0, "flag",
             "1 when its statistical model decides (the approval threshold acts), else 0."),
     Feature("rivals_approval_rate", 0.0, 1.0, "share",
@@ -94,7 +96,10 @@ def observation_space():
 
 def observe(model: MarketModel, interval: Interval, lender: int,
             profit_to_date_cents: int) -> np.ndarray:
-    """The observation of lender ``lender`` (its index) after ``interval``."""
+    """The observation of lender ``lender`` (its index) after ``interval``, given its profit
+    before provisions since day 0 (cents). Its profit after provisions (the reward) is in
+    ``equity_yuan``: its capital plus that profit.
+    """
     days = max(interval.days, 1)
     s, end = interval.sums, interval.ending
     rivals = [i for i in range(interval.n_lenders) if i != lender]
@@ -112,7 +117,7 @@ def observe(model: MarketModel, interval: Interval, lender: int,
         "outstanding_yuan": outstanding / 100.0,
         "dpd30_share": float(end["dpd30_balance"][lender]) / outstanding if outstanding else 0.0,
         "written_off_yuan": s["written_off"][lender] / 100.0,
-        "profit_yuan": s[PROFIT_COLUMN][lender] / 100.0,
+        "profit_yuan": s[PROFIT_BEFORE_PROVISIONS][lender] / 100.0,
         "profit_to_date_yuan": profit_to_date_cents / 100.0,
         "equity_yuan": float(end["equity"][lender]) / 100.0,
         "model_in_use": float(model.lenders[lender].model_in_use),

@@ -1,18 +1,22 @@
 """The reward: the lender's profit over the interval, in yuan, or a documented variant.
 
-Every reward starts from :func:`interval_profit_cents`, the profit the ledger recorded for
-the lender over the interval (interest + fees + recoveries - write-offs - funding,
-acquisition, data, verification, service, collections, payment and platform costs). Over a
-whole episode the ``profit`` rewards add up to the lender's profit over the run.
+Every reward starts from :func:`interval_profit_cents`, the lender's profit over the
+interval after IFRS 9 provisions, as the recorder records it (``profit_after_provisions``:
+interest + fees + recoveries - the net provision charge - funding, acquisition, data,
+verification, service, collections, payment and platform costs; the change in its equity).
+A loan's expected loss counts when it is booked and as its stage moves, so a policy is not
+paid for lending that has not yet had time to go bad. Over a whole episode the ``profit``
+rewards add up to the lender's profit after provisions over the run. The profit before
+provisions (write-offs as the loss) stays in the observation and ``info``.
 
 Variants (``reward=`` of the environments):
 
-- ``profit``: the interval's profit.
+- ``profit``: the interval's profit after provisions.
 - ``risk_adjusted``: the profit less ``risk_weight`` times the growth of the lender's
   30+ DPD balance over the interval: a loan that goes 30 days past due is counted as a loss
-  when it gets there, and given back when it cures or is written off (the write-off is in
-  the profit). Over an episode it is the profit less ``risk_weight`` x the 30+ DPD balance
-  left at the end, so a policy cannot look good by lending late in the run.
+  when it gets there, and given back when it cures or is written off (its loss is in the
+  profit, through the provision). Over an episode it is the profit less ``risk_weight`` x
+  the 30+ DPD balance left at the end, so a policy cannot look good by lending late in the run.
 - ``inclusion``: the profit plus ``inclusion_yuan`` per loan booked: a social value of
   credit granted, for studies of the trade-off between profit and access.
 """
@@ -68,5 +72,5 @@ class Reward:
 
 
 def interval_profit_cents(interval: Interval, lender: int) -> int:
-    """The lender's profit over the interval, in cents, as the ledger recorded it."""
+    """The lender's profit over the interval after provisions, in cents, as recorded."""
     return int(interval.sums[PROFIT_COLUMN][lender])

@@ -145,9 +145,11 @@ def losses_not_emerged(config: MarketConfig, loans: pd.DataFrame) -> list[dict]:
         "losses_not_emerged", f"Losses have not emerged: only {share:.0%} of loans had their "
         f"first due date run.writeoff_dpd ({run.writeoff_dpd}) days before the end of this "
         f"{run.total_days}-day run (the earliest possible write-off is day {earliest}), "
-        "so loss rate, fraud loss and profit understate losses; run longer (run.steps), "
-        "add a run-off (run.runoff_days) or compare lifetime_default_rate and the vintage "
-        "curves instead.")]
+        "so loss rate, fraud loss and profit understate losses (profit counts a loan as "
+        "earned until it is written off); read profit_after_provisions, which counts each "
+        "loan's expected loss (IFRS 9) from the day it is booked, or run longer "
+        "(run.steps), add a run-off (run.runoff_days) or compare lifetime_default_rate and "
+        "the vintage curves instead.")]
 
 
 def runoff_unfinished(config: MarketConfig, loans: pd.DataFrame) -> list[dict]:

@@ -79,7 +79,9 @@ def test_same_seed_and_actions_give_the_same_episode_bit_for_bit(tiny_config):
 
 def test_the_config_action_is_the_plain_run_and_the_rewards_its_profit(tiny_config):
     # The environment adds no behaviour: repeating the config's levers books the same
-    # loans as simfin.run, and the rewards add up to the lender's profit in the ledger.
+    # loans as simfin.run, and the rewards add up to the lender's profit after provisions
+    # as the recorder records it; the profit before provisions stays in info and the
+    # observation.
     env = lender_env(tiny_config)
     steps = episode(env, FixedPolicy(env.config_action()), seed=9)
     plain = simfin.run(tiny_config.model_copy(update={
@@ -89,14 +91,28 @@ def test_the_config_action_is_the_plain_run_and_the_rewards_its_profit(tiny_conf
     columns = ["lender", "consumer", "origination_day", "principal_cents", "apr", "pd"]
     assert loans_env[columns].equals(plain.model.book.frame()[columns])
     i = env.lender_index
-    profit_cents = int(plain.steps.loc[plain.steps["lender"] == "scored", "profit"].sum())
-    assert sum(s[4]["profit_cents"] for s in steps[1:]) == profit_cents
-    assert steps[-1][4]["profit_to_date_cents"] == profit_cents
-    # profit (before provisions) is the change in equity with the IFRS 9 allowance added back
+    mine = plain.steps[plain.steps["lender"] == "scored"]
+    after_cents = int(mine["profit_after_provisions"].sum())
+    before_cents = int(mine["profit"].sum())
     equity = int(env.model.ledger.balance("equity")[i])
     allowance = int(env.model.ledger.balance("allowance")[i])
-    assert equity + allowance - tiny_config.lenders[i].capital_cents == profit_cents
-    assert sum(s[1] for s in steps) == pytest.approx(profit_cents / 100, abs=1e-6)
+    capital = tiny_config.lenders[i].capital_cents
+    assert allowance > 0 and after_cents != before_cents  # precondition: provisions count
+    # The rewards: profit after provisions, the change in equity
+    assert sum(s[4]["profit_after_provisions_cents"] for s in steps[1:]) == after_cents
+    assert steps[-1][4]["profit_after_provisions_to_date_cents"] == after_cents
+    assert equity - capital == after_cents
+    assert sum(s[1] for s in steps) == pytest.approx(after_cents / 100, abs=1e-6)
+    # profit (before provisions) is the change in equity with the IFRS 9 allowance added back
+    assert sum(s[4]["profit_cents"] for s in steps[1:]) == before_cents
+    assert steps[-1][4]["profit_to_date_cents"] == before_cents
+    assert equity + allowance - capital == before_cents
+    # The observation: profit before provisions, and equity (capital + profit after them)
+    feature = {name: k for k, name in enumerate(FEATURE_NAMES)}
+    for observation, _, _, _, info in steps[1:]:
+        assert observation[feature["profit_yuan"]] == info["profit_cents"] / 100
+    assert steps[-1][0][feature["profit_to_date_yuan"]] == before_cents / 100
+    assert steps[-1][0][feature["equity_yuan"]] == (capital + after_cents) / 100
 
 
 def test_unseeded_resets_follow_the_last_seed(tiny_config):
@@ -230,7 +246,7 @@ def test_the_levers_are_set_through_the_lenders_methods(tiny_config):
 
 def test_the_reward_variants_add_up_to_their_documented_totals(tiny_config):
     # Over an episode: risk_adjusted = profit - risk_weight x the 30+ DPD balance left at
-    # the end; inclusion = profit + inclusion_yuan x loans booked.
+    # the end; inclusion = profit + inclusion_yuan x loans booked (profit after provisions).
     # (write-offs at 90 days past due: a 30+ DPD balance is still on book at the end)
     config = simfin.load_config(tiny_config, {"run.steps": 90, "run.default_dpd": 30,
                                               "run.writeoff_dpd": 90})

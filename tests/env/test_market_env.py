@@ -40,8 +40,9 @@ def test_every_agent_has_the_same_spaces_and_sees_its_own_book(tiny_config):
     assert env.observation_space(a) == env.observation_space(b)
     actions = {agent: config_action(env.config.lenders[i]) for i, agent in enumerate([a, b])}
     observations, rewards, _, _, infos = env.step(actions)
-    assert infos[a]["profit_cents"] != infos[b]["profit_cents"]
-    assert rewards[a] == infos[a]["profit_cents"] / 100
+    assert infos[a]["profit_after_provisions_cents"] != infos[b]["profit_after_provisions_cents"]
+    assert rewards[a] == infos[a]["profit_after_provisions_cents"] / 100
+    assert rewards[b] == infos[b]["profit_after_provisions_cents"] / 100
     assert not np.array_equal(observations[a], observations[b])
 
 

@@ -89,6 +89,7 @@ def test_short_horizon_warns_that_losses_have_not_emerged(short_run):
     assert short_run.summary["market"]["written_off"] == 0
     (warning,) = _codes(short_run, "losses_not_emerged")
     assert "run.writeoff_dpd (180)" in warning["message"]
+    assert "read profit_after_provisions" in warning["message"]  # the honest profit
 
 
 def test_no_loss_warning_when_most_loans_can_be_written_off(fit_run):
