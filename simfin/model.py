@@ -2,7 +2,8 @@
 
 One step is one day:
 
-0. the regulator applies the policy changes dated today;
+0. the regulator applies the policy changes dated today; lenders enter, stop or resume on
+   their capital ratio and review their strategies (:mod:`simfin.agents.conduct`);
 1. merchant scenarios create financing needs (purchases, cash needs), riskier consumers
    more often; needs declined earlier try again with other lenders;
 2. channels bring each need to one or more lenders as applications (acquisition costs are
@@ -28,6 +29,7 @@ import simfin.agents.fraud as fraud_kinds
 from simfin.agents import shopping
 from simfin.agents.answer_key import AnswerKey
 from simfin.agents.channel import Channel, choose_channels
+from simfin.agents.conduct import Conduct, has_conduct
 from simfin.agents.consumer import (
     Consumer,
     completion_probability,
@@ -136,6 +138,9 @@ class MarketModel(mesa.Model):
                                  len(config.channels),
                                  [lc.infrastructure.capacity_per_day for lc in config.lenders],
                                  len(COHORTS))
+        # Entries, capital and strategies; None without any (the run is as before).
+        self.conduct = (Conduct(config, self.lenders, self.ledger, self.recorder)
+                        if has_conduct(config) else None)
         self.datacollector = mesa.DataCollector(model_reporters=model_reporters(self))
         # One row per application (run.record_applications); None when not recorded.
         self._fields = market_fields(config)  # the sources' fields are NaN until queried
@@ -179,6 +184,8 @@ class MarketModel(mesa.Model):
             lender.fund()
         ecl = self.provisions.close_day(self.day, delinquent, self.population.macro.job_loss,
                                         [lender.undrawn_cents() for lender in self.lenders])
+        if self.conduct is not None:  # standing on the day's books, provisions included
+            self.conduct.end_day(self.day)
         self.recorder.end_day(self.day, self.ledger, self.book, self.population.satisfaction,
                               delinquent, ecl)
         self.datacollector.collect(self)
@@ -188,6 +195,8 @@ class MarketModel(mesa.Model):
     def lend(self) -> None:
         """The day's lending: needs arise, applications are decided, offers are taken."""
         self.regulator.step_day(self.day, self.lenders)
+        if self.conduct is not None:
+            self.conduct.start_day(self.day, self.regulator.min_capital_ratio)
         needs = self.arise_needs()
         requests = self.bring_requests(needs)
         for lender in self.lenders:
@@ -222,19 +231,24 @@ class MarketModel(mesa.Model):
         pop = self.population
         consumer = needs["consumer"].astype(np.intp)  # for lookups: no index conversions
         channel = choose_channels(self.channels, consumer, needs["online"], pop, self.rng)
+        lending = None if self.conduct is None else self.conduct.open  # lenders open today
+        sells = self._sells if lending is None else self._sells & lending[:, None]
         need, lender = shopping.route(needs["product"], needs["online"], needs["tried"],
-                                      self._brand, self._sells, loyalty(pop, consumer),
+                                      self._brand, sells, loyalty(pop, consumer),
                                       self.config.behaviour.choice, self.rng,
                                       needs["amount_cents"], self._min_amount)
         # A draw on an open credit line goes to the line's lender alone, in its app: no
         # channel to convert through, no form to finish (frictionless, see
         # ``Lender.decide``).
-        line_lender = self._line_lender(consumer, needs["product"])
+        line_lender = shopping.line_lender(pop.line_limit_cents, consumer, needs["product"],
+                                           self._sells[:, REVOLVING].any())
         on_line = line_lender >= 0
         keep, draws = ~on_line[need], np.flatnonzero(on_line)
         need = np.concatenate([need[keep], draws])
         lender = np.concatenate([lender[keep], line_lender[draws].astype(lender.dtype)])
         reached = channel[need] >= 0  # a need with no channel of its kind goes nowhere
+        if lending is not None:  # no draw on the line of a lender that is not lending
+            reached &= lending[lender]
         need, lender = need[reached], lender[reached]
         started = {k: needs[k][need] for k in NEED_COLUMNS}
         started["need"], started["channel"] = need, channel[need]
@@ -251,18 +265,6 @@ class MarketModel(mesa.Model):
         requests = {k: v.take(done) for k, v in started.items()}
         pop.count_inquiries(requests["consumer"])
         return requests
-
-    def _line_lender(self, consumers: np.ndarray, products: np.ndarray) -> np.ndarray:
-        """For each revolving need, the lender where the consumer holds a line (the largest
-        limit), or -1 (no line, or not a revolving need).
-        """
-        out = np.full(len(consumers), -1, dtype=np.int16)
-        rows = np.flatnonzero(products == REVOLVING)
-        if len(rows) == 0 or not self._sells[:, REVOLVING].any():
-            return out
-        limits = self.population.line_limit_cents.take(consumers.take(rows), axis=0)
-        out[rows] = np.where(limits.max(axis=1) > 0, limits.argmax(axis=1), -1)
-        return out
 
     def batch_for(self, lender: Lender, requests: dict[str, np.ndarray]) -> ApplicationBatch:
         """The lender's applications of the day, with what it can observe of each applicant;
@@ -333,6 +335,8 @@ class MarketModel(mesa.Model):
         lender = quote.lender
         first_loan = len(self.book)
         booked = lender.originate(quote, taken)
+        if self.conduct is not None:  # its funnel and the prices it offered
+            self.conduct.note_offers(quote, taken)
         if self.application_log is not None:
             self.application_log.record(lender.index, self.day, quote.batch, taken,
                                         np.arange(first_loan, len(self.book)),

@@ -185,5 +185,7 @@ def run(config: MarketConfig | str | Path | dict | None = None, steps: int | Non
         summary["lenders"][name]["stage_migration"] = stage_migration(migration[i])
     summary["market"]["stage_migration"] = stage_migration(migration.sum(axis=0))
     summary["policy"] = model.regulator.record()
+    if model.conduct is not None:  # strategy decisions and capital events, with reasons
+        summary.update(model.conduct.record())
     summary["warnings"] = run_health(resolved, summary, loans)
     return RunResult(resolved, steps_frame, loans, summary, model, log)

@@ -277,6 +277,8 @@ class Lender(mesa.Agent):
         batch = self.decide(batch, day)
         if self.keeps_rejects:
             self.keep_rejects(batch, day)
+        if day < self.config.entry_day:  # not in the market yet: no platform to pay for
+            batch.costs_cents.clear()
         for item, cents in batch.costs_cents.items():
             self.ledger.post(self.index, item, cents)
         return Quote(self, day, batch, np.flatnonzero(batch["decision"] == APPROVED))

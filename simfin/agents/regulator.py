@@ -1,7 +1,8 @@
 """The ``Regulator`` agent: the policy in force, and its calendar of changes.
 
-Policy binds every lender: the cap on the all-in APR, the cap on loan-to-income, and the
-data-sharing mandate (the consortium exists and every lender shares its loans with it).
+Policy binds every lender: the cap on the all-in APR, the cap on loan-to-income, the
+data-sharing mandate (the consortium exists and every lender shares its loans with it) and
+the minimum capital ratio (enforced by :class:`simfin.agents.conduct.Conduct`).
 ``policy.schedule`` entries change them on given days, as regulators did in China (the
 2015 court rules, the 2020 4x LPR rule, the 2021 guidance to an all-in 24 %). An entry
 changes exactly the fields it names (:meth:`simfin.config.policy.PolicyChange.changes`).
@@ -44,6 +45,10 @@ class Regulator(mesa.Agent):
         self.apr_cap = policy.apr_cap
         self.max_loan_to_income = policy.max_loan_to_income
         self.consortium = policy.consortium
+        self.min_capital_ratio = policy.min_capital_ratio
+        # The capital rule is recorded only where a run has one (older summaries unchanged).
+        self.capital_rule = policy.min_capital_ratio is not None or any(
+            "min_capital_ratio" in change.changes() for change in policy.schedule)
         self.initial: dict[str, Any] = self.levers()
         self.changes_applied: list[dict[str, Any]] = []
         self.in_force: list[dict[str, Any]] = []
@@ -51,8 +56,11 @@ class Regulator(mesa.Agent):
         self._source = consortium
 
     def levers(self) -> dict[str, Any]:
-        """The levers in force, by field name."""
-        return {name: getattr(self, name) for name in POLICY_LEVERS}
+        """The levers in force, by field name (``min_capital_ratio`` only in a run with a
+        capital rule).
+        """
+        return {name: getattr(self, name) for name in POLICY_LEVERS
+                if name != "min_capital_ratio" or self.capital_rule}
 
     def step_day(self, day: int, lenders: list) -> bool:
         """Apply the changes dated ``day``, record the policy in force, and return whether
@@ -86,8 +94,11 @@ class Regulator(mesa.Agent):
             raise RuntimeError(f"lenders enforce different caps: {caps}")
         apr_cap, max_lti = caps.pop() if caps else (self.apr_cap, self.max_loan_to_income)
         consortium = self.consortium if self._source is None else self._source.active
-        return {"apr_cap": apr_cap, "consortium": bool(consortium),
-                "max_loan_to_income": max_lti}
+        enforced = {"apr_cap": apr_cap, "consortium": bool(consortium),
+                    "max_loan_to_income": max_lti}
+        if self.capital_rule:
+            enforced["min_capital_ratio"] = self.min_capital_ratio
+        return enforced
 
     def _record(self, day: int, lenders: list) -> None:
         today = self.enforced(lenders)

@@ -16,6 +16,7 @@ import numpy as np
 
 from simfin.agents.channel import weighted_pick
 from simfin.config.behaviour import ChoiceBehaviour
+from simfin.lending.product import REVOLVING
 
 
 def route(products: np.ndarray, online: np.ndarray, tried: np.ndarray, brand: np.ndarray,
@@ -53,6 +54,26 @@ def route(products: np.ndarray, online: np.ndarray, tried: np.ndarray, brand: np
     # np.nonzero's (row, column) pairs, from the flat positions (3x faster on (n, k)).
     need, lender = np.divmod(np.flatnonzero(reached), k)
     return need, lender
+
+
+def line_lender(line_limits: np.ndarray, consumers: np.ndarray, products: np.ndarray,
+                any_lines: bool) -> np.ndarray:
+    """For each revolving need, the lender where the consumer holds a line (the largest
+    limit), or -1 (no line, or not a revolving need).
+
+    Args:
+        line_limits: (n_consumers, n_lenders) each consumer's line limit at each lender.
+        consumers: The consumer of each need.
+        products: The product kind of each need.
+        any_lines: Whether any lender sells revolving lines (none: every need gets -1).
+    """
+    out = np.full(len(consumers), -1, dtype=np.int16)
+    rows = np.flatnonzero(products == REVOLVING)
+    if len(rows) == 0 or not any_lines:
+        return out
+    limits = line_limits.take(consumers.take(rows), axis=0)
+    out[rows] = np.where(limits.max(axis=1) > 0, limits.argmax(axis=1), -1)
+    return out
 
 
 def price_sensitivity(cohort: np.ndarray, region: np.ndarray, choice: ChoiceBehaviour

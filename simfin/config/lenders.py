@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, field_validator, model_validator
 
 from simfin.config.base import PROBABILITY, Section, name_param, param
+from simfin.config.conduct import StrategyConfig
 from simfin.config.data import check_bought_source, check_listed_once
 from simfin.config.market import ProductKind
 from simfin.config.operations import InfrastructureConfig, LenderPaymentConfig, ServiceConfig
@@ -409,6 +410,9 @@ class LenderConfig(Section):
     service: ServiceConfig = param(ServiceConfig(), "Service and collections.")
     infrastructure: InfrastructureConfig = param(InfrastructureConfig(), "Decision "
                                                  "platform.")
+    strategy: StrategyConfig = param(StrategyConfig(), "Its strategy and review cadence.")
+    entry_day: int = param(0, "Day it enters the market (before: no applicant reaches it, "
+                           "no platform cost).", "day", ge=0, le=36_500)
 
     @model_validator(mode="after")
     def _demand_pricing_needs_a_model(self) -> LenderConfig:

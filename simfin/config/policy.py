@@ -8,7 +8,7 @@ from pydantic import BeforeValidator, Field, field_validator, model_serializer, 
 
 from simfin.config.base import PROBABILITY, Section, name_param, param
 
-POLICY_LEVERS = ("apr_cap", "consortium", "max_loan_to_income")
+POLICY_LEVERS = ("apr_cap", "consortium", "max_loan_to_income", "min_capital_ratio")
 """The policy fields a schedule entry may change (the levers of :class:`PolicyConfig`)."""
 UNCHANGED = "(unchanged)"
 """What ``simfin config-doc`` shows as the default of a schedule entry's lever: a field an
@@ -75,6 +75,10 @@ class PolicyChange(Section):
     max_loan_to_income: OptionalCap = _named("New cap on principal / yearly stated income; "
                                              "null (or none) lifts the cap. Left out: the cap "
                                              "in force stays.", "ratio", gt=0.0, le=100.0)
+    min_capital_ratio: OptionalCap = _named("New minimum capital ratio (equity / risk-"
+                                            "weighted outstanding loans); null (or none) "
+                                            "lifts it. Left out: the minimum in force "
+                                            "stays.", "ratio", ge=0.0, le=10.0)
 
     @field_validator("consortium", mode="before")
     @classmethod
@@ -104,6 +108,36 @@ class PolicyChange(Section):
                 if name in self.model_fields_set}
 
 
+class CapitalRulesConfig(Section):
+    """How the minimum capital ratio binds (``policy.min_capital_ratio``): the ratio is a
+    lender's equity over its risk-weighted outstanding loans (consumer loans weighted 100 %
+    by default, see configs/calibration.md), checked at the start of each lending day on
+    the books of the day before. Below the minimum the lender makes no new loan (no
+    applicant reaches it; its book is still collected, funded and serviced) until the ratio
+    is back at the minimum; after ``exit_after_days`` days in a row below the floor it
+    leaves the market for good and runs its book off.
+    """
+
+    risk_weight: float = param(1.0, "Risk weight of an outstanding consumer loan: 100 % "
+                               "is China's weight for other exposures to individuals (2023 "
+                               "capital rules; 75 % for qualifying regulatory retail), see "
+                               "configs/calibration.md.", "share", gt=0.0, le=12.5)
+    floor_ratio: OptionalCap = param(None, "Capital ratio below which days count towards "
+                                     "leaving the market; null: the minimum in force.",
+                                     "ratio", ge=0.0, le=10.0)
+    exit_after_days: int | None = param(None, "Days in a row below the floor after which "
+                                        "the lender leaves the market (makes no new loan "
+                                        "again); null: it never leaves.", "days", ge=1,
+                                        le=36_500)
+
+    @model_validator(mode="after")
+    def _floor_needs_an_exit(self) -> CapitalRulesConfig:
+        if self.floor_ratio is not None and self.exit_after_days is None:
+            raise ValueError("floor_ratio: only counts towards leaving the market; set "
+                             "exit_after_days too (or leave floor_ratio null)")
+        return self
+
+
 class PolicyConfig(Section):
     """Regulator policy levers that bind every lender."""
 
@@ -117,6 +151,13 @@ class PolicyConfig(Section):
                                             "of a loan; larger asks are declined "
                                             "(LOAN_TO_INCOME). null (or none) for no cap.",
                                             "ratio", gt=0.0, le=100.0)
+    min_capital_ratio: OptionalCap = param(None, "Minimum capital ratio: equity / risk-"
+                                           "weighted outstanding loans (policy.capital); a "
+                                           "lender below it makes no new loan until it is "
+                                           "back above. null (or none) for no minimum.",
+                                           "ratio", ge=0.0, le=10.0)
+    capital: CapitalRulesConfig = param(CapitalRulesConfig(), "How the minimum capital "
+                                        "ratio binds: risk weight, floor, time to exit.")
     schedule: list[PolicyChange] = param([], "Policy changes by day (the regulator's "
                                          "calendar), applied in day order (entries of one "
                                          "day in list order). An entry changes exactly the "
@@ -124,6 +165,16 @@ class PolicyConfig(Section):
                                          "keeps the APR cap in force, {day: 100, apr_cap: "
                                          "null} lifts it. Entries dated on or after "
                                          "run.steps are never applied.")
+
+    @model_validator(mode="after")
+    def _exit_has_a_floor(self) -> PolicyConfig:
+        capital = self.capital
+        if capital.exit_after_days is not None and capital.floor_ratio is None and \
+                self.min_capital_ratio is None and not any(
+                    "min_capital_ratio" in change.changes() for change in self.schedule):
+            raise ValueError("capital: exit_after_days needs a floor: set floor_ratio, or "
+                             "min_capital_ratio (now or on the schedule)")
+        return self
 
     @field_validator("schedule")
     @classmethod

@@ -8,7 +8,11 @@ A run's events (``events.parquet``, one row per event) are:
   ``day`` when it never went live);
 - ``loans_made``: per lender, the loans it booked (``count``);
 - ``warning``: a run-health warning of the run (``code``, ``lender``, ``detail``: the
-  message), as in a single run's ``summary.json``.
+  message), as in a single run's ``summary.json``;
+- ``strategy_decision`` and ``capital_event`` (in a market with strategies, entry days or a
+  capital rule): each review of a lender's strategy and each entry, stop, restoration and
+  exit (``day``, ``lender``, ``code``: the action, ``detail``: the reason), as in
+  ``summary.json``'s ``strategy_decisions`` and ``capital_events``.
 
 From them, three preconditions per run (``PRECONDITIONS``): every scheduled policy change
 was applied, every lender with a model had it go live, every lender made loans. Each is
@@ -59,6 +63,11 @@ def run_events(result: Any) -> list[dict[str, Any]]:
     for warning in summary.get("warnings") or []:
         add("warning", warning.get("lender"), code=warning["code"],
             detail=warning["message"])
+    for kind, key in (("strategy_decision", "strategy_decisions"),
+                      ("capital_event", "capital_events")):
+        for event in summary.get(key, []):
+            add(kind, event["lender"], event["day"], code=event["action"],
+                detail=event["reason"])
     return events
 
 

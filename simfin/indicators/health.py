@@ -69,6 +69,13 @@ def zero_loans(config: MarketConfig, summary: dict) -> list[dict]:
         if ind["loans"] > 0:
             continue
         reasons = ind.get("declines_by_reason") or {}
+        entry = config.lenders[i].entry_day
+        if not ind["applications"] and entry >= config.run.steps:
+            out.append(_warning("zero_loans", f"{name} made no loans: it enters on day "
+                                f"{entry} (lenders.{i}.entry_day) and the run lends for "
+                                f"{config.run.steps} days; lower its entry_day or raise "
+                                "run.steps.", name))
+            continue
         if not ind["applications"]:
             out.append(_warning("zero_loans", f"{name} made no loans: it received no "
                                 "applications; raise its brand_weight or the channels' "
@@ -205,8 +212,27 @@ def model_drift(config: MarketConfig, summary: dict) -> list[dict]:
     return out
 
 
+def strategy_not_reviewed(config: MarketConfig, summary: dict) -> list[dict]:
+    """A lender with a strategy other than ``fixed`` that never reviewed (it entered too
+    late, or reviews less often than the run lends): its strategy did not act.
+    """
+    reviewed = {e["lender"] for e in summary.get("strategy_decisions", [])}
+    out = []
+    for i, lender in enumerate(config.lenders):
+        strategy = lender.strategy
+        if strategy.kind != "fixed" and lender.name not in reviewed:
+            out.append(_warning(
+                "strategy_not_reviewed", f"lenders.{i}.strategy ({strategy.kind}) never "
+                f"reviewed: it enters on day {lender.entry_day} and reviews every "
+                f"{strategy.review_every_days} days, and the run lends for "
+                f"{config.run.steps} days; lower lenders.{i}.strategy.review_every_days or "
+                "raise run.steps.", lender.name))
+    return out
+
+
 def run_health(config: MarketConfig, summary: dict, loans: pd.DataFrame) -> list[dict]:
     """Every warning of a run: ``[{"code", "lender", "message"}, ...]`` (empty when fit)."""
     return [*zero_loans(config, summary), *model_not_live(config, summary),
             *losses_not_emerged(config, loans), *runoff_unfinished(config, loans),
-            *capacity_slack(config, summary), *model_drift(config, summary)]
+            *capacity_slack(config, summary), *model_drift(config, summary),
+            *strategy_not_reviewed(config, summary)]

@@ -57,6 +57,9 @@ class Recorder:
         self._rows: list[dict[str, np.ndarray]] = []
         # The economy's drivers by day (only when the macro path is not steady).
         self._macro: list[dict[str, float]] = []
+        # Each lender's standing by day (only in a market with strategies, entries or a
+        # capital rule: ``simfin.agents.conduct``).
+        self._standing: list[dict[str, np.ndarray]] = []
         self._today: dict[str, np.ndarray] = {}
         self._ttc: list[list[np.ndarray]] = []
         self.reasons: list[Counter] = [Counter() for _ in range(self.n_lenders)]
@@ -76,6 +79,15 @@ class Recorder:
     def today(self, column: str) -> np.ndarray:
         """The last recorded day's values of a column, per lender."""
         return self._rows[-1][column] if self._rows else np.zeros(self.n_lenders)
+
+    def recent(self, column: str, days: int) -> np.ndarray:
+        """The last ``days`` recorded days of a column: (days, n_lenders), oldest first
+        (fewer rows when fewer days were recorded).
+        """
+        rows = self._rows[-days:] if days > 0 else []
+        if not rows:
+            return np.zeros((0, self.n_lenders))
+        return np.stack([r[column] for r in rows])
 
     def count_needs(self, lenders: np.ndarray, cohorts: np.ndarray,
                     completed: np.ndarray) -> None:
@@ -204,10 +216,19 @@ class Recorder:
         """
         self._macro.append(drivers)
 
+    def note_lenders(self, columns: dict[str, np.ndarray]) -> None:
+        """Today's per-lender standing columns (``capital_ratio``, ``lending_stopped``,
+        ``in_market``, the levers); called each day of a run with a
+        :class:`~simfin.agents.conduct.Conduct`, never otherwise (its steps keep their
+        columns).
+        """
+        self._standing.append(columns)
+
     def steps_frame(self) -> pd.DataFrame:
         """All recorded rows as a DataFrame, one row per (day, lender), money in cents;
-        with the :data:`ECL_COLUMNS` when every day was given them, and the ``macro_*``
-        columns when the economy moved (see :meth:`note_macro`).
+        with the :data:`ECL_COLUMNS` when every day was given them, the ``macro_*``
+        columns when the economy moved (see :meth:`note_macro`), and the lenders' standing
+        when noted (:meth:`note_lenders`).
         """
         if not self._rows:
             return pd.DataFrame(columns=list(STEP_COLUMNS))
@@ -217,6 +238,9 @@ class Recorder:
         if self._macro and len(self._macro) == len(self._rows):
             for name in self._macro[0]:
                 data[name] = np.repeat([m[name] for m in self._macro], self.n_lenders)
+        if self._standing and len(self._standing) == len(self._rows):
+            for name in self._standing[0]:
+                data[name] = np.concatenate([s[name] for s in self._standing])
         frame = pd.DataFrame(data)
         frame["lender"] = pd.Categorical.from_codes(frame["lender"],
                                                     categories=self.lender_names)

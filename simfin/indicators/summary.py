@@ -142,7 +142,18 @@ def indicators(steps: pd.DataFrame, loans: pd.DataFrame, default_dpd: int,
         **lifetime_default(loans, default_dpd, horizon_days),
     }
     out.update(flow)  # a flow indicator not placed above goes at the end
+    out["mean_apr"] = mean_apr(loans)
     return out
+
+
+def mean_apr(loans: pd.DataFrame) -> float | None:
+    """The principal-weighted mean all-in APR of the loans booked (the price of a yuan
+    lent); None without loans.
+    """
+    if not len(loans) or "apr" not in loans.columns:
+        return None
+    principal = loans["principal_cents"].to_numpy(np.float64)
+    return float(np.dot(loans["apr"].to_numpy(np.float64), principal) / principal.sum())
 
 
 def collection_30d_rate(steps: pd.DataFrame, horizon_days: int) -> float | None:
@@ -208,7 +219,7 @@ def grade_label(code: int) -> str:
 SUMMARY_COLUMNS = frozenset({
     "lender", "consumer", "grade", "origination_day", "period_days", "term_days",
     "default_day", "defaulted", "status", "closed_day", "repeat", "other_loans",
-    "challenger", "principal_cents"})
+    "challenger", "principal_cents", "apr"})
 
 
 def summarize(steps: pd.DataFrame, loans: pd.DataFrame, lender_names: list[str],

@@ -3,8 +3,9 @@
 This package knows nothing of the model, the agents, the CLI or files: stages take and
 return batches. Plug in your own parts with :func:`register_stage` (a pipeline step, see
 ``docs/adding_a_stage.md``), :func:`register_source` (a data source, see
-``docs/adding_a_data_source.md``), :func:`register_scorer`, :func:`register_pricing` and
-:func:`register_reject_inference`.
+``docs/adding_a_data_source.md``), :func:`register_scorer`, :func:`register_pricing`,
+:func:`register_reject_inference` and :func:`register_strategy` (a lender's response to
+what it observes, see ``docs/adding_a_strategy.md``).
 """
 
 from simfin.lending import (  # noqa: F401  (registers the built-ins)
@@ -14,6 +15,7 @@ from simfin.lending import (  # noqa: F401  (registers the built-ins)
     reject_inference,
     scoring,
     sources,
+    strategies,
 )
 from simfin.lending.assembly import STANDARD_STEPS, StageBuild
 from simfin.lending.batch import ApplicationBatch
@@ -25,15 +27,17 @@ from simfin.lending.registry import (
     SCORERS,
     SOURCES,
     STAGES,
+    STRATEGIES,
     register_pricing,
     register_reject_inference,
     register_scorer,
     register_source,
     register_stage,
+    register_strategy,
 )
 
 __all__ = ["PRICING", "REJECT_INFERENCE", "SCORERS", "SOURCES", "STAGES", "STANDARD_STEPS",
-           "ApplicationBatch", "DataSource", "DecisionContext", "Outcomes", "Pipeline",
-           "SourceBuild", "Stage", "StageBuild", "register_pricing",
+           "STRATEGIES", "ApplicationBatch", "DataSource", "DecisionContext", "Outcomes",
+           "Pipeline", "SourceBuild", "Stage", "StageBuild", "register_pricing",
            "register_reject_inference", "register_scorer", "register_source",
-           "register_stage"]
+           "register_stage", "register_strategy"]

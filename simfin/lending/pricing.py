@@ -227,11 +227,32 @@ def capped_price(stage: PricingStage, pd_: np.ndarray, term_days: np.ndarray,
         ask = stage.demand.price(ask, marginal, floor, upper, pd_, term_days, amount_cents,
                                  segment, tests)
     if stage.markup != 0.0:  # the lender's price lever, on top of what its policy asks
-        ask = np.maximum(ask + stage.markup, 0.0)
+        moved = np.maximum(ask + stage.markup, 0.0)
+        if stage.markup < 0.0 and stage.discount_floored:  # a discount stops at a loan's
+            # marginal cost (and a price already below it is not raised)
+            floor = fee + discount_floor(stage, priced, term_days, principal, life)
+            moved = np.maximum(moved, np.minimum(ask, floor))
+        ask = moved
         if stage.apr_cap is not None:
             ask = np.minimum(ask, stage.apr_cap)
     apr = np.maximum(ask - fee, 0.0)
     return grade, apr, apr + fee, over
+
+
+def discount_floor(stage: PricingStage, priced: np.ndarray, term_days: np.ndarray,
+                   principal: np.ndarray, life: np.ndarray) -> np.ndarray:
+    """The marginal cost of booking each row, per year, besides its upfront fee: funding
+    and operating cost, the booking cost per loan over its principal and life, and the
+    lifetime expected loss at the PD it is priced at (a row without one: the lender's
+    ``cold_start_pd``, else none), whatever the policy. With the floor on
+    (:meth:`PricingStage.set_discount_floor`, as for every lender that has a strategy, e.g.
+    ``simfin.lending.strategies.PriceResponse``) a negative markup (a discount) never prices
+    a row below it (a row the policy already prices below it keeps the policy's price).
+    """
+    pd_ = np.nan_to_num(np.asarray(priced, dtype=np.float64),
+                        nan=stage.cold_start_pd or 0.0)
+    return (stage.marginal_cost_rate + stage.booking_cost_cents / principal / life
+            + pd_ * stage.loss_given_bad / average_life_years(term_days))
 
 
 class PricingStage(Stage):
@@ -266,10 +287,11 @@ class PricingStage(Stage):
         life_exponent: Extrapolates the model's window PD over the loan's life
             (:func:`lifetime_pd`); None: the window PD is priced as a lifetime one.
         window_days: The model's performance window (``risk.model.performance_window_days``).
-        markup: All-in APR added to what the policy asks (rate/year; negative: a discount),
-            lowered to the cap where one binds; the rows declined for the cap are the same
-            (they cannot cover their marginal cost, whatever the markup). 0: the policy's
-            price.
+        markup: All-in APR added to what the policy asks (rate/year; negative: a discount,
+            with ``discount_floored`` never below the row's marginal cost,
+            :func:`discount_floor`), lowered to the cap where one binds; the rows declined
+            for the cap are the same (they cannot cover their marginal cost, whatever the
+            markup). 0: the policy's price.
 
     The caps are the regulator's: a policy change reaches the stage through
     :meth:`set_policy`, never by writing its attributes; the markup is the lender's lever,
@@ -293,6 +315,7 @@ class PricingStage(Stage):
                  window_days: float = 90.0, markup: float = 0.0) -> None:
         self.policy = PRICING.get(strategy)
         self.markup = float(markup)
+        self.discount_floored = False
         self.demand = demand
         self.marginal_cost_rate = cost_rate if marginal_cost_rate is None else marginal_cost_rate
         self.booking_cost_cents = float(booking_cost_cents)
@@ -336,6 +359,12 @@ class PricingStage(Stage):
         if not (np.isfinite(markup) and abs(markup) <= 10.0):
             raise ValueError(f"price_markup: must be finite and within +/-10, got {markup}")
         self.markup = float(markup)
+
+    def set_discount_floor(self, on: bool) -> None:
+        """Whether a discount (a negative markup) stops at each row's marginal cost
+        (:func:`discount_floor`); off, it moves every price (a learning agent's lever).
+        """
+        self.discount_floored = bool(on)
 
     def observe_costs(self, cost_cents: int, loans: int) -> None:
         """Re-estimate the unit cost from the lender's costs and loans booked so far, shrunk

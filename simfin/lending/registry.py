@@ -1,5 +1,5 @@
 """Named registries of pluggable parts: pipeline stages, scoring models, pricing policies,
-data sources and reject-inference methods.
+data sources, reject-inference methods and lender strategies.
 
 Strategies are chosen in config by name; a researcher adds one with a decorator::
 
@@ -192,6 +192,7 @@ class SourceRegistry(Registry):
 SCORERS = Registry("scoring model")
 PRICING = Registry("pricing policy")
 STAGES = Registry("pipeline stage")
+STRATEGIES = Registry("lender strategy")
 SOURCES = SourceRegistry()
 REJECT_INFERENCE = Registry("reject-inference method")
 register_scorer = SCORERS.register
@@ -199,3 +200,4 @@ register_pricing = PRICING.register
 register_stage = STAGES.register
 register_source = SOURCES.register
 register_reject_inference = REJECT_INFERENCE.register
+register_strategy = STRATEGIES.register

@@ -3,8 +3,10 @@
 A lender keeps its colour in every figure (its position in the config picks it), money is
 shown in yuan with thousands separators and never with an axis offset, and the days that
 explain a bend in a series are marked: a lender's model going live, festival days, the
-regulator's policy changes, the run-off (``run.runoff_days``: no new loans) and, when the
-run's macroeconomic path moves (``macro.scenario`` not steady), its downturn days.
+regulator's policy changes, the run-off (``run.runoff_days``: no new loans), when the
+run's macroeconomic path moves (``macro.scenario`` not steady) its downturn days, and, in a
+market with them, each lender's strategy decisions and capital events
+(``simfin.agents.conduct``).
 """
 
 from __future__ import annotations
@@ -60,6 +62,23 @@ class Events:
     policy: list[tuple[int, str]] = field(default_factory=list)  # (day, fields it changed)
     runoff_from: int | None = None  # first day of the run-off (no new loans), if any
     downturns: list[tuple[int, int]] = field(default_factory=list)  # [first, end) days
+    # (day, lender, action) of each strategy decision that moved a lever and each capital
+    # event (lending_stopped, lending_restored, left_market, entered_market)
+    conduct: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+CONDUCT_MARKERS = {"tighten": "v", "loosen": "^", "cut_price": "<", "raise_price": ">",
+                   "lending_stopped": "x", "lending_restored": "o", "left_market": "X",
+                   "entered_market": "P"}
+"""Marker of each decision on the figures (any other action of a custom strategy: *)."""
+
+
+def _conduct(summary: dict) -> list[tuple[int, str, str]]:
+    """The run's strategy decisions that moved a lever, and its capital events."""
+    moved = [(e["day"], e["lender"], e["action"]) for e in summary.get("strategy_decisions", [])
+             if e.get("before") != e.get("after")]
+    capital = [(e["day"], e["lender"], e["action"]) for e in summary.get("capital_events", [])]
+    return sorted(moved + capital)
 
 
 def downturn_spans(steps: pd.DataFrame) -> list[tuple[int, int]]:
@@ -105,6 +124,7 @@ def events_of(config, summary: dict, steps: pd.DataFrame | None = None) -> Event
         policy=_policy_changes(config, summary),
         runoff_from=config.run.steps if getattr(config.run, "runoff_days", 0) else None,
         downturns=downturn_spans(steps) if steps is not None else [],
+        conduct=_conduct(summary),
     )
 
 
@@ -131,6 +151,12 @@ def mark_events(ax: Axes, events: Events, colours: dict[str, tuple]) -> None:
                    label="policy change" if k == 0 else None)
         ax.annotate(what, (day, 1.0), xycoords=("data", "axes fraction"), fontsize=7,
                     rotation=90, va="top", ha="right", color=POLICY_COLOUR)
+    labelled: set[str] = set()
+    for day, lender, action in events.conduct:  # at the top edge, in the lender's colour
+        ax.plot([day], [0.97], marker=CONDUCT_MARKERS.get(action, "*"), ls="none",
+                color=colours.get(lender, "k"), ms=6, transform=ax.get_xaxis_transform(),
+                label=None if action in labelled else action.replace("_", " "), zorder=3)
+        labelled.add(action)
 
 
 @dataclass

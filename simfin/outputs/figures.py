@@ -32,6 +32,7 @@ from simfin.outputs.figures_provisions import plot_provisions, plot_stage_migrat
 
 ROLLING_DAYS = 7  # daily counts are shown as this many days' mean
 MACRO_FIGURE = "macro.png"
+STANDING_FIGURE = "standing.png"  # in a market with strategies, entry days or a capital rule
 """Written beside :data:`FIGURES` only when the run's macroeconomic path moved."""
 MULTIPLIERS = (("macro_job_loss", "income-shock incidence (job_loss)"),
                ("macro_shock_income", "income kept in a shock (shock_income)"),
@@ -115,6 +116,37 @@ def plot_profit(view: RunView, fig: Figure) -> None:
     _finish(ax, view, "Cumulative profit", "yuan")
 
 
+def plot_standing(view: RunView, fig: Figure) -> None:
+    """In a market with strategies, entries or a capital rule: each lender's capital ratio
+    (the minimum in force dashed; days it could not lend shaded) and its levers.
+    """
+    ratio, levers = fig.subplots(2, 1, sharex=True)
+    minimum = [(span["from_day"], span.get("min_capital_ratio"))
+               for span in view.summary.get("policy", {}).get("in_force", [])]
+    for name, colour, g in view.lenders():
+        ratio.plot(g.index, g["capital_ratio"], color=colour, label=name)
+        shut = g["lending_stopped"] | ~g["in_market"]
+        ratio.fill_between(g.index, 0, 1, where=shut.to_numpy(), color=colour, alpha=0.12,
+                           transform=ratio.get_xaxis_transform(), lw=0)
+        levers.plot(g.index, g["limit_multiplier"], color=colour, label=f"{name} limits x")
+        levers.plot(g.index, 1 + g["price_markup"], color=colour, ls=":",
+                    label=f"{name} 1 + markup")
+        if g["approval_threshold"].notna().any():
+            levers.plot(g.index, 10 * g["approval_threshold"], color=colour, ls="--",
+                        label=f"{name} 10 x threshold")
+    if any(level is not None for _, level in minimum):
+        days = [day for day, _ in minimum] + [view.steps["day"].max()]
+        levels = [level for _, level in minimum] + [minimum[-1][1]]
+        ratio.step(days, [float("nan") if v is None else v for v in levels], where="post",
+                   color="k", ls="--", lw=1, label="minimum")
+    ratio.set_yscale("symlog", linthresh=1.0)
+    _finish(ratio, view, "Capital ratio (equity / risk-weighted loans; shaded: not lending)",
+            "ratio")
+    _finish(levers, view, "Levers (limit multiplier, 1 + price markup, 10 x threshold)",
+            "level")
+    levers.set_xlabel("day")
+
+
 def has_macro_path(steps: pd.DataFrame) -> bool:
     """Whether the run recorded a macroeconomic path (``macro_*`` columns: not steady)."""
     return any(str(c).startswith("macro_") for c in steps.columns)
@@ -168,8 +200,9 @@ FIGURES = tuple(_registry())  # file names, in report order
 
 
 def write_figures(result, folder: Path) -> list[Path]:
-    """Write every figure of :data:`FIGURES` into ``folder``, and :data:`MACRO_FIGURE`
-    when the run's macroeconomic path moved; returns the paths.
+    """Write every figure of :data:`FIGURES` into ``folder``, :data:`MACRO_FIGURE` when the
+    run's macroeconomic path moved and :data:`STANDING_FIGURE` when the run recorded the
+    lenders' standing; returns the paths.
     """
     folder.mkdir(parents=True, exist_ok=True)
     view = RunView.of(result)
@@ -177,6 +210,8 @@ def write_figures(result, folder: Path) -> list[Path]:
     figures = _registry()
     if has_macro_path(view.steps):
         figures[MACRO_FIGURE] = (plot_macro, (FIGSIZE[0], FIGSIZE[1] * 2))
+    if "capital_ratio" in view.steps.columns:  # a market with conduct: its standing
+        figures[STANDING_FIGURE] = (plot_standing, (FIGSIZE[0], FIGSIZE[1] * 1.5))
     for filename, (plot, size) in figures.items():
         # A bare Figure (not pyplot) draws to a file without touching the user's backend
         # or pyplot's list of open figures.

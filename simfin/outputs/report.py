@@ -107,6 +107,22 @@ def discrimination_markdown(summary: dict) -> str:
     return "\n".join(rows)
 
 
+def conduct_markdown(summary: dict) -> str:
+    """One row per strategy decision and capital event, in day order."""
+    events = sorted(summary.get("strategy_decisions", []) + summary.get("capital_events", []),
+                    key=lambda e: e["day"])
+    if not events:
+        return "None in this run."
+    rows = ["| day | lender | decision | reason | levers after |", "|---:|---|---|---|---|"]
+    for e in events:
+        after = e.get("after")
+        levers = "" if after is None else ", ".join(
+            f"{k}={'none' if v is None else f'{v:.4g}'}" for k, v in after.items())
+        rows.append(f"| {e['day']} | {e['lender']} | {e['action']} | {e['reason']} | "
+                    f"{levers} |")
+    return "\n".join(rows)
+
+
 def stability_markdown(summary: dict) -> str:
     """Per lender and month: the score PSI and the most moved characteristic's ('' when
     no lender's model was monitored).
@@ -243,6 +259,12 @@ def render_report(config: MarketConfig, summary: dict, figures: list[str]) -> st
                   f"vintage is not yet that old. MOB {first} is the first at which a loan "
                   f"of this market can have reached {run.default_dpd}+ DPD (its first "
                   "instalment due, then the days past due).", "", vintages, ""]
+    if "strategy_decisions" in summary or "capital_events" in summary:
+        parts += ["## Strategy decisions and capital events", "",
+                  "Every review of a lender's strategy and every entry, stop, restoration "
+                  "and exit on its capital ratio, with its reason (`lenders.N.strategy`, "
+                  "`policy.min_capital_ratio`); marked on the figures.", "",
+                  conduct_markdown(summary), ""]
     parts += ["## Figures", ""]
     for path in figures:
         parts += [f"![{path}]({path})", ""]
