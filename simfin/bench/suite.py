@@ -134,6 +134,9 @@ def market_rows(size: Size, progress: Callable[[str], None] = print
                     f"{sum(year['step']):.1f} s)", f"{total:.1f} s",
                     f"plain Mesa, extrapolated: {_extrapolate(plain, n_plain, n, year):.0f} s",
                     "", "<= 60 s at 1M x 365", total <= 60 if n >= 1e6 else None))
+    progress(f"market: {n:,} consumers, {size.market_days} days, macro path severe "
+             "(own process)")
+    rows.append(_macro_year_row(ms.market_in_child(n, size.market_days, "severe"), total))
     parts = year["bytes"]
     per = sum(parts.values()) / n
     plain_bytes = ms.plain_agent_bytes(min(n_plain, 5_000))
@@ -159,6 +162,18 @@ def market_rows(size: Size, progress: Callable[[str], None] = print
                     f"{agents / collect:,.0f}x", "<= 10 ms at 1M",
                     collect <= 0.01 if n >= 1e6 else None))
     return rows, runs
+
+
+def _macro_year_row(run: dict, steady_s: float) -> Row:
+    """The year again with the ``severe`` path from day 0: more shocks, delinquency and
+    provisions (the allowance is computed every day in both runs).
+    """
+    n = run["consumers"]
+    total = run["create"] + run["first_use"] + sum(run["step"])
+    return Row(f"{n:,} consumers x {run['days']} days, macro.scenario severe (mean day "
+               f"{np.mean(run['step']) * 1e3:.1f} ms)", f"{total:.1f} s",
+               f"steady path: {steady_s:.1f} s", f"{total / steady_s:.2f}x",
+               "<= 60 s at 1M x 365", total <= 60 if n >= 1e6 else None)
 
 
 def _extrapolate(plain: dict, n_plain: int, n: int, year: dict) -> float:

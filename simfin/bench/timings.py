@@ -34,10 +34,14 @@ BENCH_MARKET = Path(__file__).with_name("market.yaml")
 DECIDING_LENDER = 2  # the benchmark market's third lender runs every pipeline stage
 
 
-def bench_config(n_consumers: int, days: int = 365, model: str = "logistic") -> MarketConfig:
+def bench_config(n_consumers: int, days: int = 365, model: str = "logistic",
+                 macro: str = "steady") -> MarketConfig:
     """The benchmark market (``simfin/bench/market.yaml``: a rules-only lender and a scored
     one) plus a third lender that runs every stage: four data sources, face verification, a
-    statistical model, revolving lines, unified service, bureau reporting.
+    statistical model, revolving lines, unified service, bureau reporting. ``macro`` names
+    the macroeconomic path (``macro.scenario``; the IFRS 9 allowance is computed in every
+    run): a path that moves makes the days dearer (more shocks, delinquency and
+    provisions), which is what the year with a path on measures.
     """
     data = load_config(BENCH_MARKET).model_dump(mode="python")
     data["lenders"].append({
@@ -49,6 +53,7 @@ def bench_config(n_consumers: int, days: int = 365, model: str = "logistic") -> 
         "service": {"mode": "unified"}})
     data["population"]["n_consumers"] = n_consumers
     data["run"].update(steps=days, seed=SEED)
+    data["macro"] = {**data.get("macro", {}), "scenario": macro}
     return load_config(data)
 
 
@@ -150,7 +155,7 @@ def time_reference(lender, batch: ApplicationBatch, n_rows: int) -> float:
 
 # -- the market --------------------------------------------------------------------------
 
-def run_market(n_consumers: int, days: int) -> dict:
+def run_market(n_consumers: int, days: int, macro: str = "steady") -> dict:
     """Run the benchmark market; per-day seconds of the step and of its collection.
 
     The one-time costs of a process come before the timed days and are returned apart:
@@ -158,7 +163,7 @@ def run_market(n_consumers: int, days: int) -> dict:
     :func:`warm_up`); the year's total counts them both.
     """
     start = time.perf_counter()
-    model = MarketModel(bench_config(n_consumers, days))
+    model = MarketModel(bench_config(n_consumers, days, macro=macro))
     created = time.perf_counter() - start
     first_use = warm_up(model)
     collect: list[float] = []  # the day's recording: indicators and the DataCollector
@@ -236,10 +241,10 @@ def _agent_bytes() -> int:
 _AGENT_BYTES: list[int] = []
 
 
-def market_in_child(n_consumers: int, days: int) -> dict:
+def market_in_child(n_consumers: int, days: int, macro: str = "steady") -> dict:
     """:func:`run_market` in a fresh Python process, with its peak RSS (bytes)."""
     out = subprocess.run([sys.executable, "-m", "simfin.bench.timings", str(n_consumers),
-                          str(days)], capture_output=True, text=True, check=True)
+                          str(days), macro], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -296,12 +301,12 @@ def time_agent_collection(n_consumers: int) -> float:
     return time.perf_counter() - start
 
 
-def _child(n_consumers: int, days: int) -> None:
-    result = run_market(n_consumers, days)
+def _child(n_consumers: int, days: int, macro: str) -> None:
+    result = run_market(n_consumers, days, macro)
     result.pop("model")
     result["maxrss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(json.dumps(result))
 
 
 if __name__ == "__main__":
-    _child(int(sys.argv[1]), int(sys.argv[2]))
+    _child(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3])

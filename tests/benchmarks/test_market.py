@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from simfin.bench import timings as ms
+from simfin.lending.ledger import ALLOWANCE
 
 
 def record(benchmark, **figures) -> None:
@@ -33,6 +34,24 @@ def test_market_step(benchmark, size, which):
            mean_day_ms=step.mean() * 1e3, last30_day_ms=step[-30:].mean() * 1e3,
            first_use_s=run["first_use"],
            collect_ms=float(np.mean(run["collect"][-30:])) * 1e3)
+
+
+@pytest.mark.benchmark(group="market step")
+def test_market_year_with_a_macro_path(benchmark, size):
+    """The year (the largest market of the size) under the ``severe`` macro path from day
+    0, with the IFRS 9 allowance computed every day: a downturn must not cost the scale.
+    """
+    n = size.market[-1]
+    run = benchmark.pedantic(ms.run_market, args=(n, size.market_days, "severe"), rounds=1,
+                             iterations=1)
+    step = np.array(run["step"])
+    model = run["model"]
+    # precondition: the path moved the market and the lenders held an allowance
+    assert model.config.macro.scenario == "severe" and model.book.n > 0
+    assert model.ledger.balances[:, ALLOWANCE].sum() > 0
+    record(benchmark, consumers=n, consumer_days_per_s=n * len(step) / step.sum(),
+           mean_day_ms=step.mean() * 1e3,
+           year_s=run["create"] + run["first_use"] + step.sum())
 
 
 @pytest.mark.benchmark(group="market step")
