@@ -23,6 +23,8 @@ from simfin.env.observation import observe
 from simfin.env.rewards import Reward
 from simfin.model import MarketModel
 
+SEED_BOUND = 10**9 + 1  # seeds drawn for unseeded resets: run.seed is at most 1e9
+
 
 def market_config(config: MarketConfig | str | Path | dict | None,
                   overrides: dict[str, Any] | None = None) -> MarketConfig:

@@ -29,6 +29,7 @@ import numpy as np
 from simfin.config import MarketConfig
 from simfin.env.actions import action_space, config_action
 from simfin.env.episode import (
+    SEED_BOUND,
     Episode,
     check_interval,
     lender_indices,
@@ -37,8 +38,6 @@ from simfin.env.episode import (
 )
 from simfin.env.observation import observation_space
 from simfin.env.rewards import Reward
-
-SEED_BOUND = 10**9 + 1  # seeds drawn for unseeded resets: run.seed is at most 1e9
 
 
 class LenderEnv(gymnasium.Env):

@@ -28,6 +28,7 @@ from pettingzoo import ParallelEnv
 from simfin.config import MarketConfig
 from simfin.env.actions import action_space
 from simfin.env.episode import (
+    SEED_BOUND,
     Episode,
     check_interval,
     lender_indices,
@@ -36,8 +37,6 @@ from simfin.env.episode import (
 )
 from simfin.env.observation import observation_space
 from simfin.env.rewards import Reward
-
-SEED_BOUND = 10**9 + 1  # seeds drawn for unseeded resets: run.seed is at most 1e9
 
 
 class MarketEnv(ParallelEnv):
