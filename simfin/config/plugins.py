@@ -36,3 +36,23 @@ def import_plugin(name: str) -> str:
         raise ValueError(f"cannot import plug-in {name!r}: {type(exc).__name__}: "
                          f"{detail}{hint}") from None
     return name
+
+
+def registered(registry_name: str, name: str) -> str:
+    """``name`` if it is registered in ``simfin.lending.registry.<registry_name>`` (after
+    the built-in parts have registered themselves); ValueError naming the choices otherwise.
+    """
+    # Importing the stages registers the built-in strategies.
+    from simfin.lending import (  # noqa: F401
+        assembly,
+        demand_pricing,
+        pricing,
+        registry,
+        reject_inference,
+        scoring,
+    )
+
+    reg = getattr(registry, registry_name)
+    if name not in reg:
+        raise ValueError(f"unknown {reg.kind} {name!r}; registered: {', '.join(reg.names())}")
+    return name

@@ -14,7 +14,8 @@ import yaml
 
 import simfin
 from simfin.config import ConfigError, load_config
-from simfin.config.lenders import MAX_DISTINCT_RULES, MAX_GRADE_CUTOFFS
+from simfin.config.lenders import MAX_DISTINCT_RULES
+from simfin.config.pricing import MAX_GRADE_CUTOFFS
 from simfin.config.schema import MAX_CODED_ITEMS
 from simfin.lending.assembly import StageBuild
 from simfin.lending.pricing import GRADE_LETTERS
