@@ -21,14 +21,19 @@ import sys
 import time
 
 import pandas as pd
-from pydantic import ValidationError
 
 from simfin.config import ConfigError
-from simfin.config.loading import describe_validation_error
 from simfin.experiments.analysis import cell, fmt, interval
 from simfin.experiments.design import ExperimentConfig
 from simfin.experiments.execution import ExperimentResult, run_experiment
-from simfin.experiments.measured_command import command_line, load, parser, write_block
+from simfin.experiments.measured_command import (
+    REFUSED,
+    command_line,
+    load,
+    parser,
+    refuse,
+    write_block,
+)
 
 KEYS = ["point", "replicate"]
 
@@ -166,12 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         result = run_experiment(experiment, config, args.out, args.executor, args.workers)
         seconds = time.perf_counter() - start
         report = horizons_report(result, experiment, args.lender, args.short, args.lifetime)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except ValidationError as exc:
-        print(f"error: {describe_validation_error(exc)}", file=sys.stderr)
-        return 2
+    except REFUSED as exc:
+        return refuse(exc)
     (args.out / "horizons.md").write_text(f"# Ranking by horizon: {experiment.name}\n\n"
                                           f"{report}\n", encoding="utf-8")
     print(report)

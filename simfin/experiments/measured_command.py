@@ -14,7 +14,10 @@ import shlex
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from simfin.config import ConfigError, MarketConfig
+from simfin.config.loading import describe_validation_error
 from simfin.experiments.design import ExperimentConfig, load_experiment
 from simfin.experiments.execution import ExperimentResult
 from simfin.experiments.measured import blocks_in, rewrite
@@ -39,6 +42,17 @@ def parser(description: str, file_help: str) -> argparse.ArgumentParser:
                      "measured block of this experiment is rewritten.")
     out.add_argument("--date", default=datetime.date.today().isoformat())
     return out
+
+
+REFUSED = (ConfigError, ValidationError)
+"""What a paired analysis reports as bad input: one ``error:`` line, exit code 2."""
+
+
+def refuse(exc: Exception) -> int:
+    """Print ``exc`` as the one ``error:`` line of bad input; return the exit code 2."""
+    detail = describe_validation_error(exc) if isinstance(exc, ValidationError) else exc
+    print(f"error: {detail}", file=sys.stderr)
+    return 2
 
 
 def command_line(module: str, argv: list[str] | None) -> str:

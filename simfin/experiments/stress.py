@@ -22,14 +22,19 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from pydantic import ValidationError
 
 from simfin.config import ConfigError
-from simfin.config.loading import describe_validation_error
 from simfin.experiments.analysis import cell, fmt, interval
 from simfin.experiments.design import ExperimentConfig
 from simfin.experiments.execution import ExperimentResult, run_experiment
-from simfin.experiments.measured_command import command_line, load, parser, write_block
+from simfin.experiments.measured_command import (
+    REFUSED,
+    command_line,
+    load,
+    parser,
+    refuse,
+    write_block,
+)
 from simfin.experiments.outcomes import parse
 from simfin.outputs.experiments import write_experiment
 
@@ -335,12 +340,8 @@ def main(argv: list[str] | None = None) -> int:
         seconds = time.perf_counter() - start
         write_experiment(result, experiment, args.out)
         report, table = stress_report(result, experiment, args.lender, rank_by)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except ValidationError as exc:
-        print(f"error: {describe_validation_error(exc)}", file=sys.stderr)
-        return 2
+    except REFUSED as exc:
+        return refuse(exc)
     table.to_csv(args.out / "stress.csv", index=False)
     (args.out / "stress.md").write_text(f"# Stress test: {experiment.name}\n\n{report}",
                                         encoding="utf-8")
