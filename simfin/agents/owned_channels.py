@@ -110,8 +110,11 @@ class OwnedChannels:
             needs: The day's needs (``online``, ``product``, ``amount_cents``, ``tried``).
             consumers: The consumer of each need.
             channel: The market channel of each need.
-            need, lender: The (need, lender) pairs of the market's routing.
-            sells, min_amounts, free: As for :meth:`route`.
+            need: The need of each (need, lender) pair of the market's routing.
+            lender: The lender of each pair.
+            sells: As for :meth:`route`.
+            min_amounts: As for :meth:`route`.
+            free: As for :meth:`route`.
 
         Returns:
             ``(channel, need, lender)`` with the owned channels' needs redirected.
