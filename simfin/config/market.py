@@ -64,7 +64,8 @@ class ChannelConfig(Section):
     online: bool = param(True, "Online channels carry online needs, offline channels offline "
                          "ones.")
     reach: float = param(1.0, "Relative weight of this channel among channels of the same "
-                         "kind (online/offline).", "weight", ge=0.0)
+                         "kind (online/offline). An owned channel keeps 1: its audience is "
+                         "its owner's customers (customer_share).", "weight", ge=0.0)
     cost_per_application_cents: int = param(2_000, "Acquisition cost the lender pays per "
                                             "application the channel brings.", "cents", ge=0)
     conversion_rate: float = param(0.5, "Share of needs that become an application, before "
