@@ -40,8 +40,8 @@ class OwnedChannels:
     Attributes:
         channels: Config index of each owned channel.
         owners: Lender index of each owned channel's owner.
-        customers: (n_consumers, n_owned) whether each consumer is a customer of each
-            owned channel's owner.
+        customers: Per owned channel, whether each consumer (by population row) is a
+            customer of its owner.
     """
 
     def __init__(self, config: MarketConfig, population: Population,
@@ -53,16 +53,17 @@ class OwnedChannels:
         self.owners = np.array([lenders.index(c.owner) for _, c in owned], dtype=np.int16)
         self.online = np.array([c.online for _, c in owned], dtype=bool)
         self.first_look = np.array([c.first_look_share for _, c in owned])
-        self.customers = np.zeros((population.n, len(owned)), dtype=bool)
-        for j, (_, channel) in enumerate(owned):
-            self.customers[:, j] = draw_customers(population, channel.customer_share,
-                                                  channel.customer_income_elasticity,
-                                                  channel.risk_tilt, channel.fraud_multiplier,
-                                                  rng)
-        # Per lender, whether it reads its customers' income (any of its channels says so).
-        self._knows_income = np.zeros(len(lenders), dtype=bool)
-        for (_, channel), owner in zip(owned, self.owners, strict=True):
-            self._knows_income[owner] |= channel.knows_income
+        self.customers = [draw_customers(population, c.customer_share,
+                                         c.customer_income_elasticity, c.risk_tilt,
+                                         c.fraud_multiplier, rng) for _, c in owned]
+        # Per lender that reads its customers' income (a channel of its says so), whom.
+        self._income_read: dict[int, np.ndarray] = {}
+        for (_, channel), owner, customers in zip(owned, self.owners, self.customers,
+                                                  strict=True):
+            if channel.knows_income:
+                known = self._income_read.get(int(owner))
+                self._income_read[int(owner)] = (customers if known is None
+                                                 else known | customers)
 
     def route(self, consumers: np.ndarray, online: np.ndarray, products: np.ndarray,
               amounts: np.ndarray, tried: np.ndarray, sells: np.ndarray,
@@ -88,7 +89,7 @@ class OwnedChannels:
         out = np.full(len(consumers), -1, dtype=np.int8)
         for j, owner in enumerate(self.owners):
             rows = np.flatnonzero(free & (out < 0) & (online == self.online[j])
-                                  & self.customers[:, j].take(consumers))
+                                  & self.customers[j].take(consumers))
             if len(rows) == 0:
                 continue
             kind = products.take(rows)
@@ -140,10 +141,8 @@ class OwnedChannels:
         """Whether ``lender`` reads each consumer's income from its own accounts (its
         customers, when one of its channels ``knows_income``); None when it knows nobody's.
         """
-        if not self._knows_income[lender]:
-            return None
-        mine = np.flatnonzero(self.owners == lender)
-        return self.customers[:, mine].any(axis=1).take(consumers)
+        known = self._income_read.get(lender)
+        return None if known is None else known.take(consumers)
 
 
 def draw_customers(population: Population, share: float, income_elasticity: float,

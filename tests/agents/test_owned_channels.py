@@ -86,7 +86,7 @@ def test_only_customers_needs_of_its_kind_for_a_product_the_owner_sells(populati
     minimum = np.zeros((2, 3), dtype=np.int64)
     free = rng.random(n) < 0.9
     route = owned.route(consumers, online, products, amounts, tried, sells, minimum, free)
-    customer = owned.customers[:, 0][consumers]
+    customer = owned.customers[0][consumers]
     eligible = customer & online & (products == INSTALMENT) & ~tried[:, 0] & free
     assert eligible.sum() > 200  # precondition
     np.testing.assert_array_equal(route == 3, eligible)  # first look 1: all of them
@@ -167,3 +167,23 @@ def test_a_channel_that_takes_nothing_and_knows_nothing_leaves_the_run_unchanged
     assert len(loans[0]) > 200  # precondition: loans were made
     for column in ("consumer", "lender", "principal_cents", "channel", "status"):
         np.testing.assert_array_equal(loans[0].column(column), loans[1].column(column))
+
+
+def test_two_owners_channels_take_a_need_in_config_order(population):
+    cfg = owned_config(first_look_share=1.0, customer_share=1.0)
+    data = cfg.model_dump()
+    data["channels"].append({"name": "scored_app", "owner": "scored", "customer_share": 1.0,
+                             "first_look_share": 1.0, "knows_income": False})
+    n = 1_000
+    args = (np.arange(n), np.ones(n, bool), np.full(n, INSTALMENT, np.int8),
+            np.full(n, 500_000), np.zeros((n, 2), bool), np.ones((2, 3), bool),
+            np.zeros((2, 3), np.int64), np.ones(n, bool))
+    owned = OwnedChannels(simfin.load_config(data), population, np.random.default_rng(4))
+    assert (owned.route(*args) == 3).all()
+    np.testing.assert_array_equal(owned.owner_of(np.array([3, 4])), [0, 1])
+    data["channels"][3]["first_look_share"] = 0.0
+    owned = OwnedChannels(simfin.load_config(data), population, np.random.default_rng(4))
+    assert (owned.route(*args) == 4).all()
+    # the owner of the first reads its customers' income, the second's does not
+    assert owned.income_known(np.arange(n), 0).all()
+    assert owned.income_known(np.arange(n), 1) is None

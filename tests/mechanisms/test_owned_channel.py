@@ -59,7 +59,7 @@ def test_the_apps_applications_reach_only_its_owner_and_come_from_its_customers(
         named = with_names(through, result.config)  # as applications.parquet names it
         assert set(named["channel"]) == {APP} and set(named["lender"]) == {OWNER}
         owned = result.model.owned_channels
-        assert owned.customers[:, 0][through["consumer"].to_numpy()].all()
+        assert owned.customers[0][through["consumer"].to_numpy()].all()
         # the channel's own tables name it like any other
         by_channel = result.summary["lenders"][OWNER]["by_channel"]
         assert by_channel[APP]["applications"] == len(through)
@@ -86,7 +86,7 @@ def test_the_owner_reads_its_customers_income(runs):
     pop, owned = result.model.population, result.model.owned_channels
     mine = apps[apps["lender"] == OWNER_CODE]
     consumer = mine["consumer"].to_numpy()
-    customer = owned.customers[:, 0][consumer]
+    customer = owned.customers[0][consumer]
     assert customer.sum() > 300 and (~customer).sum() > 300  # precondition
     ratio = mine["stated_income_cents"].to_numpy() / pop.base_income_cents[consumer]
     assert (ratio[customer] <= 1.0 + 1e-9).all()
