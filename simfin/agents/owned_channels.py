@@ -156,15 +156,24 @@ def draw_customers(population: Population, share: float, income_elasticity: floa
     """
     pop, n = population, population.n
     tilt = pop.behaviour.channels
-    gap = tilt.tilt_reference_willingness - pop.willingness.astype(np.float64)
-    log_weight = (income_elasticity * np.log(np.maximum(pop.base_income_cents, 1)
-                                             / pop.config.income_median_cents)
-                  + tilt.risk_tilt_scale * risk_tilt * gap)
+    # The keys log(weight) + Gumbel noise, built in place: a few arrays of n floats at most.
+    keys = rng.gumbel(size=n)
+    if income_elasticity:
+        term = np.maximum(pop.base_income_cents, 1) / pop.config.income_median_cents
+        np.log(term, out=term)
+        term *= income_elasticity
+        keys += term
+        del term
+    if risk_tilt:
+        term = pop.willingness.astype(np.float64)
+        np.subtract(tilt.tilt_reference_willingness, term, out=term)
+        term *= tilt.risk_tilt_scale * risk_tilt
+        keys += term
+        del term
     with np.errstate(divide="ignore"):
-        log_weight[pop.is_fraud] += np.log(fraud_multiplier)
-    keys = log_weight + rng.gumbel(size=n)
+        keys[pop.is_fraud] += np.log(fraud_multiplier)
     k = min(int(round(share * n)), int(np.isfinite(keys).sum()))
     chosen = np.zeros(n, dtype=bool)
     if k > 0:
-        chosen[np.argpartition(-keys, k - 1)[:k]] = True
+        chosen[np.argpartition(keys, n - k)[n - k:]] = True
     return chosen
