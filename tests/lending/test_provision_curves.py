@@ -1,0 +1,72 @@
+"""A current loan's 12-month ECL from its schedule (simfin.lending.provision_curves) against
+closed forms: the delinquency's default probability by horizon, the horizon capped by the
+instalments left, seasoning, and the amortised exposure."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simfin.lending.provision_curves import current_loss_factors, delinquency_default
+from simfin.lending.provisions import DEFAULT, prior_chain
+
+
+def test_a_delinquency_defaults_after_rolling_through_the_buckets():
+    # 1-29 -> 30-59 -> 60-89 -> default with r1, r2, r3 (the rest cures): no default within
+    # 2 months, r1 r2 r3 from the third on
+    chain = prior_chain([0.02, 0.3, 0.8, 0.9], 0.2)[None]
+    within = delinquency_default(chain, 12, DEFAULT)
+    assert within[0, :3].tolist() == [0.0, 0.0, 0.0]
+    np.testing.assert_allclose(within[0, 3:], 0.3 * 0.8 * 0.9)
+
+
+def flat(hazard: float, default: float, ages: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """A constant roll rate and a delinquency that defaults at once with ``default``."""
+    within = np.full((1, 13), default)
+    within[0, 0] = 0.0
+    return np.full((1, ages), hazard), within
+
+
+def test_a_loan_cannot_miss_more_instalments_than_it_has_left():
+    # zero interest: the exposure falls in equal steps, e(j) = (k - j + 1) / k
+    h, d = 0.05, 0.4
+    factors, pd_new = current_loss_factors(*flat(h, d), np.zeros(1), 24)
+    q = h * d
+    for k in (1, 3, 6, 12):
+        # (a miss in the 12th month cannot reach default within the 12: D(0) = 0)
+        expected = sum((1 - q) ** (j - 1) * q * (k - j + 1) / k
+                       for j in range(1, min(k, 11) + 1))
+        assert factors[0, 0, k - 1] == pytest.approx(expected)
+    # a new loan: 11 months of misses that can default within the 12
+    assert pd_new[0] == pytest.approx(1 - (1 - q) ** 11)
+    # past 12 instalments only the first 12 months count, at a higher exposure
+    assert factors[0, 0, 23] > factors[0, 0, 11]
+
+
+def test_the_exposure_is_the_annuity_balance_when_the_instalment_is_missed():
+    r, k, q = 0.03, 12, 0.01
+    factors, _ = current_loss_factors(*flat(q, 1.0), np.array([r]), k)
+    balance = [((1 + r) ** k - (1 + r) ** (j - 1)) / ((1 + r) ** k - 1) for j in range(1, 13)]
+    # the balance after j - 1 payments of the annuity (principal 1)
+    instalment = r / (1 - (1 + r) ** -k)
+    owed = 1.0
+    for j in range(1, 13):
+        assert balance[j - 1] == pytest.approx(owed)
+        owed = owed * (1 + r) - instalment
+    expected = sum((1 - q) ** (j - 1) * q * balance[j - 1] for j in range(1, 12))
+    assert factors[0, 0, k - 1] == pytest.approx(expected)
+    # an annuity repays principal more slowly than in equal steps
+    assert factors[0, 0, k - 1] > current_loss_factors(*flat(q, 1.0), np.zeros(1), k)[0][
+        0, 0, k - 1]
+
+
+def test_a_seasoned_loan_rolls_at_its_own_age():
+    hazard = np.array([[0.10, 0.05, 0.02]])  # months on book 0, 1, 2+
+    within = np.ones((1, 13))
+    within[0, 0] = 0.0
+    factors, _ = current_loss_factors(hazard, within, np.zeros(1), 3)
+    # a loan of age 1 with two instalments left: months at ages 1 and 2
+    assert factors[0, 1, 1] == pytest.approx(0.05 * 1.0 + 0.95 * 0.02 * 0.5)
+    # older than the last age: its rate
+    assert factors[0, 2, 0] == pytest.approx(0.02)
+    assert factors[0, 0, 0] > factors[0, 1, 0] > factors[0, 2, 0]
