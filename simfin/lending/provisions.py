@@ -244,25 +244,25 @@ class Provisions:
         LGD), and the 12-month PD of a new loan, with the overlay on the roll rates.
         """
         b, n, ages = self.book, self.n, self.seasoning
-        rows = b.active_rows()
+        rows = b.active_rows()  # every loan on book, no copies: a delinquent one counts 0
         current = b.column("overdue_since_day").take(rows) < 0
-        lender = b.active("lender").astype(np.intp)[current]
-        balance = b.column("outstanding_cents").take(rows)[current].astype(np.float64)
-        instalments = b.active("n_instalments")[current]
-        left = np.maximum(instalments - b.column("paid_instalments").take(rows)[current], 1)
-        age = np.minimum((day - b.active("origination_day")[current]) // STEP_DAYS, ages - 1)
+        lender = b.active("lender")
+        balance = b.column("outstanding_cents").take(rows)
+        instalments = b.active("n_instalments")
+        left = np.maximum(instalments - b.column("paid_instalments").take(rows), 1)
+        age = np.minimum((day - b.active("origination_day")) // STEP_DAYS, ages - 1)
         # The exposure profile: each lender's balance-weighted rate per period of its
         # current instalment loans (a bullet loan's single payment needs none).
-        spread = np.where(instalments > 1, balance, 0.0)
+        spread = np.where(current & (instalments > 1), balance, 0)
         weight = np.bincount(lender, weights=spread, minlength=n)
-        rate = np.bincount(lender, weights=spread * b.column("rate_per_period").take(rows)[
-            current], minlength=n) / np.maximum(weight, 1.0)
+        rate = np.bincount(lender, weights=spread * b.column("rate_per_period").take(rows),
+                           minlength=n) / np.maximum(weight, 1.0)
         most = int(left.max()) if len(left) else 1
         factors, pd_new = current_loss_factors(np.minimum(self.hazard * overlay, 1.0),
                                                self.default_within, rate, most)
-        cell = (lender * ages + age) * most + left.astype(np.intp) - 1
-        loss = np.bincount(lender, weights=balance * factors.reshape(-1).take(cell),
-                           minlength=n)
+        cell = (lender.astype(np.intp) * ages + age) * most + left - 1
+        at = np.where(current, factors.reshape(-1).take(cell), 0.0)
+        loss = np.bincount(lender, weights=balance * at, minlength=n)
         return loss, pd_new
 
     def _delinquent_cells(self, day: int, rows: np.ndarray) -> np.ndarray:
