@@ -30,8 +30,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from simfin.lending.growable_column import GrowableColumn
+from simfin.lending.loan_book import ACTIVE, LoanBook
+
 HORIZON_MONTHS = 12
 """The months of a stage 1 (12-month) ECL: default events possible within them."""
+STEP_DAYS = 30  # a month on book
 
 
 def delinquency_default(chain: np.ndarray, months: int, default: int) -> np.ndarray:
@@ -92,3 +96,88 @@ def current_loss_factors(hazard: np.ndarray, default_within: np.ndarray, rate: n
         pd_new += defaults[:, 0]
         survival = survival * (1.0 - h * eventual)
     return factors, pd_new
+
+
+class CurrentBalances:
+    """Each lender's current loans' balances (cents) by origination day and instalments
+    left, and the balance and balance x rate per period of its current instalment loans,
+    kept from day to day: a day recounts only the loans booked since the last count and the
+    rows it is told may have changed (servicing's loans falling due and cured ones), so
+    the current loans' ECL costs a table, not a pass over the book.
+
+    A loan counts while it is on book, current (not past due) and owes something; each
+    loan's counted instalments left and balance are remembered, so a recount takes its old
+    part out exactly (integer cents) before putting its present one in.
+
+    Args:
+        n_lenders: The lenders.
+    """
+
+    def __init__(self, n_lenders: int) -> None:
+        self.n = n_lenders
+        self.cells = np.zeros((n_lenders, 1, 1), dtype=np.int64)  # lender, origination, k-1
+        self.spread = np.zeros(n_lenders, dtype=np.int64)
+        self.spread_rate = np.zeros(n_lenders)
+        self._left = GrowableColumn(np.int16)  # per loan: instalments left counted (0: none)
+        self._balance = GrowableColumn(np.int64)  # per loan: the balance counted
+        self._seen = 0
+
+    def recount(self, book: LoanBook, changed: np.ndarray | None) -> None:
+        """Recount ``changed`` rows and the loans booked since the last recount; None
+        recounts every loan on book or counted (a pass over the book).
+        """
+        self._left.reserve(len(book))
+        self._balance.reserve(len(book))
+        if changed is None:
+            rows = np.union1d(book.active_rows(), np.flatnonzero(self._left.array[:self._seen]))
+        else:
+            rows = np.unique(changed)
+        rows = np.concatenate([rows[rows < self._seen], np.arange(self._seen, len(book))])
+        self._seen = len(book)
+        self._count(book, rows, -1, self._left.array.take(rows),
+                    self._balance.array.take(rows))
+        current = ((book.column("status").take(rows) == ACTIVE)
+                   & (book.column("overdue_since_day").take(rows) < 0))
+        balance = np.where(current, book.column("outstanding_cents").take(rows), 0)
+        left = np.where(balance > 0, np.maximum(book.column("n_instalments").take(rows)
+                                                - book.column("paid_instalments").take(rows),
+                                                1), 0).astype(np.int16)
+        self._count(book, rows, 1, left, balance)
+        self._left.array[rows] = left
+        self._balance.array[rows] = balance
+
+    def _count(self, book: LoanBook, rows: np.ndarray, sign: int, left: np.ndarray,
+               balance: np.ndarray) -> None:
+        counted = np.flatnonzero(left > 0)
+        rows, left, balance = rows.take(counted), left.take(counted), balance.take(counted)
+        if not len(rows):
+            return
+        lender = book.column("lender").take(rows).astype(np.intp)
+        origin = book.column("origination_day").take(rows).astype(np.intp)
+        days, most = int(origin.max()) + 1, int(left.max())
+        if days > self.cells.shape[1] or most > self.cells.shape[2]:
+            grown = np.zeros((self.n, max(days, 2 * self.cells.shape[1]),
+                              max(most, self.cells.shape[2])), dtype=np.int64)
+            grown[:, :self.cells.shape[1], :self.cells.shape[2]] = self.cells
+            self.cells = grown
+        np.add.at(self.cells, (lender, origin, left.astype(np.intp) - 1), sign * balance)
+        spread = np.where(book.column("n_instalments").take(rows) > 1, balance, 0)
+        self.spread += sign * np.bincount(lender, weights=spread, minlength=self.n).astype(
+            np.int64)
+        self.spread_rate += sign * np.bincount(
+            lender, weights=spread * book.column("rate_per_period").take(rows), minlength=self.n)
+
+    def rate(self) -> np.ndarray:
+        """Per lender, the balance-weighted rate per period of its current instalment
+        loans (0 with none).
+        """
+        return np.maximum(self.spread_rate, 0.0) / np.maximum(self.spread, 1)
+
+    def loss(self, factors: np.ndarray, day: int, seasoning: int) -> np.ndarray:
+        """Per lender, the sum of balance x ``factors`` (lenders, ages, instalments left)
+        over its current loans at the end of ``day``.
+        """
+        days, most = self.cells.shape[1], self.cells.shape[2]
+        age = np.minimum(np.maximum(day - np.arange(days), 0) // STEP_DAYS, seasoning - 1)
+        table = factors[:, age, :most]
+        return np.einsum("lok,lok->l", self.cells, table)

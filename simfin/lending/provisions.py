@@ -65,6 +65,7 @@ from simfin.lending.ledger import Ledger
 from simfin.lending.loan_book import CLOSED, WRITTEN_OFF, LoanBook
 from simfin.lending.provision_curves import (
     HORIZON_MONTHS,
+    CurrentBalances,
     current_loss_factors,
     delinquency_default,
 )
@@ -152,6 +153,7 @@ class Provisions:
         self.ccf, self.sensitivity, self.scenarios = ccf, sensitivity, scenarios
         self.seasoning = seasoning_months
         n = self.n
+        self.current = CurrentBalances(n)  # the current loans, kept from day to day
         # Trailing window, one slot per 30-day period (ring buffers).
         self._moves = np.zeros((window_months, n, N_BUCKETS, N_STATES), dtype=np.int64)
         self._written = np.zeros((window_months, n), dtype=np.int64)
@@ -188,7 +190,8 @@ class Provisions:
     # -- the day ---------------------------------------------------------------------------
 
     def close_day(self, day: int, delinquent: np.ndarray, job_loss: float,
-                  undrawn_cents: np.ndarray | list[int]) -> dict[str, np.ndarray]:
+                  undrawn_cents: np.ndarray | list[int], changed: np.ndarray | None = None
+                  ) -> dict[str, np.ndarray]:
         """Measure every lender's ECL at the end of ``day`` and post the allowance to it.
 
         Args:
@@ -197,6 +200,9 @@ class Provisions:
                 (``Servicer.delinquent_loans()``).
             job_loss: The economy's job-loss multiplier today (1: steady).
             undrawn_cents: Per lender, the undrawn limits of its revolving lines.
+            changed: The loans booked before today whose balance, instalments or
+                delinquency may have changed today (servicing's loans falling due and
+                cured ones); None: every loan is recounted (a pass over the book).
 
         Returns:
             The day's :data:`COLUMNS`, per lender.
@@ -212,6 +218,7 @@ class Provisions:
         overlay = self.overlay(job_loss)
         pd12 = np.minimum(self.pd12 * overlay, 1.0)
         lifetime = np.minimum(self.pd_lifetime * overlay, 1.0)
+        self.current.recount(self.book, changed)
         on_schedule, pd_new = self._current_loss(day, overlay)
         stage1 = np.column_stack([current, cells[:, 0:6:2]])  # by bucket
         stage2 = cells[:, 1:6:2]  # buckets 1-29, 30-59, 60-89
@@ -243,26 +250,11 @@ class Provisions:
         instalments left) (:mod:`simfin.lending.provision_curves`; the 12-month ECL before
         LGD), and the 12-month PD of a new loan, with the overlay on the roll rates.
         """
-        b, n, ages = self.book, self.n, self.seasoning
-        rows = b.active_rows()  # every loan on book, no copies: a delinquent one counts 0
-        current = b.column("overdue_since_day").take(rows) < 0
-        lender = b.active("lender")
-        balance = b.column("outstanding_cents").take(rows)
-        instalments = b.active("n_instalments")
-        left = np.maximum(instalments - b.column("paid_instalments").take(rows), 1)
-        age = np.minimum((day - b.active("origination_day")) // STEP_DAYS, ages - 1)
-        # The exposure profile: each lender's balance-weighted rate per period of its
-        # current instalment loans (a bullet loan's single payment needs none).
-        spread = np.where(current & (instalments > 1), balance, 0)
-        weight = np.bincount(lender, weights=spread, minlength=n)
-        rate = np.bincount(lender, weights=spread * b.column("rate_per_period").take(rows),
-                           minlength=n) / np.maximum(weight, 1.0)
-        most = int(left.max()) if len(left) else 1
+        counted = self.current
         factors, pd_new = current_loss_factors(np.minimum(self.hazard * overlay, 1.0),
-                                               self.default_within, rate, most)
-        cell = (lender.astype(np.intp) * ages + age) * most + left - 1
-        at = np.where(current, factors.reshape(-1).take(cell), 0.0)
-        loss = np.bincount(lender, weights=balance * at, minlength=n)
+                                               self.default_within, counted.rate(),
+                                               counted.cells.shape[2])
+        loss = counted.loss(factors, day, self.seasoning)
         return loss, pd_new
 
     def _delinquent_cells(self, day: int, rows: np.ndarray) -> np.ndarray:
