@@ -49,9 +49,11 @@ EAD x lifetime PD x LGD; stage 3: EAD x LGD (undiscounted: the loans are short).
 lender's allowance is brought to their sum every day
 (:meth:`~simfin.lending.ledger.Ledger.provide`).
 
-**Cost.** A day reads the delinquent loans (kept by servicing), and the balance, months on
-book and instalments left of the loans on book (one table look-up each); every 30 days
-one pass over the loans on book moves the chain's counts and the stage migration on.
+**Cost.** A day reads the delinquent loans (kept by servicing) and recounts the current
+loans' balances by origination day and instalments left only for the loans booked or
+touched by servicing that day (:class:`~simfin.lending.provision_curves.CurrentBalances`);
+every 30 days one pass over the loans on book moves the chain's counts and the stage
+migration on.
 """
 
 from __future__ import annotations

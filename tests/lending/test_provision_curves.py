@@ -1,14 +1,23 @@
 """A current loan's 12-month ECL from its schedule (simfin.lending.provision_curves) against
 closed forms: the delinquency's default probability by horizon, the horizon capped by the
-instalments left, seasoning, and the amortised exposure."""
+instalments left, seasoning, and the amortised exposure; and the current loans' balances
+kept from day to day against a recount of the book."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from simfin.lending.provision_curves import current_loss_factors, delinquency_default
+import simfin
+from simfin import MarketModel
+from simfin.lending.loan_book import ACTIVE
+from simfin.lending.provision_curves import (
+    CurrentBalances,
+    current_loss_factors,
+    delinquency_default,
+)
 from simfin.lending.provisions import DEFAULT, prior_chain
+from tests.conftest import SMALL
 
 
 def test_a_delinquency_defaults_after_rolling_through_the_buckets():
@@ -70,3 +79,24 @@ def test_a_seasoned_loan_rolls_at_its_own_age():
     # older than the last age: its rate
     assert factors[0, 2, 0] == pytest.approx(0.02)
     assert factors[0, 0, 0] > factors[0, 1, 0] > factors[0, 2, 0]
+
+
+def test_the_balances_kept_from_day_to_day_are_a_recount_of_the_book():
+    model = MarketModel(simfin.load_config(None, {**SMALL, "run.steps": 150}))
+    for _ in range(150):
+        model.step()
+    kept, book = model.provisions.current, model.book
+    fresh = CurrentBalances(len(model.lenders))
+    fresh.recount(book, None)
+    rows = np.flatnonzero((book.column("status") == ACTIVE)
+                          & (book.column("overdue_since_day") < 0))
+    # precondition: loans were paid, missed, cured and closed along the way
+    assert len(rows) > 100 and (book.column("status") != ACTIVE).sum() > 100
+    assert book.column("cured").sum() > 0
+    days, most = (min(a, b) for a, b in zip(kept.cells.shape[1:], fresh.cells.shape[1:],
+                                            strict=True))
+    np.testing.assert_array_equal(kept.cells[:, :days, :most], fresh.cells[:, :days, :most])
+    assert kept.cells.sum() == fresh.cells.sum()
+    assert kept.cells.sum() == book.column("outstanding_cents")[rows].sum()
+    np.testing.assert_array_equal(kept.spread, fresh.spread)
+    np.testing.assert_allclose(kept.rate(), fresh.rate(), rtol=1e-9)
