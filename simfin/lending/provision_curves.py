@@ -85,16 +85,17 @@ def current_loss_factors(hazard: np.ndarray, default_within: np.ndarray, rate: n
     survival = np.ones((n, ages))
     pd_new = np.zeros(n)
     eventual = default_within[:, -1:]
-    for j in range(1, HORIZON_MONTHS + 1):
-        h = hazard[:, np.minimum(np.arange(ages) + j - 1, ages - 1)]
-        defaults = survival * h * default_within[:, HORIZON_MONTHS - j, None]
-        with np.errstate(divide="ignore", invalid="ignore"):
+    ramp = np.arange(ages)
+    with np.errstate(divide="ignore", invalid="ignore"):  # no rate: straight-line below
+        for j in range(1, HORIZON_MONTHS + 1):
+            h = hazard[:, np.minimum(ramp + j - 1, ages - 1)]
+            defaults = survival * h * default_within[:, HORIZON_MONTHS - j, None]
             annuity = (growth - (1.0 + rate)[:, None] ** (j - 1)) / (growth - 1.0)
-        exposure = np.where(rate[:, None] > 0, annuity, (k - j + 1) / k)
-        exposure = np.where(k >= j, exposure, 0.0)  # no (k+1)-th instalment to miss
-        factors += defaults[:, :, None] * exposure[:, None, :]
-        pd_new += defaults[:, 0]
-        survival = survival * (1.0 - h * eventual)
+            exposure = np.where(rate[:, None] > 0, annuity, (k - j + 1) / k)
+            exposure = np.where(k >= j, exposure, 0.0)  # no (k+1)-th instalment to miss
+            factors += defaults[:, :, None] * exposure[:, None, :]
+            pd_new += defaults[:, 0]
+            survival = survival * (1.0 - h * eventual)
     return factors, pd_new
 
 
@@ -123,15 +124,15 @@ class CurrentBalances:
         self._seen = 0
 
     def recount(self, book: LoanBook, changed: np.ndarray | None) -> None:
-        """Recount ``changed`` rows and the loans booked since the last recount; None
-        recounts every loan on book or counted (a pass over the book).
+        """Recount ``changed`` rows (distinct) and the loans booked since the last recount;
+        None recounts every loan on book or counted (a pass over the book).
         """
         self._left.reserve(len(book))
         self._balance.reserve(len(book))
         if changed is None:
             rows = np.union1d(book.active_rows(), np.flatnonzero(self._left.array[:self._seen]))
         else:
-            rows = np.unique(changed)
+            rows = np.asarray(changed)
         rows = np.concatenate([rows[rows < self._seen], np.arange(self._seen, len(book))])
         self._seen = len(book)
         self._count(book, rows, -1, self._left.array.take(rows),

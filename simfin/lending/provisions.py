@@ -202,7 +202,7 @@ class Provisions:
                 (``Servicer.delinquent_loans()``).
             job_loss: The economy's job-loss multiplier today (1: steady).
             undrawn_cents: Per lender, the undrawn limits of its revolving lines.
-            changed: The loans booked before today whose balance, instalments or
+            changed: The loans (distinct rows) booked before today whose balance, instalments or
                 delinquency may have changed today (servicing's loans falling due and
                 cured ones); None: every loan is recounted (a pass over the book).
 
