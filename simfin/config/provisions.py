@@ -62,8 +62,10 @@ class ProvisionsConfig(Section):
                              "share", **PROBABILITY)
     prior_weight: float = param(100.0, "Weight of the priors, in loans: a bucket's roll "
                                 "rates are (observed moves + prior_weight x prior rates) / "
-                                "(loans observed + prior_weight); the LGD likewise with "
-                                "loans written off. From 0 to 100,000.", "loans", ge=0.0,
+                                "(loans observed + prior_weight), and each months-on-book "
+                                "roll rate of current loans likewise towards the current "
+                                "bucket's prior; the LGD likewise with loans written off. "
+                                "From 0 to 100,000.", "loans", ge=0.0,
                                 le=100_000.0)
     credit_conversion_factor: float = param(0.5, "Share of a revolving line's undrawn limit "
                                             "expected to be drawn by default (CCF): the "
