@@ -13,14 +13,24 @@ is reported apart: it anticipates draws not yet made, not the loans on book.
 
 A run without a run-off long enough for the loans open at D to end leaves some unresolved:
 their count and balance are reported (``unresolved_*``), and their losses are missing.
+
+``python -m simfin.experiments.ecl_backtest FILE --day D`` back-tests every run of an
+experiment file (each scenario and seed) for one lender and prints, per scenario and
+stage, the mean allowance against the mean realised losses.
 """
 
 from __future__ import annotations
 
+import argparse
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
-from simfin.config import MarketConfig
+from simfin.config import ConfigError, MarketConfig, load_config
+from simfin.experiments.design import load_experiment
+from simfin.experiments.measured_command import REFUSED, refuse
 from simfin.lending.loan_book import ACTIVE, WRITTEN_OFF
 from simfin.lending.provisions import STAGE3_DPD
 
@@ -111,3 +121,78 @@ def backtest_allowance(config: MarketConfig, day: int) -> pd.DataFrame:
     frame.attrs["net_write_offs_after_cents"] = {name: int(net.get(name, 0))
                                                  for name in at_day["lender"]}
     return frame
+
+
+def backtest_experiment(file: Path, day: int, seeds: list[int] | None = None,
+                        lender: str = "platform") -> pd.DataFrame:
+    """:func:`backtest_allowance` of ``lender`` in every run of an experiment file (each
+    scenario and seed, one after the other).
+
+    Returns:
+        :data:`BACKTEST_COLUMNS` with ``scenario`` and ``seed``, ``lender``'s rows.
+
+    Raises:
+        ConfigError: A bad file, or ``day`` outside the runs (one line, before any run).
+    """
+    experiment, config_path = load_experiment(file)
+    frames = []
+    steps = {"run.steps": experiment.steps} if experiment.steps else {}
+    for name, overrides in experiment.scenarios.items():
+        for seed in seeds or experiment.seeds or [experiment.seed]:
+            config = load_config(config_path, {**experiment.overrides, **overrides, **steps,
+                                               "run.seed": seed})
+            if not 0 <= day < config.run.total_days - 1:
+                raise ConfigError(f"--day: must be from 0 to {config.run.total_days - 2} "
+                                  f"(the runs have {config.run.total_days} days), got {day}")
+            if lender not in [lc.name for lc in config.lenders]:
+                raise ConfigError(f"--lender: no lender {lender!r} in {experiment.name}")
+            frame = backtest_allowance(config, day)
+            frame = frame[frame["lender"] == lender].assign(scenario=name, seed=seed)
+            frames.append(frame)
+            print(f"{name} seed {seed}: done", file=sys.stderr, flush=True)
+    return pd.concat(frames, ignore_index=True)
+
+
+def backtest_table(frame: pd.DataFrame) -> str:
+    """The Markdown table of :func:`backtest_experiment`: per scenario and stage, and over
+    all stages, the mean allowance / realised net losses over seeds (yuan) and their ratio.
+    """
+    lines = ["| scenario | stage 1 | stage 2 | stage 3 | all |", "|---|---|---|---|---|"]
+    for name, rows in frame.groupby("scenario", sort=False):
+        seeds = rows["seed"].nunique()
+        cells = []
+        for part in [rows[rows["stage"] == s] for s in STAGES] + [rows]:
+            held = part["allowance_cents"].sum() / seeds / 100
+            lost = part["realised_loss_cents"].sum() / seeds / 100
+            ratio = f" ({held / lost:.2f})" if lost else ""
+            cells.append(f"{held:,.0f} / {lost:,.0f}{ratio}")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m simfin.experiments.ecl_backtest FILE --day D``: back-test every run.
+
+    Returns:
+        0; 2 on bad input (one ``error:`` line).
+    """
+    args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    args.add_argument("file", type=Path, help="An experiment file whose runs outlast --day.")
+    args.add_argument("--day", type=int, required=True, help="The day whose closing "
+                      "allowance is tested (0-based).")
+    args.add_argument("--seeds", type=int, nargs="+", default=None)
+    args.add_argument("--lender", default="platform")
+    args.add_argument("--csv", type=Path, default=None, help="Also write the rows here.")
+    parsed = args.parse_args(argv)
+    try:
+        frame = backtest_experiment(parsed.file, parsed.day, parsed.seeds, parsed.lender)
+    except REFUSED as exc:
+        return refuse(exc)
+    if parsed.csv is not None:
+        frame.to_csv(parsed.csv, index=False)
+    print(backtest_table(frame))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import simfin
-from simfin.experiments.ecl_backtest import BACKTEST_COLUMNS, backtest_allowance
+from simfin.experiments.ecl_backtest import BACKTEST_COLUMNS, backtest_allowance, main
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = 239  # the last day of lending; the run-off ends every loan open then
@@ -62,3 +63,23 @@ def test_a_day_the_run_does_not_reach_is_refused():
     config = simfin.load_config(ROOT / "configs" / "baseline.yaml", MARKET)
     with pytest.raises(ValueError, match="day: must be from 0 to"):
         backtest_allowance(config, config.run.total_days)
+
+
+def test_the_command_backtests_every_run_of_an_experiment(tmp_path, capsys):
+    experiment = tmp_path / "tiny.yaml"
+    experiment.write_text(
+        f"name: tiny\nconfig: {ROOT / 'configs' / 'baseline.yaml'}\n"
+        "overrides: {population.n_consumers: 1000, run.runoff_days: 570, "
+        "run.record_applications: false}\n"
+        "steps: 60\nseeds: [1]\nscenarios: {rules_only: {lenders.1.risk.model.kind: none}}\n",
+        encoding="utf-8")
+    assert main([str(experiment), "--day", "59", "--csv", str(tmp_path / "rows.csv")]) == 0
+    table = capsys.readouterr().out
+    assert table.startswith("| scenario | stage 1 |") and "| rules_only |" in table
+    rows = pd.read_csv(tmp_path / "rows.csv")
+    assert set(rows["lender"]) == {"platform"} and rows["loans"].sum() > 50  # it lent
+    # bad input: one error line, exit code 2, nothing run
+    assert main([str(experiment), "--day", "700"]) == 2
+    assert capsys.readouterr().err.startswith("error: --day: must be from 0 to")
+    assert main([str(tmp_path / "missing.yaml"), "--day", "1"]) == 2
+    assert "file not found" in capsys.readouterr().err
