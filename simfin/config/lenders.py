@@ -114,14 +114,15 @@ class ModelConfig(Section):
         "labelled at random with the bad rate of booked loans in their score band), "
         "'bureau_performance' (performance inference: declined applicants whose later loan "
         "the lender finds by a retro pull of the bureau, the consortium or its own book "
-        "enter with that loan's outcome, weighted by 1 / their chance of being found; each "
-        "pull costs the sources' query price), 'bureau_performance_fuzzy' (the same, and "
-        "every other declined applicant fuzzy-labelled), or a name registered with "
+        "enter labelled with that loan's outcome (30+ days past due), the others are left "
+        "out; each pull costs the sources' query price), 'bureau_performance_fuzzy' (the "
+        "same, and every other declined applicant kept fuzzy-labelled by a model fitted on "
+        "the booked and the labelled), or a name registered with "
         "simfin.lending.register_reject_inference. The declined applicants are those of "
         "the lender's own batches, as it saw them.")
     reject_weight: float = param(1.0, "Weight of one declined applicant relative to one "
-                                 "booked loan in 'fuzzy' and 'parcelling'.", "ratio",
-                                 gt=0.0, le=100.0)
+                                 "booked loan in 'fuzzy', 'parcelling' and the performance "
+                                 "methods.", "ratio", gt=0.0, le=100.0)
     reject_window_days: int = param(180, "Days of declined applications kept for reject "
                                     "inference.", "days", ge=1, le=3650)
     retro_window_days: int = param(30, "Performance inference ('bureau_performance'): a "

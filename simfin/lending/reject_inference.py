@@ -184,25 +184,17 @@ def bureau_performance(accepted: TrainingSet, rejects: np.ndarray, fit: Fitter,
                        rng: np.random.Generator, weight: float,
                        records: LaterRecords) -> TrainingSet:
     """Performance inference: each declined applicant whose later loan the lender found
-    (in the bureau, the consortium or its own book) enters with that loan's outcome,
-    weighted ``weight / P(observed | features)`` (a logistic regression of observed vs
-    not among the pulled applicants; capped at ``MAX_AUGMENTATION_WEIGHT`` times its
-    mean), so that those observed stand for every declined applicant like them. The
-    unobserved are left out.
-    """
-    from simfin.lending.registry import SCORERS
+    (in the bureau, the consortium or its own book) enters with that loan's outcome, with
+    weight ``weight``; the unobserved are left out.
 
+    Weighting them up by 1 / their chance of being found, so that they stand for every
+    declined applicant like them, lets a few dozen labelled rule declines with a handful
+    of bads swing the model: on the default market it ranked everyone worse (AUC 0.58
+    against 0.66).
+    """
     seen = records.observed
-    if not seen.any():
-        return accepted
-    if seen.all():
-        w = np.ones(int(seen.sum()))
-    else:
-        p = _scores(SCORERS.create("logistic").fit(records.x, seen), records.x[seen])
-        w = 1.0 / np.maximum(p, 1e-6)
-        w = np.minimum(w, MAX_AUGMENTATION_WEIGHT * w.mean())
-        w *= len(seen) / w.sum()  # the observed weigh as much as all the pulled
-    return accepted.extended(records.x[seen], records.bad[seen], weight * w)
+    return accepted.extended(records.x[seen], records.bad[seen],
+                             np.full(int(seen.sum()), float(weight)))
 
 
 @register_reject_inference("bureau_performance_fuzzy")
