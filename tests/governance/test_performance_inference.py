@@ -138,6 +138,34 @@ def test_the_methods_add_the_observed_with_their_outcomes():
     np.testing.assert_allclose(out.weight[403:411] + out.weight[411:], 1.0)
 
 
+def test_labelled_declines_teach_the_model_what_no_booked_loan_shows():
+    # No booked loan has a bureau delinquency (the rules decline them); declined applicants
+    # with one who borrowed elsewhere went bad 20 % of the time. A booked-only model cannot
+    # tell them apart; with their records it predicts about their bad rate.
+    from simfin.lending.registry import SCORERS
+    from simfin.lending.scoring import ScoringStage
+
+    rng = np.random.default_rng(3)
+    j = MODEL_FEATURES.index("bureau_delinquencies")
+    x = rng.normal(size=(3000, len(MODEL_FEATURES))).astype(np.float32)
+    x[:, j] = 0.0
+    bad = rng.random(3000) < 0.03
+    declined = rng.normal(size=(600, len(MODEL_FEATURES))).astype(np.float32)
+    declined[:, j] = 1.0
+    records = LaterRecords(declined, rng.random(600) < 0.5, rng.random(600) < 0.2)
+    records.bad &= records.observed
+
+    def pd_of_delinquent(method: str) -> float:
+        stage = ScoringStage(SCORERS.get("logistic"), 0.1, 100, 0, reject_inference=method)
+        assert stage.fit(x, bad, day=5, rejects=declined[:0], records=records)
+        return float(stage.predict_pd(declined).mean())
+
+    truth = records.bad[records.observed].mean()
+    assert pd_of_delinquent("none") < 0.05
+    assert pd_of_delinquent("bureau_performance") == pytest.approx(truth, abs=0.03)
+    assert pd_of_delinquent("bureau_performance_fuzzy") == pytest.approx(truth, abs=0.04)
+
+
 def test_a_pull_reads_no_hidden_state_and_its_cost_reaches_the_ledger():
     config = load_config(None, {"population.n_consumers": 1500, "run.steps": 160,
                                 "policy.consortium": True, MODEL + "min_outcomes": 60,
