@@ -21,7 +21,7 @@ import numpy as np
 from simfin.agents.population import Population
 from simfin.config import LenderConfig, MarketConfig, RiskConfig
 from simfin.lending.assembly import StageBuild, assemble
-from simfin.lending.batch import APPROVED, DECLINED, ApplicationBatch
+from simfin.lending.batch import APPROVED, ApplicationBatch
 from simfin.lending.customer_service import ServiceChannel, ServiceDesk
 from simfin.lending.data_sources import DataSource
 from simfin.lending.infrastructure import CAPACITY_REASON, CapacityStage
@@ -265,23 +265,12 @@ class Lender(mesa.Agent):
             self.rejects_.paid_cents = 0
         return rejects
 
-    def keep_rejects(self, batch: ApplicationBatch, day: int) -> None:
-        """Keep the model inputs (and consumers) of a random sample of the day's declined
-        applications (at most ``max_rejects_per_day``), as the lender saw them.
-        """
-        declined = np.flatnonzero((batch["decision"] == DECLINED) & ~self._redraws(batch))
-        most = max(m.max_rejects_per_day for m in self.model_configs)
-        if len(declined) > most:
-            declined = np.sort(self.stream.choice(declined, most, replace=False))
-        if len(declined):
-            kept = batch.take(declined)
-            self.rejects_.keep(day, feature_matrix(kept), kept["consumer"])
-
     def make_offers(self, batch: ApplicationBatch, day: int) -> Quote:
         """Decide the day's batch and pay for deciding it; the approved rows are offers."""
         batch = self.decide(batch, day)
         if self.keeps_rejects:
-            self.keep_rejects(batch, day)
+            self.rejects_.keep_declined(batch, day, self._redraws(batch), self.stream,
+                                        max(m.max_rejects_per_day for m in self.model_configs))
         if day < self.config.entry_day:  # not in the market yet: no platform to pay for
             batch.costs_cents.clear()
         for item, cents in batch.costs_cents.items():

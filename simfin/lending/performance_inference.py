@@ -31,7 +31,9 @@ from typing import Any
 
 import numpy as np
 
+from simfin.lending.batch import DECLINED, ApplicationBatch
 from simfin.lending.reject_inference import LaterRecords, reads_records
+from simfin.lending.scoring import feature_matrix
 
 REPORTED_COLUMNS = ("lender", "consumer", "origination_day", "ever_30dpd")
 """What a lender reports of each loan to the bureau or the consortium, and all a retro pull
@@ -203,6 +205,19 @@ class DeclinedArchive:
 
     def __len__(self) -> int:
         return sum(len(x) for _, x, _ in self.days)
+
+    def keep_declined(self, batch: ApplicationBatch, day: int, redraws: np.ndarray,
+                      rng: np.random.Generator, most: int) -> None:
+        """Keep a random sample of the day's declined applications (at most ``most``;
+        ``redraws``: the rows that draw on an open line, which are no applications), as
+        the lender saw them.
+        """
+        declined = np.flatnonzero((batch["decision"] == DECLINED) & ~redraws)
+        if len(declined) > most:
+            declined = np.sort(rng.choice(declined, most, replace=False))
+        if len(declined):
+            kept = batch.take(declined)
+            self.keep(day, feature_matrix(kept), kept["consumer"])
 
     def keep(self, day: int, features: np.ndarray, consumers: np.ndarray) -> None:
         """Keep a day's declined applications (their consumers only when pulling)."""
