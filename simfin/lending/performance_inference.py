@@ -118,7 +118,9 @@ class RetroPull:
         readers = [m for m in models if m.kind != "none" and reads_records(m.reject_inference)]
         if not readers:
             return None
-        listed = set(market.lenders[lender].risk.data_sources)
+        config = market.lenders[lender]
+        listed = set(config.risk.data_sources) | set(
+            config.challenger.risk.data_sources if config.challenger else ())
         return cls(lender, book, max(m.retro_window_days for m in readers),
                    max(m.performance_window_days for m in readers),
                    sources.get("bureau") if "bureau" in listed else None,
