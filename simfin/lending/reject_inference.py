@@ -76,6 +76,14 @@ class LaterRecords:
     observed: np.ndarray
     bad: np.ndarray
 
+    def zero_filled(self, columns: np.ndarray) -> LaterRecords:
+        """These records with the feature ``columns`` (a boolean mask) set to 0."""
+        if not columns.any():
+            return self
+        x = self.x.copy()
+        x[:, columns] = 0.0
+        return LaterRecords(x, self.observed, self.bad)
+
     @classmethod
     def empty(cls, n_features: int) -> LaterRecords:
         """No records."""

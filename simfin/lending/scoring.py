@@ -286,8 +286,8 @@ class ScoringStage(Stage):
                                       _zero_filled(x[:train], unobserved), bad[:train],
                                       _zero_filled(rejects, unobserved),
                                       self.rng_ or np.random.default_rng(0),
-                                      self.reject_weight, _zero_filled_records(records,
-                                                                               unobserved))
+                                      self.reject_weight,
+                                      records and records.zero_filled(unobserved))
         record = {"day": day, "outcomes": len(bad), "bads": int(bad.sum()),
                   "candidate_auc": None, "in_use_auc": None, "deployed": True}
         self.history_.append(record)
@@ -405,14 +405,6 @@ def binary_auc(bad: np.ndarray, score: np.ndarray) -> float:
 
     binary = getattr(_ranking, "_binary_roc_auc_score", None)
     return float(roc_auc_score(bad, score) if binary is None else binary(bad, score))
-
-
-def _zero_filled_records(records: LaterRecords | None, unobserved: np.ndarray
-                         ) -> LaterRecords | None:
-    """``records`` with the never-observed feature columns of ``x`` set to 0."""
-    if records is None:
-        return None
-    return LaterRecords(_zero_filled(records.x, unobserved), records.observed, records.bad)
 
 
 def _zero_filled(x: np.ndarray, unobserved: np.ndarray) -> np.ndarray:
