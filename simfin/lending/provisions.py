@@ -21,8 +21,9 @@ steps, its lifetime PD within ``lifetime_months`` steps; stage 3's PD is 1.
 loans the lender wrote off in the window, observed = (written off - recoveries) / written
 off, in cents.
 
-**EAD.** The outstanding principal; for revolving lines also ``credit_conversion_factor`` x
-the undrawn limits, in stage 1 at the current bucket's 12-month PD.
+**EAD.** The outstanding principal (with funding partners: the parts whose loss the
+lender bears, :mod:`simfin.lending.co_lending`); for revolving lines also
+``credit_conversion_factor`` x the undrawn limits, in stage 1 at the current bucket's 12-month PD.
 
 **Forward-looking overlay.** A PD is taken to move with the economy's job-loss multiplier
 x (1 in a steady market) as 1 + ``pd_sensitivity`` x (x - 1). The estimated roll rates
@@ -48,6 +49,7 @@ from typing import Any
 
 import numpy as np
 
+from simfin.lending.co_lending import CoLending
 from simfin.lending.ledger import Ledger
 from simfin.lending.loan_book import CLOSED, WRITTEN_OFF, LoanBook
 
@@ -147,6 +149,9 @@ class Provisions:
         self._snap_stage = np.zeros(0, dtype=np.int8)
         self._snap_balance = np.zeros(0, dtype=np.int64)
         self._snap_n, self._snap_day = 0, -1
+        # A market with funding partners: each party provides for the parts whose loss it
+        # bears (CoLending.bearers, .exposure); None: every loan is its lender's.
+        self.co_lending: CoLending | None = None
         self._estimate()
 
     @classmethod
@@ -184,7 +189,9 @@ class Provisions:
         if (day + 1) % STEP_DAYS == 0:
             self._close_period(day)
         cells = self._delinquent_cells(day, delinquent)
-        current = self.ledger.balance("loans") - cells.sum(axis=1)
+        exposure = (self.ledger.balance("loans") if self.co_lending is None
+                    else self.co_lending.exposure())
+        current = exposure - cells.sum(axis=1)
         overlay = self.overlay(job_loss)
         pd12 = np.minimum(self.pd12 * overlay, 1.0)
         lifetime = np.minimum(self.pd_lifetime * overlay, 1.0)
@@ -221,8 +228,13 @@ class Provisions:
         impaired = (dpd >= STAGE3_DPD) | b.column("defaulted").take(rows)
         bucket = np.minimum(dpd // STEP_DAYS + 1, N_BUCKETS - 1)
         cell = np.where(impaired, _CELLS - 1, (bucket - 1) * 2 + (dpd >= self.stage2_dpd))
-        index = b.column("lender").take(rows).astype(np.intp) * _CELLS + cell
-        sums = np.bincount(index, weights=b.column("outstanding_cents").take(rows),
+        if self.co_lending is None:
+            bearer, cents = b.column("lender").take(rows), b.column("outstanding_cents").take(rows)
+        else:  # each part in its bearer's cells
+            at, bearer, cents = self.co_lending.bearers(rows)
+            cell = cell.take(at)
+        index = bearer.astype(np.intp) * _CELLS + cell
+        sums = np.bincount(index, weights=cents,
                            minlength=self.n * _CELLS)  # exact: integer cents below 2**53
         return sums.round().astype(np.int64).reshape(self.n, _CELLS)
 

@@ -1,0 +1,168 @@
+"""Funding partners (simfin.lending.co_lending): each party's books exact every day, the
+parts of every co-funded loan adding up to the whole, the borrowers' payments equal to the
+parties' receipts, and, after a run-off, each party's provisions equal to its net losses;
+over random partner configs (shares, prices, who bears the loss, credit lines, the minimum
+own share changed on a schedule) on a small market with a macro path and provisions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+import simfin
+from simfin.config.funding import CREDIT_RISKS
+from simfin.lending.co_lending import BASIS
+from simfin.lending.loan_book import ACTIVE
+
+MARKET = Path(__file__).resolve().parents[1] / "markets" / "co_lending.yaml"
+NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)  # a market run per example
+SEVERE = {"macro.scenario": "severe", "population.n_consumers": 1_500}
+
+PARTNER = st.fixed_dictionaries({
+    "share": st.sampled_from([0.05, 0.3, 0.5, 0.7, 0.9999, 1.0]),
+    "funding_apr": st.sampled_from([None, 0.0, 0.06, 0.12, 0.5]),
+    "credit_risk": st.sampled_from(CREDIT_RISKS),
+    "max_outstanding_cents": st.sampled_from([None, 5_000_000, 20_000_000]),
+})
+
+
+def run(partners: list[dict] | None, back: list[dict] | None = None, **overrides):
+    """The test market with the platform's partner ``partners`` (the bank) and the bank's
+    ``back`` (the platform), on the severe path."""
+    changes = {**SEVERE, **overrides,
+               "lenders.0.funding.partners": [{"lender": "bank", **p} for p in partners or []],
+               "lenders.1.funding.partners": [{"lender": "platform", **p}
+                                              for p in back or []]}
+    return simfin.run(MARKET, overrides=changes)
+
+
+def flows(result) -> dict[str, np.ndarray]:
+    """Every ledger kind's total over the run, per lender."""
+    ledger = result.model.ledger
+    total = np.sum(ledger.history, axis=0)
+    return {kind: total[:, j] for j, kind in enumerate(ledger.kinds)}
+
+
+@pytest.fixture(scope="module")
+def solo():
+    """The market with no partner at all: the same loans and the same borrowers' payments
+    as with any partners (no conduct rule: nothing a partner changes reaches a decision)."""
+    return run(None)
+
+
+@settings(max_examples=6, deadline=None, derandomize=True, phases=NO_SHRINK,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(partner=PARTNER, back=st.lists(PARTNER, max_size=1),
+       own=st.sampled_from([None, 0.0, 0.3]), raised=st.sampled_from([None, 0.3, 1.0]))
+def test_every_party_s_books_are_exact_and_the_parts_add_up(solo, partner, back, own,
+                                                            raised):
+    schedule = [] if raised is None else [{"day": 30, "min_own_share": raised}]
+    result = run([partner], back, **{"policy.min_own_share": own,
+                                     "policy.schedule": schedule})
+    model, loans = result.model, result.loans
+    # every day was closed, so the ledger's identity (cash + loans - allowance = equity,
+    # per lender) was checked every day; it holds at the end
+    assert result.steps["day"].nunique() == result.config.run.total_days
+    model.ledger.check()
+    cofunded = loans[loans["funder"] >= 0]
+    assert len(cofunded) > 0  # precondition: partners funded loans
+    bp = cofunded["funder_share"].to_numpy(np.int64)
+    # the own share in force clipped every partner's share
+    for day_from, floor in ((0, own), (30, raised)):
+        floor = floor if day_from == 0 or raised is not None else own
+        part = cofunded[cofunded["origination_day"] >= day_from]
+        if floor is not None and len(part):
+            assert part["funder_share"].max() <= BASIS - round(floor * BASIS)
+    if raised == 1.0:
+        assert (loans.loc[loans["origination_day"] >= 30, "funder"] < 0).all()
+    # the parts of every co-funded loan's principal add up to it, and the ledger holds them
+    principal = cofunded["principal_cents"].to_numpy(np.int64)
+    partner_part = principal * bp // BASIS
+    f = flows(result)
+    for i in range(2):
+        theirs = (cofunded["funder"] == i).to_numpy()
+        mine = (cofunded["lender"] == i).to_numpy()
+        assert f["funding_for_others"][i] == partner_part[theirs].sum()
+        assert f["partner_funding"][i] == partner_part[mine].sum()
+        own_part = principal[mine] - partner_part[mine]
+        assert f["disbursed"][i] - f["partner_funding"][i] == (
+            own_part.sum() + loans.loc[(loans["lender"] == i) & (loans["funder"] < 0),
+                                       "principal_cents"].sum())
+    # the same loans as without partners, and the borrowers paid the parties together
+    # exactly what they paid the lenders alone
+    assert loans.drop(columns=["funder", "funder_share"]).equals(solo.loans)
+    alone = flows(solo)
+    for kinds in (("principal_repaid",), ("interest_paid", "service_fees"), ("fees_paid",),
+                  ("recoveries",)):
+        assert sum(f[k].sum() for k in kinds) == sum(alone[k].sum() for k in kinds
+                                                     if k in alone), kinds
+    # the bearer of a guaranteed part bought it (guarantee_paid) and wrote the whole off
+    assert f["written_off"].sum() == alone["written_off"].sum()
+    assert f["guarantee_paid"].sum() == f["guarantee_received"].sum()
+    # after the run-off no loan is left; each party's provisions were its net losses
+    assert (loans["status"] != ACTIVE).all()  # precondition: the run-off ended every loan
+    assert not model.co_lending.held.any() and not model.co_lending.own.any()
+    assert (model.ledger.balance("loans") == 0).all()
+    assert (model.ledger.balance("allowance") == 0).all()
+    charged = f["provision_charge"] - f["provision_release"]
+    assert (charged == f["written_off"] - f["recoveries"]).all()
+    assert f["written_off"].sum() > 0  # precondition: losses to provide for
+
+
+def test_a_partner_keeps_interest_at_its_price_and_the_platform_the_service_fee(solo):
+    """Pure co-lending (no price): the partner earns the loan's rate on its share and its
+    share of the fees; at a price it earns less and no fees, and what it gives up of its
+    share of the interest is the platform's service fee, cent for cent."""
+    free = run([{"share": 0.7, "funding_apr": None, "credit_risk": "pro_rata"}])
+    priced = run([{"share": 0.7, "funding_apr": 0.08, "credit_risk": "pro_rata"}])
+    f, g, alone = flows(free), flows(priced), flows(solo)
+    assert f["service_fees"].sum() == 0 and f["fees_paid"][1] > alone["fees_paid"][1]
+    assert g["service_fees"][0] > 0 and g["service_fees"][1] == 0
+    assert g["fees_paid"][1] == alone["fees_paid"][1]  # only its own loans' fees
+    # the bank's interest on the platform's loans (beyond its own loans', the same in
+    # every run): less at a price, by exactly the platform's service fee
+    free_share = f["interest_paid"][1] - alone["interest_paid"][1]
+    priced_share = g["interest_paid"][1] - alone["interest_paid"][1]
+    assert 0 < priced_share < free_share
+    assert priced_share + g["service_fees"][0] == free_share
+    assert g["interest_paid"][0] == f["interest_paid"][0]
+    record = priced.summary["lenders"]["platform"]["co_lending"]
+    assert record["service_fees_earned"] == int(g["service_fees"][0]) > 0
+    assert record["funded_by_partners"] == int(g["partner_funding"][0]) > 0
+
+
+@pytest.mark.parametrize("risk", CREDIT_RISKS)
+def test_who_bears_the_loss_writes_it_off_and_provides_for_it(solo, risk):
+    result = run([{"share": 0.7, "funding_apr": 0.08, "credit_risk": risk}])
+    f = flows(result)
+    platform, bank = f["written_off"][0], f["written_off"][1]
+    bank_alone = flows(solo)["written_off"][1]
+    assert f["written_off"].sum() > 0  # precondition: loans were written off
+    if risk == "guarantee":  # the platform bore every loss of its loans
+        assert f["guarantee_paid"][0] > 0 and f["guarantee_received"][1] > 0
+        assert bank == bank_alone
+    elif risk == "partner":  # the bank bore every loss of the platform's loans
+        assert f["guarantee_paid"][1] > 0 and f["guarantee_received"][0] > 0
+        assert platform == 0
+    else:
+        assert f["guarantee_paid"].sum() == 0
+        assert platform > 0 and bank > bank_alone
+    # the steps carry the co-lending kinds, summary.json the totals
+    assert {"service_fees", "guarantee_paid"} <= set(result.steps.columns)
+    assert result.summary["lenders"]["platform"]["co_lending"]["guarantee_paid"] == int(
+        f["guarantee_paid"][0])
+
+
+def test_capital_light_facilitation_funds_nothing_and_earns_a_fee():
+    result = run([{"share": 1.0, "funding_apr": 0.1, "credit_risk": "partner"}])
+    steps = result.steps[result.steps["lender"] == "platform"]
+    platform_loans = result.loans[result.loans["lender"] == 0]
+    assert len(platform_loans) > 0 and (platform_loans["funder_share"] == BASIS).all()
+    assert (steps["outstanding"] == 0).all() and steps["funding_cost"].sum() == 0
+    assert steps["service_fees"].sum() > 0 and steps["written_off"].sum() == 0
+    assert steps["allowance"].max() == 0  # it bears no loss: it provides for none
