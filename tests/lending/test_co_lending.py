@@ -166,3 +166,30 @@ def test_capital_light_facilitation_funds_nothing_and_earns_a_fee():
     assert (steps["outstanding"] == 0).all() and steps["funding_cost"].sum() == 0
     assert steps["service_fees"].sum() > 0 and steps["written_off"].sum() == 0
     assert steps["allowance"].max() == 0  # it bears no loss: it provides for none
+
+
+@pytest.mark.parametrize("risk", CREDIT_RISKS)
+def test_each_party_s_capital_ratio_counts_the_loss_it_bears(risk):
+    """A guarantee moves the exposure (and the capital held against it) to the guarantor;
+    the loan parts each party holds are its ``outstanding``."""
+    result = run([{"share": 0.6, "funding_apr": 0.08, "credit_risk": risk}],
+                 **{"run.runoff_days": 0, "policy.min_capital_ratio": 0.0})
+    model, loans = result.model, result.loans
+    live = loans[loans["status"] == ACTIVE]
+    out = live["outstanding_cents"].to_numpy(np.int64)
+    co = (live["funder"] >= 0).to_numpy()
+    part = np.where(co, out * live["funder_share"].to_numpy(np.int64) // BASIS, 0)
+    assert part.sum() > 0  # precondition: the bank holds parts of the platform's loans
+    mine = (live["lender"] == 0).to_numpy()
+    platform_held = (out - part)[mine].sum()
+    bank_held = out[~mine].sum() + part.sum()
+    assert model.ledger.balance("loans").tolist() == [platform_held, bank_held]
+    bears = {"pro_rata": [platform_held, bank_held],
+             "guarantee": [out[mine].sum(), out[~mine].sum()],
+             "partner": [(out - part)[mine & ~co].sum(),
+                         bank_held + (out - part)[mine & co].sum()]}
+    assert model.conduct.exposure().tolist() == bears[risk]
+    last = result.steps[result.steps["day"] == result.steps["day"].max()]
+    equity = model.ledger.balance("equity")
+    expected = [equity[i] / bears[risk][i] if bears[risk][i] else np.nan for i in range(2)]
+    assert last["capital_ratio"].tolist() == pytest.approx(expected, nan_ok=True)
