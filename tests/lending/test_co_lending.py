@@ -18,6 +18,7 @@ import simfin
 from simfin.config.funding import CREDIT_RISKS
 from simfin.lending.co_lending import BASIS
 from simfin.lending.loan_book import ACTIVE
+from simfin.outputs.figures_book import waterfall_flows
 
 MARKET = Path(__file__).resolve().parents[1] / "markets" / "co_lending.yaml"
 NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)  # a market run per example
@@ -152,8 +153,14 @@ def test_who_bears_the_loss_writes_it_off_and_provides_for_it(solo, risk):
     else:
         assert f["guarantee_paid"].sum() == 0
         assert platform > 0 and bank > bank_alone
-    # the steps carry the co-lending kinds, summary.json the totals
+    # the steps carry the co-lending kinds, summary.json the totals; profit (with the
+    # service fees) is the same in the steps, the summary and the waterfall figure
     assert {"service_fees", "guarantee_paid"} <= set(result.steps.columns)
+    for name, out in result.summary["lenders"].items():
+        rows = result.steps[result.steps["lender"] == name]
+        assert out["profit"] == int(rows["profit"].sum())
+        assert sum(v for _, v in waterfall_flows(result.steps, name)) == pytest.approx(
+            out["profit"] / 100)
     assert result.summary["lenders"]["platform"]["co_lending"]["guarantee_paid"] == int(
         f["guarantee_paid"][0])
 
