@@ -22,7 +22,7 @@ from simfin.agents.population import Population
 from simfin.config import LenderConfig, MarketConfig, RiskConfig
 from simfin.lending.assembly import StageBuild, assemble
 from simfin.lending.batch import APPROVED, DECLINED, ApplicationBatch
-from simfin.lending.co_lending import CoLending
+from simfin.lending.co_lending import CoLending, post_origination
 from simfin.lending.customer_service import ServiceChannel, ServiceDesk
 from simfin.lending.data_sources import DataSource
 from simfin.lending.infrastructure import CAPACITY_REASON, CapacityStage
@@ -381,12 +381,8 @@ class Lender(mesa.Agent):
                                    + pop.external_loans.take(consumers), 127),
             cohort=pop.cohort.take(consumers), region=pop.region.take(consumers),
             online=booked["online"] > 0, flags=booked["flags"], **funded)
-        fees = np.round(principal * booked["fee_rate"]).astype(np.int64)
-        if self.co_lending is not None:  # each party's part (simfin.lending.co_lending)
-            self.co_lending.originate(i, loan_rows, fees)
-        else:
-            self.ledger.post(i, "disbursed", int(principal.sum()))
-            self.ledger.post(i, "fees_paid", int(fees.sum()))
+        post_origination(self.ledger, self.co_lending, i, loan_rows, principal,
+                         np.round(principal * booked["fee_rate"]).astype(np.int64))
         line = booked["product"] == REVOLVING
         pop.open_loans(consumers, i, monthly_service(instalment, period),
                        consumers[line], booked["line_limit_cents"][line])

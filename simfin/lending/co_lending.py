@@ -69,6 +69,18 @@ def has_partners(config: Any) -> bool:
     return any(lc.funding.partners for lc in config.lenders)
 
 
+def post_origination(ledger: Ledger, co_lending: CoLending | None, lender: int,
+                     rows: np.ndarray, principal: np.ndarray, fees: np.ndarray) -> None:
+    """Post a lender's new loans (book ``rows``, their ``principal`` and origination
+    ``fees``): to its own books alone, or each party its part (:meth:`CoLending.originate`).
+    """
+    if co_lending is not None:
+        co_lending.originate(lender, rows, fees)
+        return
+    ledger.post(lender, "disbursed", int(principal.sum()))
+    ledger.post(lender, "fees_paid", int(fees.sum()))
+
+
 class CoLending:
     """The split of every co-funded loan between its originator and its funding partner.
 

@@ -200,3 +200,32 @@ def test_each_party_s_capital_ratio_counts_the_loss_it_bears(risk):
     equity = model.ledger.balance("equity")
     expected = [equity[i] / bears[risk][i] if bears[risk][i] else np.nan for i in range(2)]
     assert last["capital_ratio"].tolist() == pytest.approx(expected, nan_ok=True)
+
+
+def test_a_partner_s_parts_of_odd_repayments_add_up_to_its_part_of_the_principal():
+    """Parts of a stock, differenced: 101 cents at 50 % repaid 33 + 33 + 35 gives the
+    partner 50 (not 17 + 17 + 18 = 52 by rounding each repayment)."""
+    from simfin.lending.co_lending import CoLending, Partner
+    from simfin.lending.ledger import Ledger
+    from simfin.lending.loan_book import LoanBook
+
+    book = LoanBook(extra_columns={"funder": np.int16, "funder_share": np.int16})
+    ledger = Ledger(2, [1_000, 1_000], co_lending=True)
+    co = CoLending(book, ledger, [[Partner(1, 5_000, None, 2, None)], []])
+    principal = np.array([101])
+    rows = book.add(lender=np.array([0]), principal_cents=principal,
+                    outstanding_cents=principal, rate_per_period=np.array([0.01]),
+                    period_days=np.array([30]), **co.assign(0, principal))
+    co.originate(0, rows, np.array([7]))
+    assert ledger.balance("loans").tolist() == [51, 50]
+    assert ledger.flow("fees_paid").tolist() == [4, 3]
+    balance = 101
+    for paid in (33, 33, 35):
+        co.repay(rows, np.array([balance]), np.array([balance - paid]), np.array([1]),
+                 np.array([0]))
+        balance -= paid
+        ledger.check()
+    assert ledger.balance("loans").tolist() == [0, 0]
+    assert ledger.flow("principal_repaid").tolist() == [51, 50]
+    assert ledger.flow("interest_paid").sum() == 3  # the borrower's, whole
+    assert co.held.sum() == 0 and co.own.sum() == 0
