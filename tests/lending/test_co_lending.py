@@ -19,6 +19,8 @@ from simfin.config.funding import CREDIT_RISKS
 from simfin.lending.co_lending import BASIS
 from simfin.lending.loan_book import ACTIVE
 from simfin.outputs.figures_book import waterfall_flows
+from simfin.outputs.loan_table import named_loans
+from simfin.outputs.report import render_report
 
 MARKET = Path(__file__).resolve().parents[1] / "markets" / "co_lending.yaml"
 NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)  # a market run per example
@@ -173,6 +175,24 @@ def test_capital_light_facilitation_funds_nothing_and_earns_a_fee():
     assert (steps["outstanding"] == 0).all() and steps["funding_cost"].sum() == 0
     assert steps["service_fees"].sum() > 0 and steps["written_off"].sum() == 0
     assert steps["allowance"].max() == 0  # it bears no loss: it provides for none
+    report = render_report(result.config, result.summary, [])
+    fees = result.summary["lenders"]["platform"]["co_lending"]["service_fees_earned"]
+    assert "## Funding partners" in report and f"{fees / 100:,.0f} |" in report
+
+
+def test_without_partners_the_outputs_keep_their_columns_and_keys(solo):
+    """The written loans.parquet names each partner; a market without partners has none
+    of the co-lending columns, kinds or keys (its files are as before: tests/test_golden.py).
+    """
+    assert "funder" not in solo.loans.columns and "service_fees" not in solo.steps.columns
+    assert "co_lending" not in solo.summary["lenders"]["platform"]
+    assert "## Funding partners" not in render_report(solo.config, solo.summary, [])
+    result = run([{"share": 0.5, "credit_risk": "pro_rata"}], **{"run.runoff_days": 0})
+    named = named_loans(result.loans, result.config)
+    assert set(named["funder"].cat.categories) == {"platform", "bank"}
+    co = (result.loans["funder"] >= 0).to_numpy()
+    assert co.any() and (~co).any()  # precondition: loans with and without a partner
+    assert (named.loc[co, "funder"] == "bank").all() and named.loc[~co, "funder"].isna().all()
 
 
 @pytest.mark.parametrize("risk", CREDIT_RISKS)
