@@ -249,3 +249,26 @@ def test_a_partner_s_parts_of_odd_repayments_add_up_to_its_part_of_the_principal
     assert ledger.flow("principal_repaid").tolist() == [51, 50]
     assert ledger.flow("interest_paid").sum() == 3  # the borrower's, whole
     assert co.held.sum() == 0 and co.own.sum() == 0
+
+
+def test_a_partner_never_holds_more_than_its_credit_line(monkeypatch):
+    """``max_outstanding_cents``: after every booking the partner's holding of the
+    platform's loans is within its line; loans that do not fit are the platform's alone."""
+    from simfin.lending.co_lending import CoLending
+
+    line = 2_000_000
+    peaks: list[int] = []
+    originate = CoLending.originate
+
+    def watched(self, originator, rows, fees):
+        originate(self, originator, rows, fees)
+        peaks.append(int(self.held[0, 1]))
+
+    monkeypatch.setattr(CoLending, "originate", watched)
+    result = run([{"share": 0.7, "credit_risk": "pro_rata", "max_outstanding_cents": line}],
+                 **{"run.runoff_days": 0})
+    platform = result.loans[result.loans["lender"] == 0]
+    assert max(peaks) <= line
+    assert max(peaks) > 0.8 * line  # precondition: the line was nearly used up ...
+    assert (platform["funder"] < 0).sum() > 0  # ... and loans were left to the platform
+    assert (platform["funder"] >= 0).sum() > 0
