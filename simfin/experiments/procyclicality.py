@@ -13,10 +13,10 @@ windowed outcome (``loans[240:480]``: days 240 to 479):
 
 - each rival's approvals, and its ``tighten`` and ``loosen`` decisions from the path's
   start (strategy decisions are events with their reasons);
-- the applications the rivals declined that the fixed lender then booked: the same need
-  (consumer, scenario, product and term) taken up there 1 to
-  ``behaviour.demand.reapply_max_days`` days after a rival's decline, and how many of those
-  loans went 30+ days past due;
+- what became of the needs the rivals declined: those that then applied to the fixed lender
+  (the same need, by consumer, scenario, product and term, the same day or 1 to
+  ``behaviour.demand.reapply_max_days`` days after a rival's decline), the ones it approved,
+  the loans it booked on them and how many of those went 30+ days past due;
 - the fixed lender's loans, the share of them that went 30+ days past due by the run's end
   and their mean true default probability (the answer key, which no lender sees).
 
@@ -54,6 +54,7 @@ from simfin.experiments.measured_command import (
     write_block,
 )
 from simfin.experiments.outcomes import parse
+from simfin.experiments.plan import Plan, plan
 from simfin.experiments.store import ExperimentFolder
 from simfin.experiments.stress import (
     KEYS,
@@ -96,13 +97,12 @@ class Design:
     lenders: list[str]
 
 
-def design(experiment: ExperimentConfig, result: ExperimentResult,
-           lender: str | None) -> Design:
+def design(experiment: ExperimentConfig, the_plan: Plan, lender: str | None) -> Design:
     """Read the 2 x 2 from the scenarios' names and their configs.
 
     Args:
         experiment: The experiment file.
-        result: Its plan (and runs).
+        the_plan: Its runs (each scenario's config is read from its first run).
         lender: The fixed lender, or None to take the one lender fixed in every scenario.
 
     Raises:
@@ -115,7 +115,7 @@ def design(experiment: ExperimentConfig, result: ExperimentResult,
         raise ConfigError(f"outcomes: {experiment.name} needs a windowed outcome "
                           "(loans[240:480]): its window is the booking window")
     first = {}
-    for task in result.plan.tasks:
+    for task in the_plan.tasks:
         first.setdefault(task.scenario, task)
     configs = {s: resolve(t.config, t.steps, t.seed, t.overrides) for s, t in first.items()}
     kinds = {s: {lc.name: lc.strategy.kind for lc in c.lenders} for s, c in configs.items()}
@@ -146,43 +146,51 @@ def run_measures(apps: pd.DataFrame, events: pd.DataFrame, d: Design) -> dict[st
     """One run's measures (:mod:`simfin.experiments.procyclicality`).
 
     Args:
-        apps: The run's decided applications, keyed (``simfin.indicators.swap_sets.keyed``).
+        apps: The run's decided applications, keyed (``simfin.indicators.swap_sets.keyed``),
+            lenders by name.
         events: The run's events.
         d: The experiment's design.
     """
     start, end = d.window
     inside = (apps["day"] >= start) & (apps["day"] < end)
     out: dict[str, float] = {}
-    decisions = events[(events["kind"] == "strategy_decision")
-                       & (events["day"].fillna(-1) >= d.start)]
+    decisions = events[events["kind"] == "strategy_decision"]
+    after = decisions["day"].fillna(-1) >= d.start
     for rival in d.rivals:
         mine = apps[inside & (apps["lender"] == rival)]
         out[f"{rival}.approvals"] = int(mine["approved"].sum())
-        own = decisions[decisions["lender"] == rival]
+        own = decisions[(decisions["lender"] == rival) & after]
         out[f"{rival}.tightenings"] = int((own["code"] == "tighten").sum())
         out[f"{rival}.loosenings"] = int((own["code"] == "loosen").sum())
+        before = decisions[(decisions["lender"] == rival) & ~after]
+        out[f"{rival}.loosenings_before"] = int((before["code"] == "loosen").sum()
+                                                - (before["code"] == "tighten").sum())
     booked = apps[inside & (apps["lender"] == d.fixed) & apps["taken_up"]]
     out[f"{d.fixed}.loans"] = len(booked)
     out[f"{d.fixed}.dpd30_rate"] = float(booked["bad"].mean()) if len(booked) else np.nan
     out[f"{d.fixed}.true_pd"] = float(booked["true_pd"].mean()) if len(booked) else np.nan
-    displaced = displaced_loans(apps, d)
-    out[f"{d.fixed}.from_rivals"] = len(displaced)
-    out[f"{d.fixed}.from_rivals_dpd30"] = int(displaced["bad"].sum())
+    followed = rivals_declined_then(apps, d)
+    out[f"{d.fixed}.applied"] = len(followed)
+    out[f"{d.fixed}.approved"] = int(followed["approved"].sum())
+    out[f"{d.fixed}.from_rivals"] = int(followed["taken_up"].sum())
+    out[f"{d.fixed}.from_rivals_dpd30"] = int((followed["taken_up"] & followed["bad"]).sum())
     return out
 
 
-def displaced_loans(apps: pd.DataFrame, d: Design) -> pd.DataFrame:
-    """The fixed lender's loans on needs a rival declined in the window 1 to
-    ``reapply_days`` days before (each loan once, however many rivals declined it).
+def rivals_declined_then(apps: pd.DataFrame, d: Design) -> pd.DataFrame:
+    """The fixed lender's applications on needs a rival declined in the booking window,
+    made the same day (the applicant had applied to both) or 1 to ``reapply_days`` days
+    later (a re-application); each application once, however many rivals declined it.
     """
     start, end = d.window
     declined = apps[apps["lender"].isin(d.rivals) & ~apps["approved"]
                     & (apps["day"] >= start) & (apps["day"] < end)]
-    booked = apps[(apps["lender"] == d.fixed) & apps["taken_up"]]
-    pairs = declined[[*NEED, "day"]].merge(booked[[*NEED, "day", "nth", "bad"]], on=NEED,
-                                          suffixes=("_declined", ""))
+    fixed = apps[apps["lender"] == d.fixed]
+    pairs = declined[[*NEED, "day"]].merge(
+        fixed[[*NEED, "day", "nth", "approved", "taken_up", "bad"]], on=NEED,
+        suffixes=("_declined", ""))
     later = pairs["day"] - pairs["day_declined"]
-    pairs = pairs[(later >= 1) & (later <= d.reapply_days)]
+    pairs = pairs[(later >= 0) & (later <= d.reapply_days)]
     return pairs.drop_duplicates([*NEED, "day", "nth"])
 
 
@@ -280,23 +288,36 @@ def tightened(frame: pd.DataFrame, d: Design) -> tuple[int, int]:
     return more, total
 
 
+def loosened_before(frame: pd.DataFrame, d: Design) -> str:
+    """Each arm's mean net loosening steps before the path started (all rivals), as text:
+    a controller that loosens on a young book enters the downturn looser than ``fixed``.
+    """
+    parts = []
+    for arm in d.cells.strategies:
+        rows = frame[frame["scenario"] == d.cells.scenario[(arm, STEADY)]]
+        each = ", ".join(f"{r} {fmt(rows[f'{r}.loosenings_before'].mean())}"
+                         for r in d.rivals)
+        parts.append(f"`{arm}` {each}")
+    return "; ".join(parts)
+
+
 def procyclicality_report(result: ExperimentResult, experiment: ExperimentConfig,
-                          folder: ExperimentFolder, lender: str | None
-                          ) -> tuple[str, pd.DataFrame]:
+                          folder: ExperimentFolder, d: Design) -> tuple[str, pd.DataFrame]:
     """The Markdown (preconditions, each arm's means and changes, the
     difference-in-differences) and the table of measures per run.
 
     Raises:
-        ConfigError: As :func:`design` and :func:`measures_frame`; no finished run.
+        ConfigError: As :func:`measures_frame`; no finished run.
     """
-    d = design(experiment, result, lender)
     frame = measures_frame(result, folder, d)
     if frame.empty:
         raise ConfigError(f"{experiment.name}: no finished run to analyse")
     method, seed = experiment.interval, result.plan.analysis_seed
-    rival_measures = [f"{r}.{m}" for r in d.rivals for m in ("approvals", "tightenings")]
-    fixed_measures = [f"{d.fixed}.{m}" for m in ("from_rivals", "from_rivals_dpd30", "loans",
-                                                 "dpd30_rate", "true_pd")]
+    rival_measures = [f"{r}.{m}" for r in d.rivals
+                      for m in ("approvals", "tightenings", "loosenings")]
+    fixed_measures = [f"{d.fixed}.{m}" for m in ("applied", "approved", "from_rivals",
+                                                 "from_rivals_dpd30", "loans", "dpd30_rate",
+                                                 "true_pd")]
     measures = rival_measures + fixed_measures
     table = stress_table(frame, d.cells, measures, d.fixed, method, seed)
     empty = pd.DataFrame()
@@ -310,16 +331,22 @@ def procyclicality_report(result: ExperimentResult, experiment: ExperimentConfig
              f"run differs from its steady pair) in {differ} of {stressed} runs; fewest "
              f"`{d.fixed}` loans in a run: {fmt(frame[f'{d.fixed}.loans'].min())}; the "
              f"responding rivals took more net tightening steps under the stressed path "
-             f"than under `{STEADY}` on {more} of {compared} seeds.", ""]
+             f"than under `{STEADY}` on {more} of {compared} seeds. Before the path "
+             f"started (the same in both paths), each arm's net loosening steps "
+             f"(loosen minus tighten), mean per run: {loosened_before(frame, d)}.", ""]
     if result.failures:
         lines += [f"**{len(result.failures)} runs failed** and are left out.", ""]
     units: dict[str, str | None] = dict.fromkeys(measures)
-    lines += ["Rivals: approvals and `tighten` decisions from the path's start:", "",
+    lines += ["Rivals: approvals in the booking window, and `tighten` and `loosen` "
+              "decisions from the path's start:", "",
               stress_markdown(table, empty, d.cells, rival_measures, units),
-              f"`{d.fixed}`: loans on needs a rival declined 1-{d.reapply_days} days before "
-              f"(`from_rivals`) and how many went 30+ DPD, its loans, their 30+ DPD rate by "
-              f"the run's end and their mean true PD (answer key):",
-              "", stress_markdown(table, empty, d.cells, fixed_measures, units)]
+              f"`{d.fixed}`: applications on needs a rival declined (the same day or "
+              f"1-{d.reapply_days} days later; `applied`), the ones it approved, the loans it "
+              f"booked on them (`from_rivals`) and how many of those went 30+ DPD; all its "
+              f"loans booked in the window, the share of them 30+ DPD by the run's end "
+              f"(`dpd30_rate`) and their mean true default probability (`true_pd`, the "
+              f"answer key):", "",
+              stress_markdown(table, empty, d.cells, fixed_measures, units)]
     changes = did(frame, d, measures, method, seed)
     lines += [did_markdown(changes, d, rival_measures), "",
               did_markdown(changes, d, fixed_measures), ""]
@@ -336,13 +363,13 @@ def main(argv: list[str] | None = None) -> int:
     command = command_line("simfin.experiments.procyclicality", argv)
     try:
         experiment, config = load(args)
-        stress_cells(experiment)
+        d = design(experiment, plan(experiment, config), args.lender)  # before any run
         start = time.perf_counter()
         result = run_experiment(experiment, config, args.out, args.executor, args.workers)
         seconds = time.perf_counter() - start
         write_experiment(result, experiment, args.out)
         report, frame = procyclicality_report(result, experiment, ExperimentFolder(args.out),
-                                              args.lender)
+                                              d)
     except REFUSED as exc:
         return refuse(exc)
     frame.to_csv(Path(args.out) / "procyclicality.csv", index=False)
