@@ -61,7 +61,7 @@ def _root(version: Annotated[bool, typer.Option(
 
 def fail(message: str) -> None:
     """Print one line on stderr and exit with the user-error code."""
-    from simfin.config.loading import one_line
+    from simfin.config.errors import one_line
 
     typer.echo(f"error: {one_line(message)}", err=True)
     raise typer.Exit(USER_ERROR)
@@ -283,7 +283,7 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except _config_error() as exc:
-        from simfin.config.loading import one_line
+        from simfin.config.errors import one_line
 
         typer.echo(f"error: {one_line(str(exc))}", err=True)
         sys.exit(USER_ERROR)

@@ -1,6 +1,7 @@
 """Market configuration: pydantic schema by concern, YAML loading and overrides."""
 
 from simfin.config.behaviour import BehaviourConfig
+from simfin.config.errors import ConfigError
 from simfin.config.lenders import (
     LenderConfig,
     ModelConfig,
@@ -9,7 +10,7 @@ from simfin.config.lenders import (
     RiskConfig,
     RuleConfig,
 )
-from simfin.config.loading import ConfigError, dump_config, load_config, validate
+from simfin.config.loading import dump_config, load_config, validate
 from simfin.config.market import ChannelConfig, ScenarioConfig
 from simfin.config.policy import PolicyConfig, RunConfig
 from simfin.config.population import COHORTS, REGIONS, PopulationConfig

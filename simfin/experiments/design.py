@@ -15,7 +15,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from simfin.config import ConfigError, load_config
 from simfin.config.base import SAFE_NAME_PATTERN, Section, name_param, param
-from simfin.config.loading import describe_validation_error
+from simfin.config.errors import describe_validation_error
 from simfin.experiments.outcomes import (
     Produced,
     check,

@@ -17,7 +17,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from simfin.config import ConfigError, MarketConfig
-from simfin.config.loading import describe_validation_error
+from simfin.config.errors import describe_validation_error
 from simfin.experiments.design import ExperimentConfig, load_experiment
 from simfin.experiments.execution import ExperimentResult
 from simfin.experiments.measured import blocks_in, rewrite
