@@ -11,8 +11,9 @@ From each run's events and its decided applications (the experiment folder's ``s
 kept when ``run.record_applications`` is on), over the booking window of the file's first
 windowed outcome (``loans[240:480]``: days 240 to 479):
 
-- each rival's approvals, and its ``tighten`` and ``loosen`` decisions from the path's
-  start (strategy decisions are events with their reasons);
+- each rival's approvals (all, and of the products the fixed lender sells too), and its
+  ``tighten`` and ``loosen`` decisions from the path's start (strategy decisions are events
+  with their reasons);
 - what became of the needs the rivals declined: those that then applied to the fixed lender
   (the same need, by consumer, scenario, product and term, the same day or 1 to
   ``behaviour.demand.reapply_max_days`` days after a rival's decline), the ones it approved,
@@ -65,6 +66,7 @@ from simfin.experiments.stress import (
     stress_markdown,
     stress_table,
 )
+from simfin.lending.product import PRODUCT_KINDS
 from simfin.outputs.experiments import write_experiment
 
 NEED = ["consumer", "scenario", "product", "term_days"]
@@ -85,6 +87,8 @@ class Design:
         reapply_days: ``behaviour.demand.reapply_max_days``: how late a re-application comes.
         lenders: Every lender's name, in config order (a run's application log codes
             lenders by this index).
+        products: The product kinds the fixed lender sells (only needs of these kinds
+            can move to it).
     """
 
     cells: StressCells
@@ -95,6 +99,7 @@ class Design:
     start: int
     reapply_days: int
     lenders: list[str]
+    products: list[str]
 
 
 def design(experiment: ExperimentConfig, the_plan: Plan, lender: str | None) -> Design:
@@ -138,8 +143,10 @@ def design(experiment: ExperimentConfig, the_plan: Plan, lender: str | None) -> 
         raise ConfigError("scenarios: a pro-cyclicality experiment needs an arm in which "
                           "every lender is fixed and one in which the rivals respond")
     config = configs[cells.scenario[(baselines[0], STEADY)]]
+    sells = next(lc for lc in config.lenders if lc.name == lender).products
     return Design(cells, lender, rivals, baselines[0], windows[0], config.macro.start_day,
-                  config.behaviour.demand.reapply_max_days, names)
+                  config.behaviour.demand.reapply_max_days, names,
+                  [p.kind for p in sells])
 
 
 def run_measures(apps: pd.DataFrame, events: pd.DataFrame, d: Design) -> dict[str, float]:
@@ -159,6 +166,8 @@ def run_measures(apps: pd.DataFrame, events: pd.DataFrame, d: Design) -> dict[st
     for rival in d.rivals:
         mine = apps[inside & (apps["lender"] == rival)]
         out[f"{rival}.approvals"] = int(mine["approved"].sum())
+        shared = mine["product"].isin(d.products)
+        out[f"{rival}.approvals_shared"] = int((mine["approved"] & shared).sum())
         own = decisions[(decisions["lender"] == rival) & after]
         out[f"{rival}.tightenings"] = int((own["code"] == "tighten").sum())
         out[f"{rival}.loosenings"] = int((own["code"] == "loosen").sum())
@@ -205,7 +214,8 @@ def measures_frame(result: ExperimentResult, folder: ExperimentFolder,
     done = set(result.results["scenario"] + "/" + result.results["point"].astype(str) + "/"
                + result.results["replicate"].astype(str))
     events = result.events if result.events is not None else pd.DataFrame()
-    coded = {str(i): name for i, name in enumerate(d.lenders)}  # the log's lender codes
+    coded = {str(i): name for i, name in enumerate(d.lenders)}  # the log's codes
+    kinds = {str(i): kind for i, kind in enumerate(PRODUCT_KINDS)}
     rows = []
     for task in result.plan.tasks:
         if f"{task.scenario}/{task.point}/{task.replicate}" not in done:
@@ -214,7 +224,8 @@ def measures_frame(result: ExperimentResult, folder: ExperimentFolder,
         if apps is None:
             raise ConfigError(f"run {task.key} kept no applications: a pro-cyclicality "
                               "experiment needs run.record_applications on")
-        apps = apps.assign(lender=apps["lender"].replace(coded))
+        apps = apps.assign(lender=apps["lender"].replace(coded),
+                           product=apps["product"].replace(kinds))
         mine = events[events["run"] == task.key] if len(events) else events
         rows.append({"scenario": task.scenario, "point": task.point,
                      "replicate": task.replicate, "lender": d.fixed,
@@ -314,7 +325,8 @@ def procyclicality_report(result: ExperimentResult, experiment: ExperimentConfig
         raise ConfigError(f"{experiment.name}: no finished run to analyse")
     method, seed = experiment.interval, result.plan.analysis_seed
     rival_measures = [f"{r}.{m}" for r in d.rivals
-                      for m in ("approvals", "tightenings", "loosenings")]
+                      for m in ("approvals", "approvals_shared", "tightenings",
+                                "loosenings")]
     fixed_measures = [f"{d.fixed}.{m}" for m in ("applied", "approved", "from_rivals",
                                                  "from_rivals_dpd30", "loans", "dpd30_rate",
                                                  "true_pd")]
@@ -337,8 +349,10 @@ def procyclicality_report(result: ExperimentResult, experiment: ExperimentConfig
     if result.failures:
         lines += [f"**{len(result.failures)} runs failed** and are left out.", ""]
     units: dict[str, str | None] = dict.fromkeys(measures)
-    lines += ["Rivals: approvals in the booking window, and `tighten` and `loosen` "
-              "decisions from the path's start:", "",
+    lines += ["Rivals: approvals in the booking window, of them those of the products "
+              f"`{d.fixed}` sells too ({', '.join(d.products)}; `approvals_shared`: only "
+              "such needs can move to it), and `tighten` and `loosen` decisions from the "
+              "path's start:", "",
               stress_markdown(table, empty, d.cells, rival_measures, units),
               f"`{d.fixed}`: applications on needs a rival declined (the same day or "
               f"1-{d.reapply_days} days later; `applied`), the ones it approved, the loans it "

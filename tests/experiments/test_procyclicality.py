@@ -39,7 +39,7 @@ def test_the_shipped_file_loads_as_a_two_by_two_with_one_fixed_lender():
 def _design() -> Design:
     cells = StressCells(["fixed", "respond"], ["steady", "severe"], {})
     return Design(cells, "cash", ["bank", "platform"], "fixed", (10, 20), 10, 3,
-                  ["bank", "platform", "cash"])
+                  ["bank", "platform", "cash"], ["cash"])
 
 
 def _apps(rows: list[tuple]) -> pd.DataFrame:
@@ -73,6 +73,7 @@ def test_a_declined_need_is_followed_to_the_fixed_lender_within_the_reapply_days
     assert out["cash.from_rivals"] == 2 and out["cash.from_rivals_dpd30"] == 1
     assert out["platform.tightenings"] == 2 and out["platform.loosenings_before"] == 1
     assert out["platform.approvals"] == 1 and out["bank.approvals"] == 0
+    assert out["platform.approvals_shared"] == 1  # a cash loan: the cash lender sells it
     # the fixed lender's own loans booked in the window (days 10-19): consumers 1, 2, 3
     assert out["cash.loans"] == 3 and out["cash.dpd30_rate"] == pytest.approx(1 / 3)
 
