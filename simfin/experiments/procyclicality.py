@@ -172,7 +172,7 @@ def run_measures(apps: pd.DataFrame, events: pd.DataFrame, d: Design) -> dict[st
         out[f"{rival}.tightenings"] = int((own["code"] == "tighten").sum())
         out[f"{rival}.loosenings"] = int((own["code"] == "loosen").sum())
         before = decisions[(decisions["lender"] == rival) & ~after]
-        out[f"{rival}.loosenings_before"] = int((before["code"] == "loosen").sum()
+        out[f"{rival}.net_loosening_before"] = int((before["code"] == "loosen").sum()
                                                 - (before["code"] == "tighten").sum())
     booked = apps[inside & (apps["lender"] == d.fixed) & apps["taken_up"]]
     out[f"{d.fixed}.loans"] = len(booked)
@@ -306,7 +306,7 @@ def loosened_before(frame: pd.DataFrame, d: Design) -> str:
     parts = []
     for arm in d.cells.strategies:
         rows = frame[frame["scenario"] == d.cells.scenario[(arm, STEADY)]]
-        each = ", ".join(f"{r} {fmt(rows[f'{r}.loosenings_before'].mean())}"
+        each = ", ".join(f"{r} {fmt(rows[f'{r}.net_loosening_before'].mean())}"
                          for r in d.rivals)
         parts.append(f"`{arm}` {each}")
     return "; ".join(parts)

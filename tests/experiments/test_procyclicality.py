@@ -71,7 +71,7 @@ def test_a_declined_need_is_followed_to_the_fixed_lender_within_the_reapply_days
     out = run_measures(apps, events, _design())
     assert out["cash.applied"] == 3 and out["cash.approved"] == 2
     assert out["cash.from_rivals"] == 2 and out["cash.from_rivals_dpd30"] == 1
-    assert out["platform.tightenings"] == 2 and out["platform.loosenings_before"] == 1
+    assert out["platform.tightenings"] == 2 and out["platform.net_loosening_before"] == 1
     assert out["platform.approvals"] == 1 and out["bank.approvals"] == 0
     assert out["platform.approvals_shared"] == 1  # a cash loan: the cash lender sells it
     # the fixed lender's own loans booked in the window (days 10-19): consumers 1, 2, 3
