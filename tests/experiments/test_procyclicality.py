@@ -19,7 +19,8 @@ from simfin.experiments.stress import StressCells
 from .files import BASELINE, write
 
 ROOT = Path(__file__).resolve().parents[2]
-SHIPPED = ROOT / "experiments" / "procyclicality.yaml"
+FOLDER = ROOT / "experiments"
+SHIPPED = FOLDER / "procyclicality.yaml"
 RESPOND = "lenders.bank.strategy.kind: risk_appetite, lenders.platform.strategy.kind: " \
           "risk_appetite"
 
@@ -34,6 +35,16 @@ def test_the_shipped_file_loads_as_a_two_by_two_with_one_fixed_lender():
     assert len(experiment.seeds) >= 6
     # loans booked in the window have 60 days or more on book before the run ends
     assert experiment.steps - d.window[1] >= 60
+
+
+def test_the_bank_file_keeps_the_bank_fixed_on_the_same_market_path_and_seeds():
+    experiment, config = load_experiment(FOLDER / "procyclicality_bank.yaml")
+    d = design(experiment, plan(experiment, config), None)
+    assert d.fixed == "bank" and d.rivals == ["platform", "cash"]
+    assert d.products == ["instalment", "cash"]
+    main_file, _ = load_experiment(SHIPPED)
+    assert (experiment.overrides, experiment.steps, experiment.seeds, experiment.outcomes) \
+        == (main_file.overrides, main_file.steps, main_file.seeds, main_file.outcomes)
 
 
 def _design() -> Design:
@@ -164,13 +175,14 @@ def test_rivals_tighten_under_severe_and_their_declined_needs_borrow_from_the_fi
     assert "stale" not in text and "Difference-in-differences" in text
 
 
-def test_the_shipped_block_matches_the_file_and_the_verdict_quotes_it():
-    """An edited procyclicality.yaml without a re-measured block fails here, and so does a
+@pytest.mark.parametrize("name", ["procyclicality", "procyclicality_bank"])
+def test_the_shipped_block_matches_the_file_and_the_verdict_quotes_it(name: str):
+    """An edited experiment file without a re-measured block fails here, and so does a
     verdict quoting a number its block no longer holds."""
-    experiment, config = load_experiment(SHIPPED)
+    experiment, config = load_experiment(FOLDER / f"{name}.yaml")
     d = design(experiment, plan(experiment, config), None)
-    text = (ROOT / "experiments" / "README.md").read_text(encoding="utf-8")
-    start, end = blocks_in(text)["procyclicality"]
+    text = (FOLDER / "README.md").read_text(encoding="utf-8")
+    start, end = blocks_in(text)[name]
     block = text[start:end]
     runs = len(d.cells.strategies) * len(d.cells.paths) * len(experiment.seeds)
     assert f"{runs} runs ({len(d.cells.strategies)} arms x 2 paths x seeds " \
