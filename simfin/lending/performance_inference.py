@@ -176,6 +176,13 @@ class PullCount:
     bad: int = 0
     cost_cents: int = 0
 
+    def add(self, observed: np.ndarray, bad: np.ndarray, cost_cents: int) -> None:
+        """Count one pull: its applicants' ``observed`` and ``bad`` flags and its cost."""
+        self.pulled += len(observed)
+        self.observed += int(observed.sum())
+        self.bad += int(bad.sum())
+        self.cost_cents += cost_cents
+
     def as_dict(self) -> dict[str, float | int | None]:
         """The counts, the observed share and bad rate, the cost in yuan."""
         return {"pulled": self.pulled, "observed": self.observed, "bad": self.bad,
@@ -254,10 +261,7 @@ class DeclinedArchive:
         observed, bad, cost = self.retro.pull(consumers, decline_days)
         self._records.append(LaterRecords(np.concatenate([x for _, x, _ in due]), observed,
                                           bad))
-        self.count.pulled += len(consumers)
-        self.count.observed += int(observed.sum())
-        self.count.bad += int(bad.sum())
-        self.count.cost_cents += cost
+        self.count.add(observed, bad, cost)
         self.paid_cents += cost
 
     def records(self) -> LaterRecords | None:
