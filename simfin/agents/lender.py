@@ -22,6 +22,7 @@ from simfin.agents.population import Population
 from simfin.config import LenderConfig, MarketConfig, RiskConfig
 from simfin.lending.assembly import StageBuild, assemble
 from simfin.lending.batch import APPROVED, ApplicationBatch
+from simfin.lending.co_lending import CoLending, post_origination
 from simfin.lending.customer_service import ServiceChannel, ServiceDesk
 from simfin.lending.data_sources import DataSource
 from simfin.lending.infrastructure import CAPACITY_REASON, CapacityStage
@@ -85,6 +86,7 @@ class Lender(mesa.Agent):
                  ledger: Ledger) -> None:
         super().__init__(model)
         self.population, self.book, self.ledger = population, book, ledger
+        self.co_lending: CoLending | None = None  # its funding partners (set by the market)
         self.index = index
         self.config: LenderConfig = config.lenders[index]
         self.name = self.config.name
@@ -356,6 +358,7 @@ class Lender(mesa.Agent):
                                                     booked["term_days"])
         consumers = booked["consumer"]
         pop, i = self.population, self.index
+        funded = {} if self.co_lending is None else self.co_lending.assign(i, principal)
         loan_rows = self.book.add(
             lender=np.full(booked.n, i), consumer=consumers,
             product=booked["product"], scenario=booked["scenario"],
@@ -371,10 +374,9 @@ class Lender(mesa.Agent):
                                    - pop.at_lender(pop.loans_at, consumers, i)
                                    + pop.external_loans.take(consumers), 127),
             cohort=pop.cohort.take(consumers), region=pop.region.take(consumers),
-            online=booked["online"] > 0, flags=booked["flags"])
-        self.ledger.post(i, "disbursed", int(principal.sum()))
-        fees = np.round(principal * booked["fee_rate"]).astype(np.int64)
-        self.ledger.post(i, "fees_paid", int(fees.sum()))
+            online=booked["online"] > 0, flags=booked["flags"], **funded)
+        post_origination(self.ledger, self.co_lending, i, loan_rows, principal,
+                         np.round(principal * booked["fee_rate"]).astype(np.int64))
         line = booked["product"] == REVOLVING
         pop.open_loans(consumers, i, monthly_service(instalment, period),
                        consumers[line], booked["line_limit_cents"][line])

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, field_validator, model_validator
 from simfin.config.base import PROBABILITY, Section, name_param, param
 from simfin.config.conduct import StrategyConfig
 from simfin.config.data import check_bought_source, check_listed_once
+from simfin.config.funding import FundingConfig
 from simfin.config.market import ProductKind
 from simfin.config.operations import InfrastructureConfig, LenderPaymentConfig, ServiceConfig
 from simfin.config.plugins import registered
@@ -287,6 +288,8 @@ class LenderConfig(Section):
     strategy: StrategyConfig = param(StrategyConfig(), "Its strategy and review cadence.")
     entry_day: int = param(0, "Day it enters the market (before: no applicant reaches it, "
                            "no platform cost).", "day", ge=0, le=36_500)
+    funding: FundingConfig = param(FundingConfig(), "Funding partners: other lenders that "
+                                   "fund a share of its loans (co-lending, facilitation).")
 
     @model_validator(mode="after")
     def _demand_pricing_needs_a_model(self) -> LenderConfig:

@@ -28,6 +28,8 @@ one look-up per loan.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from simfin.lending.growable_column import GrowableColumn
@@ -36,6 +38,8 @@ from simfin.lending.loan_book import ACTIVE, LoanBook
 HORIZON_MONTHS = 12
 """The months of a stage 1 (12-month) ECL: default events possible within them."""
 STEP_DAYS = 30  # a month on book
+Bearers = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]
+"""rows, cents -> (index into rows, bearing party, cents) of each part of each row."""
 
 
 def delinquency_default(chain: np.ndarray, months: int, default: int) -> np.ndarray:
@@ -123,9 +127,12 @@ class CurrentBalances:
         self._balance = GrowableColumn(np.int64)  # per loan: the balance counted
         self._seen = 0
 
-    def recount(self, book: LoanBook, changed: np.ndarray | None) -> None:
+    def recount(self, book: LoanBook, changed: np.ndarray | None,
+                bearers: Bearers | None = None) -> None:
         """Recount ``changed`` rows (distinct) and the loans booked since the last recount;
-        None recounts every loan on book or counted (a pass over the book).
+        None recounts every loan on book or counted (a pass over the book). ``bearers``
+        splits each loan's balance among the parties that bear its loss (funding
+        partners: ``CoLending.bearers``); None: all its lender's.
         """
         self._left.reserve(len(book))
         self._balance.reserve(len(book))
@@ -136,24 +143,28 @@ class CurrentBalances:
         rows = np.concatenate([rows[rows < self._seen], np.arange(self._seen, len(book))])
         self._seen = len(book)
         self._count(book, rows, -1, self._left.array.take(rows),
-                    self._balance.array.take(rows))
+                    self._balance.array.take(rows), bearers)
         current = ((book.column("status").take(rows) == ACTIVE)
                    & (book.column("overdue_since_day").take(rows) < 0))
         balance = np.where(current, book.column("outstanding_cents").take(rows), 0)
         left = np.where(balance > 0, np.maximum(book.column("n_instalments").take(rows)
                                                 - book.column("paid_instalments").take(rows),
                                                 1), 0).astype(np.int16)
-        self._count(book, rows, 1, left, balance)
+        self._count(book, rows, 1, left, balance, bearers)
         self._left.array[rows] = left
         self._balance.array[rows] = balance
 
     def _count(self, book: LoanBook, rows: np.ndarray, sign: int, left: np.ndarray,
-               balance: np.ndarray) -> None:
+               balance: np.ndarray, bearers: Bearers | None) -> None:
         counted = np.flatnonzero(left > 0)
         rows, left, balance = rows.take(counted), left.take(counted), balance.take(counted)
         if not len(rows):
             return
-        lender = book.column("lender").take(rows).astype(np.intp)
+        if bearers is None:
+            lender = book.column("lender").take(rows).astype(np.intp)
+        else:  # each part under the party that bears it (the same split in as out)
+            at, lender, balance = bearers(rows, balance)
+            rows, left, lender = rows.take(at), left.take(at), lender.astype(np.intp)
         origin = book.column("origination_day").take(rows).astype(np.intp)
         days, most = int(origin.max()) + 1, int(left.max())
         if days > self.cells.shape[1] or most > self.cells.shape[2]:

@@ -31,7 +31,8 @@ off, in cents.
 **EAD.** A delinquent loan's outstanding principal (it pays nothing until it cures, and is
 written off at that balance); a current loan's exposure when it would default is its
 scheduled balance after the instalments it pays before the miss (an annuity at the
-lender's balance-weighted rate per period), not today's; for revolving lines also
+lender's balance-weighted rate per period), not today's; with funding partners, the parts
+whose loss the lender bears (:mod:`simfin.lending.co_lending`); for revolving lines also
 ``credit_conversion_factor`` x the undrawn limits, in stage 1 at a new loan's 12-month PD
 (``pd_12m``).
 
@@ -63,6 +64,7 @@ from typing import Any
 
 import numpy as np
 
+from simfin.lending.co_lending import CoLending
 from simfin.lending.ledger import Ledger
 from simfin.lending.loan_book import CLOSED, WRITTEN_OFF, LoanBook
 from simfin.lending.provision_curves import (
@@ -174,6 +176,9 @@ class Provisions:
         self._snap_balance = np.zeros(0, dtype=np.int64)
         self._snap_age = np.zeros(0, dtype=np.intp)
         self._snap_n, self._snap_day = 0, -1
+        # A market with funding partners: each party provides for the parts whose loss it
+        # bears (CoLending.bearers, .exposure); None: every loan is its lender's.
+        self.co_lending: CoLending | None = None
         self._estimate()
 
     @classmethod
@@ -216,11 +221,14 @@ class Provisions:
         if (day + 1) % STEP_DAYS == 0:
             self._close_period(day)
         cells = self._delinquent_cells(day, delinquent)
-        current = self.ledger.balance("loans") - cells.sum(axis=1)
+        exposure = (self.ledger.balance("loans") if self.co_lending is None
+                    else self.co_lending.exposure())
+        current = exposure - cells.sum(axis=1)
         overlay = self.overlay(job_loss)
         pd12 = np.minimum(self.pd12 * overlay, 1.0)
         lifetime = np.minimum(self.pd_lifetime * overlay, 1.0)
-        self.current.recount(self.book, changed)
+        self.current.recount(self.book, changed,
+                             None if self.co_lending is None else self.co_lending.bearers)
         on_schedule, pd_new = self._current_loss(day, overlay)
         stage1 = np.column_stack([current, cells[:, 0:6:2]])  # by bucket
         stage2 = cells[:, 1:6:2]  # buckets 1-29, 30-59, 60-89
@@ -268,8 +276,13 @@ class Provisions:
         impaired = (dpd >= STAGE3_DPD) | b.column("defaulted").take(rows)
         bucket = np.minimum(dpd // STEP_DAYS + 1, N_BUCKETS - 1)
         cell = np.where(impaired, _CELLS - 1, (bucket - 1) * 2 + (dpd >= self.stage2_dpd))
-        index = b.column("lender").take(rows).astype(np.intp) * _CELLS + cell
-        sums = np.bincount(index, weights=b.column("outstanding_cents").take(rows),
+        if self.co_lending is None:
+            bearer, cents = b.column("lender").take(rows), b.column("outstanding_cents").take(rows)
+        else:  # each part in its bearer's cells
+            at, bearer, cents = self.co_lending.bearers(rows)
+            cell = cell.take(at)
+        index = bearer.astype(np.intp) * _CELLS + cell
+        sums = np.bincount(index, weights=cents,
                            minlength=self.n * _CELLS)  # exact: integer cents below 2**53
         return sums.round().astype(np.int64).reshape(self.n, _CELLS)
 
