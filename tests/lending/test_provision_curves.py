@@ -5,6 +5,8 @@ kept from day to day against a recount of the book."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -18,6 +20,8 @@ from simfin.lending.provision_curves import (
 )
 from simfin.lending.provisions import DEFAULT, prior_chain
 from tests.conftest import SMALL
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_delinquency_defaults_after_rolling_through_the_buckets():
@@ -100,3 +104,20 @@ def test_the_balances_kept_from_day_to_day_are_a_recount_of_the_book():
     assert kept.cells.sum() == book.column("outstanding_cents")[rows].sum()
     np.testing.assert_array_equal(kept.spread, fresh.spread)
     np.testing.assert_allclose(kept.rate(), fresh.rate(), rtol=1e-9)
+
+
+def test_with_funding_partners_each_party_counts_the_current_parts_it_bears():
+    model = MarketModel(simfin.load_config(ROOT / "tests" / "markets" / "co_lending.yaml",
+                                           {"run.steps": 150}))
+    for _ in range(150):
+        model.step()
+    p, book = model.provisions, model.book
+    # precondition: partners funded loans
+    assert p.co_lending is not None and (book.column("funder")[:len(book)] >= 0).sum() > 50
+    fresh = CurrentBalances(p.n)
+    fresh.recount(book, None, p.co_lending.bearers)
+    delinquent = p._delinquent_cells(149, model.servicer.delinquent_loans()).sum(axis=1)
+    np.testing.assert_array_equal(p.current.cells.sum(axis=(1, 2)),
+                                  p.co_lending.exposure() - delinquent)
+    np.testing.assert_array_equal(p.current.cells.sum(axis=(1, 2)),
+                                  fresh.cells.sum(axis=(1, 2)))
