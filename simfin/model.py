@@ -3,7 +3,9 @@
 One step is one day:
 
 0. the regulator applies the policy changes dated today; lenders enter, stop or resume on
-   their capital ratio and review their strategies (:mod:`simfin.agents.conduct`);
+   their capital ratio or borrowed funding and review their strategies
+   (:mod:`simfin.agents.conduct`); funding partners take the own share in force
+   (:mod:`simfin.lending.co_lending`);
 1. merchant scenarios create financing needs (purchases, cash needs), riskier consumers
    more often; needs declined earlier try again with other lenders;
 2. channels bring each need to one or more lenders as applications (acquisition costs are
@@ -52,6 +54,7 @@ from simfin.indicators.application_log import ApplicationLog
 from simfin.indicators.recording import Recorder
 from simfin.indicators.reporters import model_reporters
 from simfin.lending.batch import DECLINED, ApplicationBatch
+from simfin.lending.co_lending import FUNDER_COLUMNS, CoLending, has_partners
 from simfin.lending.data_sources import build_sources, market_fields
 from simfin.lending.ledger import Ledger
 from simfin.lending.loan_book import LoanBook, monthly_service
@@ -78,6 +81,8 @@ class MarketModel(mesa.Model):
         population: The consumers, in columns.
         book: Every loan of every lender, in columns.
         ledger: Every movement of money.
+        co_lending: The split of co-funded loans between their originator and funding
+            partner (:mod:`simfin.lending.co_lending`); None in a market without partners.
         provisions: The lenders' IFRS 9 expected credit losses.
         lenders, scenarios, channels: The agents, in config order.
         owned_channels: The lenders' own channels and their customers
@@ -118,20 +123,25 @@ class MarketModel(mesa.Model):
         # The macroeconomic path (config.macro); steady: nothing moves, nothing recorded.
         self.economy = Economy(config.macro, [(s.name, s.product) for s in config.scenarios])
         self.channels = [Channel(self, c, i) for i, c in enumerate(config.channels)]
-        self.book = LoanBook()
+        co_funded = has_partners(config)  # funding partners: each party's part of a loan
+        self.book = LoanBook(extra_columns=FUNDER_COLUMNS if co_funded else None)
         self.sources = build_sources(config, self.population, lambda: self.day, self.rng,
                                      self._delinquent_borrowers)
-        self.ledger = Ledger(len(config.lenders), [lc.capital_cents for lc in config.lenders])
+        self.ledger = Ledger(len(config.lenders), [lc.capital_cents for lc in config.lenders],
+                             co_lending=co_funded)
         self.lenders = [Lender(self, config, i, self.sources, self.population, self.book,
                                self.ledger) for i in range(len(config.lenders))]
-        self.regulator = Regulator(self, config.policy, self.sources.get("consortium"))
+        self.regulator = Regulator(self, config.policy, self.sources.get("consortium"),
+                                   co_funded)
         self.reapplications = Reapplications(len(self.lenders), config.behaviour.demand)
         # What each lender has spent to acquire and decide applicants, and loans booked:
         # the unit cost per booked loan its prices must cover.
         self._unit_costs = np.zeros(len(self.lenders), dtype=np.int64)
         self._loans_booked = np.zeros(len(self.lenders), dtype=np.int64)
         self.servicer = Servicer.for_market(config, self.book, self.ledger)
+        self._serviced = np.zeros(0, dtype=np.int64)  # loans servicing touched today
         self.provisions = Provisions.for_market(config, self.book, self.ledger)  # IFRS 9
+        self.co_lending = CoLending.for_market(config, self.book, self.ledger)
         penalty = config.behaviour.repayment.manual_payment_penalty
         self._manual_penalty = np.array([0.0 if lc.payment.auto_debit else penalty
                                          for lc in config.lenders])
@@ -143,8 +153,12 @@ class MarketModel(mesa.Model):
                                  [lc.infrastructure.capacity_per_day for lc in config.lenders],
                                  len(COHORTS))
         # Entries, capital and strategies; None without any (the run is as before).
-        self.conduct = (Conduct(config, self.lenders, self.ledger, self.recorder)
-                        if has_conduct(config) else None)
+        self.conduct = (Conduct(config, self.lenders, self.ledger, self.recorder,
+                                self.co_lending) if has_conduct(config) else None)
+        if self.co_lending is not None:  # every party's part, posted to its own books
+            for part in (*self.lenders, self.servicer, self.provisions):
+                part.co_lending = self.co_lending
+            self.recorder.parts = self.co_lending.holdings
         self.datacollector = mesa.DataCollector(model_reporters=model_reporters(self))
         # One row per application (run.record_applications); None when not recorded.
         self._fields = market_fields(config)  # the sources' fields are NaN until queried
@@ -190,7 +204,8 @@ class MarketModel(mesa.Model):
         for lender in self.lenders:
             lender.fund()
         ecl = self.provisions.close_day(self.day, delinquent, self.population.macro.job_loss,
-                                        [lender.undrawn_cents() for lender in self.lenders])
+                                        [lender.undrawn_cents() for lender in self.lenders],
+                                        changed=self._serviced)
         if self.conduct is not None:  # standing on the day's books, provisions included
             self.conduct.end_day(self.day)
         self.recorder.end_day(self.day, self.ledger, self.book, self.population.satisfaction,
@@ -203,7 +218,11 @@ class MarketModel(mesa.Model):
         """The day's lending: needs arise, applications are decided, offers are taken."""
         self.regulator.step_day(self.day, self.lenders)
         if self.conduct is not None:
-            self.conduct.start_day(self.day, self.regulator.min_capital_ratio)
+            self.conduct.start_day(self.day, self.regulator.min_capital_ratio,
+                                   self.regulator.max_funding_multiple)
+        if self.co_lending is not None:  # the own share in force, the lenders funding today
+            self.co_lending.set_policy(self.regulator.min_own_share,
+                                       None if self.conduct is None else self.conduct.open)
         needs = self.arise_needs()
         requests = self.bring_requests(needs)
         for lender in self.lenders:
@@ -410,6 +429,9 @@ class MarketModel(mesa.Model):
             return cure_probability(pop, who, owed, day, cure_rate(rows), boost)
 
         result = self.servicer.run(day, self.rng, pays, cures, cure_rate)
+        # the loans whose balance, instalments or delinquency may have changed today (the
+        # provisions recount these, and the loans booked since they last counted)
+        self._serviced = np.concatenate([result.due, result.cured])
         pop.missed_since_review[consumers[result.missed], lenders[result.missed]] = True
         pop.count_defaults(consumers[result.new_defaults], lenders[result.new_defaults])
         ended = np.concatenate([result.closed, result.written_off])

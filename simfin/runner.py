@@ -139,6 +139,8 @@ def add_score_performance(summary: dict, model: MarketModel, loans: pd.DataFrame
             rows = (np.concatenate(lender.explored_loans_) if lender.explored_loans_
                     else np.zeros(0, dtype=np.int64))
             out["exploration"] = exploration(loans, rows)
+        if lender.rejects_.retro is not None:
+            out["retro_pulls"] = lender.rejects_.count.as_dict()
 
 
 def run(config: MarketConfig | str | Path | dict | None = None, steps: int | None = None,
@@ -187,5 +189,9 @@ def run(config: MarketConfig | str | Path | dict | None = None, steps: int | Non
     summary["policy"] = model.regulator.record()
     if model.conduct is not None:  # strategy decisions and capital events, with reasons
         summary.update(model.conduct.record())
+    if model.co_lending is not None:  # funded for others, service fees, guarantees
+        flows = np.sum(model.ledger.history, axis=0)
+        for name, totals in zip(names, model.co_lending.record(flows), strict=True):
+            summary["lenders"][name]["co_lending"] = totals
     summary["warnings"] = run_health(resolved, summary, loans)
     return RunResult(resolved, steps_frame, loans, summary, model, log)

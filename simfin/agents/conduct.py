@@ -4,11 +4,16 @@
 
 - **entry**: a lender enters on ``lenders.N.entry_day``; before it no applicant reaches it;
 - **capital**: at the start of each lending day, on the books of the day before, its capital
-  ratio (equity / risk-weighted outstanding loans, ``policy.capital.risk_weight``) is
+  ratio (equity / risk-weighted exposure, ``policy.capital.risk_weight``: its outstanding
+  loans, with funding partners the parts whose loss it bears) is
   checked against the regulator's minimum in force (``policy.min_capital_ratio``): below
   it the lender makes no new loan until it is back at the minimum; after
   ``policy.capital.exit_after_days`` days in a row below the floor it leaves the market
   for good (its book runs off: collected, funded and serviced as before);
+- **funding**: likewise, a lender whose borrowed funding (own-book loans beyond its
+  equity) exceeds ``policy.max_funding_multiple`` x its net worth makes no new loan, and
+  funds no partner's, until it is back under (a deposit-taking bank,
+  ``lenders.N.funding.deposit_funded``, is not capped);
 - **strategies**: every ``review_every_days`` after entry, its registered strategy
   (:mod:`simfin.lending.strategies`) reviews what the lender observes (its own funnel and
   book over the window, its rivals' public offered prices) and sets its levers.
@@ -29,6 +34,7 @@ import numpy as np
 from simfin.agents.lender import Quote
 from simfin.config import MarketConfig
 from simfin.indicators.recording import Recorder
+from simfin.lending.co_lending import CoLending
 from simfin.lending.ledger import Ledger
 from simfin.lending.product import PRODUCT_KINDS
 from simfin.lending.registry import STRATEGIES
@@ -46,8 +52,7 @@ def has_conduct(config: MarketConfig) -> bool:
     policy has a capital rule (a minimum ratio now or on its schedule).
     """
     policy = config.policy
-    capital = policy.min_capital_ratio is not None or any(
-        "min_capital_ratio" in change.changes() for change in policy.schedule)
+    capital = policy.sets("min_capital_ratio") or policy.sets("max_funding_multiple")
     return capital or any(lc.strategy.kind != "fixed" or lc.entry_day > 0
                           for lc in config.lenders)
 
@@ -69,8 +74,9 @@ class Conduct:
     """
 
     def __init__(self, config: MarketConfig, lenders: list, ledger: Ledger,
-                 recorder: Recorder) -> None:
+                 recorder: Recorder, co_lending: CoLending | None = None) -> None:
         self.lenders, self.ledger, self.recorder = lenders, ledger, recorder
+        self.co_lending = co_lending
         self.names = [lender.name for lender in lenders]
         n = len(lenders)
         self.entry_day = np.array([lc.entry_day for lc in config.lenders])
@@ -86,6 +92,8 @@ class Conduct:
         self.in_market = self.entry_day <= 0
         self.left = np.zeros(n, dtype=bool)
         self.stopped = np.zeros(n, dtype=bool)
+        self.over_funding = np.zeros(n, dtype=bool)  # over policy.max_funding_multiple
+        self.funding_capped = np.array([not lc.funding.deposit_funded for lc in config.lenders])
         self.open = self.in_market.copy()
         self.days_below_floor = np.zeros(n, dtype=np.int64)
         self.events: list[dict[str, Any]] = []
@@ -96,29 +104,46 @@ class Conduct:
 
     # -- the day -----------------------------------------------------------------------
 
-    def start_day(self, day: int, min_ratio: float | None) -> None:
-        """Before the day's applications: entries, the capital check, strategy reviews."""
+    def start_day(self, day: int, min_ratio: float | None,
+                  max_funding: float | None = None) -> None:
+        """Before the day's applications: entries, the capital and funding checks,
+        strategy reviews.
+        """
         self._today = np.zeros_like(self._today)
         for i in np.flatnonzero((self.entry_day == day) & ~self.in_market & ~self.left):
             self.in_market[i] = True
             self._event(day, i, "capital", "entered_market", f"entry day {day}")
         self._check_capital(day, min_ratio)
+        self._check_funding(day, max_funding)
         for i, strategy in enumerate(self.strategies):
             if strategy is not None and self.in_market[i] and \
                     day - self._last_review[i] >= self.review_every[i]:
                 self._review(day, i, strategy)
-        self.open = self.in_market & ~self.stopped
+        self.open = self.in_market & ~self.stopped & ~self.over_funding
+
+    def exposure(self) -> np.ndarray:
+        """Per lender, the outstanding principal whose credit loss it bears: its loans; with
+        funding partners (:meth:`CoLending.exposure`), the loans on its books plus the
+        partners' parts it guarantees, less its parts a partner bears. A guarantee moves
+        the credit risk, so the capital held against it moves with it: Basel's credit
+        risk mitigation substitutes the guarantor's risk for the guaranteed exposure, and
+        a platform that guarantees its partners' shares cannot be "capital-light" in
+        substance.
+        """
+        if self.co_lending is None:
+            return self.ledger.balance("loans")
+        return self.co_lending.exposure()
 
     def capital_ratio(self) -> np.ndarray:
-        """Equity / risk-weighted outstanding loans per lender (NaN: nothing outstanding)."""
-        loans = self.ledger.balance("loans") * self.capital.risk_weight
+        """Equity / risk-weighted exposure per lender (NaN: nothing outstanding)."""
+        loans = self.exposure() * self.capital.risk_weight
         equity = self.ledger.balance("equity").astype(np.float64)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(loans > 0, equity / np.maximum(loans, 1e-9), np.nan)
 
     def _check_capital(self, day: int, min_ratio: float | None) -> None:
         equity = self.ledger.balance("equity").astype(np.float64)
-        weighted = self.ledger.balance("loans") * self.capital.risk_weight
+        weighted = self.exposure() * self.capital.risk_weight
         ratio = self.capital_ratio()
 
         def below(level: float) -> np.ndarray:
@@ -147,6 +172,38 @@ class Conduct:
                         f"capital ratio below {floor:g} for {self.days_below_floor[i]} days "
                         f"(exit after {self.capital.exit_after_days})", ratio[i])
             self.days_below_floor[i] = 0
+
+    def funding_multiple(self) -> np.ndarray:
+        """Borrowed funding (the loans on a lender's own books beyond its equity, >= 0)
+        over its net worth (equity) per lender; inf when its equity is not positive and it
+        has loans.
+        """
+        loans = self.ledger.balance("loans").astype(np.float64)
+        equity = self.ledger.balance("equity").astype(np.float64)
+        borrowed = np.maximum(loans - equity, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(equity > 0, borrowed / np.maximum(equity, 1e-9),
+                            np.where(loans > 0, np.inf, 0.0))
+
+    def _check_funding(self, day: int, cap: float | None) -> None:
+        """Stop a lender whose borrowed funding is over ``cap`` x its net worth (on the
+        books of the day before), restore it once back under.
+        """
+        multiple = self.funding_multiple()
+        for i in np.flatnonzero(self.in_market):
+            over = cap is not None and self.funding_capped[i] and multiple[i] > cap
+            if over and not self.over_funding[i]:
+                self.over_funding[i] = True
+                self._event(day, i, "capital", "lending_stopped",
+                            f"borrowed funding {multiple[i]:.4f} x net worth > cap "
+                            f"{cap:g}", self.capital_ratio()[i])
+            elif self.over_funding[i] and not over:
+                self.over_funding[i] = False
+                self._event(day, i, "capital", "lending_restored",
+                            f"borrowed funding {multiple[i]:.4f} x net worth <= cap "
+                            f"{'none' if cap is None else f'{cap:g}'}",
+                            self.capital_ratio()[i])
+        self.over_funding &= self.in_market
 
     def _review(self, day: int, i: int, strategy: Strategy) -> None:
         lender = self.lenders[i]
@@ -199,7 +256,7 @@ class Conduct:
         self._today = np.zeros_like(self._today)
         levers = [lender.levers() for lender in self.lenders]
         columns = {"capital_ratio": self.capital_ratio(),
-                   "lending_stopped": self.stopped.copy(),
+                   "lending_stopped": self.stopped | self.over_funding,
                    "in_market": self.in_market.copy()}
         for name in LEVERS:
             columns[name] = np.array([np.nan if lv[name] is None else lv[name]

@@ -2,7 +2,9 @@
 
 Policy binds every lender: the cap on the all-in APR, the cap on loan-to-income, the
 data-sharing mandate (the consortium exists and every lender shares its loans with it) and
-the minimum capital ratio (enforced by :class:`simfin.agents.conduct.Conduct`).
+the minimum capital ratio and the cap on borrowed funding (enforced by
+:class:`simfin.agents.conduct.Conduct`), and the minimum own share of a co-funded loan
+(enforced by :class:`simfin.lending.co_lending.CoLending`).
 ``policy.schedule`` entries change them on given days, as regulators did in China (the
 2015 court rules, the 2020 4x LPR rule, the 2021 guidance to an all-in 24 %). An entry
 changes exactly the fields it names (:meth:`simfin.config.policy.PolicyChange.changes`).
@@ -26,6 +28,8 @@ class Regulator(mesa.Agent):
         model: The market model.
         policy: The policy config (levers on day 0 and the schedule).
         consortium: The consortium data source, if the market has one.
+        co_funded: Whether any lender has funding partners (the minimum own share is then
+            recorded even when it is never set).
 
     Attributes:
         apr_cap, max_loan_to_income, consortium: The levers in force today.
@@ -40,15 +44,21 @@ class Regulator(mesa.Agent):
     """
 
     def __init__(self, model: mesa.Model, policy: PolicyConfig,
-                 consortium: DataSource | None = None) -> None:
+                 consortium: DataSource | None = None, co_funded: bool = False) -> None:
         super().__init__(model)
         self.apr_cap = policy.apr_cap
         self.max_loan_to_income = policy.max_loan_to_income
         self.consortium = policy.consortium
         self.min_capital_ratio = policy.min_capital_ratio
-        # The capital rule is recorded only where a run has one (older summaries unchanged).
-        self.capital_rule = policy.min_capital_ratio is not None or any(
-            "min_capital_ratio" in change.changes() for change in policy.schedule)
+        self.min_own_share = policy.min_own_share
+        self.max_funding_multiple = policy.max_funding_multiple
+        # The capital rule is recorded only where a run has one (older summaries unchanged),
+        # the own-share and funding rules likewise, the own share also in any run with
+        # funding partners.
+        self.capital_rule = policy.sets("min_capital_ratio")
+        self._recorded = {"min_capital_ratio": self.capital_rule,
+                          "min_own_share": policy.sets("min_own_share") or co_funded,
+                          "max_funding_multiple": policy.sets("max_funding_multiple")}
         self.initial: dict[str, Any] = self.levers()
         self.changes_applied: list[dict[str, Any]] = []
         self.in_force: list[dict[str, Any]] = []
@@ -60,7 +70,7 @@ class Regulator(mesa.Agent):
         capital rule).
         """
         return {name: getattr(self, name) for name in POLICY_LEVERS
-                if name != "min_capital_ratio" or self.capital_rule}
+                if self._recorded.get(name, True)}
 
     def step_day(self, day: int, lenders: list) -> bool:
         """Apply the changes dated ``day``, record the policy in force, and return whether
@@ -96,8 +106,9 @@ class Regulator(mesa.Agent):
         consortium = self.consortium if self._source is None else self._source.active
         enforced = {"apr_cap": apr_cap, "consortium": bool(consortium),
                     "max_loan_to_income": max_lti}
-        if self.capital_rule:
-            enforced["min_capital_ratio"] = self.min_capital_ratio
+        for name in ("min_capital_ratio", "min_own_share", "max_funding_multiple"):
+            if self._recorded[name]:  # enforced by Conduct and CoLending from these values
+                enforced[name] = getattr(self, name)
         return enforced
 
     def _record(self, day: int, lenders: list) -> None:

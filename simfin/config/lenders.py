@@ -9,6 +9,7 @@ from pydantic import AfterValidator, field_validator, model_validator
 from simfin.config.base import PROBABILITY, Section, name_param, param
 from simfin.config.conduct import StrategyConfig
 from simfin.config.data import check_bought_source, check_listed_once
+from simfin.config.funding import FundingConfig
 from simfin.config.market import ProductKind
 from simfin.config.operations import InfrastructureConfig, LenderPaymentConfig, ServiceConfig
 from simfin.config.plugins import registered
@@ -111,14 +112,27 @@ class ModelConfig(Section):
         "(booked loans only), 'augmentation' (booked loans re-weighted by 1 / their "
         "approval probability), 'fuzzy' (each declined applicant added as bad and as good, "
         "weighted by the booked-only model's PD), 'parcelling' (declined applicants "
-        "labelled at random with the bad rate of booked loans in their score band), or a "
-        "name registered with simfin.lending.register_reject_inference. The declined "
-        "applicants are those of the lender's own batches, as it saw them.")
+        "labelled at random with the bad rate of booked loans in their score band), "
+        "'bureau_performance' (performance inference: declined applicants whose later loan "
+        "the lender finds by a retro pull of the bureau, the consortium or its own book "
+        "enter labelled with that loan's outcome (30+ days past due), the others are left "
+        "out; each pull costs the sources' query price), 'bureau_performance_fuzzy' (the "
+        "same, and every other declined applicant kept fuzzy-labelled by a model fitted on "
+        "the booked and the labelled), or a name registered with "
+        "simfin.lending.register_reject_inference. The declined applicants are those of "
+        "the lender's own batches, as it saw them.")
     reject_weight: float = param(1.0, "Weight of one declined applicant relative to one "
-                                 "booked loan in 'fuzzy' and 'parcelling'.", "ratio",
-                                 gt=0.0, le=100.0)
+                                 "booked loan in 'fuzzy', 'parcelling' and the performance "
+                                 "methods.", "ratio", gt=0.0, le=100.0)
     reject_window_days: int = param(180, "Days of declined applications kept for reject "
                                     "inference.", "days", ge=1, le=3650)
+    retro_window_days: int = param(30, "Performance inference ('bureau_performance'): a "
+                                   "declined applicant's first loan found by a retro pull "
+                                   "(bureau, consortium, own book) opened within this many "
+                                   "days of the decline is its outcome; each declined "
+                                   "application is pulled once, retro_window_days + "
+                                   "performance_window_days after the decline.", "days",
+                                   ge=0, le=3650)
     max_rejects_per_day: int = param(200, "Declined applications kept per day for reject "
                                      "inference (a random sample of the day's declines).",
                                      "applications/day", ge=1, le=1_000_000)
@@ -274,6 +288,8 @@ class LenderConfig(Section):
     strategy: StrategyConfig = param(StrategyConfig(), "Its strategy and review cadence.")
     entry_day: int = param(0, "Day it enters the market (before: no applicant reaches it, "
                            "no platform cost).", "day", ge=0, le=36_500)
+    funding: FundingConfig = param(FundingConfig(), "Funding partners: other lenders that "
+                                   "fund a share of its loans (co-lending, facilitation).")
 
     @model_validator(mode="after")
     def _demand_pricing_needs_a_model(self) -> LenderConfig:

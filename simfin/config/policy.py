@@ -8,8 +8,20 @@ from pydantic import BeforeValidator, Field, field_validator, model_serializer, 
 
 from simfin.config.base import PROBABILITY, Section, name_param, param
 
-POLICY_LEVERS = ("apr_cap", "consortium", "max_loan_to_income", "min_capital_ratio")
+POLICY_LEVERS = ("apr_cap", "consortium", "max_loan_to_income", "min_capital_ratio",
+                 "min_own_share", "max_funding_multiple")
 """The policy fields a schedule entry may change (the levers of :class:`PolicyConfig`)."""
+OWN_SHARE_TEXT = ("Minimum share of a co-funded loan's principal that its originating "
+                  "lender funds itself (lenders.N.funding.partners): a partner's share is "
+                  "clipped to 1 - this on each booking day. The 2020 draft rules for online "
+                  "micro-lending (CBIRC and PBoC, November 2020) set 30 %.")
+FUNDING_CAP_TEXT = ("Cap on a lender's borrowed funding (the loans on its own books beyond "
+                    "its equity) as a multiple of its net worth (equity), checked at the "
+                    "start of each lending day on the books of the day before: a lender "
+                    "over it makes no new loan and funds no partner's until it is back "
+                    "under. Our reading of the 2020 draft rules for online micro-lending: "
+                    "bank and shareholder loans at most 1x net worth plus bonds and ABS at "
+                    "most 4x, so 5 in all.")
 UNCHANGED = "(unchanged)"
 """What ``simfin config-doc`` shows as the default of a schedule entry's lever: a field an
 entry does not name keeps the value in force."""
@@ -45,7 +57,7 @@ def describe_levers(levers: dict[str, Any]) -> str:
             text = "none"
         elif isinstance(value, bool):
             text = "on" if value else "off"
-        elif name == "apr_cap":
+        elif name in ("apr_cap", "min_own_share"):
             text = f"{value * 100:.4g}%"
         else:
             text = f"{value:.4g}"
@@ -79,6 +91,12 @@ class PolicyChange(Section):
                                             "weighted outstanding loans); null (or none) "
                                             "lifts it. Left out: the minimum in force "
                                             "stays.", "ratio", ge=0.0, le=10.0)
+    min_own_share: OptionalCap = _named(f"{OWN_SHARE_TEXT} null (or none) lifts it. Left "
+                                        "out: the minimum in force stays.", "share",
+                                        ge=0.0, le=1.0)
+    max_funding_multiple: OptionalCap = _named(f"{FUNDING_CAP_TEXT} null (or none) lifts "
+                                               "it. Left out: the cap in force stays.",
+                                               "ratio", ge=0.0, le=100.0)
 
     @field_validator("consortium", mode="before")
     @classmethod
@@ -99,6 +117,10 @@ class PolicyChange(Section):
     def _named_fields_only(self, handler: Any) -> dict[str, Any]:
         data = handler(self)
         return {k: v for k, v in data.items() if k == "day" or k in self.model_fields_set}
+
+    def names(self, lever: str) -> bool:
+        """Whether this entry changes ``lever``."""
+        return lever in self.model_fields_set
 
     def changes(self) -> dict[str, Any]:
         """The fields this entry names, with their new values (``day`` aside), in the order
@@ -156,6 +178,10 @@ class PolicyConfig(Section):
                                            "lender below it makes no new loan until it is "
                                            "back above. null (or none) for no minimum.",
                                            "ratio", ge=0.0, le=10.0)
+    min_own_share: OptionalCap = param(None, f"{OWN_SHARE_TEXT} null (or none): no "
+                                       "minimum.", "share", ge=0.0, le=1.0)
+    max_funding_multiple: OptionalCap = param(None, f"{FUNDING_CAP_TEXT} null (or none): "
+                                              "no cap.", "ratio", ge=0.0, le=100.0)
     capital: CapitalRulesConfig = param(CapitalRulesConfig(), "How the minimum capital "
                                         "ratio binds: risk weight, floor, time to exit.")
     schedule: list[PolicyChange] = param([], "Policy changes by day (the regulator's "
@@ -175,6 +201,12 @@ class PolicyConfig(Section):
             raise ValueError("capital: exit_after_days needs a floor: set floor_ratio, or "
                              "min_capital_ratio (now or on the schedule)")
         return self
+
+    def sets(self, lever: str) -> bool:
+        """Whether ``lever`` has a value now or on the schedule (a lever never set is left
+        out of the run's recorded policy, so older outputs keep their keys).
+        """
+        return getattr(self, lever) is not None or any(c.names(lever) for c in self.schedule)
 
     @field_validator("schedule")
     @classmethod

@@ -12,6 +12,7 @@ from simfin.config.base import Section, did_you_mean, param
 from simfin.config.baseline import baseline_data
 from simfin.config.behaviour import BehaviourConfig
 from simfin.config.data import DataConfig
+from simfin.config.funding import check_partners
 from simfin.config.lenders import LenderConfig, ProductConfig
 from simfin.config.macro import MacroConfig
 from simfin.config.market import ChannelConfig, ProductKind, ScenarioConfig
@@ -84,6 +85,8 @@ class MarketConfig(Section):
             if any(name.isdigit() for name in names):
                 raise ValueError(f"{kind}: a name must not be all digits (override paths "
                                  f"such as {kind}.1 address items by position), got {names}")
+        check_partners([lender.name for lender in self.lenders],
+                       [lender.funding for lender in self.lenders])
         self._check_demand_paths()
         self._check_sources()
         self._check_owned_channels()

@@ -10,12 +10,13 @@ columns, never over agents, so recording a day costs microseconds whatever the p
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 from simfin.lending.batch import APPROVED, DECLINED, LOST, REFERRED, ApplicationBatch
-from simfin.lending.ledger import AFTER_PROVISIONS, KINDS, POSTINGS, Ledger
+from simfin.lending.ledger import AFTER_PROVISIONS, ALL_POSTINGS, CO_LENDING_KINDS, KINDS, Ledger
 from simfin.lending.loan_book import LoanBook
 from simfin.lending.provisions import COLUMNS as ECL_COLUMNS
 from simfin.lending.repayments import ServicingDay
@@ -47,6 +48,9 @@ class Recorder:
 
     Attributes:
         reasons: Per lender, a Counter of decisions by reason code over the run.
+        parts: In a market with funding partners, each party's part of loans (rows ->
+            row positions, parties, cents: ``CoLending.holdings``), so that a lender's DPD
+            balances are of the parts it holds, like its ``outstanding``; None otherwise.
     """
 
     def __init__(self, lender_names: list[str], reason_codes: list[list[str]],
@@ -54,6 +58,8 @@ class Recorder:
         self.lender_names = list(lender_names)
         self.reason_codes = reason_codes
         self.n_lenders = len(self.lender_names)
+        self.parts: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]] | None \
+            = None
         self._rows: list[dict[str, np.ndarray]] = []
         # The economy's drivers by day (only when the macro path is not steady).
         self._macro: list[dict[str, float]] = []
@@ -170,12 +176,13 @@ class Recorder:
         row: dict[str, np.ndarray] = {"day": np.full(self.n_lenders, day),
                                       "lender": np.arange(self.n_lenders)}
         row.update(self._today)
-        for j, kind in enumerate(KINDS):
+        for j, kind in enumerate(ledger.kinds):
             row[kind] = flows[:, j]
         row.update(self._balances(day, ledger, book, satisfaction, delinquent))
-        sign = np.array([POSTINGS[k][2] for k in KINDS])
+        sign = np.array([ALL_POSTINGS[k][2] for k in ledger.kinds])
         row["profit"] = flows @ sign
-        row["profit_after_provisions"] = flows @ np.array([AFTER_PROVISIONS[k] for k in KINDS])
+        row["profit_after_provisions"] = flows @ np.array([AFTER_PROVISIONS[k]
+                                                           for k in ledger.kinds])
         row["net_provision_charge"] = (row["provision_charge"] - row["provision_release"])
         if ecl is not None:
             row.update(ecl)
@@ -190,9 +197,13 @@ class Recorder:
         if late is None:
             late = book.delinquent_rows()
         dpd = day - book.column("overdue_since_day").take(late) + 1
-        dpd1, dpd30, dpd90 = dpd_balances(book.column("lender").take(late),
-                                          book.column("outstanding_cents").take(late), dpd,
-                                          DPD_BANDS, n)
+        if self.parts is None:
+            holders, held = book.column("lender").take(late), book.column(
+                "outstanding_cents").take(late)
+        else:
+            at, holders, held = self.parts(late)
+            dpd = dpd.take(at)
+        dpd1, dpd30, dpd90 = dpd_balances(holders, held, dpd, DPD_BANDS, n)
         count, satisfied = book.by_lender(n, satisfaction)
         mean_satisfaction = satisfied / np.maximum(count, 1)
         return {
@@ -234,6 +245,8 @@ class Recorder:
             return pd.DataFrame(columns=list(STEP_COLUMNS))
         columns = STEP_COLUMNS + (ECL_COLUMNS if all(ECL_COLUMNS[0] in r for r in self._rows)
                                   else ())
+        if all(CO_LENDING_KINDS[0] in r for r in self._rows):  # a market with partners
+            columns += CO_LENDING_KINDS
         data = {k: np.concatenate([r[k] for r in self._rows]) for k in columns}
         if self._macro and len(self._macro) == len(self._rows):
             for name in self._macro[0]:

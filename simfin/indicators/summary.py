@@ -71,8 +71,8 @@ def flow_indicators(steps: pd.DataFrame, days: int) -> dict[str, float | int | N
         "data_cost": int(s["data_cost"]),
         "verification_cost": int(s["verification_cost"]),
         "cost_of_funds": int(s["funding_cost"]),
-        "profit": int(s["interest_paid"] + s["fees_paid"] + s["recoveries"]
-                      - s["written_off"] - costs),
+        "profit": int(s["interest_paid"] + s["fees_paid"] + s.get("service_fees", 0)
+                      + s["recoveries"] - s["written_off"] - costs),
         "time_to_cash_minutes": float(np.median(ttc)) if len(ttc) else None,
         "lost_applications": int(s["lost"]),
         "capacity_used_peak": float(steps["capacity_used"].max()) if len(steps) else None,

@@ -12,6 +12,12 @@ the recoveries credited to it, so the allowance bears the net loss; any part of 
 the allowance does not hold is charged first (``provision_charge``), so the allowance is
 never negative. The provision charge (or release) that moves the allowance to each day's
 expected credit loss is posted by :mod:`simfin.lending.provisions`.
+
+In a market with funding partners each lender's accounts hold its own part of every
+co-funded loan (:mod:`simfin.lending.co_lending`), with five more kinds
+(:data:`CO_LENDING_KINDS`): the sale and purchase of a partner's part at booking, the
+originator's service fee, and the purchase of the other party's part by the one that bears
+a loss at write-off.
 """
 
 from __future__ import annotations
@@ -45,9 +51,24 @@ POSTINGS: dict[str, tuple[int, int, int]] = {
     "provision_release": (ALLOWANCE, EQUITY, 0),
 }
 KINDS = tuple(POSTINGS)
+# The kinds of a market with funding partners (simfin.lending.co_lending), kept only in
+# its ledger, so that a market without partners records exactly the kinds above.
+CO_LENDING_POSTINGS: dict[str, tuple[int, int, int]] = {
+    # the originator sells a partner its part of a new loan; the partner buys it
+    "partner_funding": (CASH, LOANS, 0),
+    "funding_for_others": (LOANS, CASH, 0),
+    # the interest on a partner's share above the partner's price, kept by the originator
+    "service_fees": (CASH, EQUITY, +1),
+    # at write-off the party that bears the loss buys the other party's outstanding part
+    # (then writes the whole loan off against its own allowance)
+    "guarantee_paid": (LOANS, CASH, 0),
+    "guarantee_received": (CASH, LOANS, 0),
+}
+CO_LENDING_KINDS = tuple(CO_LENDING_POSTINGS)
+ALL_POSTINGS = {**POSTINGS, **CO_LENDING_POSTINGS}
 # A kind's sign in profit after provisions: what it does to equity.
 AFTER_PROVISIONS = {kind: (credit == EQUITY) - (debit == EQUITY)
-                    for kind, (debit, credit, _) in POSTINGS.items()}
+                    for kind, (debit, credit, _) in ALL_POSTINGS.items()}
 
 
 class LedgerError(RuntimeError):
@@ -60,18 +81,20 @@ class Ledger:
     Args:
         n_lenders: Number of lenders.
         capital_cents: Each lender's equity (and cash) at day 0.
+        co_lending: Keep the kinds of funding partners too (:data:`CO_LENDING_KINDS`,
+            after :data:`KINDS` in :attr:`kinds`).
     """
 
-    def __init__(self, n_lenders: int, capital_cents: list[int]) -> None:
+    def __init__(self, n_lenders: int, capital_cents: list[int],
+                 co_lending: bool = False) -> None:
         self.n_lenders = n_lenders
+        self.kinds = KINDS + (CO_LENDING_KINDS if co_lending else ())
         self.balances = np.zeros((n_lenders, len(ACCOUNTS)), dtype=np.int64)
         self.balances[:, CASH] = capital_cents
         self.balances[:, EQUITY] = capital_cents
-        self.today = np.zeros((n_lenders, len(KINDS)), dtype=np.int64)
+        self.today = np.zeros((n_lenders, len(self.kinds)), dtype=np.int64)
         self.history: list[np.ndarray] = []  # one (n_lenders, n_kinds) array per closed day
-        self._kind_index = {k: i for i, k in enumerate(KINDS)}
-        self._debit = np.array([POSTINGS[k][0] for k in KINDS])
-        self._credit = np.array([POSTINGS[k][1] for k in KINDS])
+        self._kind_index = {k: i for i, k in enumerate(self.kinds)}
 
     def post(self, lender: int, kind: str, cents: int) -> None:
         """Post one movement of ``cents`` (>= 0) of a kind for a lender."""
@@ -80,7 +103,7 @@ class Ledger:
             raise LedgerError(f"posting {kind} of {cents} cents: amounts must be >= 0")
         if cents == 0:
             return
-        debit, credit, _ = POSTINGS[kind]
+        debit, credit, _ = ALL_POSTINGS[kind]
         self.balances[lender, debit] += _DEBIT_SIGN[debit] * cents
         self.balances[lender, credit] -= _DEBIT_SIGN[credit] * cents
         self.today[lender, self._kind_index[kind]] += cents

@@ -65,12 +65,23 @@ def monthly_service(instalment_cents: np.ndarray, period_days: np.ndarray) -> np
 
 
 class LoanBook:
-    """Growable columnar storage of loans; rows are never reordered (row = loan id)."""
+    """Growable columnar storage of loans; rows are never reordered (row = loan id).
 
-    def __init__(self, capacity: int = 1024) -> None:
+    Args:
+        capacity: Loans the columns hold before they first grow.
+        extra_columns: Columns beyond the standard ones, by name and dtype (a market with
+            funding partners: ``funder``, ``funder_share``), in :meth:`frame` after them; a
+            new loan that does not name one reads ``-1`` there.
+    """
+
+    def __init__(self, capacity: int = 1024,
+                 extra_columns: dict[str, type] | None = None) -> None:
         self.n = 0
+        self._extra = dict(extra_columns or {})
+        self._names = list(_COLUMNS) + list(self._extra)
         # unnamed columns of a new loan read 0 from the room (fill 0)
-        self._cols = {name: GrowableColumn(dtype, capacity) for name, dtype in _COLUMNS.items()}
+        self._cols = {name: GrowableColumn(dtype, capacity)
+                      for name, dtype in {**_COLUMNS, **self._extra}.items()}
         # The rows on book, kept from call to call: the invariant is stated once, in
         # simfin.lending.active_loans.
         self._active: ActiveLoans | None = None
@@ -112,6 +123,9 @@ class LoanBook:
         self._cols["overdue_since_day"].array[rows] = columns.get("overdue_since_day", -1)
         self._cols["closed_day"].array[rows] = -1
         self._cols["default_day"].array[rows] = -1
+        for name in self._extra:
+            if name not in columns:
+                self._cols[name].array[rows] = -1
         self.n += k
         return np.arange(rows.start, rows.stop)
 
@@ -230,7 +244,8 @@ class LoanBook:
         import pandas as pd
 
         # The columns are copied once, here (a DataFrame of a dict copies them again).
-        return pd.DataFrame({name: self.column(name).copy() for name in _COLUMNS}, copy=False)
+        return pd.DataFrame({name: self.column(name).copy() for name in self._names},
+                            copy=False)
 
     def nbytes(self) -> int:
         """Bytes held by the book's storage (including spare capacity)."""

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from simfin.lending.co_lending import CoLending
 from simfin.lending.ledger import Ledger
 from simfin.lending.loan_book import ACTIVE, CLOSED, WRITTEN_OFF, LoanBook
 from simfin.lending.product import per_product
@@ -70,6 +71,8 @@ class Servicer:
         self.debit_fee_cents = np.asarray(debit_fee_cents, dtype=np.int64)
         self.retry_days = np.asarray(retry_days, dtype=np.int16)
         self._delinquent: np.ndarray | None = None  # as the last run left them
+        # Funding partners' parts of each movement (a market with partners), else None.
+        self.co_lending: CoLending | None = None
 
     @classmethod
     def for_market(cls, config: Any, book: LoanBook, ledger: Ledger) -> Servicer:
@@ -288,6 +291,7 @@ class Servicer:
         """
         b = self.book
         outstanding = b.column("outstanding_cents").take(rows)
+        before = outstanding.copy() if self.co_lending is not None else None
         paid = b.column("paid_instalments").take(rows)
         n_instalments = b.column("n_instalments").take(rows)
         rate = b.column("rate_per_period").take(rows)
@@ -309,7 +313,10 @@ class Servicer:
             interests.append(interest)
         b.column("outstanding_cents")[rows] = outstanding
         b.column("paid_instalments")[rows] = paid
-        if paying:
+        if paying and self.co_lending is not None:
+            self._pay_parts(rows, before, outstanding, np.concatenate(paying),
+                            np.concatenate(interests), late)
+        elif paying:
             now = np.concatenate(paying)
             by = lenders.take(now)
             self.ledger.post_by_lender("principal_repaid", by, np.concatenate(principals))
@@ -318,6 +325,21 @@ class Servicer:
                 fees = self.late_fee_cents[by, b.column("product").take(rows.take(now))]
                 self.ledger.post_by_lender("fees_paid", by, fees)
 
+    def _pay_parts(self, rows: np.ndarray, before: np.ndarray, after: np.ndarray,
+                   now: np.ndarray, interests: np.ndarray, late: bool) -> None:
+        """:meth:`_pay`'s postings in a market with funding partners: per row, the
+        principal, interest and late fees of its rounds (``now``: row positions), each
+        party its part (:meth:`CoLending.repay`).
+        """
+        interest = np.bincount(now, weights=interests, minlength=len(rows))
+        fees = np.zeros(len(rows), dtype=np.int64)
+        if late:
+            b = self.book
+            lenders = b.column("lender").take(rows)
+            per_round = self.late_fee_cents[lenders, b.column("product").take(rows)]
+            fees = per_round * np.bincount(now, minlength=len(rows))
+        self.co_lending.repay(rows, before, after, interest.round().astype(np.int64), fees)
+
     def _write_off(self, rows: np.ndarray, day: int) -> None:
         if len(rows) == 0:
             return
@@ -325,7 +347,10 @@ class Servicer:
         lenders = b.column("lender")[rows]
         principal = b.column("outstanding_cents")[rows].copy()
         recovered = np.round(principal * self.recovery_rate).astype(np.int64)
-        self.ledger.write_off_by_lender(lenders, principal, recovered)  # against the allowance
+        if self.co_lending is not None:  # each party its part, or the bearer the whole
+            self.co_lending.write_off(rows, principal, recovered)
+        else:
+            self.ledger.write_off_by_lender(lenders, principal, recovered)  # the allowance
         b.column("outstanding_cents")[rows] = 0
         b.set_status(rows, WRITTEN_OFF)
         b.column("closed_day")[rows] = day

@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from simfin.lending.ledger import KINDS, POSTINGS
+from simfin.lending.ledger import ALL_POSTINGS, CO_LENDING_KINDS, KINDS
 from simfin.outputs.figure_style import CENTS_PER_YUAN, RunView, percent_axis, yuan_axis
 
 PANELS_PER_ROW = 3
@@ -22,6 +22,7 @@ FLOW_LABELS = {
     "data_cost": "data", "verification_cost": "verification", "review_cost": "manual review",
     "service_cost": "service", "collections_cost": "collections",
     "payment_fees": "payment fees", "infrastructure_cost": "platform",
+    "service_fees": "service fees",
 }
 GAIN, LOSS = "#4a9a5b", "#c0504d"
 CHANNEL_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
@@ -78,8 +79,8 @@ def waterfall_flows(steps, name: str) -> list[tuple[str, float]]:
     """(label, signed yuan) of every flow into or out of equity, for one lender."""
     rows = steps[steps["lender"].astype(str) == name]
     flows = []
-    for kind in KINDS:
-        sign = POSTINGS[kind][2]
+    for kind in KINDS + tuple(k for k in CO_LENDING_KINDS if k in rows.columns):
+        sign = ALL_POSTINGS[kind][2]
         if sign:
             flows.append((FLOW_LABELS.get(kind, kind),
                           sign * float(rows[kind].sum()) / CENTS_PER_YUAN))

@@ -52,6 +52,10 @@ def with_names(table: pd.DataFrame, config: MarketConfig) -> pd.DataFrame:
         if column == "grade":
             names, codes = [UNGRADED, *names], codes + 1
         out[column] = pd.Categorical.from_codes(codes, categories=names)
+    if "funder" in out.columns:  # a market with funding partners: the partner's name
+        codes = out["funder"].to_numpy(dtype=np.int64, na_value=-1)
+        out["funder"] = pd.Categorical.from_codes(codes, categories=category_names(
+            config)["lender"])
     return out
 
 

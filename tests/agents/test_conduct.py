@@ -5,6 +5,8 @@ lender enters on its day."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -289,3 +291,65 @@ def test_a_strategy_sees_its_own_books_and_public_prices_never_hidden_truth():
             np.testing.assert_array_equal(a, b)
         else:
             assert a == b, name
+
+
+CO_LENDING = Path(__file__).resolve().parents[1] / "markets" / "co_lending.yaml"
+# A capital-light platform (the bank funds every loan and bears the loss) with 30,000
+# yuan of equity, under a cap on borrowed funding of 1x net worth.
+FACILITATION = {"run.steps": 120, "run.runoff_days": 0, "population.n_consumers": 3_000,
+                "lenders.0.capital_cents": 3_000_000,
+                "lenders.0.funding.partners": [{"lender": "bank", "share": 1.0,
+                                                "funding_apr": 0.1,
+                                                "credit_risk": "partner"}],
+                "policy.max_funding_multiple": 1.0}
+RAISED_ON = 40
+
+
+def test_a_minimum_own_share_raised_on_a_day_cuts_the_funding_bound_platform_s_volume():
+    """Paired seeds: the same market with and without ``min_own_share: 0.3`` from day 40.
+    Raised, the platform must fund 30 % of each loan itself; its funding cap binds and it
+    stops lending; it books fewer loans after the day than without the rule."""
+    after: dict[bool, list[int]] = {False: [], True: []}
+    for seed in (1, 2, 3):
+        for raised in (False, True):
+            schedule = [{"day": RAISED_ON, "min_own_share": 0.3}] if raised else []
+            result = simfin.run(CO_LENDING, overrides={**FACILITATION, "run.seed": seed,
+                                                       "policy.schedule": schedule})
+            loans = result.loans[result.loans["lender"] == 0]
+            events = [e for e in result.summary.get("capital_events", [])
+                      if e["lender"] == "platform"]
+            rows = lender_rows(result, "platform")
+            if raised:  # precondition: the rule applied and the platform hit its cap
+                assert result.summary["policy"]["changes_applied"] == [
+                    {"day": RAISED_ON, "changes": {"min_own_share": 0.3}}]
+                assert (loans.loc[loans["origination_day"] >= RAISED_ON, "funder_share"]
+                        == 7_000).all()
+                stop = events[0]
+                assert stop["action"] == "lending_stopped" and stop["day"] > RAISED_ON
+                assert "borrowed funding" in stop["reason"] and "> cap 1" in stop["reason"]
+                before = rows.loc[stop["day"] - 1]
+                assert before["outstanding"] > 2 * before["equity"]  # loans > (1 + 1) x equity
+                stopped = rows[rows["lending_stopped"]]
+                assert len(stopped) >= 10 and (stopped["loans"] == 0).all()
+            else:  # it funds nothing, so its cap never binds
+                assert not events and (rows["outstanding"] == 0).all()
+            after[raised].append(int((loans["origination_day"] >= RAISED_ON).sum()))
+            assert_books_exact(result)
+    cut = np.subtract(after[True], after[False])
+    assert (cut < 0).all()
+    assert -cut.mean() > 3 * np.std(after[False], ddof=1)  # beyond the seeds' spread
+
+
+@pytest.mark.parametrize("deposit_funded", [False, True])
+def test_the_funding_cap_does_not_bind_a_deposit_funded_bank(deposit_funded):
+    result = simfin.run(CO_LENDING, overrides={
+        "run.runoff_days": 0, "lenders.1.capital_cents": 1_000_000,
+        "lenders.1.funding.deposit_funded": deposit_funded,
+        "policy.max_funding_multiple": 0.5})
+    bank = lender_rows(result, "bank")
+    over = bank["outstanding"] > 1.5 * bank["equity"]
+    assert over.any()  # precondition: its own book went over the cap
+    stops = [e for e in result.summary["capital_events"]
+             if e["lender"] == "bank" and e["action"] == "lending_stopped"]
+    assert bool(stops) == (not deposit_funded)
+    assert bool(bank["lending_stopped"].any()) == (not deposit_funded)
