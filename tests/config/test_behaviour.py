@@ -8,11 +8,13 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from pydantic import BaseModel
 
 import simfin
 from simfin.config import BehaviourConfig, ConfigError, load_config
 from simfin.indicators.recording import STEP_COLUMNS
+from simfin.lending.product import REVOLVING
 from simfin.model import MarketModel
 from tests.conftest import TWO_LENDERS
 
@@ -46,7 +48,7 @@ def _perturbed(value):
 
 
 class Trace(NamedTuple):
-    """A run of the tiny market: each day's recorded row, and a digest of the whole run."""
+    """A run of a tiny market: each day's recorded row, and a digest of the whole run."""
 
     days: list[bytes]
     fingerprint: str | None
@@ -54,20 +56,21 @@ class Trace(NamedTuple):
     the run stopped at its first day that differed from the run it was compared with."""
 
 
-def _trace(overrides: dict, against: Trace | None = None) -> Trace:
-    """Run the tiny market with ``overrides``. Compared ``against`` another trace, the run
-    stops on its first recorded day that differs (the whole run's rows then differ too);
-    otherwise it runs to the end and fingerprints every day, every application (its signals,
-    scores and decision) and the final device ids.
+def _run(overrides: dict, against: Trace | None = None, market: dict = TINY
+         ) -> tuple[Trace, MarketModel]:
+    """Run ``market`` (overrides on TWO_LENDERS) with ``overrides``. Compared ``against``
+    another trace, the run stops on its first recorded day that differs (the whole run's
+    rows then differ too); otherwise it runs to the end and fingerprints every day, every
+    application (its signals, scores and decision) and the final device ids.
     """
-    model = MarketModel(load_config(TWO_LENDERS, {**TINY, **overrides}))
+    model = MarketModel(load_config(TWO_LENDERS, {**market, **overrides}))
     days = []
     for day in range(model.config.run.steps):
         model.step()
         days.append(b"".join(np.ascontiguousarray(model.recorder.today(column)).tobytes()
                              for column in STEP_COLUMNS))
         if against is not None and days[-1] != against.days[day]:
-            return Trace(days, None)
+            return Trace(days, None), model
     # Hashed by value: ``to_numpy()`` of a frame with the categorical lender column is an
     # object array, whose bytes are pointers that differ from run to run (this test once
     # hashed those, and so could not fail).
@@ -77,7 +80,12 @@ def _trace(overrides: dict, against: Trace | None = None) -> Trace:
                   model.application_log.frame(model.book, pop.cohort, pop.region)):
         digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     digest.update(pop.device_id.tobytes())
-    return Trace(days, digest.hexdigest())
+    return Trace(days, digest.hexdigest()), model
+
+
+def _trace(overrides: dict, against: Trace | None = None, market: dict = TINY) -> Trace:
+    """The :class:`Trace` of :func:`_run`."""
+    return _run(overrides, against, market)[0]
 
 
 @pytest.fixture(scope="module")
@@ -85,11 +93,41 @@ def default_trace() -> Trace:
     return _trace({})
 
 
-# Coefficients that change nothing in this market within its 75 days: not a day's row, not an
-# application, not a device id (measured 2026-12-07, once the fingerprint hashed values; the
-# test had hashed pointers and passed for every coefficient). Strict: an entry that starts
-# to act fails the test until it is removed from this list.
-NO_EFFECT_HERE = {
+# The tiny market cannot show some coefficients (measured: each changed nothing in it): its
+# two lenders offer the same limits and speed, few borrowers return to a lender with their
+# satisfaction away from neutral (nothing for the choice weights to weigh), nobody sells a
+# revolving line, no need is declined often enough to meet the re-application cap (with two lenders a
+# need has tried them all by its first re-application), few synthetic identities apply, and
+# no lender links applicants by their devices and contacts. RICH is the tiny market with
+# those preconditions in place (asserted in test_the_rich_market_has_the_preconditions).
+_MARKET = yaml.safe_load(TWO_LENDERS.read_text(encoding="utf-8"))
+_RULES = _MARKET["lenders"][0]["risk"]["rules"]
+RICH = {# first, as it replaces the lenders' list that TINY's paths then refine
+        "lenders": [
+            # small loans only: larger asks are offered less than asked (limit_weight)
+            {"name": "rules_only", "risk": {"rules": _RULES},
+             "products": [{"kind": "instalment", "max_amount_cents": 150_000},
+                          {"kind": "cash", "max_amount_cents": 150_000}]},
+            # slow decisions (speed_weight), revolving lines, a graph of linked applicants
+            {"name": "scored", "risk": {"rules": _RULES, "model": {"kind": "logistic"},
+                                        "ring_graph": {"enabled": True}},
+             "infrastructure": {"base_latency_minutes": 600.0},
+             "products": [{"kind": "instalment"}, {"kind": "cash"}, {"kind": "revolving"}]},
+            # a third lender: a need can be declined more often than the re-application cap
+            {"name": "third", "risk": {"rules": _RULES}}],
+        "scenarios": [*_MARKET["scenarios"],
+                      {"name": "credit_line", "product": "revolving", "need_rate": 2.0,
+                       "ticket_median_cents": 200_000, "term_days": [30], "online_share": 0.9}],
+        **TINY,
+        # many synthetic identities and rings, which adapt at their first decline
+        "population.fraud_share": 0.2, "behaviour.fraud.synthetic_share": 0.6,
+        "behaviour.fraud.rings.adapt_after_declines": 1,
+        "behaviour.fraud.rings.rotate_contact_rate": 1.0,
+        # enough genuine households share a contact that halving them shows in the graph
+        "behaviour.fraud.rings.household_contact_share": 0.3,
+        # satisfaction away from neutral: a returning borrower's service counts
+        "behaviour.repayment.neutral_satisfaction": 0.3}
+RICH_ONLY = {
     "behaviour.demand.product_weight.revolving", "behaviour.demand.max_reapplications",
     "behaviour.choice.limit_weight", "behaviour.choice.speed_weight",
     "behaviour.choice.service_weight", "behaviour.fraud.need_multiplier.revolving",
@@ -99,15 +137,59 @@ NO_EFFECT_HERE = {
     "behaviour.fraud.rings.contacts_per_ring", "behaviour.fraud.rings.household_contact_share",
     "behaviour.fraud.rings.recovery_days", "behaviour.fraud.rings.rotate_contact_rate",
 }
-COEFFICIENTS = [pytest.param(path, default, marks=pytest.mark.xfail(
-    strict=True, reason="no effect on this tiny market (NO_EFFECT_HERE)"))
-    if path in NO_EFFECT_HERE else (path, default) for path, default in _leaves(BehaviourConfig)]
+COEFFICIENTS = [(path, default) for path, default in _leaves(BehaviourConfig)
+                if path not in RICH_ONLY]
+
+
+@pytest.fixture(scope="module")
+def rich_run() -> tuple[Trace, MarketModel]:
+    return _run({}, market=RICH)
+
+
+def _value(config: BaseModel, path: str):
+    for name in path.split("."):
+        config = getattr(config, name)
+    return config
 
 
 @pytest.mark.parametrize(("path", "default"), COEFFICIENTS)
 def test_every_behaviour_coefficient_changes_the_market(path, default, default_trace):
     perturbed = _trace({path: _perturbed(default)}, against=default_trace)
     assert perturbed.fingerprint != default_trace.fingerprint, path
+
+
+def test_the_rich_market_has_the_preconditions(rich_run):
+    _, model = rich_run
+    pop, config = model.population, model.config
+    log = model.application_log.frame(model.book, pop.cohort, pop.region)
+    booked = log[log["taken_up"]]
+    # revolving lines were sold; some loans were offered less than asked (limit_weight)
+    assert (booked["product"] == REVOLVING).sum() > 10
+    assert (config.lenders[0].products[0].max_amount_cents
+            < config.scenarios[0].ticket_median_cents)
+    # the scored lender (1) decides in hours, the others in minutes (speed_weight)
+    minutes = log.groupby("lender")["decision_minutes"].median()
+    assert minutes[1] > 60 > max(minutes[0], minutes[2])
+    # borrowers came back to a lender they had borrowed from (service_weight), with their
+    # satisfaction away from neutral
+    assert booked.duplicated(["consumer", "lender"]).sum() > 10
+    assert np.abs(pop.satisfaction - config.behaviour.repayment.neutral_satisfaction
+                  ).min() > 0.05
+    # a need can be declined by more lenders than the re-application cap allows
+    assert len(config.lenders) > _perturbed(config.behaviour.demand.max_reapplications) + 1
+    # synthetic identities applied; rings formed, and adapted (new devices in the run)
+    assert log["consumer"].isin(np.flatnonzero(pop.synthetic_id)).sum() > 20
+    assert pop.n_rings > 5 and (pop.device_since_day >= 0).sum() > 10
+    # the scored lender linked applicants (the graph reads the devices and contacts)
+    assert (log.loc[log["lender"] == 1, "linked_accounts"] > 0).sum() > 20
+
+
+@pytest.mark.parametrize("path", sorted(RICH_ONLY))
+def test_coefficients_with_a_precondition_change_the_rich_market(path, rich_run):
+    trace, model = rich_run
+    perturbed = _trace({path: _perturbed(_value(model.config, path))}, against=trace,
+                       market=RICH)
+    assert perturbed.fingerprint != trace.fingerprint, path
 
 
 def test_the_trace_stops_at_the_first_changed_day(default_trace):
