@@ -96,9 +96,9 @@ def default_trace() -> Trace:
 # The tiny market cannot show some coefficients (measured: each changed nothing in it): its
 # two lenders offer the same limits and speed, few borrowers return to a lender with their
 # satisfaction away from neutral (nothing for the choice weights to weigh), nobody sells a
-# revolving line, no need is declined often enough to meet the re-application cap (with two lenders a
-# need has tried them all by its first re-application), few synthetic identities apply, and
-# no lender links applicants by their devices and contacts. RICH is the tiny market with
+# revolving line, no need is declined often enough to meet the re-application cap (with two
+# lenders a need has tried them all by its first re-application), few synthetic identities
+# apply, and no lender links applicants by their devices and contacts. RICH is the tiny market with
 # those preconditions in place (asserted in test_the_rich_market_has_the_preconditions).
 _MARKET = yaml.safe_load(TWO_LENDERS.read_text(encoding="utf-8"))
 _RULES = _MARKET["lenders"][0]["risk"]["rules"]
