@@ -7,7 +7,8 @@ One step is one day:
 1. merchant scenarios create financing needs (purchases, cash needs), riskier consumers
    more often; needs declined earlier try again with other lenders;
 2. channels bring each need to one or more lenders as applications (acquisition costs are
-   paid);
+   paid); a lender's own channel brings some of its customers' needs to it alone
+   (:mod:`simfin.agents.owned_channels`);
 3. each lender retrains on the outcomes it has observed (``Lender.retrain``) and makes
    offers on its batch (``Lender.make_offers``: its quote); each consumer takes the offer
    best for them, or none (:mod:`simfin.agents.shopping`); each lender originates the
@@ -42,6 +43,7 @@ from simfin.agents.demand import NEED_COLUMNS, Reapplications
 from simfin.agents.economy import Economy
 from simfin.agents.lender import Lender, Quote
 from simfin.agents.observations import application_batch
+from simfin.agents.owned_channels import OwnedChannels
 from simfin.agents.population import Population
 from simfin.agents.regulator import Regulator
 from simfin.agents.scenario import MerchantScenario
@@ -81,6 +83,8 @@ class MarketModel(mesa.Model):
             partner (:mod:`simfin.lending.co_lending`); None in a market without partners.
         provisions: The lenders' IFRS 9 expected credit losses.
         lenders, scenarios, channels: The agents, in config order.
+        owned_channels: The lenders' own channels and their customers
+            (:class:`~simfin.agents.owned_channels.OwnedChannels`), or None without any.
         recorder: The daily indicators (``recorder.steps_frame()``).
         application_log: The record of every application
             (:class:`~simfin.indicators.application_log.ApplicationLog`; its table is
@@ -169,6 +173,9 @@ class MarketModel(mesa.Model):
         self._friction = np.stack([per_product(config.lenders, "friction_minutes", np.float64),
                                    per_product(config.lenders, "friction_steps", np.float64)],
                                   axis=-1)
+        # Lenders' own channels to their customers, on a stream of their own (None: none).
+        self.owned_channels = (OwnedChannels(config, self.population, self.rng.spawn(1)[0])
+                               if any(c.owner for c in config.channels) else None)
 
     # -- the day -----------------------------------------------------------------------
 
@@ -258,6 +265,9 @@ class MarketModel(mesa.Model):
         line_lender = shopping.line_lender(pop.line_limit_cents, consumer, needs["product"],
                                            self._sells[:, REVOLVING].any())
         on_line = line_lender >= 0
+        if self.owned_channels is not None:  # customers who look in their lender's app first
+            channel, need, lender = self.owned_channels.redirect(
+                needs, consumer, channel, need, lender, sells, self._min_amount, ~on_line)
         keep, draws = ~on_line[need], np.flatnonzero(on_line)
         need = np.concatenate([need[keep], draws])
         lender = np.concatenate([lender[keep], line_lender[draws].astype(lender.dtype)])
@@ -289,8 +299,10 @@ class MarketModel(mesa.Model):
         own = {k: v.take(mine) for k, v in requests.items() if k != "lender"}
         used = (self.book.outstanding_of(own["consumer"], lender.index, REVOLVING)
                 if lender.sells[REVOLVING] else np.zeros(len(own["consumer"]), np.int64))
+        known = (None if self.owned_channels is None
+                 else self.owned_channels.income_known(own["consumer"], lender.index))
         batch = application_batch(self.population, own, lender.index, self.day, self.rng,
-                                  self._shares_data, used, self._fields)
+                                  self._shares_data, used, self._fields, known)
         # Channels are paid for new customers; returning ones come back through the app.
         new = ~self.population.at_lender(self.population.borrowed_at, batch["consumer"],
                                          lender.index)

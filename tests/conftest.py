@@ -191,6 +191,8 @@ BAD_INPUTS = {
                                "lenders", "unique"),
     "cohorts_not_summing_to_1": (None, ["population.cohorts.pre80=0.5"],
                                  "population.cohorts", "sum to 1"),
+    "channel_owner_not_a_lender": (None, ["channels.0.owner=nobody"], "channels.0.owner",
+                                   "no lender named 'nobody'"),
 }
 
 # Checks across the whole config name the section after "config:".

@@ -49,7 +49,9 @@ def choose_channels(channels: list[Channel], consumers: np.ndarray, online: np.n
         c = ch.config
         w = c.reach * np.exp(tilt.risk_tilt_scale * c.risk_tilt * gap)
         w = np.where(fraud, w * c.fraud_multiplier, w)
-        weights[:, j] = np.where(online == c.online, w, 0.0)
+        # An owned channel (``owner``) reaches its owner's customers, not the market's
+        # traffic (:mod:`simfin.agents.owned_channels`): no weight here.
+        weights[:, j] = np.where(online == c.online, w, 0.0) if c.owner is None else 0.0
     return weighted_pick(weights, rng).astype(np.int8)
 
 

@@ -46,19 +46,24 @@ def behaviour_score(population: Population, rows: np.ndarray, rng: np.random.Gen
 
 def application_batch(population: Population, apps: dict[str, np.ndarray], lender: int,
                       day: int, rng: np.random.Generator, channel_shares_data: np.ndarray,
-                      line_used_cents: np.ndarray, fields: Iterable[str] | None = None
-                      ) -> ApplicationBatch:
+                      line_used_cents: np.ndarray, fields: Iterable[str] | None = None,
+                      income_known: np.ndarray | None = None) -> ApplicationBatch:
     """The batch a lender receives: what applicants state, what the session shows, and
     NaN for every field a data source has to provide: ``fields``, the market's application
-    fields (``market_fields``; None: those of the built-in sources).
+    fields (``market_fields``; None: those of the built-in sources). ``income_known``
+    marks the applicants whose income the lender reads from their accounts with it (its
+    own customers, :mod:`simfin.agents.owned_channels`): theirs is stated as it is.
     """
     pop = population
     rows = apps["consumer"].astype(np.intp)  # intp: no index conversion in each lookup
     n = len(rows)
     columns: dict[str, np.ndarray] = {k: v for k, v in apps.items()}
     columns["age_years"] = pop.age_years.take(rows).astype(np.float32)
-    columns["stated_income_cents"] = (pop.income_cents(rows, day)
-                                      * pop.income_overstatement.take(rows)).astype(np.int64)
+    income = pop.income_cents(rows, day)
+    columns["stated_income_cents"] = (income * pop.income_overstatement.take(rows)
+                                      ).astype(np.int64)
+    if income_known is not None:
+        columns["stated_income_cents"][income_known] = income[income_known]
     columns["online"] = apps["online"].astype(np.float32)
     columns["digital_affinity"] = pop.digital_affinity.take(rows)
     devices = pop.device_id.take(rows)

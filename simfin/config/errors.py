@@ -67,8 +67,10 @@ def describe_validation_error(exc: ValidationError) -> str:
     else:
         msg = err["msg"].lower()
         reason = f"{msg}, got {excerpt(got)}" if got is not None else msg
-    if where == "config" and reason.partition(":")[0] in MarketConfig.model_fields:
-        where, _, reason = reason.partition(": ")  # "lenders: names must be unique"
+    if where == "config" and (reason.partition(":")[0].split(".")[0]
+                              in MarketConfig.model_fields):
+        # "lenders: names must be unique", "channels.2.owner: no lender named ..."
+        where, _, reason = reason.partition(": ")
     n_more = len(exc.errors()) - 1
     suffix = f" (and {n_more} more error{'s' if n_more > 1 else ''})" if n_more else ""
     return f"{where}: {reason}{suffix}"

@@ -64,7 +64,8 @@ class ChannelConfig(Section):
     online: bool = param(True, "Online channels carry online needs, offline channels offline "
                          "ones.")
     reach: float = param(1.0, "Relative weight of this channel among channels of the same "
-                         "kind (online/offline).", "weight", ge=0.0)
+                         "kind (online/offline). An owned channel keeps 1: its audience is "
+                         "its owner's customers (customer_share).", "weight", ge=0.0)
     cost_per_application_cents: int = param(2_000, "Acquisition cost the lender pays per "
                                             "application the channel brings.", "cents", ge=0)
     conversion_rate: float = param(0.5, "Share of needs that become an application, before "
@@ -76,3 +77,33 @@ class ChannelConfig(Section):
                                     "channel.", "ratio", ge=0.0)
     shares_data: bool = param(False, "Whether the channel shares behavioural data (a "
                               "behaviour score) with the lender for targeting and risk.")
+
+    # A lender's own channel: its app (or branches, offline) reaching its existing customers.
+    owner: str | None = param(None, "Name of the lender whose own channel this is (its app "
+                              "reaching its existing customers): applications through it "
+                              "reach only the owner, and its audience is the owner's "
+                              "customers (customer_share), not the market's traffic (reach). "
+                              "None: a market channel, which brings needs to every lender.")
+    customer_share: float = param(0.25, "Owned channels: share of the consumers who are the "
+                                  "owner's existing customers, drawn once at the start "
+                                  "(exactly this share, rounded), weighted by "
+                                  "customer_income_elasticity, risk_tilt and "
+                                  "fraud_multiplier.", "share", **PROBABILITY)
+    customer_income_elasticity: float = param(0.5, "Owned channels: how a consumer's weight "
+                                              "to be among the owner's customers grows with "
+                                              "monthly income: weight = (income / "
+                                              "population.income_median_cents) ^ elasticity "
+                                              "(a bank's salary and deposit customers earn "
+                                              "more); 0: income does not matter.",
+                                              "elasticity", ge=-5.0, le=5.0)
+    first_look_share: float = param(0.5, "Owned channels: probability that a need of one of "
+                                    "the owner's customers (of the channel's kind, online "
+                                    "or offline, for a product the owner sells and has not "
+                                    "declined it for) goes to the owner's own channel first, "
+                                    "and to the owner alone; otherwise it goes through the "
+                                    "market's channels as any need does.", "probability",
+                                    **PROBABILITY)
+    knows_income: bool = param(True, "Owned channels: the owner reads its customers' monthly "
+                               "income from their accounts (salary deposits), so their "
+                               "applications to it, through any channel, state their true "
+                               "current income instead of an overstated one.")

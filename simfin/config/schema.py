@@ -27,6 +27,9 @@ from simfin.lending.rules import compile_condition
 
 # Scenario and channel indices are int8 columns in the loan book and the application batch.
 MAX_CODED_ITEMS = int(np.iinfo(np.int8).max)
+# What only a lender's own channel has (ChannelConfig.owner).
+OWNED_CHANNEL_FIELDS = ("customer_share", "customer_income_elasticity", "first_look_share",
+                        "knows_income")
 
 
 def _baseline_list(section: str, item: type[Section], description: str,
@@ -86,6 +89,7 @@ class MarketConfig(Section):
                        [lender.funding for lender in self.lenders])
         self._check_demand_paths()
         self._check_sources()
+        self._check_owned_channels()
         if self.run.writeoff_dpd < self.run.default_dpd:
             raise ValueError("run: writeoff_dpd must be >= default_dpd")
         return self
@@ -97,6 +101,26 @@ class MarketConfig(Section):
             if name not in known:
                 raise ValueError(f"macro: custom.demand: no scenario or product named "
                                  f"{name!r}{did_you_mean(name, known)}")
+
+    def _check_owned_channels(self) -> None:
+        """An owned channel names a lender of the market and has no market reach; only an
+        owned channel has customers (their fields keep their defaults elsewhere).
+        """
+        lenders = [lender.name for lender in self.lenders]
+        defaults = ChannelConfig.model_fields
+        for i, channel in enumerate(self.channels):
+            if channel.owner is None:
+                for name in OWNED_CHANNEL_FIELDS:
+                    if getattr(channel, name) != defaults[name].default:
+                        raise ValueError(f"channels.{i}.{name}: only a lender's own channel "
+                                         f"(one with an owner) has customers")
+            elif channel.owner not in lenders:
+                raise ValueError(f"channels.{i}.owner: no lender named {channel.owner!r} in "
+                                 f"the market{did_you_mean(channel.owner, lenders)}")
+            elif channel.reach != defaults["reach"].default:
+                raise ValueError(f"channels.{i}.reach: an owned channel reaches its owner's "
+                                 f"customers (customer_share, first_look_share), not a share "
+                                 f"of the market's traffic")
 
     def _check_sources(self) -> None:
         """The market's data sources fit the bits of ``data_queried``, and every rule reads
