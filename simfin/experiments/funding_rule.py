@@ -94,7 +94,8 @@ def rule_report(result: ExperimentResult, experiment: ExperimentConfig, lender: 
         hit = int((mine["stops"] > 0).sum()) if n else 0
         bound[s] = n > 0 and hit == n and applied == n
         first = mine["first_stop"].dropna() if n else pd.Series(dtype=float)
-        lines.append(f"| {s} | {applied} of {n} | {hit} of {n} | "
+        planned = f"{applied} of {n}" if n and mine["scheduled"].any() else "none scheduled"
+        lines.append(f"| {s} | {planned} | {hit} of {n} | "
                      f"{fmt(mine['stops'].mean()) if n else 'n/a'} | "
                      f"{f'{fmt(first.min())}-{fmt(first.max())}' if len(first) else 'none'}"
                      " |")

@@ -24,7 +24,8 @@ def _ratio(num: float, den: float) -> float | None:
 
 MONEY_INDICATORS = frozenset({
     "disbursed", "outstanding_end", "average_outstanding", "peak_outstanding",
-    "interest_income", "fee_income", "written_off", "recoveries", "fraud_loss", "acquisition_cost", "cac", "data_cost",
+    "interest_income", "fee_income", "written_off", "recoveries", "fraud_loss",
+    "acquisition_cost", "cac", "data_cost",
     "verification_cost", "cost_of_funds", "profit", "payment_fees", "service_cost",
     "collections_cost", "infrastructure_cost", "profit_after_provisions",
     "net_provision_charge", "allowance_end", "dpd30_balance_end",
