@@ -63,9 +63,9 @@ class MarketConfig(Section):
                                                      "Merchant scenarios.", min_length=1,
                                                      max_length=MAX_CODED_ITEMS)
     channels: list[ChannelConfig] = _baseline_list("channels", ChannelConfig,
-                                                   "Acquisition channels.", " (a lender's "
-                                                   "own channel only when its owner is "
-                                                   "among the lenders)", min_length=1,
+                                                   "Acquisition channels.", " (with other "
+                                                   "lenders: a lender's own channel only "
+                                                   "when its owner is among them)", min_length=1,
                                                    max_length=MAX_CODED_ITEMS)
     lenders: list[LenderConfig] = _baseline_list("lenders", LenderConfig, "Competing lenders.",
                                                  min_length=1, max_length=100)
@@ -85,15 +85,18 @@ class MarketConfig(Section):
     @model_validator(mode="before")
     @classmethod
     def _owned_channels_of_its_lenders(cls, data: Any) -> Any:
-        """A config that gives its own lenders and leaves the channels out takes the
-        baseline's market channels, and its owned channels only when their owner is one of
-        its lenders (the bank's app is no channel of a market without the bank).
+        """A config with lenders of its own and the baseline's channels (left out, or the
+        baseline's list as it is: a baseline file whose lenders an override replaced) has
+        the baseline's market channels, and its owned channels only when their owner is
+        one of its lenders (the bank's app is no channel of a market without the bank).
         """
-        if isinstance(data, dict) and "channels" not in data and isinstance(
-                data.get("lenders"), list):
+        if not (isinstance(data, dict) and isinstance(data.get("lenders"), list)):
+            return data
+        baseline = baseline_data()["channels"]
+        if data.get("channels", baseline) == baseline:
             names = {_name(item) for item in data["lenders"]}
-            data = {**data, "channels": [c for c in baseline_data()["channels"]
-                                         if c.get("owner") is None or c["owner"] in names]}
+            data = {**data, "channels": [c for c in baseline if c.get("owner") is None
+                                         or c["owner"] in names]}
         return data
 
     @model_validator(mode="after")
