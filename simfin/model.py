@@ -3,7 +3,9 @@
 One step is one day:
 
 0. the regulator applies the policy changes dated today; lenders enter, stop or resume on
-   their capital ratio and review their strategies (:mod:`simfin.agents.conduct`);
+   their capital ratio or borrowed funding and review their strategies
+   (:mod:`simfin.agents.conduct`); funding partners take the own share in force
+   (:mod:`simfin.lending.co_lending`);
 1. merchant scenarios create financing needs (purchases, cash needs), riskier consumers
    more often; needs declined earlier try again with other lenders;
 2. channels bring each need to one or more lenders as applications (acquisition costs are

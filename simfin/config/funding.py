@@ -30,11 +30,12 @@ class PartnerConfig(Section):
 
     lender: str = param("bank", "Name of the funding lender: another lender of the market "
                         "(a lender never funds its own loans).")
-    share: float = param(0.7, "Share of each loan's principal the partner funds, in (0, 1]; "
+    share: float = param(0.7, "Share of each loan's principal the partner funds, from "
+                         "0.0001 to 1, kept in basis points (loans.parquet's funder_share); "
                          "clipped to 1 - policy.min_own_share in force on the booking day. "
                          "1.0 with credit_risk 'partner' is facilitation (the capital-light "
                          "mode): the platform funds nothing and earns the service fee.",
-                         "share", gt=0.0, le=1.0)
+                         "share", ge=0.0001, le=1.0)
     funding_apr: float | None = param(None, "The partner's price: the yearly rate it earns "
                                       "on its share (the part share x interest x "
                                       "funding_apr / the loan's rate of the interest paid, "

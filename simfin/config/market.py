@@ -106,4 +106,7 @@ class ChannelConfig(Section):
     knows_income: bool = param(True, "Owned channels: the owner reads its customers' monthly "
                                "income from their accounts (salary deposits), so their "
                                "applications to it, through any channel, state their true "
-                               "current income instead of an overstated one.")
+                               "current income instead of an overstated one (it counts where "
+                               "the owner reads income: a new credit line's limit, "
+                               "amount_to_income in its rules and model, the policy's "
+                               "max_loan_to_income).")

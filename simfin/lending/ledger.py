@@ -12,6 +12,12 @@ the recoveries credited to it, so the allowance bears the net loss; any part of 
 the allowance does not hold is charged first (``provision_charge``), so the allowance is
 never negative. The provision charge (or release) that moves the allowance to each day's
 expected credit loss is posted by :mod:`simfin.lending.provisions`.
+
+In a market with funding partners each lender's accounts hold its own part of every
+co-funded loan (:mod:`simfin.lending.co_lending`), with five more kinds
+(:data:`CO_LENDING_KINDS`): the sale and purchase of a partner's part at booking, the
+originator's service fee, and the purchase of the other party's part by the one that bears
+a loss at write-off.
 """
 
 from __future__ import annotations

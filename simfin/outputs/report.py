@@ -123,6 +123,20 @@ def conduct_markdown(summary: dict) -> str:
     return "\n".join(rows)
 
 
+def co_lending_markdown(summary: dict) -> str:
+    """Per lender, its co-lending totals in yuan ('' in a run without funding partners)."""
+    rows = ["| lender | funded by partners | funded for others | service fees earned | "
+            "guarantee paid | guarantee received |", "|---|---:|---:|---:|---:|---:|"]
+    for name, ind in summary["lenders"].items():
+        c = ind.get("co_lending")
+        if c is not None:
+            rows.append(f"| {name} | " + " | ".join(
+                f"{c[k] / 100:,.0f}" for k in ("funded_by_partners", "funded_for_others",
+                                               "service_fees_earned", "guarantee_paid",
+                                               "guarantee_received")) + " |")
+    return "\n".join(rows) if len(rows) > 2 else ""
+
+
 def stability_markdown(summary: dict) -> str:
     """Per lender and month: the score PSI and the most moved characteristic's ('' when
     no lender's model was monitored).
@@ -259,11 +273,19 @@ def render_report(config: MarketConfig, summary: dict, figures: list[str]) -> st
                   f"vintage is not yet that old. MOB {first} is the first at which a loan "
                   f"of this market can have reached {run.default_dpd}+ DPD (its first "
                   "instalment due, then the days past due).", "", vintages, ""]
+    co_lending = co_lending_markdown(summary)
+    if co_lending:
+        parts += ["## Funding partners", "",
+                  "Principal each lender sold to or bought from its funding partners, the "
+                  "interest above the partners' price it kept (service fees), and the "
+                  "outstanding parts bought at write-off by the party that bears the loss "
+                  "(yuan; `lenders.N.funding.partners`).", "", co_lending, ""]
     if "strategy_decisions" in summary or "capital_events" in summary:
         parts += ["## Strategy decisions and capital events", "",
                   "Every review of a lender's strategy and every entry, stop, restoration "
-                  "and exit on its capital ratio, with its reason (`lenders.N.strategy`, "
-                  "`policy.min_capital_ratio`); marked on the figures.", "",
+                  "and exit on its capital ratio or funding, with its reason "
+                  "(`lenders.N.strategy`, `policy.min_capital_ratio`, "
+                  "`policy.max_funding_multiple`); marked on the figures.", "",
                   conduct_markdown(summary), ""]
     parts += ["## Figures", ""]
     for path in figures:

@@ -216,3 +216,26 @@ def test_every_path_enforces_the_plain_reading_day_by_day(policy, schedule, tmp_
         assert day_by_day(record["in_force"], TINY_STEPS) == expected
         assert record["changes_applied"] == applied
     assert python.model.regulator.changes_applied == applied
+
+
+def test_the_own_share_and_funding_rules_are_recorded_only_where_a_run_has_them():
+    """A run without partners or the rules records the levers it always did; one with
+    partners records the own share in force (and the funding cap when set), span by span,
+    and enforces it: no partner's share above 1 - the minimum from its day on."""
+    co_lending = Path(__file__).resolve().parents[1] / "markets" / "co_lending.yaml"
+    plain = simfin.run(BASELINE, steps=TINY_STEPS, overrides={
+        "population.n_consumers": 1_000, "run.record_applications": False})
+    assert set(plain.summary["policy"]["initial"]) == set(DEFAULT_POLICY)
+    result = simfin.run(co_lending, overrides={
+        "run.steps": 20, "run.runoff_days": 0, "policy.max_funding_multiple": 5.0,
+        "policy.schedule": [{"day": 10, "min_own_share": 0.4}]})
+    record = result.summary["policy"]
+    assert record["initial"] == {**DEFAULT_POLICY, "min_own_share": None,
+                                 "max_funding_multiple": 5.0}
+    assert [(s["from_day"], s["min_own_share"]) for s in record["in_force"]] == [
+        (0, None), (10, 0.4)]
+    loans = result.loans[result.loans["funder"] >= 0]
+    late = loans["origination_day"] >= 10
+    assert late.any() and (~late).any()  # precondition: co-funded loans on both sides
+    assert (loans.loc[~late, "funder_share"] == 7_000).all()
+    assert (loans.loc[late, "funder_share"] == 6_000).all()

@@ -19,6 +19,8 @@ from simfin.config.funding import CREDIT_RISKS
 from simfin.lending.co_lending import BASIS
 from simfin.lending.loan_book import ACTIVE
 from simfin.outputs.figures_book import waterfall_flows
+from simfin.outputs.loan_table import named_loans
+from simfin.outputs.report import render_report
 
 MARKET = Path(__file__).resolve().parents[1] / "markets" / "co_lending.yaml"
 NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)  # a market run per example
@@ -173,6 +175,24 @@ def test_capital_light_facilitation_funds_nothing_and_earns_a_fee():
     assert (steps["outstanding"] == 0).all() and steps["funding_cost"].sum() == 0
     assert steps["service_fees"].sum() > 0 and steps["written_off"].sum() == 0
     assert steps["allowance"].max() == 0  # it bears no loss: it provides for none
+    report = render_report(result.config, result.summary, [])
+    fees = result.summary["lenders"]["platform"]["co_lending"]["service_fees_earned"]
+    assert "## Funding partners" in report and f"{fees / 100:,.0f} |" in report
+
+
+def test_without_partners_the_outputs_keep_their_columns_and_keys(solo):
+    """The written loans.parquet names each partner; a market without partners has none
+    of the co-lending columns, kinds or keys (its files are as before: tests/test_golden.py).
+    """
+    assert "funder" not in solo.loans.columns and "service_fees" not in solo.steps.columns
+    assert "co_lending" not in solo.summary["lenders"]["platform"]
+    assert "## Funding partners" not in render_report(solo.config, solo.summary, [])
+    result = run([{"share": 0.5, "credit_risk": "pro_rata"}], **{"run.runoff_days": 0})
+    named = named_loans(result.loans, result.config)
+    assert set(named["funder"].cat.categories) == {"platform", "bank"}
+    co = (result.loans["funder"] >= 0).to_numpy()
+    assert co.any() and (~co).any()  # precondition: loans with and without a partner
+    assert (named.loc[co, "funder"] == "bank").all() and named.loc[~co, "funder"].isna().all()
 
 
 @pytest.mark.parametrize("risk", CREDIT_RISKS)
@@ -229,3 +249,26 @@ def test_a_partner_s_parts_of_odd_repayments_add_up_to_its_part_of_the_principal
     assert ledger.flow("principal_repaid").tolist() == [51, 50]
     assert ledger.flow("interest_paid").sum() == 3  # the borrower's, whole
     assert co.held.sum() == 0 and co.own.sum() == 0
+
+
+def test_a_partner_never_holds_more_than_its_credit_line(monkeypatch):
+    """``max_outstanding_cents``: after every booking the partner's holding of the
+    platform's loans is within its line; loans that do not fit are the platform's alone."""
+    from simfin.lending.co_lending import CoLending
+
+    line = 2_000_000
+    peaks: list[int] = []
+    originate = CoLending.originate
+
+    def watched(self, originator, rows, fees):
+        originate(self, originator, rows, fees)
+        peaks.append(int(self.held[0, 1]))
+
+    monkeypatch.setattr(CoLending, "originate", watched)
+    result = run([{"share": 0.7, "credit_risk": "pro_rata", "max_outstanding_cents": line}],
+                 **{"run.runoff_days": 0})
+    platform = result.loans[result.loans["lender"] == 0]
+    assert max(peaks) <= line
+    assert max(peaks) > 0.8 * line  # precondition: the line was nearly used up ...
+    assert (platform["funder"] < 0).sum() > 0  # ... and loans were left to the platform
+    assert (platform["funder"] >= 0).sum() > 0

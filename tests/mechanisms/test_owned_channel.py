@@ -91,3 +91,29 @@ def test_the_owner_reads_its_customers_income(runs):
     ratio = mine["stated_income_cents"].to_numpy() / pop.base_income_cents[consumer]
     assert (ratio[customer] <= 1.0 + 1e-9).all()
     assert (ratio[~customer] > 1.0).mean() > 0.8
+
+
+def lti_declines_of_customers(seed: int, knows_income: bool) -> float:
+    """Share of the owner's customers' applications to it declined by a loan-to-income cap
+    (applicants overstating their income by about 40 %, a 60-day market)."""
+    data = config(seed, True).model_dump()
+    data["channels"][-1]["knows_income"] = knows_income
+    result = simfin.run(simfin.load_config(data, {
+        "policy.max_loan_to_income": 0.04, "run.steps": 60,
+        "behaviour.application.income_overstatement_sd": 0.5}))
+    apps = result.applications
+    customer = result.model.owned_channels.customers[0][apps["consumer"].to_numpy()]
+    mine = (apps["lender"] == OWNER_CODE).to_numpy() & customer
+    assert mine.sum() > 200  # precondition: the owner's customers applied to it
+    lti = result.model.lenders[OWNER_CODE].reason_codes.index("LOAN_TO_INCOME")
+    return float((apps["reason"].to_numpy()[mine] == lti).mean())
+
+
+def test_reading_its_customers_income_tightens_a_loan_to_income_cap_on_them():
+    """The cap reads income: the income the owner reads from its accounts is lower than the
+    one applicants state, so more of its customers' asks exceed the cap."""
+    reads = np.array([lti_declines_of_customers(seed, True) for seed in SEEDS])
+    states = np.array([lti_declines_of_customers(seed, False) for seed in SEEDS])
+    assert (states > 0.05).all()  # precondition: the cap binds
+    gain = reads - states
+    assert (gain > 0).all() and gain.mean() > np.ptp(states), (reads, states)
