@@ -131,8 +131,9 @@ def industry_report(result: ExperimentResult, experiment: ExperimentConfig, lend
         for s in scenarios:
             share = (series(results, s, lender, partner_col)
                      / series(results, s, lender, "disbursed"))
-            lines.append(f"Share of {lender}'s principal funded by partners in `{s}`: "
-                         f"{fmt(share.min())}-{fmt(share.max())}.")
+            if share.notna().any():
+                lines += ["", f"Share of {lender}'s principal funded by partners in `{s}`: "
+                          f"{fmt(share.min())}-{fmt(share.max())}."]
     if result.failures:
         lines.append(f"**{len(result.failures)} runs failed** and are left out.")
     lines += ["", "Lifetime profit (yuan), mean [95 % interval] over seeds; paired "
