@@ -12,7 +12,8 @@
   for good (its book runs off: collected, funded and serviced as before);
 - **funding**: likewise, a lender whose borrowed funding (own-book loans beyond its
   equity) exceeds ``policy.max_funding_multiple`` x its net worth makes no new loan, and
-  funds no partner's, until it is back under;
+  funds no partner's, until it is back under (a deposit-taking bank,
+  ``lenders.N.funding.deposit_funded``, is not capped);
 - **strategies**: every ``review_every_days`` after entry, its registered strategy
   (:mod:`simfin.lending.strategies`) reviews what the lender observes (its own funnel and
   book over the window, its rivals' public offered prices) and sets its levers.
@@ -92,6 +93,7 @@ class Conduct:
         self.left = np.zeros(n, dtype=bool)
         self.stopped = np.zeros(n, dtype=bool)
         self.over_funding = np.zeros(n, dtype=bool)  # over policy.max_funding_multiple
+        self.funding_capped = np.array([not lc.funding.deposit_funded for lc in config.lenders])
         self.open = self.in_market.copy()
         self.days_below_floor = np.zeros(n, dtype=np.int64)
         self.events: list[dict[str, Any]] = []
@@ -189,7 +191,7 @@ class Conduct:
         """
         multiple = self.funding_multiple()
         for i in np.flatnonzero(self.in_market):
-            over = cap is not None and multiple[i] > cap
+            over = cap is not None and self.funding_capped[i] and multiple[i] > cap
             if over and not self.over_funding[i]:
                 self.over_funding[i] = True
                 self._event(day, i, "capital", "lending_stopped",

@@ -65,7 +65,9 @@ class PartnerConfig(Section):
 
 
 class FundingConfig(Section):
-    """Who funds the lender's loans besides itself (none by default)."""
+    """Who funds the lender's loans besides itself (none by default), and whether the cap
+    on borrowed funding binds it.
+    """
 
     partners: list[PartnerConfig] = param([], "Funding partners, in order of preference: "
                                           "each loan is co-funded by the first partner in "
@@ -74,6 +76,11 @@ class FundingConfig(Section):
                                           "funded by the originator alone. Each partner at "
                                           "most once. Empty: the lender funds its loans "
                                           "alone.", max_length=20)
+
+    deposit_funded: bool = param(False, "A deposit-taking bank: policy.max_funding_multiple "
+                                 "does not bind it (the 2020 draft rules cap the borrowing "
+                                 "of online micro-lenders; a bank's leverage is bounded by "
+                                 "its capital ratio, policy.min_capital_ratio).")
 
     @field_validator("partners")
     @classmethod

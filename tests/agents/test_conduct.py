@@ -338,3 +338,18 @@ def test_a_minimum_own_share_raised_on_a_day_cuts_the_funding_bound_platform_s_v
     cut = np.subtract(after[True], after[False])
     assert (cut < 0).all()
     assert -cut.mean() > 3 * np.std(after[False], ddof=1)  # beyond the seeds' spread
+
+
+@pytest.mark.parametrize("deposit_funded", [False, True])
+def test_the_funding_cap_does_not_bind_a_deposit_funded_bank(deposit_funded):
+    result = simfin.run(CO_LENDING, overrides={
+        "run.runoff_days": 0, "lenders.1.capital_cents": 1_000_000,
+        "lenders.1.funding.deposit_funded": deposit_funded,
+        "policy.max_funding_multiple": 0.5})
+    bank = lender_rows(result, "bank")
+    over = bank["outstanding"] > 1.5 * bank["equity"]
+    assert over.any()  # precondition: its own book went over the cap
+    stops = [e for e in result.summary["capital_events"]
+             if e["lender"] == "bank" and e["action"] == "lending_stopped"]
+    assert bool(stops) == (not deposit_funded)
+    assert bool(bank["lending_stopped"].any()) == (not deposit_funded)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 import simfin
@@ -58,7 +58,13 @@ def solo():
     return run(None)
 
 
-@settings(max_examples=6, deadline=None, derandomize=True, phases=NO_SHRINK,
+@example(partner={"share": 0.7, "funding_apr": 0.08, "credit_risk": "guarantee",
+                  "max_outstanding_cents": None}, back=[], own=None, raised=0.3)
+@example(partner={"share": 1.0, "funding_apr": 0.1, "credit_risk": "partner",
+                  "max_outstanding_cents": None},
+         back=[{"share": 0.5, "funding_apr": None, "credit_risk": "pro_rata",
+                "max_outstanding_cents": 5_000_000}], own=0.3, raised=1.0)
+@settings(max_examples=5, deadline=None, derandomize=True, phases=NO_SHRINK,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(partner=PARTNER, back=st.lists(PARTNER, max_size=1),
        own=st.sampled_from([None, 0.0, 0.3]), raised=st.sampled_from([None, 0.3, 1.0]))
