@@ -139,6 +139,8 @@ def add_score_performance(summary: dict, model: MarketModel, loans: pd.DataFrame
             rows = (np.concatenate(lender.explored_loans_) if lender.explored_loans_
                     else np.zeros(0, dtype=np.int64))
             out["exploration"] = exploration(loans, rows)
+        if lender.rejects_.retro is not None:
+            out["retro_pulls"] = lender.rejects_.count.as_dict()
 
 
 def run(config: MarketConfig | str | Path | dict | None = None, steps: int | None = None,

@@ -21,7 +21,7 @@ import numpy as np
 from simfin.agents.population import Population
 from simfin.config import LenderConfig, MarketConfig, RiskConfig
 from simfin.lending.assembly import StageBuild, assemble
-from simfin.lending.batch import APPROVED, DECLINED, ApplicationBatch
+from simfin.lending.batch import APPROVED, ApplicationBatch
 from simfin.lending.co_lending import CoLending, post_origination
 from simfin.lending.customer_service import ServiceChannel, ServiceDesk
 from simfin.lending.data_sources import DataSource
@@ -29,6 +29,7 @@ from simfin.lending.infrastructure import CAPACITY_REASON, CapacityStage
 from simfin.lending.ledger import Ledger
 from simfin.lending.loan_book import LoanBook, monthly_service, schedule
 from simfin.lending.payment import DisbursementStage, Rail
+from simfin.lending.performance_inference import DeclinedArchive, RetroPull
 from simfin.lending.pipeline import DecisionContext, Outcomes, Pipeline, Stage
 from simfin.lending.pricing import PricingStage
 from simfin.lending.product import PRODUCT_KINDS, REVOLVING
@@ -128,7 +129,9 @@ class Lender(mesa.Agent):
                                  for m in self.model_configs)
         self.explores = any(m.kind != "none" and m.exploration_share > 0
                             for m in self.model_configs)
-        self.rejects_: list[tuple[int, np.ndarray]] = []
+        self.rejects_ = DeclinedArchive(
+            max(m.reject_window_days for m in self.model_configs), len(MODEL_FEATURES),
+            RetroPull.of_lender(index, config, self.model_configs, sources, book))
         self.explored_loans_: list[np.ndarray] = []  # loan rows booked by exploration
 
     # -- assembly ----------------------------------------------------------------------
@@ -245,7 +248,7 @@ class Lender(mesa.Agent):
         else:
             features, labelled = x[observed], rows[observed]
         outcomes = Outcomes(day, features, self.book.column("ever_30dpd").take(labelled),
-                            self._rejects(day))
+                            self._rejects(day), self.rejects_.records())
         for pipeline in self.pipelines:
             pipeline.observe(outcomes)
         if self.model_since_day_ is None and self.model_in_use:
@@ -253,32 +256,23 @@ class Lender(mesa.Agent):
 
     def _rejects(self, day: int) -> np.ndarray | None:
         """The declined applications kept for reject inference (those of the last
-        ``reject_window_days``), or None when the lender keeps none.
+        ``reject_window_days``), or None when the lender keeps none; records due are
+        pulled (and paid for) first.
         """
         if not self.keeps_rejects:
             return None
-        since = day - max(m.reject_window_days for m in self.model_configs)
-        self.rejects_ = [(d, x) for d, x in self.rejects_ if d >= since]
-        if not self.rejects_:
-            return np.zeros((0, len(MODEL_FEATURES)), dtype=np.float32)
-        return np.concatenate([x for _, x in self.rejects_])
-
-    def keep_rejects(self, batch: ApplicationBatch, day: int) -> None:
-        """Keep the model inputs of a random sample of the day's declined applications
-        (at most ``max_rejects_per_day``), as the lender saw them.
-        """
-        declined = np.flatnonzero((batch["decision"] == DECLINED) & ~self._redraws(batch))
-        most = max(m.max_rejects_per_day for m in self.model_configs)
-        if len(declined) > most:
-            declined = np.sort(self.stream.choice(declined, most, replace=False))
-        if len(declined):
-            self.rejects_.append((day, feature_matrix(batch.take(declined))))
+        rejects = self.rejects_.rejects(day)
+        if self.rejects_.paid_cents:
+            self.ledger.post(self.index, "data_cost", self.rejects_.paid_cents)
+            self.rejects_.paid_cents = 0
+        return rejects
 
     def make_offers(self, batch: ApplicationBatch, day: int) -> Quote:
         """Decide the day's batch and pay for deciding it; the approved rows are offers."""
         batch = self.decide(batch, day)
         if self.keeps_rejects:
-            self.keep_rejects(batch, day)
+            self.rejects_.keep_declined(batch, day, self._redraws(batch), self.stream,
+                                        max(m.max_rejects_per_day for m in self.model_configs))
         if day < self.config.entry_day:  # not in the market yet: no platform to pay for
             batch.costs_cents.clear()
         for item, cents in batch.costs_cents.items():

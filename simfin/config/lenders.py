@@ -112,14 +112,27 @@ class ModelConfig(Section):
         "(booked loans only), 'augmentation' (booked loans re-weighted by 1 / their "
         "approval probability), 'fuzzy' (each declined applicant added as bad and as good, "
         "weighted by the booked-only model's PD), 'parcelling' (declined applicants "
-        "labelled at random with the bad rate of booked loans in their score band), or a "
-        "name registered with simfin.lending.register_reject_inference. The declined "
-        "applicants are those of the lender's own batches, as it saw them.")
+        "labelled at random with the bad rate of booked loans in their score band), "
+        "'bureau_performance' (performance inference: declined applicants whose later loan "
+        "the lender finds by a retro pull of the bureau, the consortium or its own book "
+        "enter labelled with that loan's outcome (30+ days past due), the others are left "
+        "out; each pull costs the sources' query price), 'bureau_performance_fuzzy' (the "
+        "same, and every other declined applicant kept fuzzy-labelled by a model fitted on "
+        "the booked and the labelled), or a name registered with "
+        "simfin.lending.register_reject_inference. The declined applicants are those of "
+        "the lender's own batches, as it saw them.")
     reject_weight: float = param(1.0, "Weight of one declined applicant relative to one "
-                                 "booked loan in 'fuzzy' and 'parcelling'.", "ratio",
-                                 gt=0.0, le=100.0)
+                                 "booked loan in 'fuzzy', 'parcelling' and the performance "
+                                 "methods.", "ratio", gt=0.0, le=100.0)
     reject_window_days: int = param(180, "Days of declined applications kept for reject "
                                     "inference.", "days", ge=1, le=3650)
+    retro_window_days: int = param(30, "Performance inference ('bureau_performance'): a "
+                                   "declined applicant's first loan found by a retro pull "
+                                   "(bureau, consortium, own book) opened within this many "
+                                   "days of the decline is its outcome; each declined "
+                                   "application is pulled once, retro_window_days + "
+                                   "performance_window_days after the decline.", "days",
+                                   ge=0, le=3650)
     max_rejects_per_day: int = param(200, "Declined applications kept per day for reject "
                                      "inference (a random sample of the day's declines).",
                                      "applications/day", ge=1, le=1_000_000)

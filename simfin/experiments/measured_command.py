@@ -23,9 +23,12 @@ from simfin.experiments.execution import ExperimentResult
 from simfin.experiments.measured import blocks_in, rewrite
 
 
-def parser(description: str, file_help: str) -> argparse.ArgumentParser:
+def parser(description: str, file_help: str, lender: str | None = "platform",
+           lender_help: str = "The lender whose strategies are compared (default: "
+           "platform).") -> argparse.ArgumentParser:
     """The arguments every paired analysis takes: the experiment file, its folder, the
-    seeds, the lender compared, the executor and the README whose block is rewritten.
+    seeds, the lender compared (``lender``: its default), the executor and the README
+    whose block is rewritten.
     """
     out = argparse.ArgumentParser(description=description)
     out.add_argument("file", type=Path, help=file_help)
@@ -33,8 +36,7 @@ def parser(description: str, file_help: str) -> argparse.ArgumentParser:
                      "(resumed when it holds the same experiment).")
     out.add_argument("--seeds", type=int, nargs="+", default=None,
                      help="Run these seeds instead of the file's (a smaller test).")
-    out.add_argument("--lender", default="platform", help="The lender whose strategies "
-                     "are compared (default: platform).")
+    out.add_argument("--lender", default=lender, help=lender_help)
     out.add_argument("--executor", default="processes",
                      choices=["local", "processes", "dask"])
     out.add_argument("--workers", type=int, default=2)

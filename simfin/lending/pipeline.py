@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -42,12 +42,16 @@ class Outcomes:
         bad: Whether each loan went 30+ days past due within the performance window.
         rejects: Model inputs of declined applications (as the lender saw them in its
             batches) for reject inference; None when the lender keeps none.
+        records: The later records pulled of declined applications (a
+            ``simfin.lending.reject_inference.LaterRecords``), for a method that reads
+            them; None otherwise.
     """
 
     day: int
     features: np.ndarray
     bad: np.ndarray
     rejects: np.ndarray | None = None
+    records: Any = None
 
 
 class Stage:

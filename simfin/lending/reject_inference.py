@@ -21,6 +21,11 @@ Arguments: ``accepted`` (a :class:`TrainingSet` of the booked loans with their l
 sample_weight)`` and returns it, with ``predict_proba``), ``rng`` (the lender's random
 stream) and ``weight`` (``risk.model.reject_weight``: the weight of one declined
 applicant relative to one booked loan). Returns the training set the model is fitted on.
+
+A method marked with :func:`reads_later_records` is also given ``records=``, the
+:class:`LaterRecords` of the declined applicants whose later repayment record the lender
+pulled (performance inference, :mod:`simfin.lending.performance_inference`); the lender
+pulls (and pays for) them only for such a method.
 """
 
 from __future__ import annotations
@@ -53,6 +58,51 @@ class TrainingSet:
         """These rows followed by ``x`` with labels ``bad`` and weights ``weight``."""
         return TrainingSet(np.concatenate([self.x, x]), np.concatenate([self.bad, bad]),
                            np.concatenate([self.weights(), weight]))
+
+
+@dataclass
+class LaterRecords:
+    """Declined applications whose later record the lender pulled (a retro pull), as it
+    saw them when it declined them.
+
+    Attributes:
+        x: Their model inputs (float32, columns as ``MODEL_FEATURES``).
+        observed: Whether the pull found a loan the applicant took elsewhere (or back at
+            this lender) soon after the decline, with a whole performance window behind it.
+        bad: Whether that loan went 30+ days past due (False where not observed).
+    """
+
+    x: np.ndarray
+    observed: np.ndarray
+    bad: np.ndarray
+
+    def zero_filled(self, columns: np.ndarray) -> LaterRecords:
+        """These records with the feature ``columns`` (a boolean mask) set to 0."""
+        if not columns.any():
+            return self
+        x = self.x.copy()
+        x[:, columns] = 0.0
+        return LaterRecords(x, self.observed, self.bad)
+
+    @classmethod
+    def empty(cls, n_features: int) -> LaterRecords:
+        """No records."""
+        return cls(np.zeros((0, n_features), np.float32), np.zeros(0, bool), np.zeros(0, bool))
+
+
+def reads_later_records(method: Callable) -> Callable:
+    """Mark a reject-inference method as one that reads :class:`LaterRecords` (it is
+    called with ``records=``); use it under ``register_reject_inference``.
+    """
+    method.reads_later_records = True
+    return method
+
+
+def reads_records(name: str) -> bool:
+    """Whether the reject-inference method registered as ``name`` reads later records."""
+    from simfin.lending.registry import REJECT_INFERENCE
+
+    return bool(getattr(REJECT_INFERENCE.get(name), "reads_later_records", False))
 
 
 def fit_weighted(estimator: object, x: np.ndarray, bad: np.ndarray,
@@ -136,11 +186,49 @@ def parcelling(accepted: TrainingSet, rejects: np.ndarray, fit: Fitter,
     return accepted.extended(rejects, drawn, np.full(len(rejects), float(weight)))
 
 
+@register_reject_inference("bureau_performance")
+@reads_later_records
+def bureau_performance(accepted: TrainingSet, rejects: np.ndarray, fit: Fitter,
+                       rng: np.random.Generator, weight: float,
+                       records: LaterRecords) -> TrainingSet:
+    """Performance inference: each declined applicant whose later loan the lender found
+    (in the bureau, the consortium or its own book) enters with that loan's outcome, with
+    weight ``weight``; the unobserved are left out.
+
+    Weighting them up by 1 / their chance of being found, so that they stand for every
+    declined applicant like them, lets a few dozen labelled rule declines with a handful
+    of bads swing the model: on the default market it ranked everyone worse (AUC 0.58
+    against 0.66).
+    """
+    seen = records.observed
+    return accepted.extended(records.x[seen], records.bad[seen],
+                             np.full(int(seen.sum()), float(weight)))
+
+
+@register_reject_inference("bureau_performance_fuzzy")
+@reads_later_records
+def bureau_performance_fuzzy(accepted: TrainingSet, rejects: np.ndarray, fit: Fitter,
+                             rng: np.random.Generator, weight: float,
+                             records: LaterRecords) -> TrainingSet:
+    """Performance inference, then fuzzy augmentation of the rest: the declined applicants
+    whose later loan was found enter with its outcome (weight ``weight`` each); a model
+    fitted on the booked loans and them scores every other declined applicant kept (the
+    pulled but unobserved, and those of the reject window), each added as bad and as good
+    weighted by that PD, as in ``fuzzy``.
+    """
+    seen = records.observed
+    labelled = accepted.extended(records.x[seen], records.bad[seen],
+                                 np.full(int(seen.sum()), float(weight)))
+    return fuzzy_augmentation(labelled, np.concatenate([records.x[~seen], rejects]), fit,
+                              rng, weight)
+
+
 def fit_inferred(estimator: object, method: str, x: np.ndarray, bad: np.ndarray,
-                 rejects: np.ndarray, rng: np.random.Generator, weight: float) -> object:
+                 rejects: np.ndarray, rng: np.random.Generator, weight: float,
+                 records: LaterRecords | None = None) -> object:
     """A fresh copy of ``estimator`` fitted on the booked loans (``x``, ``bad``) and the
-    declined applications (``rejects``) by the reject-inference ``method`` registered in
-    ``REJECT_INFERENCE``.
+    declined applications (``rejects``; ``records``, for a method that reads them) by the
+    reject-inference ``method`` registered in ``REJECT_INFERENCE``.
     """
     from sklearn.base import clone
 
@@ -149,5 +237,9 @@ def fit_inferred(estimator: object, method: str, x: np.ndarray, bad: np.ndarray,
     def fit(x_: np.ndarray, bad_: np.ndarray, w: np.ndarray | None) -> object:
         return fit_weighted(clone(estimator), x_, np.asarray(bad_).astype(np.int8), w)
 
-    data = REJECT_INFERENCE.create(method, TrainingSet(x, bad), rejects, fit, rng, weight)
+    extra = {}
+    if reads_records(method):
+        extra["records"] = records if records is not None else LaterRecords.empty(x.shape[1])
+    data = REJECT_INFERENCE.create(method, TrainingSet(x, bad), rejects, fit, rng, weight,
+                                   **extra)
     return fit(data.x, data.bad, data.weight)

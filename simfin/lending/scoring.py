@@ -20,7 +20,7 @@ from simfin.lending.linear import FoldedLinear, fold_linear
 from simfin.lending.monitoring import SAMPLE_ROWS, StabilityMonitor
 from simfin.lending.pipeline import DecisionContext, Outcomes, Stage
 from simfin.lending.registry import register_scorer
-from simfin.lending.reject_inference import fit_inferred
+from simfin.lending.reject_inference import LaterRecords, fit_inferred
 
 # The model's inputs, in column order. Incomes enter as logs, the partner's behaviour score
 # on the log-odds scale (it is a probability of paying: a scorecard's bads sit in its
@@ -261,10 +261,11 @@ class ScoringStage(Stage):
         return self.estimator_ is not None
 
     def fit(self, x: np.ndarray, bad: np.ndarray, day: int = -1,
-            rejects: np.ndarray | None = None) -> bool:
+            rejects: np.ndarray | None = None, records: LaterRecords | None = None) -> bool:
         """Train on observed outcomes (rows in booking order, oldest first) and deploy the
         fit if it validates; returns whether a model is in use. ``rejects``: features of
-        declined applications for reject inference (ignored with ``none``).
+        declined applications for reject inference (ignored with ``none``); ``records``:
+        their later records, for a method that reads them.
         """
         train = len(bad) - int(round(len(bad) * self.validation_share))
         if (len(bad) < self.min_outcomes or bad.sum() < self.min_bad_outcomes
@@ -285,7 +286,8 @@ class ScoringStage(Stage):
                                       _zero_filled(x[:train], unobserved), bad[:train],
                                       _zero_filled(rejects, unobserved),
                                       self.rng_ or np.random.default_rng(0),
-                                      self.reject_weight)
+                                      self.reject_weight,
+                                      records and records.zero_filled(unobserved))
         record = {"day": day, "outcomes": len(bad), "bads": int(bad.sum()),
                   "candidate_auc": None, "in_use_auc": None, "deployed": True}
         self.history_.append(record)
@@ -344,7 +346,8 @@ class ScoringStage(Stage):
 
     def observe(self, outcomes: Outcomes) -> None:
         """Refit on the observed outcomes (the learning hook of the pipeline)."""
-        self.fit(outcomes.features, outcomes.bad, outcomes.day, outcomes.rejects)
+        self.fit(outcomes.features, outcomes.bad, outcomes.day, outcomes.rejects,
+                 outcomes.records)
 
     def predict_pd(self, x: np.ndarray) -> np.ndarray:
         """Predicted probability of going 30+ days past due (float32)."""
