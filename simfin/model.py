@@ -139,6 +139,7 @@ class MarketModel(mesa.Model):
         self._unit_costs = np.zeros(len(self.lenders), dtype=np.int64)
         self._loans_booked = np.zeros(len(self.lenders), dtype=np.int64)
         self.servicer = Servicer.for_market(config, self.book, self.ledger)
+        self._serviced = np.zeros(0, dtype=np.int64)  # loans servicing touched today
         self.provisions = Provisions.for_market(config, self.book, self.ledger)  # IFRS 9
         self.co_lending = CoLending.for_market(config, self.book, self.ledger)
         penalty = config.behaviour.repayment.manual_payment_penalty
@@ -203,7 +204,8 @@ class MarketModel(mesa.Model):
         for lender in self.lenders:
             lender.fund()
         ecl = self.provisions.close_day(self.day, delinquent, self.population.macro.job_loss,
-                                        [lender.undrawn_cents() for lender in self.lenders])
+                                        [lender.undrawn_cents() for lender in self.lenders],
+                                        changed=self._serviced)
         if self.conduct is not None:  # standing on the day's books, provisions included
             self.conduct.end_day(self.day)
         self.recorder.end_day(self.day, self.ledger, self.book, self.population.satisfaction,
@@ -427,6 +429,9 @@ class MarketModel(mesa.Model):
             return cure_probability(pop, who, owed, day, cure_rate(rows), boost)
 
         result = self.servicer.run(day, self.rng, pays, cures, cure_rate)
+        # the loans whose balance, instalments or delinquency may have changed today (the
+        # provisions recount these, and the loans booked since they last counted)
+        self._serviced = np.concatenate([result.due, result.cured])
         pop.missed_since_review[consumers[result.missed], lenders[result.missed]] = True
         pop.count_defaults(consumers[result.new_defaults], lenders[result.new_defaults])
         ended = np.concatenate([result.closed, result.written_off])

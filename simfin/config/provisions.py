@@ -39,6 +39,13 @@ class ProvisionsConfig(Section):
     window_months: int = param(6, "Trailing window of the lender's own roll rates and "
                                "write-offs from which its PD and LGD are estimated (months "
                                "of 30 days). From 1 to 60.", "months", ge=1, le=60)
+    seasoning_months: int = param(12, "Months on book by which the lender estimates the "
+                                  "monthly roll rate of its current loans into delinquency "
+                                  "(0, 1, ..., the last pooling every older loan): young "
+                                  "loans miss more often, so a growing book's pooled rate "
+                                  "overstates what its loans will do as they season. 1: one "
+                                  "pooled rate. From 1 to 60 (configs/calibration.md).",
+                                  "months", ge=1, le=60)
     prior_roll_rates: list[float] = param(
         [0.015, 0.35, 0.85, 0.95], "Prior monthly roll rates of the buckets current, 1-29, "
         "30-59 and 60-89 days past due to the next bucket (60-89: to default); a delinquent "
@@ -55,13 +62,15 @@ class ProvisionsConfig(Section):
                              "share", **PROBABILITY)
     prior_weight: float = param(100.0, "Weight of the priors, in loans: a bucket's roll "
                                 "rates are (observed moves + prior_weight x prior rates) / "
-                                "(loans observed + prior_weight); the LGD likewise with "
-                                "loans written off. From 0 to 100,000.", "loans", ge=0.0,
+                                "(loans observed + prior_weight), and each months-on-book "
+                                "roll rate of current loans likewise towards the current "
+                                "bucket's prior; the LGD likewise with loans written off. "
+                                "From 0 to 100,000.", "loans", ge=0.0,
                                 le=100_000.0)
     credit_conversion_factor: float = param(0.5, "Share of a revolving line's undrawn limit "
                                             "expected to be drawn by default (CCF): the "
                                             "exposure of undrawn limits, provided for at "
-                                            "the current bucket's 12-month PD (stage 1).",
+                                            "a new loan's 12-month PD (stage 1).",
                                             "share", **PROBABILITY)
     pd_sensitivity: float = param(0.4, "Forward-looking overlay: a PD moves with the "
                                   "job-loss multiplier x (macro job_loss, 1 = steady) as 1 + "

@@ -14,32 +14,47 @@ defaulted during the month) and closed (repaid), from its own loans: every 30 da
 counts where each loan on book 30 days before has moved, over a trailing window of
 ``provisions.window_months`` such months, blended with a prior chain
 (``prior_roll_rates``, ``prior_closure_rate``) weighted as ``prior_weight`` loans per
-bucket. A bucket's 12-month PD is the chain's probability of reaching default within 12
-steps, its lifetime PD within ``lifetime_months`` steps; stage 3's PD is 1.
+bucket. A delinquent bucket's 12-month PD is the chain's probability of reaching default
+within 12 steps, its lifetime PD within ``lifetime_months`` steps; stage 3's PD is 1. A
+*current* loan's PD is not the chain's current row (a pooled rate over a growing book's
+young loans, and a closure rate in place of the loan's own schedule): the lender counts,
+over the same window, the current loans by months on book (``seasoning_months``) and how
+many were delinquent a month later, and runs each loan forward on its own schedule, each
+coming month one instalment that it may miss at the rate of its age then, up to the 12
+months of stage 1 and never past its last instalment
+(:mod:`simfin.lending.provision_curves`).
 
 **LGD.** (``prior_weight`` x ``prior_lgd`` + n x observed) / (``prior_weight`` + n): n the
 loans the lender wrote off in the window, observed = (written off - recoveries) / written
 off, in cents.
 
-**EAD.** The outstanding principal (with funding partners: the parts whose loss the
-lender bears, :mod:`simfin.lending.co_lending`); for revolving lines also
-``credit_conversion_factor`` x the undrawn limits, in stage 1 at the current bucket's 12-month PD.
+**EAD.** A delinquent loan's outstanding principal (it pays nothing until it cures, and is
+written off at that balance); a current loan's exposure when it would default is its
+scheduled balance after the instalments it pays before the miss (an annuity at the
+lender's balance-weighted rate per period), not today's; with funding partners, the parts
+whose loss the lender bears (:mod:`simfin.lending.co_lending`); for revolving lines also
+``credit_conversion_factor`` x the undrawn limits, in stage 1 at a new loan's 12-month PD
+(``pd_12m``).
 
 **Forward-looking overlay.** A PD is taken to move with the economy's job-loss multiplier
 x (1 in a steady market) as 1 + ``pd_sensitivity`` x (x - 1). The estimated roll rates
 reflect x_window, the mean of x over the estimation window; the lender expects x_forward,
 the scenario-weighted sum of max(x_s, x_today) (``scenario_weights``; x_s a shipped path's
 mean over 12 months, :func:`simfin.config.provisions.path_job_loss`; each scenario no
-better than today). Stage 1 and 2 PDs are multiplied by
-(1 + k (x_forward - 1)) / (1 + k (x_window - 1)) and capped at 1.
+better than today). Stage 1 and 2 PDs (a current loan's monthly roll rates) are multiplied
+by (1 + k (x_forward - 1)) / (1 + k (x_window - 1)) and capped at 1.
 
-**ECL.** Stage 1: EAD x 12-month PD x LGD; stage 2: EAD x lifetime PD x LGD; stage 3:
-EAD x LGD (undiscounted: the loans are short). Each lender's allowance is brought to their
-sum every day (:meth:`~simfin.lending.ledger.Ledger.provide`).
+**ECL.** Stage 1: EAD x 12-month PD x LGD (a current loan: the sum over its coming months
+of the chance of a default from that month's miss x the exposure then x LGD); stage 2:
+EAD x lifetime PD x LGD; stage 3: EAD x LGD (undiscounted: the loans are short). Each
+lender's allowance is brought to their sum every day
+(:meth:`~simfin.lending.ledger.Ledger.provide`).
 
-**Cost.** A day reads only the delinquent loans (kept by servicing) and the ledger's loans
-balance (the current bucket is the rest); every 30 days one pass over the loans on book
-moves the chain's counts and the stage migration on.
+**Cost.** A day reads the delinquent loans (kept by servicing) and recounts the current
+loans' balances by origination day and instalments left only for the loans booked or
+touched by servicing that day (:class:`~simfin.lending.provision_curves.CurrentBalances`);
+every 30 days one pass over the loans on book moves the chain's counts and the stage
+migration on.
 """
 
 from __future__ import annotations
@@ -52,6 +67,12 @@ import numpy as np
 from simfin.lending.co_lending import CoLending
 from simfin.lending.ledger import Ledger
 from simfin.lending.loan_book import CLOSED, WRITTEN_OFF, LoanBook
+from simfin.lending.provision_curves import (
+    HORIZON_MONTHS,
+    CurrentBalances,
+    current_loss_factors,
+    delinquency_default,
+)
 
 STEP_DAYS = 30  # one step of the roll-rate chain, and the width of a DPD bucket
 STAGE3_DPD = 90
@@ -114,6 +135,7 @@ class Provisions:
         prior_lgd: The prior LGD.
         prior_weight: Weight of the priors, in loans.
         ccf: Credit conversion factor of undrawn limits.
+        seasoning_months: Months on book by which current loans' roll rate is estimated.
         sensitivity: k of a PD's level 1 + k (x - 1) at a job-loss multiplier x.
         scenarios: ``(weight, job-loss multiplier)`` of each overlay scenario.
 
@@ -127,18 +149,22 @@ class Provisions:
     def __init__(self, book: LoanBook, ledger: Ledger, *, stage2_dpd: int,
                  lifetime_months: int, window_months: int, prior: np.ndarray,
                  prior_lgd: float, prior_weight: float, ccf: float, sensitivity: float,
-                 scenarios: list[tuple[float, float]]) -> None:
+                 scenarios: list[tuple[float, float]], seasoning_months: int = 1) -> None:
         self.book, self.ledger, self.n = book, ledger, ledger.n_lenders
         self.stage2_dpd, self.lifetime_months = stage2_dpd, lifetime_months
         self.window = window_months
         self.prior, self.prior_lgd, self.prior_weight = prior, prior_lgd, prior_weight
         self.ccf, self.sensitivity, self.scenarios = ccf, sensitivity, scenarios
+        self.seasoning = seasoning_months
         n = self.n
+        self.current = CurrentBalances(n)  # the current loans, kept from day to day
         # Trailing window, one slot per 30-day period (ring buffers).
         self._moves = np.zeros((window_months, n, N_BUCKETS, N_STATES), dtype=np.int64)
         self._written = np.zeros((window_months, n), dtype=np.int64)
         self._recovered = np.zeros((window_months, n), dtype=np.int64)
         self._write_offs = np.zeros((window_months, n), dtype=np.int64)
+        # current loans at a period's start by months on book: [seen, delinquent at its end]
+        self._seasoned = np.zeros((window_months, n, seasoning_months, 2), dtype=np.int64)
         self._period = 0
         self._job_loss: deque[float] = deque(maxlen=window_months * STEP_DAYS)
         self.migration = np.zeros((n, len(MIGRATION_FROM), len(MIGRATION_TO)), dtype=np.int64)
@@ -148,6 +174,7 @@ class Provisions:
         self._snap_state = np.zeros(0, dtype=np.int8)
         self._snap_stage = np.zeros(0, dtype=np.int8)
         self._snap_balance = np.zeros(0, dtype=np.int64)
+        self._snap_age = np.zeros(0, dtype=np.intp)
         self._snap_n, self._snap_day = 0, -1
         # A market with funding partners: each party provides for the parts whose loss it
         # bears (CoLending.bearers, .exposure); None: every loan is its lender's.
@@ -164,12 +191,14 @@ class Provisions:
                    prior=prior_chain(p.prior_roll_rates, p.prior_closure_rate),
                    prior_lgd=p.prior_lgd, prior_weight=p.prior_weight,
                    ccf=p.credit_conversion_factor, sensitivity=p.pd_sensitivity,
-                   scenarios=[(w, levels[name]) for name, w in p.scenario_weights.items()])
+                   scenarios=[(w, levels[name]) for name, w in p.scenario_weights.items()],
+                   seasoning_months=p.seasoning_months)
 
     # -- the day ---------------------------------------------------------------------------
 
     def close_day(self, day: int, delinquent: np.ndarray, job_loss: float,
-                  undrawn_cents: np.ndarray | list[int]) -> dict[str, np.ndarray]:
+                  undrawn_cents: np.ndarray | list[int], changed: np.ndarray | None = None
+                  ) -> dict[str, np.ndarray]:
         """Measure every lender's ECL at the end of ``day`` and post the allowance to it.
 
         Args:
@@ -178,6 +207,9 @@ class Provisions:
                 (``Servicer.delinquent_loans()``).
             job_loss: The economy's job-loss multiplier today (1: steady).
             undrawn_cents: Per lender, the undrawn limits of its revolving lines.
+            changed: The loans (distinct rows) booked before today whose balance, instalments or
+                delinquency may have changed today (servicing's loans falling due and
+                cured ones); None: every loan is recounted (a pass over the book).
 
         Returns:
             The day's :data:`COLUMNS`, per lender.
@@ -195,11 +227,15 @@ class Provisions:
         overlay = self.overlay(job_loss)
         pd12 = np.minimum(self.pd12 * overlay, 1.0)
         lifetime = np.minimum(self.pd_lifetime * overlay, 1.0)
+        self.current.recount(self.book, changed,
+                             None if self.co_lending is None else self.co_lending.bearers)
+        on_schedule, pd_new = self._current_loss(day, overlay)
         stage1 = np.column_stack([current, cells[:, 0:6:2]])  # by bucket
         stage2 = cells[:, 1:6:2]  # buckets 1-29, 30-59, 60-89
         undrawn = np.asarray(undrawn_cents, dtype=np.int64)
         ecl = np.column_stack([
-            self.lgd * ((stage1 * pd12).sum(axis=1) + self.ccf * undrawn * pd12[:, 0]),
+            self.lgd * (on_schedule + (stage1[:, 1:] * pd12[:, 1:]).sum(axis=1)
+                        + self.ccf * undrawn * pd_new),
             self.lgd * (stage2 * lifetime[:, 1:]).sum(axis=1),
             self.lgd * cells[:, 6]]).round().astype(np.int64)
         for lender in range(self.n):
@@ -208,7 +244,7 @@ class Provisions:
                 "stage3_balance": cells[:, 6].copy(), "stage1_allowance": ecl[:, 0],
                 "stage2_allowance": ecl[:, 1], "stage3_allowance": ecl[:, 2],
                 "undrawn_limit": undrawn, "ecl_overlay": np.full(self.n, overlay),
-                "pd_12m": pd12[:, 0], "lgd": self.lgd.copy()}
+                "pd_12m": pd_new, "lgd": self.lgd.copy()}
 
     def overlay(self, job_loss: float) -> float:
         """The forward-looking factor on stage 1 and 2 PDs given today's job-loss
@@ -218,6 +254,18 @@ class Provisions:
         forward = sum(w * max(level, job_loss) for w, level in self.scenarios)
         k = self.sensitivity
         return max(1.0 + k * (forward - 1.0), 0.0) / max(1.0 + k * (window - 1.0), 1e-9)
+
+    def _current_loss(self, day: int, overlay: float) -> tuple[np.ndarray, np.ndarray]:
+        """Per lender, the sum over its current loans of balance x F(months on book,
+        instalments left) (:mod:`simfin.lending.provision_curves`; the 12-month ECL before
+        LGD), and the 12-month PD of a new loan, with the overlay on the roll rates.
+        """
+        counted = self.current
+        factors, pd_new = current_loss_factors(np.minimum(self.hazard * overlay, 1.0),
+                                               self.default_within, counted.rate(),
+                                               counted.cells.shape[2])
+        loss = counted.loss(factors, day, self.seasoning)
+        return loss, pd_new
 
     def _delinquent_cells(self, day: int, rows: np.ndarray) -> np.ndarray:
         """Per lender, the balance (cents) of its past-due loans by (bucket 1-29, 30-59,
@@ -258,8 +306,9 @@ class Provisions:
         return state.astype(np.int8), stage.astype(np.int8)
 
     def _since_snapshot(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The chain's moves, the stage migration and the loans written off per lender from
-        the last period's end to the end of ``day`` (nothing is changed).
+        """The chain's moves, the stage migration, the loans written off per lender, and
+        the current loans by months on book and whether they became delinquent (or
+        defaulted), from the last period's end to the end of ``day`` (nothing is changed).
         """
         b, n = self.book, self.n
         new = np.arange(self._snap_n, len(b))
@@ -277,22 +326,30 @@ class Provisions:
         migration = np.bincount((lenders * shape[1] + origin) * shape[2] + stage,
                                 weights=weight, minlength=int(np.prod(shape)))
         written_off = np.bincount(lenders[stage == 4], minlength=n)
+        was_current = np.flatnonzero(self._snap_state == 0)
+        cell = lenders[was_current] * self.seasoning + self._snap_age[was_current]
+        rolled = (state[was_current] >= 1) & (state[was_current] <= DEFAULT)
+        seasoned = np.stack([np.bincount(cell, minlength=n * self.seasoning),
+                             np.bincount(cell[rolled], minlength=n * self.seasoning)], axis=-1)
         return (moves.reshape(n, N_BUCKETS, N_STATES),
-                migration.round().astype(np.int64).reshape(shape), written_off)
+                migration.round().astype(np.int64).reshape(shape), written_off,
+                seasoned.reshape(n, self.seasoning, 2))
 
     def _close_period(self, day: int) -> None:
         """The end of a 30-day period: count its moves and write-offs into the window,
         re-estimate PD and LGD, add its stage migration, and remember the book.
         """
-        moves, migration, written_off = self._since_snapshot(day)
+        moves, migration, written_off, seasoned = self._since_snapshot(day)
         slot = self._period % self.window
         self._moves[slot] += moves
         self._write_offs[slot] += written_off
+        self._seasoned[slot] += seasoned
         self.migration += migration
         self._estimate()
         self._period += 1
         slot = self._period % self.window
-        for ring in (self._moves, self._written, self._recovered, self._write_offs):
+        for ring in (self._moves, self._written, self._recovered, self._write_offs,
+                     self._seasoned):
             ring[slot] = 0
         b = self.book
         rows = b.active_rows()
@@ -300,6 +357,8 @@ class Provisions:
         self._snap_rows = rows.copy()
         self._snap_lender = b.active("lender").astype(np.intp)
         self._snap_balance = b.column("outstanding_cents").take(rows)
+        self._snap_age = np.minimum((day - b.active("origination_day")) // STEP_DAYS,
+                                    self.seasoning - 1).astype(np.intp)
         self._snap_n, self._snap_day = len(b), day
 
     def _estimate(self) -> None:
@@ -311,6 +370,13 @@ class Provisions:
             chain = (moves + w * self.prior) / (seen + w)
         chain = np.where(seen + w > 0, chain, self.prior)
         self.pd12, self.pd_lifetime = default_probabilities(chain, self.lifetime_months)
+        # Current loans' monthly roll rate by months on book, towards the prior chain's.
+        seasoned = self._seasoned.sum(axis=0).astype(np.float64)
+        prior = 1.0 - self.prior[0, 0] - self.prior[0, CLOSED_STATE]
+        self.hazard = (seasoned[..., 1] + w * prior) / np.maximum(seasoned[..., 0] + w, 1e-300)
+        self.hazard[seasoned[..., 0] + w <= 0] = prior
+        self.default_within = delinquency_default(
+            chain, max(self.lifetime_months, HORIZON_MONTHS), DEFAULT)
         written = self._written.sum(axis=0)
         lost = (written - self._recovered.sum(axis=0)) / np.maximum(written, 1)
         count = self._write_offs.sum(axis=0)

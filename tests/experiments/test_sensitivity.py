@@ -14,22 +14,28 @@ from .files import ISHIGAMI, write
 # Analytical indices of Ishigami (a = 7, b = 0.1), as in SALib's documentation.
 S1 = np.array([0.3139, 0.4424, 0.0])
 ST = np.array([0.5576, 0.4424, 0.2437])
+# Base points of the Sobol' design (N x (3 + 2) runs through the experiment folder, one
+# Parquet part each). Both checks hold at any N: the pipeline must equal SALib on the same
+# sample; against the analytical values, seed 11 is off by at most 0.093 at N = 256 and 0.090
+# at 512 (over seeds 11-30 the worst is 0.175 and 0.162), so 256 tests as much at half the
+# runs.
+SAMPLES = 256
 
 
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("ishigami")
-    experiment, config = load_experiment(write(tmp, ISHIGAMI.format(samples=512)))
+    experiment, config = load_experiment(write(tmp, ISHIGAMI.format(samples=SAMPLES)))
     result = run_experiment(experiment, config, tmp / "out")
     return experiment, result, sensitivity_table(experiment, result).set_index("parameter")
 
 
 def test_ishigami_indices_equal_salibs_own_example(pipeline):
     experiment, result, table = pipeline
-    assert not result.failures and len(result.plan.tasks) == 512 * 5
+    assert not result.failures and len(result.plan.tasks) == SAMPLES * 5
     # SALib's example, on the same problem (the unit cube mapped to [-pi, pi]), same seeds.
     problem = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-np.pi, np.pi]] * 3}
-    x = sobol_sample.sample(problem, 512, calc_second_order=False, seed=11)
+    x = sobol_sample.sample(problem, SAMPLES, calc_second_order=False, seed=11)
     own = sobol_analyze.analyze(problem, Ishigami.evaluate(x), calc_second_order=False,
                                 num_resamples=100, seed=result.plan.analysis_seed)
     for key in ("S1", "ST", "S1_conf", "ST_conf"):
@@ -38,7 +44,7 @@ def test_ishigami_indices_equal_salibs_own_example(pipeline):
 
 def test_ishigami_indices_match_the_known_values(pipeline):
     _, _, table = pipeline
-    # SALib's own regression tolerance for this sample size.
+    # Within 0.1 of the analytical values (see SAMPLES for the margin).
     np.testing.assert_allclose(table["S1"].to_numpy(), S1, atol=0.1)
     np.testing.assert_allclose(table["ST"].to_numpy(), ST, atol=0.1)
     # x3 matters only through its interaction with x1: S1 ~ 0 but ST clearly not.

@@ -83,6 +83,20 @@ def plain_ecl(model: MarketModel) -> dict[str, np.ndarray]:
     pd12 = np.minimum(p.pd12 * overlay, 1.0)[lender, bucket]
     life = np.minimum(p.pd_lifetime * overlay, 1.0)[lender, bucket]
     pd = np.select([stage == 1, stage == 2], [pd12, life], 1.0)
+    # a current loan: its own schedule (simfin.lending.provision_curves), loan by loan
+    current = overdue < 0
+    spread = np.where(current & (book.column("n_instalments")[rows] > 1), balance, 0.0)
+    rate = (np.bincount(lender, spread * book.column("rate_per_period")[rows], n)
+            / np.maximum(np.bincount(lender, spread, n), 1.0))
+    left = np.maximum(book.column("n_instalments")[rows]
+                      - book.column("paid_instalments")[rows], 1)
+    age = (day - book.column("origination_day")[rows]) // 30
+    factor = {}
+    for i in np.flatnonzero(current):
+        key = (lender[i], age[i], left[i])
+        if key not in factor:
+            factor[key] = schedule_loss(p, *key, rate[lender[i]], overlay)
+        pd[i] = factor[key]
     ecl = balance * pd * p.lgd[lender]
     # undrawn limits: every consumer's line limit less its drawn revolving balance
     pop, revolving = model.population, rows[book.column("product")[rows] == REVOLVING]
@@ -96,8 +110,30 @@ def plain_ecl(model: MarketModel) -> dict[str, np.ndarray]:
     for k in (1, 2, 3):
         out[f"stage{k}_balance"] = np.bincount(lender[stage == k], balance[stage == k], n)
         out[f"stage{k}_allowance"] = np.bincount(lender[stage == k], ecl[stage == k], n)
-    out["stage1_allowance"] += p.ccf * undrawn * np.minimum(p.pd12[:, 0] * overlay, 1) * p.lgd
+    new = np.array([schedule_loss(p, i, 0, 12, 0.0, overlay, exposure=False) for i in range(n)])
+    out["stage1_allowance"] += p.ccf * undrawn * new * p.lgd
     return out
+
+
+def schedule_loss(p: Provisions, lender: int, age: int, left: int, rate: float,
+                  overlay: float, exposure: bool = True) -> float:
+    """One current loan's 12-month ECL per unit of balance before LGD, month by month: it
+    may miss each of its next min(left, 12) instalments (roll rate by months on book),
+    the miss defaults within the months left of the 12, and it owes the scheduled balance
+    after the instalments before (``exposure``; else the whole balance)."""
+    hazard = lambda a: min(p.hazard[lender, min(a, p.seasoning - 1)] * overlay, 1.0)  # noqa: E731
+    within = p.default_within[lender]
+    alive, total = 1.0, 0.0
+    for j in range(1, min(left, 12) + 1):
+        if not exposure:
+            share = 1.0
+        elif rate > 0:
+            share = ((1 + rate) ** left - (1 + rate) ** (j - 1)) / ((1 + rate) ** left - 1)
+        else:
+            share = (left - j + 1) / left
+        total += alive * hazard(age + j - 1) * within[12 - j] * share
+        alive *= 1 - hazard(age + j - 1) * within[-1]
+    return total
 
 
 def test_stages_and_allowance_are_those_of_a_pass_over_every_loan():
@@ -196,7 +232,7 @@ def base_allowance() -> np.ndarray:
     ("stage2_dpd", 5), ("lifetime_months", 13), ("window_months", 1),
     ("prior_roll_rates", [0.05, 0.5, 0.5, 0.5]), ("prior_closure_rate", 0.05),
     ("prior_lgd", 0.5), ("prior_weight", 5_000.0), ("credit_conversion_factor", 1.0),
-    ("pd_sensitivity", 0.0), ("scenario_weights", {"steady": 1.0}),
+    ("pd_sensitivity", 0.0), ("scenario_weights", {"steady": 1.0}), ("seasoning_months", 1),
 ])
 def test_every_provisions_field_moves_the_allowance(field, value, base_allowance):
     assert base_allowance.max() > 0  # precondition: the lenders held an allowance
