@@ -33,14 +33,7 @@ from simfin.agents import shopping
 from simfin.agents.answer_key import AnswerKey
 from simfin.agents.channel import Channel, choose_channels
 from simfin.agents.conduct import Conduct, has_conduct
-from simfin.agents.consumer import (
-    Consumer,
-    completion_probability,
-    cure_probability,
-    loyalty,
-    pay_probability,
-    service_boost,
-)
+from simfin.agents.consumer import Consumer, completion_probability, loyalty
 from simfin.agents.demand import NEED_COLUMNS, Reapplications
 from simfin.agents.economy import Economy
 from simfin.agents.lender import Lender, Quote
@@ -48,6 +41,7 @@ from simfin.agents.observations import application_batch
 from simfin.agents.owned_channels import OwnedChannels
 from simfin.agents.population import Population
 from simfin.agents.regulator import Regulator
+from simfin.agents.repayment_behaviour import RepaymentBehaviour
 from simfin.agents.scenario import MerchantScenario
 from simfin.config import COHORTS, ConfigError, MarketConfig, load_config
 from simfin.indicators.application_log import ApplicationLog
@@ -147,6 +141,8 @@ class MarketModel(mesa.Model):
                                          for lc in config.lenders])
         self._cure_multiplier = np.array([lender.service.cure_multiplier
                                           for lender in self.lenders])
+        self.repayers = RepaymentBehaviour(config, self.book, self.population,
+                                           self._manual_penalty, self._cure_multiplier)
         self.recorder = Recorder([lender.name for lender in self.lenders],
                                  [lender.reason_codes for lender in self.lenders],
                                  len(config.channels),
@@ -394,40 +390,9 @@ class MarketModel(mesa.Model):
     def service_loans(self) -> None:
         """Collect what is due; cure, default and write off; update the borrowers."""
         book, pop, day = self.book, self.population, self.day
-        consumers = book.column("consumer")
+        consumers, lenders = book.column("consumer"), book.column("lender")
         due = book.column("instalment_cents")
-
-        lenders = book.column("lender")
-
-        def borrowers(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            # Each loan's borrower and lender gathered once (as intp: no index conversion
-            # in the many population lookups that follow), and the service boost.
-            who, by = consumers.take(rows).astype(np.intp), lenders.take(rows)
-            return who, by, service_boost(pop, who) - self._manual_penalty[by]
-
-        def pays(rows: np.ndarray) -> np.ndarray:
-            who, _, boost = borrowers(rows)
-            return pay_probability(pop, who, due.take(rows), day, boost)
-
-        repayment = self.config.behaviour.repayment
-        overdue_since = book.column("overdue_since_day")
-
-        def cure_rate(rows: np.ndarray) -> np.ndarray:
-            # The daily cure rate with the lender's collections, halving every
-            # cure_half_life_days past due: a cure probability is this rate times a
-            # probability of paying, so it is also the ceiling.
-            days_past_due = day - overdue_since.take(rows)
-            rate = (repayment.base_cure_rate * self._cure_multiplier[lenders.take(rows)]
-                    * np.exp2(days_past_due / -repayment.cure_half_life_days))
-            if pop.macro.collections != 1.0:  # collections disrupted (or helped) by the economy
-                rate *= pop.macro.collections
-            return rate
-
-        def cures(rows: np.ndarray) -> np.ndarray:
-            owed = due.take(rows) * book.column("missed_instalments").take(rows)
-            who, _, boost = borrowers(rows)
-            return cure_probability(pop, who, owed, day, cure_rate(rows), boost)
-
+        pays, cures, cure_rate = self.repayers.for_day(day)
         result = self.servicer.run(day, self.rng, pays, cures, cure_rate)
         # the loans whose balance, instalments or delinquency may have changed today (the
         # provisions recount these, and the loans booked since they last counted)

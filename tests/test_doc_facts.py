@@ -89,12 +89,33 @@ FACTS: list[tuple[str, str, Callable[[], tuple]]] = [
               len(config("baseline").scenarios), len(config("baseline").channels),
               len(config("baseline").lenders))),
     ("configs/README.md", r"lenders: `(\w+)` \(strict bureau rules, no model, a flat (\d+) % "
-     r"price\), `(\w+)` \(rules, data, a logistic model approving up to PD ([\d.]+), "
-     r"risk-based prices\) and `(\w+)` \(few rules, no bureau, a flat (\d+) % price\), under a "
-     r"(\d+) % APR cap",
-     lambda: ("bank", pct(lender("bank").pricing.flat_apr), "platform",
-              lender("platform").risk.approval_threshold, "cash",
+     r"price; its own app, `(\w+)`, reaches its customers beside the (\w+) market channels, "
+     r"and it funds (\d+) % of each platform loan at (\d+) %, bearing its part of the loss\), "
+     r"`(\w+)` \(rules, data, a logistic model approving up to PD ([\d.]+), risk-based "
+     r"prices; it funds (\d+) % of each loan itself\) and `(\w+)` \(few rules, no bureau, a "
+     r"flat (\d+) % price\), under a (\d+) % APR cap",
+     lambda: ("bank", pct(lender("bank").pricing.flat_apr),
+              *[c.name for c in config("baseline").channels if c.owner == "bank"],
+              sum(c.owner is None for c in config("baseline").channels),
+              pct(lender("platform").funding.partners[0].share),
+              pct(lender("platform").funding.partners[0].funding_apr), "platform",
+              lender("platform").risk.approval_threshold,
+              pct(1 - lender("platform").funding.partners[0].share), "cash",
               pct(lender("cash").pricing.flat_apr), pct(config("baseline").policy.apr_cap))),
+    ("README.md", r"The \*\*bank\*\* lends at a flat (\d+) % to applicants from the market's "
+     r"channels and, through its own app, to its existing customers \(a quarter of the "
+     r"consumers, reached at RMB (\d+) an application\); it funds (\d+) % of each of the "
+     r"\*\*platform\*\*'s loans at its own (\d+) % price and bears (\d+) % of their losses, "
+     r"while the platform decides, services, keeps the interest above (\d+) % as its service "
+     r"fee and funds the (\d+) %",
+     lambda: (pct(lender("bank").pricing.flat_apr),
+              *[c.cost_per_application_cents // 100 for c in config("baseline").channels
+                if c.owner == "bank"],
+              pct(lender("platform").funding.partners[0].share),
+              pct(lender("platform").funding.partners[0].funding_apr),
+              pct(lender("platform").funding.partners[0].share),
+              pct(lender("platform").funding.partners[0].funding_apr),
+              pct(1 - lender("platform").funding.partners[0].share))),
     ("experiments/README.md", r"Default sizes are set for a 2-core machine: ([\d,]+) "
      r"consumers, one year, (\d+) replicates",
      lambda: (*{experiment(e)["overrides"]["population.n_consumers"]

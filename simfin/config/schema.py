@@ -32,7 +32,7 @@ OWNED_CHANNEL_FIELDS = ("customer_share", "customer_income_elasticity", "first_l
                         "knows_income")
 
 
-def _baseline_list(section: str, item: type[Section], description: str,
+def _baseline_list(section: str, item: type[Section], description: str, note: str = "",
                    **constraints: Any) -> Any:
     """A list field whose default is the baseline's list (``configs/baseline.yaml``), read
     when a config leaves the list out: the code holds no market of its own.
@@ -41,7 +41,12 @@ def _baseline_list(section: str, item: type[Section], description: str,
         return [item.model_validate(data) for data in baseline_data()[section]]
 
     return Field(default_factory=default, description=f"{description} Left out: the "
-                 f"{section} of configs/baseline.yaml.", **constraints)
+                 f"{section} of configs/baseline.yaml{note}.", **constraints)
+
+
+def _name(item: Any) -> Any:
+    return item.get("name", "lender") if isinstance(item, dict) else getattr(item, "name",
+                                                                              None)
 
 
 class MarketConfig(Section):
@@ -58,7 +63,9 @@ class MarketConfig(Section):
                                                      "Merchant scenarios.", min_length=1,
                                                      max_length=MAX_CODED_ITEMS)
     channels: list[ChannelConfig] = _baseline_list("channels", ChannelConfig,
-                                                   "Acquisition channels.", min_length=1,
+                                                   "Acquisition channels.", " (with other "
+                                                   "lenders: a lender's own channel only "
+                                                   "when its owner is among them)", min_length=1,
                                                    max_length=MAX_CODED_ITEMS)
     lenders: list[LenderConfig] = _baseline_list("lenders", LenderConfig, "Competing lenders.",
                                                  min_length=1, max_length=100)
@@ -74,6 +81,23 @@ class MarketConfig(Section):
     provisions: ProvisionsConfig = param(ProvisionsConfig(), "IFRS 9 (CAS 22) expected "
                                          "credit losses: how each lender measures its "
                                          "allowance from its own book.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _owned_channels_of_its_lenders(cls, data: Any) -> Any:
+        """A config with lenders of its own and the baseline's channels (left out, or the
+        baseline's list as it is: a baseline file whose lenders an override replaced) has
+        the baseline's market channels, and its owned channels only when their owner is
+        one of its lenders (the bank's app is no channel of a market without the bank).
+        """
+        if not (isinstance(data, dict) and isinstance(data.get("lenders"), list)):
+            return data
+        baseline = baseline_data()["channels"]
+        if data.get("channels", baseline) == baseline:
+            names = {_name(item) for item in data["lenders"]}
+            data = {**data, "channels": [c for c in baseline if c.get("owner") is None
+                                         or c["owner"] in names]}
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> MarketConfig:

@@ -28,7 +28,7 @@ from simfin.outputs.experiments import precondition_warnings, write_experiment
 
 SHIPPED = ("c1_scenarios", "c2_products", "c3_channels", "c4_risk_control", "c5_payment",
            "c6_service", "c7_infrastructure", "apr_cap", "consortium", "price_response",
-           "capital_rule", "own_share_rule", "sobol_profit")
+           "capital_rule", "sobol_profit")
 FOLDER = Path(__file__).resolve().parents[2] / "experiments"
 
 

@@ -23,11 +23,15 @@ def _ratio(num: float, den: float) -> float | None:
 
 
 MONEY_INDICATORS = frozenset({
-    "disbursed", "outstanding_end", "average_outstanding", "interest_income", "fee_income",
-    "written_off", "recoveries", "fraud_loss", "acquisition_cost", "cac", "data_cost",
+    "disbursed", "outstanding_end", "average_outstanding", "peak_outstanding",
+    "interest_income", "fee_income", "written_off", "recoveries", "fraud_loss",
+    "acquisition_cost", "cac", "data_cost",
     "verification_cost", "cost_of_funds", "profit", "payment_fees", "service_cost",
     "collections_cost", "infrastructure_cost", "profit_after_provisions",
-    "net_provision_charge", "allowance_end", "dpd30_balance_end"})
+    "net_provision_charge", "allowance_end", "dpd30_balance_end",
+    # co_lending (a market with funding partners)
+    "funded_for_others", "funded_by_partners", "service_fees_earned", "guarantee_paid",
+    "guarantee_received"})
 """Indicators (and breakdown fields) in cents; names ending in ``_cents`` are money too."""
 
 
@@ -58,6 +62,7 @@ def flow_indicators(steps: pd.DataFrame, days: int) -> dict[str, float | int | N
         "outstanding_end": int(steps[steps["day"] == steps["day"].max()]["outstanding"].sum())
         if len(steps) else 0,
         "average_outstanding": avg_outstanding,
+        "peak_outstanding": int(daily_outstanding.max()) if len(daily_outstanding) else 0,
         "interest_income": int(s["interest_paid"]),
         "fee_income": int(s["fees_paid"]),
         "written_off": int(s["written_off"]),

@@ -29,8 +29,13 @@ TINY_STEPS = 8
 
 
 def market_file(folder: Path, n_consumers: int, steps: int, policy: dict) -> Path:
-    """The baseline market at a small size with ``policy``, as a user writes the file."""
+    """The baseline market at a small size with ``policy``, as a user writes the file; the
+    platform funds its loans alone (a market with partners records the own-share rule too:
+    the last test of this file).
+    """
     data = yaml.safe_load(BASELINE.read_text(encoding="utf-8"))
+    for lender in data["lenders"]:
+        lender.pop("funding", None)
     data["population"]["n_consumers"] = n_consumers
     data["run"]["steps"] = steps
     data["run"]["record_applications"] = False
@@ -120,9 +125,10 @@ def test_a_consortium_entry_keeps_the_cap_through_the_cli_and_its_config(tmp_pat
 
 
 def test_a_cap_entry_keeps_the_consortium_open(tmp_path: Path):
-    day, cap = 8, 0.24
+    # day 12 at 3,000 consumers: the cash lender (36 %) has booked loans before the change
+    day, cap = 12, 0.24
     policy = {"consortium": True, "schedule": [{"day": day, "apr_cap": cap}]}
-    path = market_file(tmp_path, 1_500, 20, policy)
+    path = market_file(tmp_path, 3_000, 24, policy)
     summary = cli_run(path, tmp_path / "out")
     assert summary["policy"]["changes_applied"] == [{"day": day, "changes": {"apr_cap": cap}}]
     spans = summary["policy"]["in_force"]
@@ -135,7 +141,7 @@ def test_a_cap_entry_keeps_the_consortium_open(tmp_path: Path):
     assert len(late) > 20  # precondition: loans were made after the change
     assert (late["apr"] <= cap + 1e-6).all()
     # in Python, through the re-validating path (steps given): the source stays open
-    result = simfin.run(path, steps=20)
+    result = simfin.run(path, steps=24)
     source = result.model.sources["consortium"]
     assert source.active and source.members.all()
     assert result.model.regulator.consortium is True
@@ -149,6 +155,7 @@ def test_the_record_is_what_the_lenders_enforce_each_day():
                 {"day": 4, "apr_cap": None}, {"day": 6, "apr_cap": 0.18, "consortium": False},
                 {"day": 50, "apr_cap": 0.3}]
     cfg = simfin.load_config(BASELINE, {"population.n_consumers": 300, "run.steps": 8,
+                                        "lenders.platform.funding.partners": [],
                                         "policy.schedule": schedule})
     model = simfin.MarketModel(cfg)
     regulator = model.regulator
@@ -224,8 +231,11 @@ def test_the_own_share_and_funding_rules_are_recorded_only_where_a_run_has_them(
     and enforces it: no partner's share above 1 - the minimum from its day on."""
     co_lending = Path(__file__).resolve().parents[1] / "markets" / "co_lending.yaml"
     plain = simfin.run(BASELINE, steps=TINY_STEPS, overrides={
-        "population.n_consumers": 1_000, "run.record_applications": False})
+        "population.n_consumers": 1_000, "run.record_applications": False,
+        "lenders.platform.funding.partners": []})
     assert set(plain.summary["policy"]["initial"]) == set(DEFAULT_POLICY)
+    shipped = simfin.run(BASELINE, steps=1, overrides={"population.n_consumers": 300})
+    assert shipped.summary["policy"]["initial"] == {**DEFAULT_POLICY, "min_own_share": None}
     result = simfin.run(co_lending, overrides={
         "run.steps": 20, "run.runoff_days": 0, "policy.max_funding_multiple": 5.0,
         "policy.schedule": [{"day": 10, "min_own_share": 0.4}]})

@@ -37,7 +37,7 @@ def test_market_model_without_a_config_is_the_baseline():
     assert [lender.config.name for lender in model.lenders] == ["bank", "platform", "cash"]
     assert model.population.n == baseline.population.n_consumers == 30_000
     assert len(model.scenarios) == len(baseline.scenarios) == 7
-    assert len(model.channels) == len(baseline.channels) == 5
+    assert len(model.channels) == len(baseline.channels) == 6
 
 
 def test_run_without_a_config_is_the_baseline():
@@ -53,6 +53,27 @@ def test_a_config_that_leaves_out_the_lists_takes_the_baselines():
     assert names(cfg.lenders) == names(baseline.lenders)
     assert cfg.scenarios == baseline.scenarios and cfg.channels == baseline.channels
     assert cfg.population.n_consumers == 500
+
+
+def test_other_lenders_keep_the_baselines_market_channels_without_the_banks_app():
+    """Lenders of one's own with the baseline's channels (left out, or a baseline file whose
+    lenders an override replaced): the bank's app goes with the bank; a channel list of
+    one's own is checked as written."""
+    baseline = simfin.load_config(BASELINE)
+    assert [c.owner for c in baseline.channels][-1] == "bank"  # precondition: the bank's app
+    market = [c for c in baseline.channels if c.owner is None]
+    two = [{"name": "a"}, {"name": "b"}]
+    assert simfin.load_config({"lenders": two}).channels == market
+    assert simfin.load_config(BASELINE, {"lenders": two}).channels == market
+    with_bank = simfin.load_config(BASELINE, {"lenders": [{"name": "bank"}]})
+    assert with_bank.channels == baseline.channels
+    try:
+        simfin.load_config(BASELINE, {"lenders": two, "channels": [
+            c.model_dump() for c in baseline.channels[-2:]]})
+    except simfin.ConfigError as exc:
+        assert str(exc).startswith("channels.1.owner: no lender named 'bank'")
+    else:
+        raise AssertionError("an owned channel of a lender not in the market was accepted")
 
 
 def test_the_dashboard_without_a_config_is_the_baseline(monkeypatch):

@@ -82,9 +82,11 @@ def test_override_values_are_parsed_as_yaml_scalars():
 
 
 def test_dict_overrides_and_dict_source():
-    cfg = load_config({"run": {"steps": 5}}, {"lenders.0.name": "alpha", "run.seed": 3})
+    # the cash lender: no other lender or channel names it (the bank is the platform's
+    # funding partner and owns the bank_app channel)
+    cfg = load_config({"run": {"steps": 5}}, {"lenders.2.name": "alpha", "run.seed": 3})
     assert cfg.run.steps == 5 and cfg.run.seed == 3
-    assert cfg.lenders[0].name == "alpha"
+    assert cfg.lenders[2].name == "alpha"
 
 
 def test_overrides_do_not_mutate_the_callers_dict():
