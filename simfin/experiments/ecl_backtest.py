@@ -7,7 +7,10 @@ measures what those loans, and only those, then lost: the principal written off 
 recoveries, loan by loan (a written-off loan's principal is its balance the evening before
 its write-off: a delinquent loan pays nothing until it cures; its recovery is
 ``round(principal x run.recovery_rate)``, as servicing posts it). Both are grouped by
-lender and by the stage each loan was in at D. The part of stage 1's allowance held for
+lender and by the stage each loan was in at D. With funding partners each loan's balance,
+principal written off and recovery are split among the parties that bear its loss, by
+their parts (:meth:`CoLending.bearers`, the split the ledger's write-offs use): a lender's
+rows count the parts it bears, as its allowance does. The part of stage 1's allowance held for
 undrawn revolving limits (``credit_conversion_factor`` x undrawn x ``pd_12m`` x ``lgd``)
 is reported apart: it anticipates draws not yet made, not the loans on book.
 
@@ -54,7 +57,8 @@ def loan_stages(book, rows: np.ndarray, day: int, stage2_dpd: int) -> np.ndarray
 
 def backtest_allowance(config: MarketConfig, day: int) -> pd.DataFrame:
     """Run ``config`` to its end and set each lender's allowance at the end of ``day``
-    against the realised net credit losses of the loans on its book then, by stage.
+    against the realised net credit losses of the loans open then whose loss it bears (its
+    parts of co-funded loans), by stage.
 
     Args:
         config: The market; it must run past ``day`` (``run.steps + run.runoff_days``),
@@ -62,7 +66,9 @@ def backtest_allowance(config: MarketConfig, day: int) -> pd.DataFrame:
         day: The day (0-based) whose closing allowance is tested.
 
     Returns:
-        :data:`BACKTEST_COLUMNS`, money in cents; ``allowance_cents`` of stage 1 without
+        :data:`BACKTEST_COLUMNS`, money in cents (a co-funded loan counts in the ``loans``
+        of each party bearing a part, and its cents by their parts); ``allowance_cents``
+        of stage 1 without
         the undrawn limits' part, which is in ``attrs["undrawn_allowance_cents"]`` (per
         lender); ``attrs["net_write_offs_after_cents"]``: each lender's write-offs net of
         recoveries after ``day`` on every loan (the loans booked after it too: with no
@@ -82,7 +88,6 @@ def backtest_allowance(config: MarketConfig, day: int) -> pd.DataFrame:
         model.step()
     book = model.book
     rows = book.active_rows().copy()
-    lender = book.column("lender").take(rows).astype(np.intp)
     stage = loan_stages(book, rows, day, config.provisions.stage2_dpd)
     balance = book.column("outstanding_cents").take(rows).copy()
     at_day = model.recorder.steps_frame()
@@ -95,8 +100,10 @@ def backtest_allowance(config: MarketConfig, day: int) -> pd.DataFrame:
         status = book.column("status").take(rows)
         last = np.where(status == ACTIVE, book.column("outstanding_cents").take(rows), last)
     status = book.column("status").take(rows)
-    written = status == WRITTEN_OFF
     recovered = np.round(last * config.run.recovery_rate).astype(np.int64)
+    at, lender, balance, last, recovered = _borne_parts(model, rows, balance, last, recovered)
+    stage, status = stage.take(at), status.take(at)
+    written = status == WRITTEN_OFF
     loss = np.where(written, last - recovered, 0)
     unresolved = status == ACTIVE
     out = []
@@ -121,6 +128,20 @@ def backtest_allowance(config: MarketConfig, day: int) -> pd.DataFrame:
     frame.attrs["net_write_offs_after_cents"] = {name: int(net.get(name, 0))
                                                  for name in at_day["lender"]}
     return frame
+
+
+def _borne_parts(model, rows: np.ndarray, *cents: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, *tuple[np.ndarray, ...]]:
+    """Each part of ``rows`` whose loss a party bears: the part's row position, its party
+    and its part of each of ``cents`` (:meth:`CoLending.bearers`; without funding partners
+    each loan whole, its lender's).
+    """
+    if model.co_lending is None:
+        lender = model.book.column("lender").take(rows).astype(np.intp)
+        return (np.arange(len(rows)), lender, *cents)
+    split = [model.co_lending.bearers(rows, c) for c in cents]
+    at, party = split[0][0], split[0][1].astype(np.intp)
+    return (at, party, *(part for _, _, part in split))
 
 
 def backtest_experiment(file: Path, day: int, seeds: list[int] | None = None,
