@@ -119,6 +119,10 @@ class MarketModel(mesa.Model):
         self.channels = [Channel(self, c, i) for i, c in enumerate(config.channels)]
         co_funded = has_partners(config)  # funding partners: each party's part of a loan
         self.book = LoanBook(extra_columns=FUNDER_COLUMNS if co_funded else None)
+        # The owned channels' stream is spawned before any plug-in data source spawns its
+        # own, so that adding a source leaves the customers drawn unchanged.
+        owned_rng = (self.rng.spawn(1)[0] if any(c.owner for c in config.channels)
+                     else None)
         self.sources = build_sources(config, self.population, lambda: self.day, self.rng,
                                      self._delinquent_borrowers)
         self.ledger = Ledger(len(config.lenders), [lc.capital_cents for lc in config.lenders],
@@ -173,8 +177,8 @@ class MarketModel(mesa.Model):
                                    per_product(config.lenders, "friction_steps", np.float64)],
                                   axis=-1)
         # Lenders' own channels to their customers, on a stream of their own (None: none).
-        self.owned_channels = (OwnedChannels(config, self.population, self.rng.spawn(1)[0])
-                               if any(c.owner for c in config.channels) else None)
+        self.owned_channels = (OwnedChannels(config, self.population, owned_rng)
+                               if owned_rng is not None else None)
 
     # -- the day -----------------------------------------------------------------------
 

@@ -52,7 +52,8 @@ def test_argument_precedence_in_resolve(small_cfg):
 def test_config_file_and_overrides(tmp_path):
     path = tmp_path / "m.yaml"
     path.write_text("population:\n  n_consumers: 1500\nrun:\n  steps: 8\n", encoding="utf-8")
-    result = simfin.run(path, overrides=["lenders.0.name=first"])
+    # the cash lender: no partner or owned channel names it
+    result = simfin.run(path, overrides=["lenders.2.name=first"])
     assert result.config.population.n_consumers == 1500
     assert result.summary["lenders"]["first"]["applications"] >= 0
     assert len(result.steps) == 8 * len(result.config.lenders)

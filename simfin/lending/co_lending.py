@@ -106,8 +106,8 @@ class CoLending:
             for p in entries:
                 self.price[o, p.funder] = np.nan if p.funding_apr is None else p.funding_apr
                 self.risk[o, p.funder] = p.credit_risk
-        self.held = np.zeros((n, n), dtype=np.int64)
-        self.own = np.zeros((n, n), dtype=np.int64)
+        self.held_ = np.zeros((n, n), dtype=np.int64)
+        self.own_ = np.zeros((n, n), dtype=np.int64)
         self.open = np.ones(n, dtype=bool)
         self.max_share_bp = BASIS
 
@@ -150,7 +150,7 @@ class CoLending:
             take = np.ones(len(left), dtype=bool)
             if p.max_outstanding_cents is not None:
                 parts = principal.take(left).astype(np.int64) * bp // BASIS
-                room = p.max_outstanding_cents - int(self.held[originator, p.funder])
+                room = p.max_outstanding_cents - int(self.held_[originator, p.funder])
                 take = np.cumsum(parts) <= room
             chosen = left[take]
             funder[chosen], share[chosen] = p.funder, bp
@@ -242,8 +242,8 @@ class CoLending:
         its books, plus the parts it guarantees, less its parts guaranteed by others.
         """
         exposure = self.ledger.balance("loans")
-        guaranteed = np.where(self.risk == GUARANTEE, self.held, 0)  # bear[o] of held[o, f]
-        covered = np.where(self.risk == PARTNER, self.own, 0)  # bear[f] of own[o, f]
+        guaranteed = np.where(self.risk == GUARANTEE, self.held_, 0)  # bear[o] of held[o, f]
+        covered = np.where(self.risk == PARTNER, self.own_, 0)  # bear[f] of own[o, f]
         return (exposure + guaranteed.sum(axis=1) - guaranteed.sum(axis=0)
                 + covered.sum(axis=0) - covered.sum(axis=1))
 
@@ -287,8 +287,8 @@ class CoLending:
     def _move(self, lenders: np.ndarray, funder: np.ndarray, partner_cents: np.ndarray,
               own_cents: np.ndarray) -> None:
         """Add to :attr:`held` and :attr:`own` (negative: parts repaid or written off)."""
-        np.add.at(self.held, (lenders, funder), partner_cents)
-        np.add.at(self.own, (lenders, funder), own_cents)
+        np.add.at(self.held_, (lenders, funder), partner_cents)
+        np.add.at(self.own_, (lenders, funder), own_cents)
 
     def _split_rows(self, rows: np.ndarray, cents: np.ndarray | None, bearers: bool
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

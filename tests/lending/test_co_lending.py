@@ -115,7 +115,7 @@ def test_every_party_s_books_are_exact_and_the_parts_add_up(solo, partner, back,
     assert f["guarantee_paid"].sum() == f["guarantee_received"].sum()
     # after the run-off no loan is left; each party's provisions were its net losses
     assert (loans["status"] != ACTIVE).all()  # precondition: the run-off ended every loan
-    assert not model.co_lending.held.any() and not model.co_lending.own.any()
+    assert not model.co_lending.held_.any() and not model.co_lending.own_.any()
     assert (model.ledger.balance("loans") == 0).all()
     assert (model.ledger.balance("allowance") == 0).all()
     charged = f["provision_charge"] - f["provision_release"]
@@ -254,7 +254,7 @@ def test_a_partner_s_parts_of_odd_repayments_add_up_to_its_part_of_the_principal
     assert ledger.balance("loans").tolist() == [0, 0]
     assert ledger.flow("principal_repaid").tolist() == [51, 50]
     assert ledger.flow("interest_paid").sum() == 3  # the borrower's, whole
-    assert co.held.sum() == 0 and co.own.sum() == 0
+    assert co.held_.sum() == 0 and co.own_.sum() == 0
 
 
 def test_a_partner_never_holds_more_than_its_credit_line(monkeypatch):
@@ -268,7 +268,7 @@ def test_a_partner_never_holds_more_than_its_credit_line(monkeypatch):
 
     def watched(self, originator, rows, fees):
         originate(self, originator, rows, fees)
-        peaks.append(int(self.held[0, 1]))
+        peaks.append(int(self.held_[0, 1]))
 
     monkeypatch.setattr(CoLending, "originate", watched)
     result = run([{"share": 0.7, "credit_risk": "pro_rata", "max_outstanding_cents": line}],
