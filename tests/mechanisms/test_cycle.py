@@ -17,6 +17,16 @@ from simfin.model import MarketModel
 SEEDS = (1, 2, 3)
 SHOCK_DAY = 60
 SMALL = {"population.n_consumers": 4_000, "run.steps": 240, "run.record_applications": False}
+# The severe-path tests run on the market they were designed for, before the default
+# market's roles (issue 24): the bank without its own app and the platform funding its
+# loans alone. The bank's app brings the bank a quarter of the consumers, the better-off,
+# whose loans dilute the market's DPD ratio (measured on the default market, seeds 1-3:
+# peak ratios 1.37, 1.49, 1.55), and co-lending moves 70 % of the platform's losses onto
+# the bank's books (severe profit after provisions above steady on seed 1); neither is
+# what these tests are about (the cycle's mechanism through the borrowers' income).
+OWN_MARKET = {"lenders.platform.funding.partners": [],
+              "channels": [c for c in simfin.load_config(None).model_dump()["channels"]
+                           if c["owner"] is None]}
 
 
 def run(seed: int, scenario: str | None, steps: int = 240, **extra) -> MarketModel:
@@ -70,7 +80,8 @@ def test_a_path_that_starts_after_the_run_changes_nothing_but_adds_its_columns()
 
 @pytest.fixture(scope="module")
 def severe_pairs() -> list[tuple[MarketModel, MarketModel]]:
-    return [(run(seed, None), run(seed, "severe")) for seed in SEEDS]
+    return [(run(seed, None, **OWN_MARKET), run(seed, "severe", **OWN_MARKET))
+            for seed in SEEDS]
 
 
 def test_a_severe_downturn_raises_delinquency_and_cuts_profit(severe_pairs):
@@ -89,11 +100,11 @@ def test_a_severe_downturn_raises_delinquency_and_cuts_profit(severe_pairs):
         assert d["profit"].sum() < s["profit"].sum()
         # by the model's mechanics: the loans booked before the shock (the same loans in
         # both runs) reach 30 days past due more often as their borrowers lose income, and
-        # fewer missed instalments cure (measured: 30+ share 1.8/4.6/3.2 % -> 3.6/7.8/5.3 %)
+        # fewer missed instalments cure (measured: 30+ share 2.5/3.1/4.1 % -> 5.2/5.6/6.4 %)
         assert vintage_30dpd(severe) > vintage_30dpd(steady)
         after_s, after_d = s[s["day"] >= SHOCK_DAY], d[d["day"] >= SHOCK_DAY]
         assert cure_rate(after_d) < cure_rate(after_s)
-    # measured (seeds 1-3, 4,000 consumers, 240 days, shock at day 60): 1.34, 1.70, 1.97
+    # measured (seeds 1-3, 4,000 consumers, 240 days, shock at day 60): 1.65, 1.83, 2.57
     assert min(peaks) > 1.2, peaks
     assert np.mean(peaks) >= 1.5, peaks
 
@@ -117,11 +128,12 @@ def test_provisions_rise_within_a_month_of_the_shock_before_write_offs_do(severe
         charge_s, charge_d = (by_day(f, "net_provision_charge") for f in (s, d))
         loss_s, loss_d = ((by_day(f, "written_off") - by_day(f, "recoveries")).cumsum()
                           for f in (s, d))
-        # the charge rises within 30 days (measured: 2.4x, 2.4x, 3.6x the steady charge)
+        # the charge rises within 30 days (measured: 1.9x, 2.0x, 3.5x the steady charge)
         assert charge_d[window].sum() > 1.5 * charge_s[window].sum() > 0
         provisions_first = int((charge_d - charge_s).cumsum()[SHOCK_DAY:].gt(0).idxmax())
         assert provisions_first <= SHOCK_DAY + 30
-        # write-offs have not moved then; they rise later (measured: days 212-237)
+        # write-offs have not moved then; they rise later (measured: days 212-237, the
+        # charge first on days 61-65)
         assert (loss_d[:SHOCK_DAY + 30] == loss_s[:SHOCK_DAY + 30]).all()
         extra = (loss_d - loss_s)[SHOCK_DAY:]
         assert not extra.gt(0).any() or int(extra.gt(0).idxmax()) > provisions_first + 30
