@@ -97,6 +97,18 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
 # simfin's default market (no config) is configs/baseline.yaml; the tests that compare rules
 # with a model, and the numbers they were tuned on, use this one.
 TWO_LENDERS = Path(__file__).resolve().parent / "markets" / "two_lenders.yaml"
+
+
+def before_roles() -> dict:
+    """Overrides that give the default market as it was before its lenders' roles (issue
+    24): the platform funding its loans alone and no lender's own channel. Tests of one
+    lender's strategy or model, and of the cycle's mechanism, run on it: co-lending moves
+    70 % of the platform's losses onto the bank's books, and the bank's app takes a quarter
+    of the consumers (the better-off) to the bank, so the platform's model goes live later.
+    """
+    channels = simfin.load_config(None).model_dump()["channels"]
+    return {"lenders.platform.funding.partners": [],
+            "channels": [c for c in channels if c["owner"] is None]}
 # A small market: a few thousand consumers, a couple of months.
 SMALL = {"population.n_consumers": 3_000, "run.steps": 90, "run.seed": 7}
 # Fast credit events, so that defaults and write-offs happen within a short run.

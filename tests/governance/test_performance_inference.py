@@ -19,6 +19,7 @@ from simfin.lending.performance_inference import (
 from simfin.lending.reject_inference import LaterRecords, TrainingSet, reads_records
 from simfin.lending.scoring import MODEL_FEATURES
 from simfin.model import MarketModel
+from tests.conftest import before_roles
 
 MODEL = "lenders.platform.risk.model."
 
@@ -216,8 +217,7 @@ def test_records_of_loans_elsewhere_improve_the_models_ranking_on_the_answer_key
     # With the roles, at these seeds and this size, the claim does not hold: the weight on
     # bureau delinquencies came out negative (-2.18 at seed 1), so it is tested here where
     # the platform and the cash lender share the declined applicants as before.
-    channels = [c.model_dump() for c in load_config(None).channels if c.owner is None]
-    market = {"lenders.platform.funding.partners": [], "channels": channels,
+    market = {**before_roles(),
               "population.n_consumers": 4000, "policy.consortium": True,
               MODEL + "min_outcomes": 100, MODEL + "min_bad_outcomes": 25,
               MODEL + "performance_window_days": 60, MODEL + "retrain_every_days": 15,

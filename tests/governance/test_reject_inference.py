@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
-import yaml
 
 import simfin
 from simfin.config import ConfigError, load_config
@@ -14,6 +11,7 @@ from simfin.lending import REJECT_INFERENCE, register_reject_inference
 from simfin.lending.registry import SCORERS
 from simfin.lending.reject_inference import TrainingSet, fit_weighted
 from simfin.lending.scoring import MODEL_FEATURES, ScoringStage
+from tests.conftest import before_roles
 
 # The market these tests were designed on: the default market before its lenders' roles
 # (issue 24), the platform funding its loans alone and no bank app. The bank's app takes a
@@ -21,9 +19,7 @@ from simfin.lending.scoring import MODEL_FEATURES, ScoringStage
 # and its model goes live later (day 195 instead of 135 at seed 2), too late to judge the
 # fits after it within 220 days; the claims here are about the platform's own model, not
 # the roles, and are tested where the model has the market to itself.
-_CHANNELS = yaml.safe_load(Path("configs/baseline.yaml").read_text())["channels"]
-BEFORE_ROLES = {"lenders.platform.funding.partners": [],
-                "channels": [c for c in _CHANNELS if "owner" not in c]}
+BEFORE_ROLES = before_roles()
 # A small market whose platform model goes live early (as in notebook 03).
 FAST = {**BEFORE_ROLES, "population.n_consumers": 4000,
         "lenders.platform.risk.model.min_outcomes": 100,

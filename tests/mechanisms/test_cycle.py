@@ -13,6 +13,7 @@ import pytest
 
 import simfin
 from simfin.model import MarketModel
+from tests.conftest import before_roles
 
 SEEDS = (1, 2, 3)
 SHOCK_DAY = 60
@@ -24,9 +25,7 @@ SMALL = {"population.n_consumers": 4_000, "run.steps": 240, "run.record_applicat
 # peak ratios 1.37, 1.49, 1.55), and co-lending moves 70 % of the platform's losses onto
 # the bank's books (severe profit after provisions above steady on seed 1); neither is
 # what these tests are about (the cycle's mechanism through the borrowers' income).
-OWN_MARKET = {"lenders.platform.funding.partners": [],
-              "channels": [c for c in simfin.load_config(None).model_dump()["channels"]
-                           if c["owner"] is None]}
+OWN_MARKET = before_roles()
 
 
 def run(seed: int, scenario: str | None, steps: int = 240, **extra) -> MarketModel:

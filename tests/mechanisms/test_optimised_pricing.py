@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import simfin
+from tests.conftest import before_roles
 
 BASELINE = Path(__file__).resolve().parents[2] / "configs" / "baseline.yaml"
 STEPS = 300
@@ -28,9 +29,7 @@ SMALL = {"population.n_consumers": 6_000, "run.steps": STEPS,
          # loan and bears 70 % of its loss), and the bank has no app of its own (with it
          # the bank takes a quarter of the consumers, the better-off, and the platform's
          # take-up model goes live only on day 240, too late to price for three months)
-         "lenders.platform.funding.partners": [],
-         "channels": [c for c in simfin.load_config(None).model_dump()["channels"]
-                      if c["owner"] is None]}
+         **before_roles()}
 SEEDS = (1, 2, 3, 4)
 T_95_ONE_SIDED = {3: 2.353}  # Student's t, 95 % one-sided, by degrees of freedom
 

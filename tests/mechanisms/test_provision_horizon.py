@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 import simfin
+from tests.conftest import before_roles
 
 ROOT = Path(__file__).resolve().parents[2]
 LENDING_DAYS = 240
@@ -34,9 +35,7 @@ MARKET = {"population.n_consumers": 3_000, "run.steps": LENDING_DAYS,
           # loss (co-funded, the bank bears 70 % of it), and the bank has no app of its
           # own (with it the bank takes a quarter of the consumers, the better-off, and the
           # platform's model never went live on seed 2, measured without co-lending)
-          "lenders.platform.funding.partners": [],
-          "channels": [c for c in simfin.load_config(None).model_dump()["channels"]
-                       if c["owner"] is None]}
+          **before_roles()}
 STRATEGIES = {"rules_only": {"lenders.1.risk.model.kind": "none"}, "model_flat": {}}
 
 
