@@ -18,23 +18,15 @@ lender, its funding partner and the market, and the verdict.
 from __future__ import annotations
 
 import sys
-import time
 
 import pandas as pd
 
 from simfin.config import ConfigError
 from simfin.experiments.analysis import cell, fmt, interval
 from simfin.experiments.design import ExperimentConfig
-from simfin.experiments.execution import ExperimentResult, run_experiment
+from simfin.experiments.execution import ExperimentResult
 from simfin.experiments.industry import paired, series
-from simfin.experiments.measured_command import (
-    REFUSED,
-    command_line,
-    load,
-    parser,
-    refuse,
-    write_block,
-)
+from simfin.experiments.measured_command import Analysis, parser, run_analysis
 
 CAP_REASON = "borrowed funding"
 """How a funding-cap stop's reason begins (``simfin.agents.conduct``)."""
@@ -149,23 +141,18 @@ def main(argv: list[str] | None = None) -> int:
         0, 1 if any run failed, 2 on bad input (one ``error:`` line, nothing rewritten).
     """
     args = _parser().parse_args(argv)
-    command = command_line("simfin.experiments.funding_rule", argv)
-    try:
-        experiment, config = load(args)
+
+    def check(experiment: ExperimentConfig, _config: object) -> None:
         if len(experiment.scenarios) < 2:
             raise ConfigError(f"scenarios: {experiment.name} needs a scenario without the "
                               "rule and one with it")
-        start = time.perf_counter()
-        result = run_experiment(experiment, config, args.out, args.executor, args.workers)
-        seconds = time.perf_counter() - start
-        report = rule_report(result, experiment, args.lender, args.partner)
-    except REFUSED as exc:
-        return refuse(exc)
-    (args.out / "funding_rule.md").write_text(f"# Funding rule: {experiment.name}\n\n"
-                                              f"{report}\n", encoding="utf-8")
-    print(report)
-    write_block(args, experiment, result, seconds, command, report)
-    return 1 if result.failures else 0
+
+    def report(result: ExperimentResult, experiment: ExperimentConfig, _: None
+               ) -> tuple[str, None]:
+        return rule_report(result, experiment, args.lender, args.partner), None
+
+    return run_analysis(args, argv, "simfin.experiments.funding_rule",
+                        Analysis("funding_rule", "Funding rule", check, report))
 
 
 if __name__ == "__main__":

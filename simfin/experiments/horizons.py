@@ -18,22 +18,14 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
-import time
 
 import pandas as pd
 
 from simfin.config import ConfigError
 from simfin.experiments.analysis import cell, fmt, interval
 from simfin.experiments.design import ExperimentConfig
-from simfin.experiments.execution import ExperimentResult, run_experiment
-from simfin.experiments.measured_command import (
-    REFUSED,
-    command_line,
-    load,
-    parser,
-    refuse,
-    write_block,
-)
+from simfin.experiments.execution import ExperimentResult
+from simfin.experiments.measured_command import Analysis, parser, run_analysis
 
 KEYS = ["point", "replicate"]
 
@@ -160,24 +152,20 @@ def main(argv: list[str] | None = None) -> int:
         0, 1 if any run failed, 2 on bad input (one ``error:`` line, nothing rewritten).
     """
     args = _parser().parse_args(argv)
-    command = command_line("simfin.experiments.horizons", argv)
-    try:
-        experiment, config = load(args)
+
+    def check(experiment: ExperimentConfig, _config: object) -> None:
         for name in [*args.short, args.lifetime]:  # before the runs, not after
             if name not in experiment.outcomes:
                 raise ConfigError(f"outcome {name!r} is not an outcome of {experiment.name}"
                                   f" ({', '.join(experiment.outcomes)})")
-        start = time.perf_counter()
-        result = run_experiment(experiment, config, args.out, args.executor, args.workers)
-        seconds = time.perf_counter() - start
-        report = horizons_report(result, experiment, args.lender, args.short, args.lifetime)
-    except REFUSED as exc:
-        return refuse(exc)
-    (args.out / "horizons.md").write_text(f"# Ranking by horizon: {experiment.name}\n\n"
-                                          f"{report}\n", encoding="utf-8")
-    print(report)
-    write_block(args, experiment, result, seconds, command, report)
-    return 1 if result.failures else 0
+
+    def report(result: ExperimentResult, experiment: ExperimentConfig, _: None
+               ) -> tuple[str, None]:
+        return horizons_report(result, experiment, args.lender, args.short,
+                               args.lifetime), None
+
+    return run_analysis(args, argv, "simfin.experiments.horizons",
+                        Analysis("horizons", "Ranking by horizon", check, report))
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ loses over its loans' lives.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -35,15 +34,8 @@ import pandas as pd
 from simfin.config import ConfigError, load_config
 from simfin.experiments.analysis import cell, fmt, interval
 from simfin.experiments.design import ExperimentConfig
-from simfin.experiments.execution import ExperimentResult, run_experiment
-from simfin.experiments.measured_command import (
-    REFUSED,
-    command_line,
-    load,
-    parser,
-    refuse,
-    write_block,
-)
+from simfin.experiments.execution import ExperimentResult
+from simfin.experiments.measured_command import Analysis, parser, run_analysis
 
 KEYS = ["point", "replicate"]
 NEEDED = ("profit", "loans", "peak_outstanding")
@@ -201,29 +193,24 @@ def main(argv: list[str] | None = None) -> int:
         0, 1 if any run failed, 2 on bad input (one ``error:`` line, nothing rewritten).
     """
     args = _parser().parse_args(argv)
-    command = command_line("simfin.experiments.industry", argv)
-    try:
+
+    def check(experiment: ExperimentConfig, config: object) -> None:
         if not 0 < args.capital_ratio <= 10 or not 0 < args.risk_weight <= 12.5:
             raise ConfigError("--capital-ratio must be in (0, 10] and --risk-weight in "
                               "(0, 12.5]")
-        experiment, config = load(args)
         check_exposure(config, experiment, args.lender)
         for name in NEEDED:  # before the runs, not after
             if name not in experiment.outcomes:
                 raise ConfigError(f"outcomes: {experiment.name} must list {name!r} (the "
                                   f"report reads {', '.join(NEEDED)})")
-        start = time.perf_counter()
-        result = run_experiment(experiment, config, args.out, args.executor, args.workers)
-        seconds = time.perf_counter() - start
-        report = industry_report(result, experiment, args.lender, args.bank,
-                                 args.capital_ratio, args.risk_weight)
-    except REFUSED as exc:
-        return refuse(exc)
-    (args.out / "industry.md").write_text(f"# Roles over the loans' lives: {experiment.name}"
-                                          f"\n\n{report}\n", encoding="utf-8")
-    print(report)
-    write_block(args, experiment, result, seconds, command, report)
-    return 1 if result.failures else 0
+
+    def report(result: ExperimentResult, experiment: ExperimentConfig, _: None
+               ) -> tuple[str, None]:
+        return industry_report(result, experiment, args.lender, args.bank,
+                               args.capital_ratio, args.risk_weight), None
+
+    return run_analysis(args, argv, "simfin.experiments.industry",
+                        Analysis("industry", "Roles over the loans' lives", check, report))
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 """The command-line frame the paired analyses share (``python -m simfin.experiments.stress``,
-``python -m simfin.experiments.horizons``): their common arguments, loading the experiment
-(with ``--seeds`` for a smaller test), and rewriting its measured block in a README.
+``horizons``, ``procyclicality``, ``industry``, ``funding_rule``): their common arguments,
+loading the experiment (with ``--seeds`` for a smaller test), running it, writing its report
+and rewriting its measured block in a README (:func:`run_analysis`).
 
-Each analysis adds its own arguments to :func:`parser` and its own report; the checks that
-make bad input one ``error:`` line with nothing rewritten are made here, before any run.
+Each analysis adds its own arguments to :func:`parser` and gives its own checks and report
+(an :class:`Analysis`); bad input is one ``error:`` line with nothing written or rewritten,
+found before any run.
 """
 
 from __future__ import annotations
@@ -12,14 +14,19 @@ import argparse
 import datetime
 import shlex
 import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 from pydantic import ValidationError
 
 from simfin.config import ConfigError, MarketConfig
 from simfin.config.errors import describe_validation_error
 from simfin.experiments.design import ExperimentConfig, load_experiment
-from simfin.experiments.execution import ExperimentResult
+from simfin.experiments.execution import ExperimentResult, run_experiment
 from simfin.experiments.measured import blocks_in, rewrite
 
 
@@ -97,3 +104,60 @@ def write_block(args: argparse.Namespace, experiment: ExperimentConfig,
               file=sys.stderr)
     else:
         args.readme.write_text(text, encoding="utf-8")
+
+
+@dataclass
+class Analysis:
+    """What one paired analysis adds to the shared frame.
+
+    Attributes:
+        name: Its report's file stem in the experiment folder (``<name>.md``, and
+            ``<name>.csv`` when the report gives a table).
+        title: The report's heading, before the experiment's name.
+        check: ``(experiment, config) -> checked``: raises ConfigError on bad input, before
+            any run; what it returns is passed on to ``report``.
+        report: ``(result, experiment, checked) -> (markdown, table or None)``.
+        write_parts: Also write the experiment's own outputs (``write_experiment``).
+        progress: Called with ``(done, total)`` as runs finish.
+    """
+
+    name: str
+    title: str
+    check: Callable[[ExperimentConfig, MarketConfig], Any]
+    report: Callable[[ExperimentResult, ExperimentConfig, Any],
+                     tuple[str, pd.DataFrame | None]]
+    write_parts: bool = False
+    progress: Callable[[int, int], None] | None = None
+
+
+def run_analysis(args: argparse.Namespace, argv: list[str] | None, module: str,
+                 analysis: Analysis) -> int:
+    """Load and check, run the experiment, write ``<out>/<name>.md`` (and ``.csv``), print
+    the report and rewrite the README block.
+
+    Returns:
+        0, 1 if any run failed, 2 on bad input (one ``error:`` line, nothing rewritten).
+    """
+    command = command_line(module, argv)
+    try:
+        experiment, config = load(args)
+        checked = analysis.check(experiment, config)
+        start = time.perf_counter()
+        result = run_experiment(experiment, config, args.out, args.executor, args.workers,
+                                progress=analysis.progress)
+        seconds = time.perf_counter() - start
+        if analysis.write_parts:
+            from simfin.outputs.experiments import write_experiment  # matplotlib when used
+
+            write_experiment(result, experiment, args.out)
+        report, table = analysis.report(result, experiment, checked)
+    except REFUSED as exc:
+        return refuse(exc)
+    out = Path(args.out)
+    if table is not None:
+        table.to_csv(out / f"{analysis.name}.csv", index=False)
+    (out / f"{analysis.name}.md").write_text(f"# {analysis.title}: {experiment.name}\n\n"
+                                             f"{report}\n", encoding="utf-8")
+    print(report)
+    write_block(args, experiment, result, seconds, command, report)
+    return 1 if result.failures else 0

@@ -34,9 +34,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -45,15 +43,8 @@ from simfin.config import ConfigError
 from simfin.config.loading import resolve
 from simfin.experiments.analysis import cell, fmt, interval
 from simfin.experiments.design import ExperimentConfig
-from simfin.experiments.execution import ExperimentResult, run_experiment
-from simfin.experiments.measured_command import (
-    REFUSED,
-    command_line,
-    load,
-    parser,
-    refuse,
-    write_block,
-)
+from simfin.experiments.execution import ExperimentResult
+from simfin.experiments.measured_command import Analysis, parser, run_analysis
 from simfin.experiments.outcomes import parse
 from simfin.experiments.plan import Plan, plan
 from simfin.experiments.store import ExperimentFolder
@@ -67,7 +58,6 @@ from simfin.experiments.stress import (
     stress_table,
 )
 from simfin.lending.product import PRODUCT_KINDS
-from simfin.outputs.experiments import write_experiment
 
 NEED = ["consumer", "scenario", "product", "term_days"]
 """What identifies a need across its applications (a re-application keeps them all)."""
@@ -374,24 +364,17 @@ def main(argv: list[str] | None = None) -> int:
         0, 1 if any run failed, 2 on bad input (one ``error:`` line, nothing rewritten).
     """
     args = _parser().parse_args(argv)
-    command = command_line("simfin.experiments.procyclicality", argv)
-    try:
-        experiment, config = load(args)
-        d = design(experiment, plan(experiment, config), args.lender)  # before any run
-        start = time.perf_counter()
-        result = run_experiment(experiment, config, args.out, args.executor, args.workers)
-        seconds = time.perf_counter() - start
-        write_experiment(result, experiment, args.out)
-        report, frame = procyclicality_report(result, experiment, ExperimentFolder(args.out),
-                                              d)
-    except REFUSED as exc:
-        return refuse(exc)
-    frame.to_csv(Path(args.out) / "procyclicality.csv", index=False)
-    (Path(args.out) / "procyclicality.md").write_text(
-        f"# Pro-cyclicality: {experiment.name}\n\n{report}", encoding="utf-8")
-    print(report)
-    write_block(args, experiment, result, seconds, command, report)
-    return 1 if result.failures else 0
+
+    def check(experiment: ExperimentConfig, config: object) -> Design:
+        return design(experiment, plan(experiment, config), args.lender)  # before any run
+
+    def report(result: ExperimentResult, experiment: ExperimentConfig, d: Design
+               ) -> tuple[str, pd.DataFrame]:
+        return procyclicality_report(result, experiment, ExperimentFolder(args.out), d)
+
+    return run_analysis(args, argv, "simfin.experiments.procyclicality",
+                        Analysis("procyclicality", "Pro-cyclicality", check, report,
+                                 write_parts=True))
 
 
 def _parser() -> argparse.ArgumentParser:

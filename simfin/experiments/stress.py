@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,17 +25,9 @@ import pandas as pd
 from simfin.config import ConfigError
 from simfin.experiments.analysis import cell, fmt, interval
 from simfin.experiments.design import ExperimentConfig
-from simfin.experiments.execution import ExperimentResult, run_experiment
-from simfin.experiments.measured_command import (
-    REFUSED,
-    command_line,
-    load,
-    parser,
-    refuse,
-    write_block,
-)
+from simfin.experiments.execution import ExperimentResult
+from simfin.experiments.measured_command import Analysis, parser, run_analysis
 from simfin.experiments.outcomes import parse
-from simfin.outputs.experiments import write_experiment
 
 STEADY = "steady"
 SEPARATOR = "__"
@@ -326,28 +317,22 @@ def main(argv: list[str] | None = None) -> int:
         0, 1 if any run failed, 2 on bad input (one ``error:`` line, nothing rewritten).
     """
     args = _parser().parse_args(argv)
-    command = command_line("simfin.experiments.stress", argv)
-    try:
-        experiment, config = load(args)
+
+    def check(experiment: ExperimentConfig, _config: object) -> str:
         stress_cells(experiment)
         rank_by = args.rank_by or experiment.outcomes[0]
         if rank_by not in experiment.outcomes:  # before the runs, not after
             raise ConfigError(f"--rank-by: {rank_by!r} is not an outcome of "
                               f"{experiment.name} ({', '.join(experiment.outcomes)})")
-        start = time.perf_counter()
-        result = run_experiment(experiment, config, args.out, args.executor, args.workers,
-                                progress=_progress)
-        seconds = time.perf_counter() - start
-        write_experiment(result, experiment, args.out)
-        report, table = stress_report(result, experiment, args.lender, rank_by)
-    except REFUSED as exc:
-        return refuse(exc)
-    table.to_csv(args.out / "stress.csv", index=False)
-    (args.out / "stress.md").write_text(f"# Stress test: {experiment.name}\n\n{report}",
-                                        encoding="utf-8")
-    print(report)
-    write_block(args, experiment, result, seconds, command, report)
-    return 1 if result.failures else 0
+        return rank_by
+
+    def report(result: ExperimentResult, experiment: ExperimentConfig, rank_by: str
+               ) -> tuple[str, pd.DataFrame]:
+        return stress_report(result, experiment, args.lender, rank_by)
+
+    return run_analysis(args, argv, "simfin.experiments.stress",
+                        Analysis("stress", "Stress test", check, report, write_parts=True,
+                                 progress=_progress))
 
 
 if __name__ == "__main__":
